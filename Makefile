@@ -1,0 +1,51 @@
+# Two commands: `make run` (demo on SQLite) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-dev
+
+.PHONY: run test install lint format bench clean
+
+$(STAMP): requirements/dev.lock
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "casework needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/dev.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The demo: invented data in demo.sqlite3 (unless DATABASE_URL says otherwise).
+run: $(STAMP)
+	CASEWORK_DEMO=$${CASEWORK_DEMO:-1} \
+	DATABASE_URL=$${DATABASE_URL:-sqlite:///$(CURDIR)/demo.sqlite3} \
+	$(PY) manage.py demo_serve
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The matcher against a plain baseline and splink (splink lives in its own virtualenv: it is not
+# part of the app), plus the benchmarks of bench/README.md that need no database.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: requirements/bench.lock
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/bench.lock
+	touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	$(PY) bench/linklists_eval.py --splink-python $(BENCH_VENV)/bin/python
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) .venv-bench demo.sqlite3 .demo-password private-media staticfiles
+
+# Load benchmark: 50 caseworkers against gunicorn + PostgreSQL (bench/load_test.py says how to make
+# the seeded database it needs). Options in LOAD_ARGS, e.g. LOAD_ARGS="--runs 2 --duration 90".
+.PHONY: load
+load: $(STAMP)
+	$(PY) bench/load_test.py $(LOAD_ARGS)

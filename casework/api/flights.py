@@ -1,0 +1,76 @@
+"""Repatriation flights over the API (read-only), for those who plan them. Each passenger on a
+manifest shows only as far as the caller may see that person; an escort is named."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import mixins, serializers
+
+from casework.api.base import ApiViewSet
+from casework.api.pagination import StableCursorPagination
+from casework.api.persons import WITHHELD_JSON
+from casework.models import RepatriationFlight
+from casework.permissions import Action, may, person_scope
+from casework.selectors import flights_visible_to
+
+
+class ManifestEntrySerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    role = serializers.CharField()
+    status = serializers.CharField()
+    person = serializers.SerializerMethodField(
+        help_text='{"id", "display_name"} of a passenger you may see, else {"withheld": true}.'
+    )
+    escort_name = serializers.CharField()
+
+    def get_person(self, entry) -> dict | None:
+        if entry.person_id is None:
+            return None
+        visible = self.context["visible_passengers"]
+        if entry.person_id not in visible:
+            return WITHHELD_JSON
+        return {"id": str(entry.person.public_id), "display_name": entry.person.display_name}
+
+
+class FlightSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    manifest = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RepatriationFlight
+        fields = [
+            "id",
+            "reference",
+            "date",
+            "origin",
+            "destination",
+            "organiser",
+            "capacity",
+            "status",
+            "manifest",
+        ]
+
+    def get_manifest(self, flight) -> list[dict]:
+        entries = list(flight.manifest.all())
+        person_ids = {e.person_id for e in entries if e.person_id}
+        visible = set(
+            person_scope(self.context["request"].user)
+            .filter(pk__in=person_ids)
+            .values_list("pk", flat=True)
+        )
+        context = {**self.context, "visible_passengers": visible}
+        return ManifestEntrySerializer(entries, many=True, context=context).data
+
+
+class FlightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = FlightSerializer
+    pagination_class = StableCursorPagination
+    filter_backends: list = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not may(request.user, Action.MANAGE_FLIGHT):
+            raise PermissionDenied
+
+    def get_queryset(self):
+        return flights_visible_to(self.request.user).prefetch_related("manifest__person")

@@ -1,0 +1,433 @@
+"""Persons over the API: each field the caller may see, every other one `{"withheld": true}`.
+
+The queryset always comes from `Person.objects.visible_to(user)`; which fields of each person show
+is `presenters.person_fields_for(user, person)`. Restricted fields (security notes, legal
+proceedings) are not part of the API at all, so neither a response nor the schema can carry them.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from casework import audit
+from casework.api.base import ApiViewSet
+from casework.api.exceptions import PreconditionFailed, PreconditionRequired
+from casework.api.filters import PersonFilterBackend
+from casework.api.pagination import StableCursorPagination
+from casework.api.sync import changes_since, merged_tombstone
+from casework.classification import shown_at
+from casework.models import (
+    DatePrecision,
+    DocumentsHeld,
+    NameKind,
+    Person,
+    PersonName,
+    PersonStatus,
+    Role,
+    Script,
+    Sex,
+    Team,
+)
+from casework.permissions import Action, Level, person_scope, require, role_of
+from casework.presenters import person_fields_bulk, person_fields_for
+from casework.services.persons import NameInput, person_change_status, person_create, person_update
+
+WITHHELD_JSON = {"withheld": True}
+SYNC_PAGE_SIZE = 100
+SYNC_MAX_PAGE_SIZE = 500
+WITHHELD_DESCRIPTION = (
+    'Each field except `id` is either its value or `{"withheld": true}` when the caller may not '
+    "see it on this record (never null or left out for that reason). Partners see only the fields "
+    "their sharing agreement names."
+)
+
+
+# --- Output -----------------------------------------------------------------------------------
+
+
+class PersonNameSerializer(serializers.Serializer):
+    text = serializers.CharField(source="as_text")
+    script = serializers.ChoiceField(choices=Script.choices)
+    kind = serializers.ChoiceField(
+        choices=NameKind.choices, help_text='Or {"withheld": true} (an alias says much).'
+    )
+
+
+class PersonSerializer(serializers.Serializer):
+    """A person as one caller may see them (see the description of withheld fields)."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    display_name = serializers.CharField()
+    names = PersonNameSerializer(many=True)
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    birth_year = serializers.IntegerField(allow_null=True)
+    birth_date = serializers.DateField(allow_null=True)
+    birth_precision = serializers.ChoiceField(choices=DatePrecision.choices)
+    age_stated = serializers.IntegerField(allow_null=True)
+    age_stated_on = serializers.DateField(allow_null=True)
+    birth_earliest = serializers.DateField(allow_null=True)
+    birth_latest = serializers.DateField(allow_null=True)
+    birthplace = serializers.CharField()
+    citizenship = serializers.CharField()
+    region_of_origin = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    documents_held = serializers.ChoiceField(choices=DocumentsHeld.choices)
+    vulnerabilities = serializers.ListField(child=serializers.CharField())
+    sensitivity = serializers.CharField()
+    status = serializers.ChoiceField(choices=PersonStatus.choices)
+    status_changed_at = serializers.DateTimeField(allow_null=True)
+    merged_into = serializers.UUIDField(allow_null=True)
+    organisation = serializers.UUIDField(source="organisation.public_id")
+    team = serializers.UUIDField(source="team.public_id", allow_null=True)
+    assigned_to = serializers.UUIDField(source="assigned_to.public_id", allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    # The model field whose visibility decides each output field (when it is not the same name).
+    GATES = {"birth_year": "birth_earliest"}
+    # At the minimal level the birth range shows only as a year: for an exact date the range is
+    # the birth date itself, which that level may not see.
+    YEAR_ONLY_BELOW_SENSITIVE = {"birth_earliest", "birth_latest"}
+
+    def visibility(self, person) -> tuple[Level, set[str]]:
+        cache = self.context.setdefault("visibility", {})
+        if person.pk not in cache:
+            cache[person.pk] = person_fields_for(self.context["request"].user, person)
+        return cache[person.pk]
+
+    def to_representation(self, person):
+        level, shown = self.visibility(person)
+        out = {"id": str(person.public_id)}
+        for name, field in self.fields.items():
+            if name == "id":
+                continue
+            if name == "names":
+                out[name] = self._names(person, level) if level >= Level.MINIMAL else WITHHELD_JSON
+            elif self.GATES.get(name, name) not in shown or (
+                name in self.YEAR_ONLY_BELOW_SENSITIVE and Level.PARTNER < level < Level.SENSITIVE
+            ):
+                out[name] = WITHHELD_JSON
+            elif name == "merged_into":
+                out[name] = self._merged_into(person)
+            elif name in ("team", "assigned_to") and getattr(person, f"{name}_id") is None:
+                out[name] = None
+            else:
+                value = field.get_attribute(person)
+                out[name] = None if value is None else field.to_representation(value)
+        return out
+
+    def _names(self, person, level) -> list[dict]:
+        kind_shown = "kind" in shown_at("PersonName", level)
+        return [
+            {
+                "text": name.as_text(),
+                "script": name.script,
+                "kind": name.kind if kind_shown else WITHHELD_JSON,
+            }
+            for name in person.names.all()
+        ]
+
+    def _merged_into(self, person):
+        if person.merged_into_id is None:
+            return None
+        user = self.context["request"].user
+        survivor = person_scope(user).filter(pk=person.merged_into_id).first()
+        return str(survivor.public_id) if survivor is not None else WITHHELD_JSON
+
+
+class PersonSchemaExtension(OpenApiSerializerExtension):
+    """Types every person field as "its value or {withheld: true}" in the schema."""
+
+    target_class = PersonSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        withheld = {
+            "type": "object",
+            "properties": {"withheld": {"type": "boolean", "enum": [True]}},
+            "required": ["withheld"],
+        }
+        for name, prop in list(schema.get("properties", {}).items()):
+            if name != "id":
+                schema["properties"][name] = {"oneOf": [prop, withheld]}
+        schema["description"] = WITHHELD_DESCRIPTION
+        return schema
+
+
+# --- Input ------------------------------------------------------------------------------------
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses keys it does not know: a smuggled `organisation` or `status` is an error, never
+    applied and never silently dropped."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Not a field you can write here."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class NameInputSerializer(StrictSerializer):
+    family_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    given_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    patronymic = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    full_text = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    script = serializers.ChoiceField(choices=Script.choices, required=False)
+    kind = serializers.ChoiceField(choices=NameKind.choices, required=False)
+    source = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class _DetailsSerializer(StrictSerializer):
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    birth_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    age_stated = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=120
+    )
+    age_stated_on = serializers.DateField(required=False, allow_null=True)
+    birthplace = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    citizenship = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    region_of_origin = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=20, required=False
+    )
+    documents_held = serializers.ChoiceField(choices=DocumentsHeld.choices, required=False)
+    vulnerabilities = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=20, required=False
+    )
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class PersonCreateSerializer(_DetailsSerializer):
+    names = NameInputSerializer(many=True, allow_empty=False, max_length=20)
+    team = serializers.SlugRelatedField(
+        slug_field="public_id", queryset=Team.objects.none(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the caller's own teams: another organisation's team is as unknown as a missing one.
+        request = self.context.get("request")
+        org_id = getattr(getattr(request, "user", None), "organisation_id", None)
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=org_id)
+
+
+class PersonUpdateSerializer(_DetailsSerializer):
+    pass
+
+
+class StatusChangeSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=PersonStatus.choices)
+    reason = serializers.CharField(max_length=500)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+
+def etag_of(person: Person) -> str:
+    return f'"{person.public_id}-{person.version}"'
+
+
+def _if_match(request) -> str:
+    value = request.META.get("HTTP_IF_MATCH", "").strip()
+    if not value or value == "*":
+        raise PreconditionRequired()
+    return value
+
+
+def _expected_version(person: Person, if_match: str) -> int:
+    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
+    if etag_of(person) not in tags:
+        raise PreconditionFailed()
+    return person.version
+
+
+@extend_schema_view(
+    list=extend_schema(description=WITHHELD_DESCRIPTION),
+    retrieve=extend_schema(description=WITHHELD_DESCRIPTION),
+)
+class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
+    serializer_class = PersonSerializer
+    pagination_class = StableCursorPagination
+    filter_backends = [PersonFilterBackend]
+    http_method_names = ["get", "post", "patch", "head"]
+
+    def get_queryset(self):
+        return (
+            Person.objects.visible_to(self.request.user)
+            .select_related("organisation", "team", "assigned_to")
+            .prefetch_related(
+                Prefetch("names", queryset=PersonName.objects.order_by("-is_primary", "id"))
+            )
+        )
+
+    def _present(self, person, *, read_audit=True) -> dict:
+        serializer = PersonSerializer(person, context=self.get_serializer_context())
+        data = serializer.data
+        if read_audit:
+            level, shown = serializer.visibility(person)
+            audit.record_read(self.request.user, person, level, fields=sorted(shown))
+        return data
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        context = self.get_serializer_context()
+        # Who sees what on this page, decided in a few queries rather than a few per row.
+        context["visibility"] = person_fields_bulk(request.user, page)
+        serializer = self.get_serializer_class()(page, many=True, context=context)
+        data = serializer.data
+        child = serializer.child
+        # A list shows sensitive fields too: each such record read is an event.
+        audit.record_reads(
+            request.user,
+            [(p, *child.visibility(p)) for p in page],
+        )
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        person = self.get_object()
+        return Response(self._present(person), headers={"ETag": etag_of(person)})
+
+    @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
+    def create(self, request, *args, **kwargs):
+        require(request.user, Action.CREATE_PERSON)
+
+        def perform():
+            serializer = PersonCreateSerializer(
+                data=request.data, context=self.get_serializer_context()
+            )
+            serializer.is_valid(raise_exception=True)
+            values = dict(serializer.validated_data)
+            names = [NameInput(**name) for name in values.pop("names")]
+            person = person_create(actor=request.user, names=names, **values)
+            person = self.get_queryset().get(pk=person.pk)
+            headers = {"ETag": etag_of(person), "Location": f"{request.path}{person.public_id}/"}
+            return status.HTTP_201_CREATED, self._present(person, read_audit=False), headers
+
+        return self.idempotent(request, perform)
+
+    @extend_schema(
+        request=PersonUpdateSerializer,
+        responses={200: PersonSerializer},
+        parameters=[
+            OpenApiParameter(
+                "If-Match",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The ETag of the version you edited (428 without it, 412 if stale).",
+            )
+        ],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        person = self.get_object()
+        require(request.user, Action.EDIT_PERSON, person)
+        if_match = _if_match(request)
+        serializer = PersonUpdateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        expected = _expected_version(person, if_match)
+        changes = dict(serializer.validated_data)
+        reason = changes.pop("reason", "")
+        updated = person_update(
+            actor=request.user, person=person, expected_version=expected, reason=reason, **changes
+        )
+        updated = self.get_queryset().get(pk=updated.pk)
+        return Response(
+            self._present(updated, read_audit=False), headers={"ETag": etag_of(updated)}
+        )
+
+    @extend_schema(request=StatusChangeSerializer, responses={200: PersonSerializer})
+    @action(detail=True, methods=["post"], url_path="status", url_name="status")
+    def change_status(self, request, *args, **kwargs):
+        person = self.get_object()
+        require(request.user, Action.CHANGE_STATUS, person)
+
+        def perform():
+            serializer = StatusChangeSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            if_match = request.META.get("HTTP_IF_MATCH", "").strip()
+            expected = _expected_version(person, if_match) if if_match else None
+            changed = person_change_status(
+                actor=request.user,
+                person=person,
+                to=serializer.validated_data["status"],
+                reason=serializer.validated_data["reason"],
+                expected_version=expected,
+            )
+            changed = self.get_queryset().get(pk=changed.pk)
+            data = self._present(changed, read_audit=False)
+            return status.HTTP_200_OK, data, {"ETag": etag_of(changed)}
+
+        return self.idempotent(request, perform)
+
+    @extend_schema(
+        description=(
+            "A partner's change feed: every shared person changed since `cursor`, oldest first "
+            "(pass back `next_cursor`; poll again with it when `has_more` is false). Persons it "
+            'can no longer see come as {"id", "deleted": true}, persons merged into one it sees '
+            'as {"id", "merged_into"}. ' + WITHHELD_DESCRIPTION
+        ),
+        parameters=[
+            OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
+            OpenApiParameter("page_size", int, description=f"At most {SYNC_MAX_PAGE_SIZE}."),
+        ],
+        responses={
+            200: inline_serializer(
+                "PersonChanges",
+                {
+                    "results": serializers.ListField(child=serializers.DictField()),
+                    "next_cursor": serializers.CharField(allow_null=True),
+                    "has_more": serializers.BooleanField(),
+                },
+            )
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="changes",
+        url_name="changes",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def changes(self, request, *args, **kwargs):
+        user = request.user
+        if role_of(user) != Role.PARTNER:
+            # Staff work on the records themselves; the feed is a partner's copy kept in step.
+            raise PermissionDenied
+        page, next_cursor, has_more = changes_since(
+            user, request.query_params.get("cursor"), _sync_page_size(request)
+        )
+        serializer = PersonSerializer(context=self.get_serializer_context())
+        results = [
+            change.tombstone
+            or merged_tombstone(user, change.person)
+            or serializer.to_representation(change.person)
+            for change in page
+        ]
+        return Response({"results": results, "next_cursor": next_cursor, "has_more": has_more})
+
+
+def _sync_page_size(request) -> int:
+    raw = request.query_params.get("page_size", "")
+    if raw.isdigit() and len(raw) <= 6:
+        return max(1, min(int(raw), SYNC_MAX_PAGE_SIZE))
+    return SYNC_PAGE_SIZE

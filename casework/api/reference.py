@@ -1,0 +1,62 @@
+"""Reference data over the API: detention locations (read-only, staff only).
+
+A partner system asks for facilities on no agreement: 403 on the list and on every record alike.
+Access notes (who lets whom in) are for those who record placements or keep the reference data.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from rest_framework import mixins, serializers
+
+from casework.api.base import ApiViewSet
+from casework.api.pagination import StableCursorPagination
+from casework.api.persons import WITHHELD_JSON
+from casework.models import DetentionLocation
+from casework.permissions import STAFF_ROLES, Action, may, role_of
+from casework.selectors import locations_visible_to
+
+
+def may_see_access_notes(user) -> bool:
+    return may(user, Action.RECORD_PLACEMENT) or may(user, Action.MANAGE_REFERENCE_DATA)
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = DetentionLocation
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "country",
+            "governorate",
+            "city",
+            "controlling_authority",
+            "latitude",
+            "longitude",
+            "reported_population",
+            "population_as_of",
+            "access_notes",
+        ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not may_see_access_notes(self.context["request"].user):
+            data["access_notes"] = WITHHELD_JSON
+        return data
+
+
+class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = LocationSerializer
+    pagination_class = StableCursorPagination
+    filter_backends: list = []
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if role_of(request.user) not in STAFF_ROLES:
+            raise PermissionDenied
+
+    def get_queryset(self):
+        return locations_visible_to(self.request.user)

@@ -1,0 +1,174 @@
+"""Family reports over the API: partners (whose agreement allows it) and report staff submit them
+through `services.reports.report_submit`; a partner lists only the reports it sent, with a coarse
+status. Who reported, how to reach them and their account never leave through the API."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
+
+from casework import audit
+from casework.api.base import ApiViewSet, parse_uuid
+from casework.api.pagination import StableCursorPagination
+from casework.api.persons import StrictSerializer
+from casework.models import (
+    Channel,
+    ConsentPurpose,
+    FamilyReport,
+    Organisation,
+    ReportStatus,
+    Role,
+    SharingAgreement,
+)
+from casework.permissions import Action, Denied, may, require, role_of
+from casework.selectors import reports_visible_to
+from casework.services.reports import STAFF_CHANNELS, report_submit
+
+# What a partner is told of a report's progress: no more than the family is.
+COARSE_STATUS = {
+    ReportStatus.NEW: "received",
+    ReportStatus.IN_TRIAGE: "received",
+    ReportStatus.SPAM: "received",
+    ReportStatus.TRIAGED: "being traced",
+}
+
+
+def coarse_status(report: FamilyReport) -> str:
+    return report.public_status_note or COARSE_STATUS.get(report.status, "received")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status = serializers.SerializerMethodField(
+        help_text="Partners see a coarse status: received, being traced, please contact us."
+    )
+    entries = serializers.SerializerMethodField(help_text="How many persons the report describes.")
+
+    class Meta:
+        model = FamilyReport
+        fields = ["id", "reference", "channel", "received_at", "status", "entries"]
+
+    def get_status(self, report) -> str:
+        user = self.context["request"].user
+        return coarse_status(report) if role_of(user) == Role.PARTNER else report.status
+
+    def get_entries(self, report) -> int:
+        return report.entries.count()
+
+
+class ConsentSerializer(StrictSerializer):
+    purpose = serializers.ChoiceField(choices=ConsentPurpose.choices)
+    given = serializers.BooleanField()
+    partner = serializers.UUIDField(required=False, allow_null=True)
+
+
+class ReportSubmitSerializer(StrictSerializer):
+    organisation = serializers.UUIDField(
+        required=False,
+        help_text="Partners with agreements with several organisations name the one it is for.",
+    )
+    channel = serializers.ChoiceField(
+        choices=sorted(STAFF_CHANNELS | {Channel.PARTNER}), required=False
+    )
+    received_at = serializers.DateTimeField(required=False)
+    reporter = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False)
+    account = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
+    consents = ConsentSerializer(many=True, required=False, max_length=10)
+    entries = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=50)
+
+
+def _unknown(field: str):
+    return serializers.ValidationError({field: ["Unknown organisation."]})
+
+
+def _submitting_agreements(user):
+    from casework.permissions import _active_agreements
+
+    return _active_agreements(user).filter(may_submit_reports=True)
+
+
+def _organisation_for(user, requested) -> Organisation:
+    if role_of(user) != Role.PARTNER:
+        if requested is not None and requested != user.organisation.public_id:
+            raise _unknown("organisation")
+        return user.organisation
+    owner_ids = set(_submitting_agreements(user).values_list("owner_id", flat=True))
+    owners = Organisation.objects.filter(pk__in=owner_ids)
+    if requested is not None:
+        owner = owners.filter(public_id=requested).first()
+        if owner is None:
+            raise _unknown("organisation")
+        return owner
+    if len(owner_ids) != 1:
+        raise serializers.ValidationError(
+            {"organisation": ["Name the organisation the report is for."]}
+        )
+    return owners.get()
+
+
+def _consent_partners(consents, organisation) -> list[dict]:
+    resolved = []
+    for consent in consents:
+        consent = dict(consent)
+        partner_id = consent.pop("partner", None)
+        partner = None
+        if partner_id is not None:
+            # Only partners the organisation shares with: any other id is unknown, as if missing.
+            partner_ids = SharingAgreement.objects.filter(owner=organisation).values("partner_id")
+            partner = Organisation.objects.filter(pk__in=partner_ids, public_id=partner_id).first()
+            if partner is None:
+                raise _unknown("consents")
+        resolved.append({**consent, "partner": partner})
+    return resolved
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ReportSerializer
+    pagination_class = StableCursorPagination
+    filter_backends: list = []
+    http_method_names = ["get", "post", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        user = request.user
+        if role_of(user) != Role.PARTNER and not may(user, Action.VIEW_REPORT):
+            raise PermissionDenied
+
+    def get_queryset(self):
+        return reports_visible_to(self.request.user).prefetch_related("entries")
+
+    @extend_schema(request=ReportSubmitSerializer, responses={201: ReportSerializer})
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        require(user, Action.ENTER_REPORT)
+        if role_of(user) == Role.PARTNER and not _submitting_agreements(user).exists():
+            refusal = Denied()
+            audit.record_denial(user, Action.ENTER_REPORT, None, hidden=False, exc=refusal)
+            raise refusal
+
+        def perform():
+            serializer = ReportSubmitSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            values = serializer.validated_data
+            organisation = _organisation_for(user, values.get("organisation"))
+            report, _secret = report_submit(
+                actor=user,
+                organisation=organisation,
+                channel=values.get("channel"),
+                reporter=values.get("reporter") or {},
+                account=values.get("account", ""),
+                consents=_consent_partners(values.get("consents") or [], organisation),
+                entries=values["entries"],
+                received_at=values.get("received_at"),
+            )
+            data = ReportSerializer(report, context=self.get_serializer_context()).data
+            headers = {"Location": f"{request.path}{report.public_id}/"}
+            return status.HTTP_201_CREATED, data, headers
+
+        return self.idempotent(request, perform)
+
+    def retrieve(self, request, *args, **kwargs):
+        parse_uuid(kwargs[self.lookup_url_kwarg])
+        return Response(self.get_serializer(self.get_object()).data)

@@ -1,0 +1,46 @@
+"""The OpenAPI schema, for staff only. It can describe no restricted field: those are not part of
+any API serializer (see `casework.api.persons`)."""
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.renderers import JSONRenderer
+
+from casework.api.base import JSONOnly
+from casework.permissions import STAFF_ROLES, role_of
+
+
+class SchemaView(SpectacularAPIView):
+    content_negotiation_class = JSONOnly
+    # Plain JSON like every other API answer (errors included).
+    renderer_classes = [JSONRenderer]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if role_of(request.user) not in STAFF_ROLES:
+            raise PermissionDenied
+
+
+class PartnerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "casework.api.authentication.PartnerTokenAuthentication"
+    name = "partnerToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A partner token `<prefix>.<secret>`, in the Authorization header only.",
+        }
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "casework.api.authentication.VerifiedSessionAuthentication"
+    name = "staffSession"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "A staff browser session that passed the second factor (with CSRF).",
+        }

@@ -1,0 +1,23 @@
+"""What every page's frame needs: which areas of the navigation this user may use."""
+
+from casework.permissions import STAFF_ROLES, Action, may, needs_second_factor
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.role not in STAFF_ROLES:
+        return {"nav": {}}
+    if needs_second_factor(user) and not user.is_verified():
+        # Until the second factor is passed, nothing but the second-factor page is reachable.
+        return {"nav": {}}
+    return {
+        "nav": {
+            "persons": may(user, Action.VIEW_PERSON),
+            "reports": may(user, Action.VIEW_REPORT),
+            "imports": may(user, Action.IMPORT_LIST),
+            "review": may(user, Action.DECIDE_MATCH),
+            "flights": may(user, Action.MANAGE_FLIGHT),
+            "audit": may(user, Action.VIEW_AUDIT),
+            "admin": user.is_superuser or may(user, Action.MANAGE_USERS),
+        }
+    }

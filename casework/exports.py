@@ -1,0 +1,117 @@
+"""Exports of person lists: pseudonymised by default, identifiable only with the permission and a
+reason, always audited, always formula-safe.
+
+The rows are the persons of `PersonFilterSet` over `Person.objects.visible_to(actor)` (the same
+filters as the list page and the API), and each cell follows the viewer's level on that person: a
+field they may not see is written as "withheld", never as an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+
+from django.conf import settings
+from django.db import transaction
+
+from casework import audit
+from casework.audit import AuditAction
+from casework.classification import shown_at
+from casework.filtersets import PersonFilterSet
+from casework.permissions import Action, Level, partner_fields, person_levels, person_scope, require
+from casework.services.errors import ServiceError
+from casework.spreadsheet import safe_row
+
+WITHHELD = "withheld"
+MAX_ROWS = 200_000
+
+# (column, the Person field whose visibility decides the cell)
+PSEUDONYMISED = [
+    ("pseudonym", None),
+    ("sex", "sex"),
+    ("birth_year", "birth_earliest"),
+    ("status", "status"),
+    ("region_of_origin", "region_of_origin"),
+    ("documents_held", "documents_held"),
+]
+IDENTIFIABLE = [
+    ("id", "public_id"),
+    ("name", "display_name"),
+    ("sex", "sex"),
+    ("birth_earliest", "birth_earliest"),
+    ("birth_latest", "birth_latest"),
+    ("birth_precision", "birth_precision"),
+    ("birthplace", "birthplace"),
+    ("citizenship", "citizenship"),
+    ("region_of_origin", "region_of_origin"),
+    ("documents_held", "documents_held"),
+    ("status", "status"),
+    ("team", "team"),
+]
+
+
+def pseudonym(public_id) -> str:
+    """Stable across exports (analysts can join two of them), not reversible without the key."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"export:{public_id}".encode(), hashlib.sha256
+    ).hexdigest()
+    return f"P-{digest[:16]}"
+
+
+def _cell(person, column: str, field: str | None, shown: set[str]):
+    if column == "pseudonym":
+        return pseudonym(person.public_id)
+    if field not in shown:
+        return WITHHELD
+    if column == "birth_year":
+        return person.birth_year or ""
+    if column == "team":
+        return person.team.name if person.team_id else ""
+    value = getattr(person, field)
+    return "" if value is None else str(value)
+
+
+def persons_export(
+    *, actor, params, identifiable: bool = False, reason: str = ""
+) -> tuple[str, int]:
+    """The CSV text of the filtered persons the actor may see, and its row count."""
+    if identifiable:
+        require(actor, Action.EXPORT_IDENTIFIABLE)
+        if len((reason or "").strip()) < 10:
+            raise ServiceError({"reason": ["Say why identifiable data must leave the system."]})
+    else:
+        require(actor, Action.EXPORT_PSEUDONYMISED)
+    filterset = PersonFilterSet(
+        params or None,
+        queryset=person_scope(actor).select_related("team").order_by("display_name", "id"),
+        user=actor,
+    )
+    persons = list((filterset.qs if filterset.is_bound else filterset.queryset)[: MAX_ROWS + 1])
+    if len(persons) > MAX_ROWS:
+        raise ServiceError({"filters": [f"More than {MAX_ROWS} persons: narrow the filters."]})
+    columns = IDENTIFIABLE if identifiable else PSEUDONYMISED
+    levels = person_levels(actor, persons)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([name for name, _ in columns])
+    for person in persons:
+        level = levels[person.pk]
+        extra = partner_fields(actor, person) if level == Level.PARTNER else None
+        shown = shown_at("Person", level, partner_fields=extra)
+        writer.writerow(safe_row(_cell(person, c, f, shown) for c, f in columns))
+    with transaction.atomic():
+        audit.record(
+            actor,
+            AuditAction.EXPORT,
+            None,
+            fields=[name for name, _ in columns],
+            changes={
+                "rows": len(persons),
+                "identifiable": identifiable,
+                "filters": {k: v for k, v in (params or {}).items() if k != "csrfmiddlewaretoken"},
+            },
+            reason=reason.strip(),
+        )
+    return out.getvalue(), len(persons)

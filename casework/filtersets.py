@@ -1,0 +1,264 @@
+"""One FilterSet per model, shared by the UI lists, the API and exports.
+
+Each filters only on fields its callers may see; the queryset it filters always comes from a gate.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from casework.audit import AuditAction
+from casework.models import (
+    AuditEvent,
+    Channel,
+    Decision,
+    FamilyReport,
+    FlightStatus,
+    ImportStatus,
+    ListImport,
+    MatchSuggestion,
+    Person,
+    PersonStatus,
+    RepatriationFlight,
+    ReportStatus,
+    Role,
+    Sex,
+    SuggestionKind,
+    Team,
+)
+
+# --- Audit events ------------------------------------------------------------------------------
+
+AUDIT_ACTION_CHOICES = [
+    (value, value.replace("_", " "))
+    for name, value in vars(AuditAction).items()
+    if name.isupper() and isinstance(value, str)
+]
+
+
+class AuditEventFilterSet(django_filters.FilterSet):
+    """Who, which record (its id, or the person it belongs to), which action, when. Filters the
+    queryset of `selectors.audit_events_visible_to`, never more."""
+
+    who = django_filters.CharFilter(field_name="actor_label", lookup_expr="iexact", label="Who")
+    record = django_filters.UUIDFilter(method="filter_record", label="Record or person id")
+    action = django_filters.ChoiceFilter(choices=AUDIT_ACTION_CHOICES, label="Action")
+    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
+    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["who", "record", "action", "date_from", "date_to"]
+
+    def filter_record(self, queryset, name, value):
+        return queryset.filter(Q(object_id=value) | Q(person_id=value))
+
+
+# --- Persons -----------------------------------------------------------------------------------
+
+
+def person_list_fields(user) -> set[str]:
+    """Person fields a user may filter or order their list on: those shown at the least level
+    they have on any person of the list, so no filter answers a question about a hidden field."""
+    from casework.classification import shown_at
+    from casework.permissions import Level, _active_agreements, role_of
+
+    role = role_of(user)
+    if role in (Role.CASEWORKER, Role.SUPERVISOR):
+        return shown_at("Person", Level.SENSITIVE)
+    if role in (Role.INTAKE, Role.DPO):
+        return shown_at("Person", Level.MINIMAL)
+    if role == Role.PARTNER:
+        named = [set(a.shared_fields) for a in _active_agreements(user)]
+        common = set.intersection(*named) if named else set()
+        return shown_at("Person", Level.PARTNER, partner_fields=common)
+    return set()
+
+
+# (name in the query string, the Person field it reveals, label)
+PERSON_ORDERINGS = [
+    ("name", "display_name", _("Name")),
+    ("status", "status", _("Status")),
+    ("updated", "updated_at", _("Last updated")),
+    ("birth_year", "birth_earliest", _("Birth year")),
+    ("region", "region_of_origin", _("Region of origin")),
+    ("birthplace", "birthplace", _("Birthplace")),
+]
+
+
+class PersonFilterSet(django_filters.FilterSet):
+    """Filters `Person.objects.visible_to(user)`, never more. Pass `user=`: filters and orderings
+    on fields the user may not see are removed, so a value for them is ignored like an unknown
+    parameter (the list is the same as without it)."""
+
+    q = django_filters.CharFilter(method="filter_name", label=_("Name"))
+    status = django_filters.MultipleChoiceFilter(choices=PersonStatus.choices, label=_("Status"))
+    sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
+    born_from = django_filters.NumberFilter(
+        field_name="birth_latest", lookup_expr="year__gte", label=_("Born from (year)")
+    )
+    born_to = django_filters.NumberFilter(
+        field_name="birth_earliest", lookup_expr="year__lte", label=_("Born until (year)")
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(), to_field_name="public_id", label=_("Team")
+    )
+    region = django_filters.CharFilter(
+        field_name="region_of_origin", lookup_expr="icontains", label=_("Region of origin")
+    )
+    birthplace = django_filters.CharFilter(
+        field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=[(field, name) for name, field, _ in PERSON_ORDERINGS],
+        field_labels={field: label for _, field, label in PERSON_ORDERINGS},
+        label=_("Order by"),
+    )
+
+    # The Person field each filter reveals something about.
+    FILTER_FIELDS = {
+        "q": "display_name",
+        "status": "status",
+        "sex": "sex",
+        "born_from": "birth_latest",
+        "born_to": "birth_earliest",
+        "team": "team",
+        "region": "region_of_origin",
+        "birthplace": "birthplace",
+    }
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, user=None, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        allowed = person_list_fields(user)
+        for name, field in self.FILTER_FIELDS.items():
+            if field not in allowed:
+                del self.filters[name]
+        if "team" in self.filters:
+            org_id = getattr(user, "organisation_id", None)
+            self.filters["team"].queryset = Team.objects.filter(organisation_id=org_id)
+        ordering = self.filters["ordering"]
+        visible = [(f, n) for n, f, _ in PERSON_ORDERINGS if f in allowed]
+        ordering.param_map = {n: f for f, n in visible}
+        ordering.extra["choices"] = ordering.build_choices(
+            dict(visible), {f: label for _, f, label in PERSON_ORDERINGS}
+        )
+        # A filter caches its form field on first use, and the copies made for this instance may
+        # carry one built from the class-level filters (the API schema builds them): drop it so
+        # the field is rebuilt from this user's choices and querysets.
+        for active in self.filters.values():
+            active.__dict__.pop("_field", None)
+
+    def filter_name(self, queryset, name, value):
+        from casework.services.names import search_keys
+
+        value = value.strip()[:200]
+        if not value:
+            return queryset
+        text = (
+            Q(display_name__icontains=value)
+            | Q(names__family_name__icontains=value)
+            | Q(names__given_name__icontains=value)
+            | Q(names__patronymic__icontains=value)
+            | Q(names__full_text__icontains=value)
+        )
+        keys = search_keys(value)
+        if keys:
+            text |= Q(name_keys__key__in=keys)
+        # Narrow the gated queryset by id: the joins above never widen it.
+        return queryset.filter(pk__in=queryset.filter(text).values("pk"))
+
+
+# --- Family reports and flights ------------------------------------------------------------------
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """Status, channel, when received; `q` searches the reference, and the reporter's name and
+    contact only for those who may see them (`selectors.may_see_reporter`)."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=100)
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label="Status")
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label="Channel")
+    received_from = django_filters.DateFilter(
+        field_name="received_at", lookup_expr="date__gte", label="Received from"
+    )
+    received_to = django_filters.DateFilter(
+        field_name="received_at", lookup_expr="date__lte", label="Received until"
+    )
+
+    class Meta:
+        model = FamilyReport
+        fields = ["q", "status", "channel", "received_from", "received_to"]
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(reference__iexact=value.replace(" ", "").upper())
+        user = getattr(self.request, "user", None)
+        if user is not None and _may_search_reporters(user):
+            condition |= Q(reporter_name__icontains=value) | Q(reporter_contact__icontains=value)
+        return queryset.filter(condition)
+
+
+def _may_search_reporters(user) -> bool:
+    # The filtered queryset is the user's own organisation's reports; the role decides.
+    return getattr(user, "role", None) in {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
+
+
+class FlightFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        field_name="reference", lookup_expr="icontains", label="Reference", max_length=40
+    )
+    status = django_filters.ChoiceFilter(choices=FlightStatus.choices, label="Status")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To")
+
+    class Meta:
+        model = RepatriationFlight
+        fields = ["q", "status", "date_from", "date_to"]
+
+
+# --- List imports and match suggestions (imports/review area) ----------------------------------
+
+
+class ListImportFilterSet(django_filters.FilterSet):
+    """Filters `selectors.list_imports_visible_to`: who compiled the list, its state, its date."""
+
+    source = django_filters.CharFilter(
+        field_name="source", lookup_expr="icontains", label="Source", max_length=100
+    )
+    status = django_filters.ChoiceFilter(
+        choices=ImportStatus.choices,
+        label="Status",
+    )
+    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label="From")
+    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label="To")
+
+    class Meta:
+        model = ListImport
+        fields = ["source", "status", "as_of_from", "as_of_to"]
+
+
+class MatchSuggestionFilterSet(django_filters.FilterSet):
+    """Filters `selectors.suggestions_visible_to`: kind, decision, least probability. Names are
+    not searchable here (a search would answer questions about persons beyond the queue)."""
+
+    kind = django_filters.ChoiceFilter(
+        choices=SuggestionKind.choices,
+        label="Kind",
+    )
+    decision = django_filters.ChoiceFilter(
+        choices=Decision.choices,
+        label="Decision",
+    )
+    min_probability = django_filters.NumberFilter(
+        field_name="probability", lookup_expr="gte", label="Least probability", min_value=0
+    )
+
+    class Meta:
+        model = MatchSuggestion
+        fields = ["kind", "decision", "min_probability"]

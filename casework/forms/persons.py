@@ -1,0 +1,248 @@
+"""Forms of the persons area. Choices of related records always come from the user's scope."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework import workflow
+from casework.models import (
+    Confidence,
+    DatePrecision,
+    DetentionLocation,
+    DocumentsHeld,
+    NameKind,
+    PersonStatus,
+    PlacementSource,
+    RelationshipKind,
+    Reliability,
+    Role,
+    Script,
+    Sensitivity,
+    Sex,
+    Team,
+    User,
+)
+from casework.permissions import Action, Level, can, person_scope
+from casework.services.errors import ServiceError
+
+DATE = forms.DateInput(attrs={"type": "date"})
+LONG_TEXT = 10_000
+
+
+def apply_service_error(form: forms.Form, error: ServiceError) -> None:
+    """Put a service's per-field messages on the form's fields (or on the form as a whole)."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message if target else f"{field}: {message}")
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+class ListField(forms.CharField):
+    """A JSON list of short texts, typed as one comma-separated line."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class NameForm(forms.Form):
+    family_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    given_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    patronymic = forms.CharField(label=_("Patronymic"), max_length=150, required=False)
+    full_text = forms.CharField(
+        label=_("Name as written"),
+        max_length=300,
+        required=False,
+    )
+    script = forms.ChoiceField(
+        label=_("Script"),
+        choices=[("", _("detect"))] + list(Script.choices),
+        required=False,
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.LEGAL)
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+    def has_name(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return any(data.get(f) for f in ("family_name", "given_name", "patronymic", "full_text"))
+
+
+class BaseNameFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        if not any(form.has_name() for form in self.forms):
+            raise forms.ValidationError(_("A person needs at least one name, alias or kunya."))
+
+
+NameFormSet = forms.formset_factory(
+    NameForm, formset=BaseNameFormSet, extra=3, max_num=12, validate_max=True
+)
+
+
+class BirthFields(forms.Form):
+    sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
+    birth_precision = forms.ChoiceField(
+        label=_("Birth date known as"), choices=DatePrecision.choices, initial=DatePrecision.UNKNOWN
+    )
+    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
+    age_stated = forms.IntegerField(
+        label=_("Age stated"), required=False, min_value=0, max_value=120
+    )
+    age_stated_on = forms.DateField(label=_("Age stated on"), required=False, widget=DATE)
+
+
+class DetailFields(forms.Form):
+    birthplace = forms.CharField(label=_("Birthplace"), max_length=200, required=False)
+    citizenship = forms.CharField(label=_("Citizenship"), max_length=100, required=False)
+    region_of_origin = forms.CharField(label=_("Region of origin"), max_length=100, required=False)
+    languages = ListField(
+        label=_("Languages"), max_length=500, required=False, help_text=_("Comma-separated.")
+    )
+    documents_held = forms.ChoiceField(
+        label=_("Documents held"), choices=DocumentsHeld.choices, initial=DocumentsHeld.UNKNOWN
+    )
+    vulnerabilities = ListField(
+        label=_("Vulnerabilities"), max_length=1000, required=False, help_text=_("Comma-separated.")
+    )
+
+
+class PersonCreateForm(BirthFields, DetailFields):
+    confirm_new = forms.BooleanField(
+        label=_("None of these is the same person: create a new record."), required=False
+    )
+
+
+class PersonEditForm(BirthFields, DetailFields):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    sensitivity = forms.ChoiceField(label=_("Sensitivity"), choices=Sensitivity.choices)
+    security_notes = forms.CharField(
+        label=_("Security notes"), widget=forms.Textarea, max_length=LONG_TEXT, required=False
+    )
+
+    RESTRICTED = ("sensitivity", "security_notes")
+
+    def __init__(self, *args, level: Level, **kwargs):
+        super().__init__(*args, **kwargs)
+        if level < Level.RESTRICTED:
+            for name in self.RESTRICTED:
+                del self.fields[name]
+
+    def changes(self) -> dict:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        return data
+
+
+class StatusForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=LONG_TEXT)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, user, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = allowed_moves(user, person)  # once: each call asks the database twice
+        self.fields["to"].choices = [
+            (value, label) for value, label in PersonStatus.choices if value in allowed
+        ]
+
+
+def allowed_moves(user, person) -> set[str]:
+    """The statuses this user may move this person to now."""
+    if not can(user, Action.CHANGE_STATUS, person):
+        return set()
+    targets = workflow.allowed_targets(person.status) - workflow.ONLY_BY_MERGE
+    if not can(user, Action.APPROVE_STATUS, person):
+        targets -= workflow.NEEDS_SUPERVISOR
+    return targets
+
+
+class AssignForm(forms.Form):
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.none(), required=False, to_field_name="public_id"
+    )
+    assigned_to = forms.ModelChoiceField(
+        label=_("Caseworker"),
+        queryset=User.objects.none(),
+        required=False,
+        to_field_name="username",
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=LONG_TEXT, required=False)
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        org = person.organisation_id
+        self.fields["team"].queryset = Team.objects.filter(organisation_id=org)
+        self.fields["assigned_to"].queryset = User.objects.filter(
+            organisation_id=org, is_active=True, role__in=[Role.CASEWORKER, Role.SUPERVISOR]
+        ).order_by("username")
+
+
+class PlacementForm(forms.Form):
+    location = forms.ModelChoiceField(
+        label=_("Known location"),
+        queryset=DetentionLocation.objects.order_by("country", "name"),  # reference data
+        required=False,
+        to_field_name="public_id",
+    )
+    place_text = forms.CharField(label=_("Or describe the place"), max_length=300, required=False)
+    is_sighting = forms.BooleanField(
+        label=_("Only seen there (a sighting, not a placement)"), required=False
+    )
+    start_date = forms.DateField(label=_("Since"), widget=DATE)
+    start_precision = forms.ChoiceField(
+        label=_("Date known to the"),
+        choices=[
+            (DatePrecision.EXACT, _("day")),
+            (DatePrecision.MONTH, _("month")),
+            (DatePrecision.YEAR, _("year")),
+        ],
+    )
+    end_date = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    source = forms.ChoiceField(label=_("Source"), choices=PlacementSource.choices)
+    reliability = forms.ChoiceField(label=_("Reliability"), choices=Reliability.choices)
+    notes = forms.CharField(
+        label=_("Notes"), widget=forms.Textarea, max_length=LONG_TEXT, required=False
+    )
+
+
+class RelativeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("The relative is this person's"), choices=RelationshipKind.choices
+    )
+    relative = forms.ModelChoiceField(label=_("Relative"), queryset=None, to_field_name="public_id")
+    confidence = forms.ChoiceField(
+        label=_("Confidence"), choices=Confidence.choices, initial=Confidence.PROBABLE
+    )
+    source = forms.CharField(label=_("Source"), max_length=200, required=False)
+
+    def __init__(self, *args, user, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only persons the user may see can be chosen; anything else is "not a valid choice".
+        self.fields["relative"].queryset = (
+            person_scope(user).exclude(pk=person.pk).order_by("display_name", "id")
+        )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea, max_length=LONG_TEXT)
+    is_security_note = forms.BooleanField(label=_("Security note (restricted)"), required=False)
+
+    def __init__(self, *args, level: Level, **kwargs):
+        super().__init__(*args, **kwargs)
+        if level < Level.RESTRICTED:
+            del self.fields["is_security_note"]
+
+
+class AddNameForm(NameForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.ALIAS)

@@ -1,0 +1,200 @@
+"""Forms of the reports area: entering a report received by letter, phone or visit, and triage.
+
+They only parse input (a date that does not exist is a form error here); every rule that matters
+is checked again by `casework.services.reports`, whose errors are put back onto these fields.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import Channel, ConsentPurpose, DatePrecision, Organisation
+from casework.services import reports as report_services
+
+STAFF_CHANNEL_CHOICES = [(c.value, c.label) for c in Channel if c in report_services.STAFF_CHANNELS]
+CONSENT_CHOICES = [("", _("not asked")), ("yes", _("given")), ("no", _("refused"))]
+SEX_CHOICES = [("", _("not said")), ("F", _("female")), ("M", _("male"))]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+def sharing_partners(organisation) -> Organisation:
+    """Partners the organisation has an agreement with: the only ones consent can name."""
+    today = timezone.localdate()
+    return (
+        Organisation.objects.filter(
+            agreements_received__owner=organisation,
+            agreements_received__revoked_at__isnull=True,
+            agreements_received__valid_from__lte=today,
+        )
+        .filter(
+            Q(agreements_received__valid_until__isnull=True)
+            | Q(agreements_received__valid_until__gte=today)
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+class ReportForm(forms.Form):
+    form_token = forms.CharField(widget=forms.HiddenInput)
+    channel = forms.ChoiceField(label=_("Received by"), choices=STAFF_CHANNEL_CHOICES)
+    received_at = forms.DateTimeField(label=_("Received on"), initial=timezone.now)
+    reporter_name = forms.CharField(label=_("Reporter's name"), required=False, max_length=200)
+    reporter_relationship = forms.CharField(
+        label=_("Relationship to the missing persons"), required=False, max_length=100
+    )
+    reporter_contact = forms.CharField(label=_("Contact"), required=False, max_length=300)
+    reporter_region = forms.CharField(label=_("Region"), required=False, max_length=100)
+    reporter_language = forms.CharField(label=_("Language"), required=False, max_length=10)
+    account = forms.CharField(
+        label=_("The account, in the family's words"),
+        required=False,
+        max_length=report_services.ACCOUNT_MAX_CHARS,
+        widget=forms.Textarea,
+        strip=False,
+    )
+    consent_process = forms.ChoiceField(
+        label=_("Consent to process the report for tracing"),
+        choices=CONSENT_CHOICES,
+        required=False,
+    )
+    consent_contact = forms.ChoiceField(
+        label=_("Consent to be contacted"), choices=CONSENT_CHOICES, required=False
+    )
+    consent_share_authority = forms.ChoiceField(
+        label=_("Consent to share with authorities"), choices=CONSENT_CHOICES, required=False
+    )
+    share_partners = forms.ModelMultipleChoiceField(
+        label=_("Consent to share with these partners"),
+        queryset=Organisation.objects.none(),
+        to_field_name="public_id",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    attachments = MultipleFileField(label=_("Photos and documents (JPEG, PNG, PDF)"))
+
+    def __init__(self, *args, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["share_partners"].queryset = sharing_partners(organisation)
+
+    def consents(self) -> list[dict]:
+        data = self.cleaned_data
+        consents = []
+        for field, purpose in (
+            ("consent_process", ConsentPurpose.PROCESS),
+            ("consent_contact", ConsentPurpose.CONTACT),
+            ("consent_share_authority", ConsentPurpose.SHARE_AUTHORITY),
+        ):
+            if data.get(field):
+                consents.append({"purpose": purpose, "given": data[field] == "yes"})
+        for partner in data.get("share_partners") or ():
+            consents.append(
+                {"purpose": ConsentPurpose.SHARE_PARTNER, "partner": partner, "given": True}
+            )
+        return consents
+
+    def reporter(self) -> dict:
+        return {name: self.cleaned_data.get(name, "") for name in report_services.REPORTER_FIELDS}
+
+
+class EntryForm(forms.Form):
+    family_name = forms.CharField(label=_("Family name"), required=False, max_length=150)
+    given_name = forms.CharField(label=_("Given name"), required=False, max_length=150)
+    patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=150)
+    full_name = forms.CharField(
+        label=_("Name as written (if not split)"), required=False, max_length=300
+    )
+    aliases = forms.CharField(
+        label=_("Aliases, nicknames, kunya (comma-separated)"), required=False, max_length=300
+    )
+    sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, required=False)
+    birth_date = forms.DateField(
+        label=_("Birth date (YYYY-MM-DD)"),
+        required=False,
+        error_messages={"invalid": _("Not a real date (29 February exists only in leap years).")},
+    )
+    birth_precision = forms.ChoiceField(
+        label=_("The birth date is known to the"),
+        choices=[("", "—")] + list(DatePrecision.choices),
+        required=False,
+    )
+    age_stated = forms.IntegerField(
+        label=_("Age as stated"), required=False, min_value=0, max_value=120
+    )
+    birthplace = forms.CharField(label=_("Birthplace"), required=False, max_length=200)
+    relationship_to_reporter = forms.CharField(
+        label=_("Relationship to the reporter"), required=False, max_length=100
+    )
+    last_known_place = forms.CharField(label=_("Last known place"), required=False, max_length=300)
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=report_services.DESCRIPTION_MAX_CHARS,
+        widget=forms.Textarea,
+    )
+
+    def entry(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name != "DELETE"}
+
+
+EntryFormSet = forms.formset_factory(
+    EntryForm, extra=3, min_num=1, validate_min=False, max_num=report_services.MAX_ENTRIES
+)
+
+
+class TriageForm(forms.Form):
+    LINK, CREATE, NOT_A_PERSON = "link", "create", "not_a_person"
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (LINK, _("This is a person we already know")),
+            (CREATE, _("Create a new person from this entry")),
+            (NOT_A_PERSON, _("Not a person to trace")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    person = forms.UUIDField(label=_("Known person's id"), required=False)
+    reason = forms.CharField(
+        label=_("Why not a person"), required=False, max_length=report_services.REASON_MAX_CHARS
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.LINK and not data.get("person"):
+            self.add_error("person", _("Choose the known person."))
+        if data.get("decision") == self.NOT_A_PERSON and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why this entry is not a person to trace."))
+        return data
+
+
+def apply_service_errors(error, form, formset=None) -> None:
+    """Put a ServiceError's messages on the fields they name (entries-N-field → formset form N)."""
+    for key, messages in error.message_dict.items():
+        if formset is not None and key.startswith("entries-"):
+            _, index, field = key.split("-", 2)
+            if index.isdigit() and int(index) < len(formset.forms):
+                target = formset.forms[int(index)]
+                for message in messages:
+                    target.add_error(field if field in target.fields else None, message)
+                continue
+        field = key if key in form.fields else None
+        for message in messages:
+            form.add_error(field, message)

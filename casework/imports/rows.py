@@ -1,0 +1,257 @@
+"""One row of a list, checked field by field: every problem named with its row and field.
+
+Names are accepted in any script, with combining marks, in NFC or NFD; zero-width and
+right-to-left override characters are dropped from what is stored (the raw row keeps them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from casework.imports.columns import FIELDS, NAME_FIELDS
+from casework.matching import BirthRange, PersonRecord
+
+MAX_CELL = 2000  # any cell, mapped or not
+MAX_LENGTH = {
+    "record_id": 100,
+    "family_name": 150,
+    "given_name": 150,
+    "patronymic": 150,
+    "full_name": 300,
+    "alias": 300,
+    "birth_place": 200,
+    "region": 100,
+    "location": 300,
+    "mother_name": 300,
+    "father_name": 300,
+}
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
+_DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
+_MY = re.compile(r"^(\d{1,2})[./](\d{4})$")
+_SEX = {
+    "f": "F", "female": "F", "w": "F", "woman": "F", "girl": "F", "ж": "F", "жен": "F",
+    "женский": "F", "m": "M", "male": "M", "man": "M", "boy": "M", "м": "M", "муж": "M",
+    "мужской": "M", "u": "U", "unknown": "U", "?": "U", "неизвестно": "U",
+}  # fmt: skip
+_KUNYA = re.compile(r"^\s*(umm|um|umm-|abu|abou|умм|ум|абу)\b", re.IGNORECASE)
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, {self.field}: {self.message}"
+
+
+@dataclass
+class RowData:
+    number: int
+    raw: dict[str, str]
+    fields: dict[str, str]
+    record_id: str = ""
+    names: list[dict] = field(default_factory=list)
+    sex: str = "U"
+    birth_precision: str = "unknown"
+    birth_date: dt.date | None = None
+    age_stated: int | None = None
+    age_stated_on: dt.date | None = None
+    birth_earliest: dt.date | None = None
+    birth_latest: dt.date | None = None
+
+    def record(self) -> PersonRecord:
+        f = self.fields
+        aliases = tuple(n["full_text"] for n in self.names if n["kind"] in ("alias", "kunya"))
+        precision = {"age": "estimated"}.get(self.birth_precision, self.birth_precision)
+        birth = (
+            BirthRange(self.birth_earliest, self.birth_latest, precision)
+            if self.birth_earliest
+            else BirthRange()
+        )
+        return PersonRecord(
+            record_id=str(self.number),
+            family_name=f.get("family_name", ""),
+            given_name=f.get("given_name", ""),
+            patronymic=f.get("patronymic", ""),
+            full_name=f.get("full_name", ""),
+            aliases=aliases,
+            sex=self.sex if self.sex in ("F", "M") else "",
+            birth=birth,
+            age=self.age_stated,
+            age_reference_date=self.age_stated_on,
+            birth_place=f.get("birth_place", ""),
+            mother_name=f.get("mother_name", ""),
+            father_name=f.get("father_name", ""),
+            region=f.get("region", ""),
+            location=f.get("location", ""),
+        )
+
+
+def clean_text(text: str) -> str:
+    """NFC, without format characters (zero-width, bidi overrides), with spaces collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def parse_date(text: str) -> tuple[dt.date, str]:
+    """(date, precision) from 2015-08-25, 2015-08, 2015, 25.08.2015, 08.2015. ValueError if not."""
+    text = text.strip()
+    if m := _ISO.match(text):
+        year, month, day = int(m[1]), m[2], m[3]
+        if day:
+            return _date(year, int(month), int(day), text), "exact"
+        if month:
+            return _date(year, int(month), 1, text), "month"
+        return _date(year, 1, 1, text), "year"
+    if m := _DMY.match(text):
+        return _date(int(m[3]), int(m[2]), int(m[1]), text), "exact"
+    if m := _MY.match(text):
+        return _date(int(m[2]), int(m[1]), 1, text), "month"
+    raise ValueError(f"{text!r} is not a date (write 2015-08-25, 2015-08 or 2015).")
+
+
+def _date(year: int, month: int, day: int, text: str) -> dt.date:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date that exists.") from None
+
+
+def _parse_age(text: str) -> int:
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an age in years.") from None
+    if not value.is_integer():
+        value = int(value)
+    if value < 0 or value > 120:
+        raise ValueError(f"An age of {text} is not possible (0 to 120).")
+    return int(value)
+
+
+def _check_cells(number: int, raw: dict[str, str], errors: list[RowError]) -> None:
+    for header, value in raw.items():
+        if "\x00" in value:
+            errors.append(RowError(number, header, "contains a NUL byte."))
+        elif _CONTROL.search(value):
+            errors.append(RowError(number, header, "contains control characters."))
+        elif len(value) > MAX_CELL:
+            errors.append(
+                RowError(number, header, f"is {len(value)} characters long; at most {MAX_CELL}.")
+            )
+
+
+def validate_row(
+    number: int,
+    raw: dict[str, str],
+    mapping: dict[str, str],
+    *,
+    as_of: dt.date | None,
+    today: dt.date,
+) -> tuple[RowData | None, list[RowError]]:
+    from casework.services.errors import ServiceError
+    from casework.services.persons import birth_range, validate_birth
+
+    errors: list[RowError] = []
+    _check_cells(number, raw, errors)
+    if errors:
+        return None, errors
+    fields = dict.fromkeys(FIELDS, "")
+    for header, value in raw.items():
+        target = mapping.get(header)
+        if target:
+            fields[target] = clean_text(value)
+    for name, limit in MAX_LENGTH.items():
+        if len(fields[name]) > limit:
+            errors.append(
+                RowError(number, name, f"is {len(fields[name])} characters long; at most {limit}.")
+            )
+    data = RowData(number=number, raw=raw, fields=fields, record_id=fields["record_id"])
+    if not any(fields[f] for f in NAME_FIELDS):
+        errors.append(RowError(number, "family_name", "the row names no one (no name or alias)."))
+    sex = fields["sex"]
+    if sex:
+        if sex.casefold() not in _SEX:
+            errors.append(RowError(number, "sex", f"{sex!r} is not a sex (F, M, Ж, М)."))
+        else:
+            data.sex = _SEX[sex.casefold()]
+    if fields["birth_date"]:
+        try:
+            data.birth_date, data.birth_precision = parse_date(fields["birth_date"])
+        except ValueError as exc:
+            errors.append(RowError(number, "birth_date", str(exc)))
+    if fields["age"]:
+        try:
+            data.age_stated = _parse_age(fields["age"])
+        except ValueError as exc:
+            errors.append(RowError(number, "age", str(exc)))
+    if fields["age_reference_date"]:
+        try:
+            data.age_stated_on, _ = parse_date(fields["age_reference_date"])
+        except ValueError as exc:
+            errors.append(RowError(number, "age_reference_date", str(exc)))
+    if data.age_stated is not None and data.age_stated_on is None:
+        data.age_stated_on = as_of or today
+    if data.age_stated is not None and data.birth_date is None:
+        data.birth_precision = "age"
+    if not errors:
+        try:
+            validate_birth(
+                data.birth_precision,
+                data.birth_date,
+                data.age_stated,
+                data.age_stated_on,
+                today=today,
+            )
+        except ServiceError as exc:
+            renamed = {"age_stated": "age", "age_stated_on": "age_reference_date"}
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    errors.append(RowError(number, renamed.get(name, name), message))
+    if errors:
+        return None, errors
+    data.birth_earliest, data.birth_latest = birth_range(
+        data.birth_precision, data.birth_date, data.age_stated, data.age_stated_on
+    )
+    data.names = _names(fields)
+    return data, []
+
+
+def _names(fields: dict[str, str]) -> list[dict]:
+    names = []
+    if fields["family_name"] or fields["given_name"]:
+        names.append(
+            {
+                "family_name": fields["family_name"],
+                "given_name": fields["given_name"],
+                "patronymic": fields["patronymic"],
+                "full_text": "",
+                "kind": "legal",
+            }
+        )
+    if fields["full_name"]:
+        names.append(
+            {
+                "family_name": "",
+                "given_name": "",
+                "patronymic": "",
+                "full_text": fields["full_name"],
+                "kind": "legal" if not names else "translit",
+            }
+        )
+    for alias in re.split(r"[;|]", fields["alias"]):
+        alias = alias.strip()
+        if alias:
+            kind = "kunya" if _KUNYA.match(alias) else "alias"
+            names.append(
+                {"family_name": "", "given_name": "", "patronymic": "", "full_text": alias,
+                 "kind": kind}
+            )  # fmt: skip
+    return names

@@ -1,0 +1,34 @@
+"""Issue an API token to a partner account and print it, once."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from casework.models import User
+from casework.services.accounts import CommandLine, partner_token_issue
+from casework.services.errors import ServiceError
+
+
+class Command(BaseCommand):
+    help = "Issue an API token to a partner account. The key is printed once and never stored."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username", help="the partner account the token acts as")
+        parser.add_argument("--name", required=True, help="the system that will use the token")
+        parser.add_argument("--days", type=int, default=90, help="days until it expires (90)")
+
+    def handle(self, *args, username, name, days, **options):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f"No account named {username!r}.")
+        try:
+            issued = partner_token_issue(
+                actor=CommandLine("issue_partner_token"), user=user, name=name, days=days
+            )
+        except ServiceError as exc:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+            raise CommandError(problems) from None
+        expires = issued.token.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+        self.stdout.write(issued.key)
+        self.stderr.write(
+            f"Token {issued.token.prefix!r} for {username} expires {expires}. "
+            "This is the only time the key is shown: give it to the partner now."
+        )

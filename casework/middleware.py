@@ -1,0 +1,108 @@
+"""Request id, session timeouts and the second-factor requirement."""
+
+import time
+import uuid
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from casework import request_context
+from casework.audit import AuditAction, record, write_deferred
+from casework.permissions import needs_second_factor
+
+
+def _client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id = uuid.uuid4().hex
+        token = request_context.bind(
+            request_context.RequestContext(ip=_client_ip(request), request_id=request.request_id)
+        )
+        try:
+            response = self.get_response(request)
+        finally:
+            request_context.reset(token)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+    def process_exception(self, request, exception):
+        write_deferred(exception)
+        return None
+
+
+SESSION_STARTED = "casework_started"
+SESSION_SEEN = "casework_seen"
+SESSION_EPOCH = "casework_epoch"
+
+
+def _why_session_ended(user, *, now: int, started: int, seen: int, epoch: int) -> str:
+    if now - seen > settings.SESSION_IDLE_SECONDS:
+        return "idle timeout"
+    if now - started > settings.SESSION_COOKIE_AGE:
+        return "absolute timeout"
+    if epoch != user.session_epoch or not user.is_active:
+        return "ended everywhere"
+    return ""
+
+
+class SessionTimeoutMiddleware:
+    """Idle (30 min) and absolute (12 h) timeouts, and ending sessions when the user's epoch moves
+    (deactivation, password change, "log out everywhere")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.setdefault(SESSION_STARTED, now)
+            seen = session.get(SESSION_SEEN, now)
+            epoch = session.setdefault(SESSION_EPOCH, user.session_epoch)
+            ended = _why_session_ended(user, now=now, started=started, seen=seen, epoch=epoch)
+            if ended:
+                record(user, AuditAction.SESSION_ENDED, user, reason=ended)
+                logout(request)
+                if request.path.startswith("/api/"):
+                    return self.get_response(request)
+                return redirect(f"{reverse('login')}?expired=1")
+            # Writing the session on every request would be a write per page; a minute's slack on
+            # the idle clock costs nothing.
+            if now - seen >= 60 or SESSION_SEEN not in session:
+                session[SESSION_SEEN] = now
+        return self.get_response(request)
+
+
+class SecondFactorRequiredMiddleware:
+    """Staff who can see sensitive data reach nothing but the second-factor pages until verified."""
+
+    ALLOWED_PREFIXES = ("/account/2fa/", "/account/logout/", "/static/", "/i18n/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    # Django admin asks every account for the second factor, whatever its role.
+    ADMIN_PREFIX = "/admin/"
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not request.path.startswith("/api/")
+            and (needs_second_factor(user) or request.path.startswith(self.ADMIN_PREFIX))
+        ):
+            return redirect(reverse("second_factor") + "?" + urlencode({"next": request.path}))
+        return self.get_response(request)

@@ -1,0 +1,123 @@
+"""Repatriation flights, who is on them, and to whom each child was handed."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from casework.models.base import PublicModel
+
+
+class FlightStatus(models.TextChoices):
+    PLANNED = "planned", "planned"
+    CONFIRMED = "confirmed", "confirmed"
+    COMPLETED = "completed", "completed"
+    CANCELLED = "cancelled", "cancelled"
+
+
+class RepatriationFlight(PublicModel):
+    organisation = models.ForeignKey(
+        "casework.Organisation", on_delete=models.PROTECT, related_name="flights"
+    )
+    reference = models.CharField(max_length=40)
+    date = models.DateField()
+    origin = models.CharField(max_length=120)
+    destination = models.CharField(max_length=120)
+    organiser = models.CharField(max_length=200, blank=True)
+    capacity = models.IntegerField()
+    status = models.CharField(max_length=10, choices=FlightStatus.choices, default="planned")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-date", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "reference"], name="flight_reference_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=0), name="flight_capacity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in FlightStatus]), name="flight_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ManifestStatus(models.TextChoices):
+    PROPOSED = "proposed", "proposed"
+    APPROVED = "approved", "approved"
+    BOARDED = "boarded", "boarded"
+    NOT_BOARDED = "not_boarded", "not boarded"
+
+
+class ManifestRole(models.TextChoices):
+    PASSENGER = "passenger", "passenger"
+    ESCORT = "escort", "escort"
+
+
+class ManifestEntry(PublicModel):
+    flight = models.ForeignKey(
+        RepatriationFlight, on_delete=models.CASCADE, related_name="manifest"
+    )
+    role = models.CharField(max_length=10, choices=ManifestRole.choices, default="passenger")
+    person = models.ForeignKey(
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="manifest_entries",
+    )
+    escort_name = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=12, choices=ManifestStatus.choices, default="proposed")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["flight", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["flight", "person"], name="manifest_person_once"),
+            models.CheckConstraint(
+                condition=Q(role="passenger", person__isnull=False)
+                | Q(role="escort", person__isnull=True) & ~Q(escort_name=""),
+                name="manifest_passenger_or_named_escort",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "not_boarded"]) | Q(approved_by__isnull=False),
+                name="manifest_approved_by_someone",
+            ),
+        ]
+
+
+class RecipientKind(models.TextChoices):
+    RELATIVE = "relative", "a relative"
+    CHILD_SERVICES = "child_services", "child services"
+    OTHER = "other", "other"
+
+
+class Handover(PublicModel):
+    manifest_entry = models.OneToOneField(
+        ManifestEntry, on_delete=models.PROTECT, related_name="handover"
+    )
+    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices)
+    recipient_person = models.ForeignKey(
+        "casework.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recipient_name = models.CharField(max_length=200)
+    recipient_relationship = models.CharField(max_length=100, blank=True)
+    handed_at = models.DateTimeField()
+    place = models.CharField(max_length=200, blank=True)
+    documents = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(recipient_name=""), name="handover_names_recipient"
+            ),
+        ]

@@ -1,0 +1,81 @@
+"""Whole lists as received, and what became of each row."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from casework.models.base import PublicModel
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "previewed (nothing written)"
+    COMMITTED = "committed", "committed"
+    FAILED = "failed", "failed (nothing written)"
+
+
+class ListImport(PublicModel):
+    organisation = models.ForeignKey(
+        "casework.Organisation", on_delete=models.PROTECT, related_name="list_imports"
+    )
+    source = models.CharField(max_length=200, help_text="Who compiled the list.")
+    as_of = models.DateField(null=True, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    file = models.FileField(upload_to="lists/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default="previewed")
+    column_mapping = models.JSONField(default=dict, blank=True)
+    row_count = models.PositiveIntegerField(default=0)
+    stats = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "sha256"],
+                condition=Q(status="committed"),
+                name="list_import_file_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.as_of})"
+
+
+class RowOutcome(models.TextChoices):
+    LINKED = "linked", "linked to a person"
+    CREATED = "created", "created a person"
+    AMBIGUOUS = "ambiguous", "ambiguous (waiting for review)"
+    REJECTED = "rejected", "rejected"
+
+
+class ListImportRow(models.Model):
+    list_import = models.ForeignKey(ListImport, on_delete=models.CASCADE, related_name="rows")
+    row_number = models.PositiveIntegerField()
+    record_id = models.CharField(max_length=100, blank=True)
+    data = models.JSONField()
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
+    reason = models.CharField(max_length=500, blank=True)
+    person = models.ForeignKey(
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="list_rows",
+    )
+
+    class Meta:
+        ordering = ["list_import", "row_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["list_import", "row_number"], name="row_number_unique"),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["linked", "created"], person__isnull=False)
+                | Q(outcome__in=["ambiguous", "rejected"]),
+                name="row_outcome_has_person",
+            ),
+            models.CheckConstraint(
+                condition=~Q(outcome="rejected") | ~Q(reason=""), name="row_rejection_has_reason"
+            ),
+        ]

@@ -1,0 +1,111 @@
+"""Where people are held or were seen."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from casework.models.base import DatePrecision, PublicModel
+
+
+class LocationKind(models.TextChoices):
+    PRISON = "prison", "prison"
+    CAMP = "camp", "camp"
+    ORPHANAGE = "orphanage", "orphanage"
+    HOSPITAL = "hospital", "hospital"
+    DETENTION_CENTRE = "detention_centre", "detention centre"
+    OTHER = "other", "other"
+
+
+class DetentionLocation(PublicModel):
+    """Reference data (administrators keep it): a facility, not anyone's whereabouts by itself."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=LocationKind.choices)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. IQ or SY.")
+    governorate = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    controlling_authority = models.CharField(max_length=200, blank=True)
+    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
+    reported_population = models.PositiveIntegerField(null=True, blank=True)
+    population_as_of = models.DateField(null=True, blank=True)
+    access_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["country", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "name"], name="location_name_unique"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="location_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="location_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_population__isnull=True) | Q(population_as_of__isnull=False),
+                name="location_population_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlacementSource(models.TextChoices):
+    VOICE_MESSAGE = "voice_message", "voice message"
+    LETTER = "letter", "letter"
+    VISIT = "visit", "visit"
+    AUTHORITY_LIST = "authority_list", "authority list"
+    PARTNER = "partner", "partner"
+    FAMILY_REPORT = "family_report", "family report"
+    OTHER = "other", "other"
+
+
+class Reliability(models.TextChoices):
+    CONFIRMED = "confirmed", "confirmed"
+    PROBABLE = "probable", "probable"
+    UNCONFIRMED = "unconfirmed", "unconfirmed"
+    DOUBTFUL = "doubtful", "doubtful"
+
+
+class Placement(PublicModel):
+    """A person at a location over a period (or seen there once), from a source."""
+
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.CASCADE, related_name="placements"
+    )
+    location = models.ForeignKey(
+        DetentionLocation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="placements",
+    )
+    place_text = models.CharField(max_length=300, blank=True)
+    is_sighting = models.BooleanField(default=False)
+    start_date = models.DateField()
+    start_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.EXACT
+    )
+    end_date = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=20, choices=PlacementSource.choices)
+    reliability = models.CharField(max_length=12, choices=Reliability.choices)
+    notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="placement_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(location__isnull=False) | ~Q(place_text=""),
+                name="placement_has_a_place",
+            ),
+        ]

@@ -1,0 +1,122 @@
+"""Candidate pairs, the decisions people took on them, and merges (which can be undone)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from casework.models.base import PublicModel
+
+
+class SuggestionKind(models.TextChoices):
+    PERSON_PERSON = "person_person", "two persons"
+    ROW_PERSON = "row_person", "a list row and a person"
+    ENTRY_PERSON = "entry_person", "a report entry and a person"
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", "waiting for review"
+    CONFIRMED = "confirmed", "the same person"
+    REJECTED = "rejected", "not the same person"
+    NEEDS_INFO = "needs_info", "needs more information"
+
+
+class MatchSuggestion(PublicModel):
+    organisation = models.ForeignKey(
+        "casework.Organisation", on_delete=models.PROTECT, related_name="match_suggestions"
+    )
+    kind = models.CharField(max_length=14, choices=SuggestionKind.choices)
+    person = models.ForeignKey(
+        "casework.Person", on_delete=models.CASCADE, related_name="suggestions"
+    )
+    other_person = models.ForeignKey(
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggestions_as_other",
+    )
+    list_row = models.ForeignKey(
+        "casework.ListImportRow",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+    )
+    report_entry = models.ForeignKey(
+        "casework.ReportEntry",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+    )
+    probability = models.FloatField()
+    explanation = models.JSONField(default=dict)
+    decision = models.CharField(max_length=12, choices=Decision.choices, default="pending")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        indexes = [models.Index(fields=["organisation", "decision"], name="suggestion_queue")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probability__gte=0, probability__lte=1),
+                name="suggestion_probability_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="person_person", other_person__isnull=False)
+                & Q(person__lt=F("other_person"))
+                | Q(kind="row_person", list_row__isnull=False)
+                | Q(kind="entry_person", report_entry__isnull=False),
+                name="suggestion_pair_well_formed",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "other_person"],
+                condition=Q(kind="person_person"),
+                name="suggestion_person_pair_once",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "list_row"],
+                condition=Q(kind="row_person"),
+                name="suggestion_row_pair_once",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "report_entry"],
+                condition=Q(kind="entry_person"),
+                name="suggestion_entry_pair_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="pending") | Q(decided_by__isnull=False),
+                name="suggestion_decided_by_someone",
+            ),
+        ]
+
+
+class PersonMerge(PublicModel):
+    """`absorbed` was folded into `survivor`; `moved` lists what moved, so it can be undone."""
+
+    survivor = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="merges_kept"
+    )
+    absorbed = models.ForeignKey(
+        "casework.Person", on_delete=models.PROTECT, related_name="merges_absorbed"
+    )
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    moved = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(survivor=F("absorbed")), name="merge_two_different_persons"
+            ),
+        ]

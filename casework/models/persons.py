@@ -1,0 +1,273 @@
+"""The person (the case), their names in every script and form, and their relatives."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from casework.models.base import DatePrecision, PublicModel
+
+
+class PersonStatus(models.TextChoices):
+    REPORTED = "reported", "reported"
+    VERIFYING = "verifying", "verifying"
+    LOCATED = "located", "located"
+    IDENTITY_CONFIRMED = "identity_confirmed", "identity confirmed"
+    CLEARED_FOR_RETURN = "cleared_for_return", "cleared for return"
+    ON_MANIFEST = "on_manifest", "on manifest"
+    RETURNED = "returned", "returned"
+    REUNITED = "reunited", "reunited"
+    DECEASED = "deceased", "deceased"
+    NOT_TRACEABLE = "not_traceable", "not traceable"
+    CLOSED_DUPLICATE = "closed_duplicate", "closed (duplicate)"
+    CLOSED_OTHER = "closed_other", "closed (other)"
+
+
+class Sex(models.TextChoices):
+    FEMALE = "F", "female"
+    MALE = "M", "male"
+    UNKNOWN = "U", "unknown"
+
+
+class DocumentsHeld(models.TextChoices):
+    UNKNOWN = "unknown", "unknown"
+    NONE = "none", "none"
+    ARMED_GROUP = "armed_group", "issued by the armed group (not recognised)"
+    NATIONAL = "national", "national documents"
+    FOREIGN = "foreign", "foreign documents"
+
+
+class Sensitivity(models.TextChoices):
+    NORMAL = "normal", "normal"
+    PROTECTED = "protected", "protected (restricted record)"
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from casework.permissions import person_scope
+
+        return person_scope(user, self)
+
+
+class Person(PublicModel):
+    organisation = models.ForeignKey(
+        "casework.Organisation", on_delete=models.PROTECT, related_name="persons"
+    )
+    team = models.ForeignKey(
+        "casework.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="persons"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_persons",
+    )
+    # The display name is derived from the primary name on save, so lists need no join.
+    display_name = models.CharField(max_length=300, blank=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(null=True, blank=True)
+    birth_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    age_stated = models.PositiveSmallIntegerField(null=True, blank=True)
+    age_stated_on = models.DateField(null=True, blank=True)
+    # The range the birth date certainly lies in, derived from date + precision or age + date.
+    birth_earliest = models.DateField(null=True, blank=True, editable=False)
+    birth_latest = models.DateField(null=True, blank=True, editable=False)
+    birthplace = models.CharField(max_length=200, blank=True)
+    citizenship = models.CharField(max_length=100, blank=True)
+    region_of_origin = models.CharField(max_length=100, blank=True)
+    languages = models.JSONField(default=list, blank=True)
+    documents_held = models.CharField(
+        max_length=20, choices=DocumentsHeld.choices, default=DocumentsHeld.UNKNOWN
+    )
+    vulnerabilities = models.JSONField(default=list, blank=True)
+    sensitivity = models.CharField(
+        max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+    )
+    security_notes = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=24, choices=PersonStatus.choices, default=PersonStatus.REPORTED
+    )
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+    )
+    # Optimistic locking: every service write checks and bumps it.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="person_org_status"),
+            models.Index(fields=["organisation", "team"], name="person_org_team"),
+            models.Index(fields=["birth_earliest", "birth_latest"], name="person_birth_range"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in PersonStatus]),
+                name="person_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(sex__in=[s.value for s in Sex]), name="person_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(birth_precision=DatePrecision.UNKNOWN, birth_date__isnull=True)
+                    | Q(
+                        birth_precision__in=[
+                            DatePrecision.EXACT,
+                            DatePrecision.MONTH,
+                            DatePrecision.YEAR,
+                        ],
+                        birth_date__isnull=False,
+                    )
+                    | Q(
+                        birth_precision=DatePrecision.AGE_ESTIMATE,
+                        age_stated__isnull=False,
+                        age_stated_on__isnull=False,
+                    )
+                ),
+                name="person_birth_precision_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_date__isnull=True) | Q(birth_date__gte="1900-01-01"),
+                name="person_birth_after_1900",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_stated__isnull=True) | Q(age_stated__lte=120),
+                name="person_age_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_earliest__isnull=True)
+                | Q(birth_latest__isnull=True)
+                | Q(birth_earliest__lte=F("birth_latest")),
+                name="person_birth_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=~Q(merged_into=F("id")), name="person_not_merged_into_itself"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="person_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.public_id)
+
+    @property
+    def birth_year(self) -> int | None:
+        if self.birth_earliest and self.birth_latest:
+            if self.birth_earliest.year == self.birth_latest.year:
+                return self.birth_earliest.year
+            return round((self.birth_earliest.year + self.birth_latest.year) / 2)
+        return None
+
+
+class Script(models.TextChoices):
+    CYRILLIC = "cyrl", "Cyrillic"
+    LATIN = "latn", "Latin"
+    ARABIC = "arab", "Arabic"
+    OTHER = "other", "other"
+
+
+class NameKind(models.TextChoices):
+    LEGAL = "legal", "legal name"
+    TRANSLITERATION = "translit", "transliteration"
+    ALIAS = "alias", "alias"
+    KUNYA = "kunya", "kunya"
+    NICKNAME = "nickname", "nickname"
+
+
+class PersonName(PublicModel):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
+    family_name = models.CharField(max_length=150, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    patronymic = models.CharField(max_length=150, blank=True)
+    full_text = models.CharField(
+        max_length=300, blank=True, help_text="The name as written, when not split into parts."
+    )
+    script = models.CharField(max_length=6, choices=Script.choices, default=Script.LATIN)
+    kind = models.CharField(max_length=10, choices=NameKind.choices, default=NameKind.LEGAL)
+    source = models.CharField(max_length=200, blank=True)
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(family_name="", given_name="", full_text=""),
+                name="person_name_not_empty",
+            ),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=Q(is_primary=True),
+                name="person_one_primary_name",
+            ),
+        ]
+
+    def as_text(self) -> str:
+        if self.full_text:
+            return self.full_text
+        return " ".join(p for p in (self.family_name, self.given_name, self.patronymic) if p)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+
+class NameKey(models.Model):
+    """A normalised key of one of a person's names: candidates are found by index on these."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=80)
+    kind = models.CharField(max_length=12)
+
+    class Meta:
+        indexes = [models.Index(fields=["key"], name="namekey_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key", "kind"], name="namekey_unique")
+        ]
+
+
+class RelationshipKind(models.TextChoices):
+    MOTHER = "mother", "mother"
+    FATHER = "father", "father"
+    CHILD = "child", "child"
+    SIBLING = "sibling", "sibling"
+    SPOUSE = "spouse", "spouse"
+    GRANDPARENT = "grandparent", "grandparent"
+    GRANDCHILD = "grandchild", "grandchild"
+    GUARDIAN = "guardian", "guardian"
+    WARD = "ward", "ward"
+
+
+class Confidence(models.TextChoices):
+    CONFIRMED = "confirmed", "confirmed"
+    PROBABLE = "probable", "probable"
+    POSSIBLE = "possible", "possible"
+
+
+class Relationship(PublicModel):
+    """`from_person` is the `kind` of `to_person` (from is the mother of to)."""
+
+    from_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations_out")
+    to_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations_in")
+    kind = models.CharField(max_length=12, choices=RelationshipKind.choices)
+    source = models.CharField(max_length=200, blank=True)
+    confidence = models.CharField(
+        max_length=10, choices=Confidence.choices, default=Confidence.PROBABLE
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_person=F("to_person")), name="relationship_not_to_self"
+            ),
+            models.UniqueConstraint(
+                fields=["from_person", "to_person", "kind"], name="relationship_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in RelationshipKind]),
+                name="relationship_kind_valid",
+            ),
+        ]

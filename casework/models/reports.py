@@ -1,0 +1,183 @@
+"""What a relative told us, in their words, with the consents they gave and the people described."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from casework.models.base import DatePrecision, PublicModel
+
+
+class Channel(models.TextChoices):
+    WEB_FORM = "web_form", "web form"
+    LETTER = "letter", "letter"
+    PHONE = "phone", "phone"
+    VISIT = "visit", "visit"
+    INTERNET_BOARD = "internet_board", "internet board"
+    PARTNER = "partner", "partner"
+    LIST_IMPORT = "list_import", "list import"
+
+
+class ReportStatus(models.TextChoices):
+    NEW = "new", "waiting for triage"
+    IN_TRIAGE = "in_triage", "in triage"
+    TRIAGED = "triaged", "triaged"
+    SPAM = "spam", "not a report"
+
+
+class FamilyReport(PublicModel):
+    organisation = models.ForeignKey(
+        "casework.Organisation", on_delete=models.PROTECT, related_name="reports"
+    )
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField()
+    reporter_name = models.CharField(max_length=200, blank=True)
+    reporter_relationship = models.CharField(max_length=100, blank=True)
+    reporter_contact = models.CharField(max_length=300, blank=True)
+    reporter_region = models.CharField(max_length=100, blank=True)
+    reporter_language = models.CharField(max_length=10, blank=True)
+    account = models.TextField(blank=True, help_text="The family's account in their own words.")
+    status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    # The family checks the status with the reference and a secret; only the secret's hash is kept.
+    reference = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=128, blank=True)
+    public_status_note = models.CharField(max_length=20, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_partner = models.ForeignKey(
+        "casework.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="report_org_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(channel__in=[c.value for c in Channel]), name="report_channel_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ReportStatus]),
+                name="report_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ConsentPurpose(models.TextChoices):
+    PROCESS = "process", "to process the report for tracing"
+    SHARE_PARTNER = "share_partner", "to share with a named partner"
+    SHARE_AUTHORITY = "share_authority", "to share with authorities"
+    CONTACT = "contact", "to be contacted"
+
+
+class ReportConsent(models.Model):
+    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
+    partner = models.ForeignKey(
+        "casework.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    given = models.BooleanField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "purpose"],
+                condition=Q(partner__isnull=True),
+                name="consent_once_per_purpose",
+            ),
+            models.UniqueConstraint(
+                fields=["report", "purpose", "partner"],
+                condition=Q(partner__isnull=False),
+                name="consent_once_per_partner",
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose="share_partner", partner__isnull=False)
+                | (~Q(purpose="share_partner") & Q(partner__isnull=True)),
+                name="consent_partner_only_for_partner_sharing",
+            ),
+        ]
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", "photo"
+    DOCUMENT = "document", "document"
+
+
+class ReportAttachment(PublicModel):
+    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    # Stored under a random name; the sender's file name may carry a child's name.
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    content_type = models.CharField(max_length=80)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+        ]
+
+
+class TriageOutcome(models.TextChoices):
+    PENDING = "pending", "waiting for triage"
+    LINKED = "linked", "linked to a known person"
+    CREATED = "created", "created a new person"
+    NOT_A_PERSON = "not_a_person", "not a person to trace"
+
+
+class ReportEntry(PublicModel):
+    """One person as the report describes them. Never edited into what the family did not say."""
+
+    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="entries")
+    position = models.PositiveSmallIntegerField()
+    family_name = models.CharField(max_length=150, blank=True)
+    given_name = models.CharField(max_length=150, blank=True)
+    patronymic = models.CharField(max_length=150, blank=True)
+    full_name = models.CharField(max_length=300, blank=True)
+    aliases = models.CharField(max_length=300, blank=True)
+    sex = models.CharField(max_length=1, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    birth_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    age_stated = models.PositiveSmallIntegerField(null=True, blank=True)
+    birthplace = models.CharField(max_length=200, blank=True)
+    relationship_to_reporter = models.CharField(max_length=100, blank=True)
+    last_known_place = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    person = models.ForeignKey(
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="report_entries",
+    )
+    outcome = models.CharField(
+        max_length=14, choices=TriageOutcome.choices, default=TriageOutcome.PENDING
+    )
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    triaged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["report", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "position"], name="entry_position_unique"),
+            models.CheckConstraint(
+                condition=~Q(family_name="", given_name="", full_name="", aliases=""),
+                name="entry_names_someone",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["linked", "created"], person__isnull=False)
+                | Q(outcome__in=["pending", "not_a_person"]),
+                name="entry_linked_outcome_has_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(age_stated__isnull=True) | Q(age_stated__lte=120),
+                name="entry_age_plausible",
+            ),
+        ]

@@ -1,0 +1,172 @@
+"""Reads. Every one starts from a gate in `casework.permissions` and takes the acting user."""
+
+from django.db.models import QuerySet
+
+from casework.models import FamilyReport, Role
+from casework.permissions import is_active_user, person_scope
+
+__all__ = ["person_scope", "reports_visible_to"]
+
+_REPORT_ROLES = {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
+
+
+def reports_visible_to(user) -> QuerySet:
+    if not is_active_user(user):
+        return FamilyReport.objects.none()
+    if user.role in _REPORT_ROLES:
+        return FamilyReport.objects.filter(organisation_id=user.organisation_id)
+    if user.role == Role.PARTNER:
+        # A partner sees the reports it sent, and no one else's.
+        return FamilyReport.objects.filter(source_partner_id=user.organisation_id)
+    return FamilyReport.objects.none()
+
+
+# --- Audit trail and break-glass (account/audit area) -----------------------------------------
+
+
+def audit_events_visible_to(user) -> QuerySet:
+    """One sees audit rows only of records one may see. The data-protection officer (whoever may
+    view the audit trail) sees every event of their organisation; other staff see the events of
+    the persons in their scope; everyone else, nothing."""
+    from casework.models import AuditEvent
+    from casework.permissions import Action, may
+
+    if not is_active_user(user) or user.role == Role.PARTNER:
+        return AuditEvent.objects.none()
+    if may(user, Action.VIEW_AUDIT):
+        return AuditEvent.objects.filter(organisation_id=user.organisation_id)
+    return AuditEvent.objects.filter(
+        person_id__isnull=False,
+        person_id__in=person_scope(user).values("public_id"),
+    )
+
+
+def history_for(user, person) -> QuerySet:
+    """A record's own history, for those who may see the record (none for anyone else), with the
+    history of the records merged into it (a merge carries history over; an undo takes it back)."""
+    from casework.models import AuditEvent, Person
+
+    if not person_scope(user).filter(pk=person.pk).exists():
+        return AuditEvent.objects.none()
+    merged = Person.objects.filter(merged_into=person).values_list("public_id", flat=True)
+    return audit_events_visible_to(user).filter(person_id__in=[person.public_id, *merged])
+
+
+def break_glass_scope(user) -> QuerySet:
+    """Persons the user may open by break-glass (a supervisor: their organisation; a caseworker:
+    theirs, when it allows caseworkers to)."""
+    from casework.models import Person
+    from casework.permissions import Action, may, role_of
+
+    role = role_of(user)
+    if not may(user, Action.BREAK_GLASS):
+        return Person.objects.none()
+    if role == Role.CASEWORKER and not user.organisation.caseworkers_may_break_glass:
+        return Person.objects.none()
+    return Person.objects.filter(organisation_id=user.organisation_id)
+
+
+def break_glass_grants_visible_to(user) -> QuerySet:
+    """Every break-glass grant on the organisation's persons, for the data-protection officer."""
+    from casework.models import BreakGlassGrant
+    from casework.permissions import Action, may
+
+    if not may(user, Action.VIEW_AUDIT):
+        return BreakGlassGrant.objects.none()
+    return BreakGlassGrant.objects.filter(
+        person__organisation_id=user.organisation_id
+    ).select_related("user", "person")
+
+
+# --- Reports and flights (reports/flights area) -----------------------------------------------
+
+
+def may_see_reporter(user, report) -> bool:
+    """Who reported and how to reach them, the family's account, their files: the organisation's
+    report staff only (intake, caseworkers, supervisors)."""
+    return (
+        is_active_user(user)
+        and user.role in _REPORT_ROLES
+        and report.organisation_id == user.organisation_id
+    )
+
+
+def report_entries_for(user, report) -> QuerySet:
+    from casework.models import ReportEntry
+
+    if not reports_visible_to(user).filter(pk=report.pk).exists():
+        return ReportEntry.objects.none()
+    return ReportEntry.objects.filter(report=report).select_related("person")
+
+
+def flights_visible_to(user) -> QuerySet:
+    """Flights of the user's organisation, for those who plan them (caseworkers, supervisors)."""
+    from casework.models import RepatriationFlight
+    from casework.permissions import Action, may
+
+    if not may(user, Action.MANAGE_FLIGHT):
+        return RepatriationFlight.objects.none()
+    return RepatriationFlight.objects.filter(organisation_id=user.organisation_id)
+
+
+def proposable_persons(user, flight) -> QuerySet:
+    """Persons the user sees who are cleared to fly and not yet on this flight."""
+    from casework.models import PersonStatus
+
+    return (
+        person_scope(user)
+        .filter(
+            organisation_id=flight.organisation_id,
+            status__in=[PersonStatus.CLEARED_FOR_RETURN, PersonStatus.ON_MANIFEST],
+        )
+        .exclude(manifest_entries__flight=flight)
+        .order_by("display_name", "id")
+    )
+
+
+# --- List imports, match suggestions and merges (imports/review area) --------------------------
+
+
+def list_imports_visible_to(user) -> QuerySet:
+    """The organisation's list imports, for those who may import lists."""
+    from casework.models import ListImport
+    from casework.permissions import Action, may
+
+    if not is_active_user(user) or not may(user, Action.IMPORT_LIST):
+        return ListImport.objects.none()
+    return ListImport.objects.filter(organisation_id=user.organisation_id)
+
+
+def suggestions_visible_to(user) -> QuerySet:
+    """Match suggestions of the user's organisation whose persons the user may all see."""
+    from django.db.models import Q
+
+    from casework.models import MatchSuggestion
+    from casework.permissions import Action, may
+
+    if not is_active_user(user) or not may(user, Action.DECIDE_MATCH):
+        return MatchSuggestion.objects.none()
+    scope = person_scope(user).values("pk")
+    return MatchSuggestion.objects.filter(
+        organisation_id=user.organisation_id, person__in=scope
+    ).filter(Q(other_person__isnull=True) | Q(other_person__in=scope))
+
+
+def merges_visible_to(user) -> QuerySet:
+    """Merges of two persons the user may both see."""
+    from casework.models import PersonMerge
+
+    if not is_active_user(user):
+        return PersonMerge.objects.none()
+    scope = person_scope(user).values("pk")
+    return PersonMerge.objects.filter(survivor__in=scope, absorbed__in=scope)
+
+
+def locations_visible_to(user) -> QuerySet:
+    """Detention locations are reference data: every staff member sees them, partners none."""
+    from casework.models import DetentionLocation
+    from casework.permissions import STAFF_ROLES, role_of
+
+    if role_of(user) not in STAFF_ROLES:
+        return DetentionLocation.objects.none()
+    return DetentionLocation.objects.all()

@@ -1,0 +1,36 @@
+"""Checks shared by the services of the persons area."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from casework.models import Person
+from casework.permissions import Hidden, person_scope
+from casework.services.errors import ServiceError
+
+MAX_TEXT = 10_000  # a note or a free-text field longer than this is a paste gone wrong
+
+
+def recheck_scope(actor, person: Person) -> None:
+    # A write must leave the record inside the actor's scope, or it rolls back with its audit row.
+    if not person_scope(actor).filter(pk=person.pk).exists():
+        raise Hidden()
+
+
+def clean_text(field: str, value: str, *, max_length: int, required: bool = False) -> str:
+    """Trimmed text, or a ServiceError naming the field: NUL bytes, over-long, missing."""
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise ServiceError({field: ["This text contains a NUL byte; remove it."]})
+    if len(value) > max_length:
+        raise ServiceError(
+            {field: [f"This text is {len(value)} characters long; at most {max_length}."]}
+        )
+    if required and not value:
+        raise ServiceError({field: ["This is required."]})
+    return value
+
+
+def not_in_future(field: str, day) -> None:
+    if day is not None and day > timezone.localdate():
+        raise ServiceError({field: ["This date is in the future."]})

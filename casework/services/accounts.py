@@ -1,0 +1,268 @@
+"""Writes on accounts: passwords, deactivation, ending sessions, the second factor, partner tokens.
+
+Ending sessions works by moving `User.session_epoch`: every session remembers the epoch it began
+in (`casework.middleware.SessionTimeoutMiddleware`) and every partner token carries the epoch it
+was issued in (`casework.api.authentication`), so one bump ends them all at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import getpass
+from typing import NamedTuple
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django_otp import devices_for_user
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from casework import audit
+from casework.api.authentication import hash_token_secret, new_token_parts
+from casework.audit import AuditAction
+from casework.models import PartnerToken, Role, SharingAgreement, User
+from casework.permissions import Action, is_active_user, may, require
+from casework.services.errors import ServiceError
+
+RECOVERY_CODE_COUNT = 10
+TOKEN_MAX_DAYS = 365
+TOTP_DEVICE_NAME = "authenticator"
+RECOVERY_DEVICE_NAME = "recovery codes"
+
+
+class CommandLine:
+    """The actor of a management command: someone with shell access on the server."""
+
+    is_authenticated = False
+    is_superuser = False
+    organisation_id = None
+
+    def __init__(self, command: str):
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            who = "unknown"
+        self.audit_label = f"command-line:{command} ({who})"
+
+
+def _require_user_admin(actor, user: User) -> None:
+    """Superusers and the command line manage anyone; an administrator manages the users of their
+    organisation and the partner accounts of organisations their organisation shares cases with."""
+    if isinstance(actor, CommandLine):
+        return
+    if is_active_user(actor) and actor.is_superuser:
+        return
+    if (
+        user.role == Role.PARTNER
+        and may(actor, Action.MANAGE_USERS)
+        and SharingAgreement.objects.filter(
+            owner_id=actor.organisation_id, partner_id=user.organisation_id
+        ).exists()
+    ):
+        return
+    require(actor, Action.MANAGE_USERS, user)
+
+
+def _bump_epoch(user: User) -> None:
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch", "is_active", "password"])
+
+
+# --- Sessions and passwords --------------------------------------------------------------------
+
+
+def user_end_sessions(*, actor, user: User, reason: str = "") -> User:
+    """End every session and partner token of `user` ("log out everywhere")."""
+    if actor != user:
+        _require_user_admin(actor, user)
+    with transaction.atomic():
+        _bump_epoch(user)
+        audit.record(actor, AuditAction.SESSION_ENDED, user, reason=reason or "log out everywhere")
+    return user
+
+
+def user_deactivate(*, actor, user: User, reason: str = "") -> User:
+    """Close an account: it cannot log in, and its sessions and tokens end now."""
+    _require_user_admin(actor, user)
+    if actor == user:
+        raise ServiceError({"user": ["You cannot deactivate your own account."]})
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        _bump_epoch(user)
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            user,
+            fields=["is_active", "session_epoch"],
+            changes={"is_active": [True, False]},
+            reason=reason,
+        )
+        audit.record(actor, AuditAction.SESSION_ENDED, user, reason="account deactivated")
+    return user
+
+
+def user_change_password(
+    *, actor, user: User, new_password: str, old_password: str | None = None
+) -> User:
+    """Set a new password. Users changing their own must give the old one; an administrator
+    resetting someone else's need not. Every session and token of the user ends."""
+    if actor == user:
+        if old_password is None or not user.check_password(old_password):
+            raise ServiceError({"old_password": ["Your current password was entered wrongly."]})
+    else:
+        _require_user_admin(actor, user)
+    try:
+        validate_password(new_password, user)
+    except ValidationError as exc:
+        raise ServiceError({"new_password": list(exc.messages)}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        _bump_epoch(user)
+        audit.record(actor, AuditAction.UPDATE, user, fields=["password"])
+        audit.record(actor, AuditAction.SESSION_ENDED, user, reason="password changed")
+    return user
+
+
+# --- Second factor -----------------------------------------------------------------------------
+
+
+def has_confirmed_device(user: User) -> bool:
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def totp_enrolment_start(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator of the enrolment in progress (the same one on every reload,
+    so the QR code the user already scanned stays valid)."""
+    device = (
+        TOTPDevice.objects.filter(user=user, confirmed=False, name=TOTP_DEVICE_NAME)
+        .order_by("-id")
+        .first()
+    )
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def totp_secret_base32(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode("ascii")
+
+
+def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+    """Confirm the authenticator with a code from it. Returns the new recovery codes (shown once),
+    or None when the code is wrong."""
+    if device.user_id != user.pk or device.confirmed:
+        raise ServiceError({"token": ["This enrolment is no longer open. Start again."]})
+    with transaction.atomic():
+        if not device.verify_token(token.strip().replace(" ", "")):
+            audit.record(user, AuditAction.SECOND_FACTOR, user, changes={"enrolment": "failed"})
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        # Older authenticators and their codes stop working: one phone, one set of codes.
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        codes = _replace_recovery_codes(user)
+        audit.record(user, AuditAction.SECOND_FACTOR, user, changes={"enrolment": "confirmed"})
+    return codes
+
+
+def recovery_codes_regenerate(*, user: User) -> list[str]:
+    with transaction.atomic():
+        codes = _replace_recovery_codes(user)
+        audit.record(
+            user, AuditAction.SECOND_FACTOR, user, changes={"recovery_codes": "regenerated"}
+        )
+    return codes
+
+
+def _replace_recovery_codes(user: User) -> list[str]:
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE_NAME, confirmed=True)
+    codes = []
+    while len(codes) < RECOVERY_CODE_COUNT:
+        code = StaticToken.random_token()
+        if code not in codes:
+            codes.append(code)
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def second_factor_recorded(*, user: User, device, succeeded: bool) -> None:
+    """Audit a verification attempt. The code itself never enters the trail."""
+    kind = "recovery code" if isinstance(device, StaticDevice) else "authenticator"
+    changes = {"result": "verified", "device": kind} if succeeded else {"result": "failed"}
+    audit.record(user, AuditAction.SECOND_FACTOR, user, changes=changes)
+
+
+# --- Partner tokens ----------------------------------------------------------------------------
+
+
+class IssuedToken(NamedTuple):
+    token: PartnerToken
+    key: str  # "<prefix>.<secret>": shown once, never stored
+
+
+def partner_token_issue(
+    *, actor, user: User, name: str, days: int = 90, scopes: list[str] | None = None
+) -> IssuedToken:
+    """A new API key for a partner account. Only its hash is kept; the key is returned once."""
+    _require_user_admin(actor, user)
+    errors: dict[str, list[str]] = {}
+    if user.role != Role.PARTNER:
+        # A token skips the second factor: staff accounts never get one.
+        errors["user"] = ["API tokens are issued to partner accounts only."]
+    elif not user.is_active:
+        errors["user"] = ["This account is deactivated."]
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = ["Name the token after the system that will use it."]
+    elif len(name) > PartnerToken._meta.get_field("name").max_length:
+        errors["name"] = ["The name is too long (120 characters at most)."]
+    if not isinstance(days, int) or not 1 <= days <= TOKEN_MAX_DAYS:
+        errors["days"] = [f"A token lasts between 1 and {TOKEN_MAX_DAYS} days."]
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        prefix, secret = new_token_parts()
+        while PartnerToken.objects.filter(prefix=prefix).exists():
+            prefix, secret = new_token_parts()
+        token = PartnerToken.objects.create(
+            user=user,
+            name=name,
+            prefix=prefix,
+            key_hash=hash_token_secret(secret),
+            scopes=list(scopes or []),
+            expires_at=timezone.now() + dt.timedelta(days=days),
+            session_epoch=user.session_epoch,
+        )
+        audit.record(
+            actor,
+            AuditAction.CREATE,
+            token,
+            changes={"prefix": prefix, "name": name, "expires_at": token.expires_at.isoformat()},
+            organisation=user.organisation,
+        )
+    return IssuedToken(token, f"{prefix}.{secret}")
+
+
+def partner_token_revoke(*, actor, token: PartnerToken, reason: str = "") -> PartnerToken:
+    _require_user_admin(actor, token.user)
+    with transaction.atomic():
+        locked = PartnerToken.objects.select_for_update().get(pk=token.pk)
+        if locked.revoked_at is None:
+            locked.revoked_at = timezone.now()
+            locked.save(update_fields=["revoked_at", "updated_at"])
+            audit.record(
+                actor,
+                AuditAction.UPDATE,
+                locked,
+                fields=["revoked_at"],
+                changes={"prefix": locked.prefix, "revoked": True},
+                reason=reason,
+                organisation=locked.user.organisation,
+            )
+    return locked

@@ -1,0 +1,19 @@
+"""Errors services raise, for each surface to translate (form error, JSON 4xx, import row)."""
+
+from django.core.exceptions import ValidationError
+
+
+class ServiceError(ValidationError):
+    """Bad input or a forbidden move: nothing was changed."""
+
+
+class Conflict(Exception):
+    """Someone else changed the record since it was read: nothing was changed."""
+
+    def __init__(self, obj, expected_version: int):
+        self.obj = obj
+        self.expected_version = expected_version
+        super().__init__(
+            f"This record was changed by someone else (version {obj.version}, "
+            f"you edited version {expected_version}). Reload it and apply your change again."
+        )

@@ -1,0 +1,428 @@
+"""Repatriation flights: planning them, their manifests, boarding, and handing each child over.
+
+Approving a passenger and recording a handover commit resources, so they lock the rows they
+depend on (`select_for_update`): two supervisors approving at once cannot overfill a flight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from casework import audit
+from casework.audit import AuditAction
+from casework.models import (
+    FlightStatus,
+    Handover,
+    ManifestEntry,
+    ManifestRole,
+    ManifestStatus,
+    Person,
+    PersonStatus,
+    RecipientKind,
+    RepatriationFlight,
+)
+from casework.permissions import Action, Hidden, person_scope, require
+from casework.services.errors import Conflict, ServiceError
+from casework.services.persons import person_change_status
+from casework.services.reports import text_problem
+
+# Who may be proposed: cleared for return, or already on a manifest (of a flight they missed).
+PROPOSABLE = {PersonStatus.CLEARED_FOR_RETURN, PersonStatus.ON_MANIFEST}
+SEATED = (ManifestStatus.APPROVED, ManifestStatus.BOARDED)
+OPEN_FLIGHT = (FlightStatus.PLANNED, FlightStatus.CONFIRMED)
+MAX_CAPACITY = 1000
+ADULT_AGE = 18
+
+_FLIGHT_TEXT = {"reference": 40, "origin": 120, "destination": 120, "organiser": 200}
+_FLIGHT_FIELDS = set(_FLIGHT_TEXT) | {"date", "capacity", "status"}
+
+
+def _text(errors: dict, name: str, value, limit: int, *, required=False) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        errors[name] = ["Expected text."]
+        return ""
+    problem = text_problem(value, limit)
+    if problem:
+        errors[name] = [problem]
+        return ""
+    value = value.strip()
+    if required and not value:
+        errors[name] = ["This is required."]
+    return value
+
+
+def _clean_flight(values: dict, errors: dict) -> dict:
+    cleaned = {}
+    for name, limit in _FLIGHT_TEXT.items():
+        if name in values:
+            cleaned[name] = _text(errors, name, values[name], limit, required=name != "organiser")
+    if "date" in values:
+        if not isinstance(values["date"], dt.date) or isinstance(values["date"], dt.datetime):
+            errors["date"] = ["Give the flight date."]
+        elif values["date"].year < 2000:
+            errors["date"] = ["The flight date is implausibly early."]
+        else:
+            cleaned["date"] = values["date"]
+    if "capacity" in values:
+        capacity = values["capacity"]
+        if isinstance(capacity, bool) or not isinstance(capacity, int):
+            errors["capacity"] = ["The capacity is a whole number of seats."]
+        elif not 0 <= capacity <= MAX_CAPACITY:
+            errors["capacity"] = [f"The capacity is between 0 and {MAX_CAPACITY} seats."]
+        else:
+            cleaned["capacity"] = capacity
+    if "status" in values:
+        if values["status"] not in FlightStatus.values:
+            errors["status"] = [f"Unknown flight status {values['status']!r}."]
+        else:
+            cleaned["status"] = values["status"]
+    return cleaned
+
+
+def _snapshot(flight: RepatriationFlight) -> dict:
+    return {name: getattr(flight, name) for name in sorted(_FLIGHT_FIELDS)}
+
+
+def flight_create(
+    *,
+    actor,
+    reference: str,
+    date: dt.date,
+    origin: str,
+    destination: str,
+    capacity: int,
+    organiser: str = "",
+    status: str = FlightStatus.PLANNED,
+) -> RepatriationFlight:
+    require(actor, Action.MANAGE_FLIGHT)
+    errors: dict = {}
+    values = _clean_flight(
+        {
+            "reference": reference,
+            "date": date,
+            "origin": origin,
+            "destination": destination,
+            "capacity": capacity,
+            "organiser": organiser,
+            "status": status,
+        },
+        errors,
+    )
+    if errors:
+        raise ServiceError(errors)
+    try:
+        with transaction.atomic():
+            flight = RepatriationFlight.objects.create(
+                organisation_id=actor.organisation_id, **values
+            )
+            audit.record(actor, AuditAction.CREATE, flight, fields=sorted(values))
+    except IntegrityError as exc:
+        raise ServiceError({"reference": ["A flight with this reference already exists."]}) from exc
+    return flight
+
+
+def flight_update(
+    *, actor, flight: RepatriationFlight, expected_version: int, **changes
+) -> RepatriationFlight:
+    """Edit a flight. Refused with Conflict when someone changed it since it was read."""
+    require(actor, Action.MANAGE_FLIGHT, flight)
+    unknown = set(changes) - _FLIGHT_FIELDS
+    if unknown:
+        raise ServiceError({name: ["Not a field of a flight."] for name in sorted(unknown)})
+    errors: dict = {}
+    values = _clean_flight(changes, errors)
+    if errors:
+        raise ServiceError(errors)
+    try:
+        with transaction.atomic():
+            locked = RepatriationFlight.objects.select_for_update().get(pk=flight.pk)
+            if locked.version != expected_version:
+                raise Conflict(locked, expected_version)
+            seated = _seated_count(locked)
+            if values.get("capacity", locked.capacity) < seated:
+                raise ServiceError(
+                    {"capacity": [f"{seated} passengers are approved: capacity cannot be lower."]}
+                )
+            before = _snapshot(locked)
+            for name, value in values.items():
+                setattr(locked, name, value)
+            locked.version = F("version") + 1
+            locked.save()
+            locked.refresh_from_db()
+            changed = audit.diff(before, _snapshot(locked))
+            audit.record(actor, AuditAction.UPDATE, locked, fields=changed, changes=changed)
+    except IntegrityError as exc:
+        raise ServiceError({"reference": ["A flight with this reference already exists."]}) from exc
+    return locked
+
+
+def _seated_count(flight: RepatriationFlight) -> int:
+    return ManifestEntry.objects.filter(
+        flight=flight, role=ManifestRole.PASSENGER, status__in=SEATED
+    ).count()
+
+
+def _require_visible_person(actor, person: Person | None) -> Person:
+    # Passengers come through the read gate: a person one may not see does not exist.
+    if person is None or not person_scope(actor).filter(pk=person.pk).exists():
+        raise Hidden()
+    return person
+
+
+def _require_open(flight: RepatriationFlight) -> None:
+    if flight.status not in OPEN_FLIGHT:
+        raise ServiceError({"flight": [f"The flight is {flight.status}: its manifest is closed."]})
+
+
+def manifest_propose(*, actor, flight: RepatriationFlight, person: Person, note: str = ""):
+    """Put a person cleared for return on the flight's manifest, waiting for approval."""
+    require(actor, Action.MANAGE_FLIGHT, flight)
+    _require_visible_person(actor, person)
+    errors: dict = {}
+    note = _text(errors, "note", note, 300)
+    if errors:
+        raise ServiceError(errors)
+    if person.status not in PROPOSABLE:
+        raise ServiceError(
+            {
+                "person": [
+                    f"Only a person cleared for return can be proposed (this one is "
+                    f"{person.get_status_display()})."
+                ]
+            }
+        )
+    duplicate = ServiceError({"person": ["This person is already on this flight's manifest."]})
+    try:
+        with transaction.atomic():
+            locked = RepatriationFlight.objects.select_for_update().get(pk=flight.pk)
+            _require_open(locked)
+            if ManifestEntry.objects.filter(flight=locked, person=person).exists():
+                raise duplicate
+            entry = ManifestEntry.objects.create(
+                flight=locked, role=ManifestRole.PASSENGER, person=person, note=note
+            )
+            audit.record(actor, AuditAction.CREATE, entry, fields=["flight", "person", "status"])
+    except IntegrityError as exc:  # the database's own refusal, when two proposals race
+        raise duplicate from exc
+    return entry
+
+
+def _locked_entry(entry: ManifestEntry) -> tuple[RepatriationFlight, ManifestEntry]:
+    # Always flight first, then entry: one lock order everywhere, so no deadlock.
+    flight = RepatriationFlight.objects.select_for_update().get(pk=entry.flight_id)
+    locked = ManifestEntry.objects.select_for_update().get(pk=entry.pk)
+    return flight, locked
+
+
+def _set_entry_status(actor, entry: ManifestEntry, to: str, **extra) -> None:
+    before = entry.status
+    entry.status = to
+    for name, value in extra.items():
+        setattr(entry, name, value)
+    entry.save()
+    audit.record(
+        actor,
+        AuditAction.STATUS_CHANGE,
+        entry,
+        fields=["status"],
+        changes={"status": [before, to]},
+    )
+
+
+def manifest_approve(*, actor, entry: ManifestEntry) -> ManifestEntry:
+    """A supervisor approves a proposed passenger: a seat is taken and the person is on the
+    manifest. Refused when the flight is full."""
+    require(actor, Action.MANAGE_FLIGHT, entry.flight)
+    if entry.role != ManifestRole.PASSENGER:
+        raise ServiceError({"entry": ["Escorts need no approval."]})
+    _require_visible_person(actor, entry.person)
+    require(actor, Action.APPROVE_MANIFEST, entry.person)
+    with transaction.atomic():
+        flight, locked = _locked_entry(entry)
+        _require_open(flight)
+        if locked.status != ManifestStatus.PROPOSED:
+            raise ServiceError({"entry": [f"This passenger is already {locked.status}."]})
+        seated = _seated_count(flight)
+        if seated + 1 > flight.capacity:
+            raise ServiceError(
+                {
+                    "entry": [
+                        f"The flight is full: {seated} of {flight.capacity} seats are approved."
+                    ]
+                }
+            )
+        _set_entry_status(actor, locked, ManifestStatus.APPROVED, approved_by=actor)
+        person = Person.objects.get(pk=locked.person_id)
+        if person.status == PersonStatus.CLEARED_FOR_RETURN:
+            person_change_status(
+                actor=actor,
+                person=person,
+                to=PersonStatus.ON_MANIFEST,
+                reason=f"Approved for flight {flight.reference}",
+            )
+        elif person.status != PersonStatus.ON_MANIFEST:
+            raise ServiceError(
+                {"entry": [f"The person is {person.get_status_display()}: not cleared to fly."]}
+            )
+    return locked
+
+
+def manifest_mark_boarded(*, actor, entry: ManifestEntry) -> ManifestEntry:
+    return _mark(actor, entry, ManifestStatus.BOARDED, note="")
+
+
+def manifest_mark_not_boarded(*, actor, entry: ManifestEntry, note: str = "") -> ManifestEntry:
+    """The passenger did not fly. They stay on manifest status, so they can be proposed for the
+    next flight without approving their clearance again."""
+    return _mark(actor, entry, ManifestStatus.NOT_BOARDED, note=note)
+
+
+def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:
+    require(actor, Action.MANAGE_FLIGHT, entry.flight)
+    if entry.role == ManifestRole.PASSENGER:
+        _require_visible_person(actor, entry.person)
+    errors: dict = {}
+    note = _text(errors, "note", note, 300)
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        flight, locked = _locked_entry(entry)
+        if flight.status == FlightStatus.CANCELLED:
+            raise ServiceError({"flight": ["The flight was cancelled."]})
+        allowed_from = {ManifestStatus.APPROVED}
+        if to == ManifestStatus.NOT_BOARDED:
+            allowed_from.add(ManifestStatus.PROPOSED)
+        if locked.role == ManifestRole.ESCORT:
+            allowed_from.add(ManifestStatus.PROPOSED)
+        if locked.status not in allowed_from:
+            raise ServiceError(
+                {"entry": [f"A passenger who is {locked.status} cannot be marked {to}."]}
+            )
+        extra = {"note": note} if note else {}
+        if to == ManifestStatus.BOARDED and locked.approved_by_id is None:
+            extra["approved_by"] = actor  # an escort listed by staff
+        _set_entry_status(actor, locked, to, **extra)
+    return locked
+
+
+def escort_add(*, actor, flight: RepatriationFlight, escort_name: str, note: str = ""):
+    """An escort (staff, a social worker) travelling with the passengers."""
+    require(actor, Action.MANAGE_FLIGHT, flight)
+    errors: dict = {}
+    name = _text(errors, "escort_name", escort_name, 200, required=True)
+    note = _text(errors, "note", note, 300)
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        locked = RepatriationFlight.objects.select_for_update().get(pk=flight.pk)
+        _require_open(locked)
+        entry = ManifestEntry.objects.create(
+            flight=locked, role=ManifestRole.ESCORT, escort_name=name, note=note
+        )
+        audit.record(actor, AuditAction.CREATE, entry, fields=["flight", "escort_name"])
+    return entry
+
+
+def _possibly_a_child(person: Person, on: dt.date) -> bool:
+    if person.birth_latest is None:
+        return False
+    try:
+        adult_from = on.replace(year=on.year - ADULT_AGE)
+    except ValueError:
+        adult_from = on.replace(year=on.year - ADULT_AGE, day=28)
+    return person.birth_latest > adult_from
+
+
+def handover_record(
+    *,
+    actor,
+    manifest_entry: ManifestEntry,
+    recipient_kind: str,
+    recipient_person: Person | None = None,
+    recipient_name: str,
+    recipient_relationship: str,
+    handed_at: dt.datetime,
+    place: str,
+    documents: str,
+) -> Handover:
+    """A boarded child handed to a relative or the child services: the child is returned, and
+    reunited when the recipient is a relative."""
+    require(actor, Action.MANAGE_FLIGHT, manifest_entry.flight)
+    if manifest_entry.role != ManifestRole.PASSENGER:
+        raise ServiceError({"manifest_entry": ["Only a passenger is handed over."]})
+    _require_visible_person(actor, manifest_entry.person)
+    require(actor, Action.RECORD_HANDOVER, manifest_entry.person)
+    if recipient_person is not None:
+        _require_visible_person(actor, recipient_person)
+        if recipient_person.pk == manifest_entry.person_id:
+            raise ServiceError({"recipient_person": ["A child is not handed over to themself."]})
+    errors: dict = {}
+    if recipient_kind not in RecipientKind.values:
+        errors["recipient_kind"] = [f"Unknown recipient {recipient_kind!r}."]
+    values = {
+        "recipient_name": _text(errors, "recipient_name", recipient_name, 200, required=True),
+        "recipient_relationship": _text(
+            errors, "recipient_relationship", recipient_relationship, 100
+        ),
+        "place": _text(errors, "place", place, 200),
+        "documents": _text(errors, "documents", documents, 5000),
+    }
+    if recipient_kind == RecipientKind.RELATIVE and not values["recipient_relationship"]:
+        errors.setdefault("recipient_relationship", ["Say how the recipient is related."])
+    now = timezone.now()
+    if not isinstance(handed_at, dt.datetime):
+        errors["handed_at"] = ["Give the date and time of the handover."]
+    elif handed_at > now + dt.timedelta(minutes=5):
+        errors["handed_at"] = ["The handover cannot be in the future."]
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        flight, locked = _locked_entry(manifest_entry)
+        person = Person.objects.select_for_update().get(pk=locked.person_id)
+        if locked.status != ManifestStatus.BOARDED:
+            raise ServiceError({"manifest_entry": ["Only a passenger who boarded is handed over."]})
+        if handed_at.date() < flight.date - dt.timedelta(days=1):
+            raise ServiceError({"handed_at": ["The handover is before the flight."]})
+        if not _possibly_a_child(person, handed_at.date()):
+            raise ServiceError(
+                {
+                    "manifest_entry": [
+                        "Handovers are recorded for children: this passenger is an adult, or "
+                        "their age is not recorded (record at least an estimated age first)."
+                    ]
+                }
+            )
+        if Handover.objects.filter(manifest_entry=locked).exists():
+            raise ServiceError({"manifest_entry": ["This child's handover is already recorded."]})
+        handover = Handover.objects.create(
+            manifest_entry=locked,
+            recipient_kind=recipient_kind,
+            recipient_person=recipient_person,
+            handed_at=handed_at,
+            recorded_by=actor,
+            **values,
+        )
+        audit.record(
+            actor,
+            AuditAction.CREATE,
+            handover,
+            person=person,
+            fields=["recipient_kind", "recipient_person", *values, "handed_at"],
+            changes={"recipient_kind": recipient_kind},
+        )
+        reason = f"Handed over after flight {flight.reference}"
+        if person.status == PersonStatus.ON_MANIFEST:
+            person = person_change_status(
+                actor=actor, person=person, to=PersonStatus.RETURNED, reason=reason
+            )
+        if recipient_kind == RecipientKind.RELATIVE and person.status == PersonStatus.RETURNED:
+            person_change_status(
+                actor=actor, person=person, to=PersonStatus.REUNITED, reason=reason
+            )
+    return handover

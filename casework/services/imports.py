@@ -1,0 +1,604 @@
+"""List import: upload → preview (with a column mapping) → dry run → commit.
+
+A commit is all or nothing: one transaction, and any invalid row stops it (named by row and field)
+unless the importer chose to keep invalid rows as `rejected`. Every row is kept with its raw data
+and ends linked, created, ambiguous (a suggestion waits in the review queue) or rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from casework import audit, request_context
+from casework.audit import AuditAction
+from casework.imports.columns import check_mapping, suggest_mapping
+from casework.imports.files import FileError, Table, read_table
+from casework.imports.rows import RowData, RowError, validate_row
+from casework.matching import AUTO_LINK_THRESHOLD, MATCH_THRESHOLD, dedupe_list
+from casework.models import (
+    AuditEvent,
+    ImportStatus,
+    ListImport,
+    ListImportRow,
+    MatchSuggestion,
+    NameKey,
+    Person,
+    PersonName,
+    Placement,
+    Role,
+    RowOutcome,
+    SuggestionKind,
+)
+from casework.permissions import Action, duplicate_check_scope, require
+from casework.services.errors import ServiceError
+from casework.services.matching import (
+    candidates_bulk,
+    explanation_of,
+    strong_field_agrees,
+)
+from casework.services.names import guess_script, keys_of_records, records_for
+from casework.services.persons import NameInput, person_create
+
+PREVIEW_ROWS = 20
+MAX_SUGGESTIONS_PER_ROW = 5
+BULK_SCORE_LIMIT = 20  # persons scored per row (those sharing the most keys with it)
+BULK_LEAST_SHARED = 1.6  # two shared keys, or one no one else has
+ERRORS_SHOWN = 50
+
+
+class ImportRejected(ServiceError):
+    """Rows are invalid: nothing was written. `row_errors` names each row and field."""
+
+    def __init__(self, row_errors: list[RowError]):
+        self.row_errors = row_errors
+        shown = [str(e) for e in row_errors[:ERRORS_SHOWN]]
+        if len(row_errors) > ERRORS_SHOWN:
+            shown.append(f"… and {len(row_errors) - ERRORS_SHOWN} more errors.")
+        super().__init__({"rows": shown})
+
+
+# --- Upload and mapping -----------------------------------------------------------------------
+
+
+def _already_imported(organisation_id: int, sha256: str, exclude_pk=None) -> ListImport | None:
+    qs = ListImport.objects.filter(
+        organisation_id=organisation_id, sha256=sha256, status=ImportStatus.COMMITTED
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.first()
+
+
+def _refuse_repeat(previous: ListImport) -> None:
+    raise ServiceError(
+        {
+            "file": [
+                f"This file was already imported on {previous.created_at:%Y-%m-%d} as "
+                f"“{previous.source}” (list of {previous.as_of or 'no date'}, "
+                f"{previous.row_count} rows). Nothing was imported again."
+            ]
+        }
+    )
+
+
+def list_import_upload(
+    *, actor, source: str, as_of: dt.date | None, filename: str, data: bytes
+) -> ListImport:
+    """Keep the file and read its header; nothing else is written until the commit."""
+    require(actor, Action.IMPORT_LIST)
+    if not (source or "").strip():
+        raise ServiceError({"source": ["Say who compiled the list."]})
+    if as_of is not None and as_of > timezone.localdate():
+        raise ServiceError({"as_of": ["The list cannot be dated in the future."]})
+    sha256 = hashlib.sha256(data).hexdigest()
+    previous = _already_imported(actor.organisation_id, sha256)
+    if previous is not None:
+        _refuse_repeat(previous)
+    try:
+        table = read_table(filename, data)
+    except FileError as exc:
+        raise ServiceError({"file": [str(exc)]}) from exc
+    extension = ".xlsx" if table.kind == "xlsx" else ".csv"
+    with transaction.atomic():
+        list_import = ListImport(
+            organisation_id=actor.organisation_id,
+            source=source.strip()[:200],
+            as_of=as_of,
+            original_filename=os.path.basename(filename or "")[:255],
+            sha256=sha256,
+            status=ImportStatus.PREVIEWED,
+            column_mapping=suggest_mapping(table.headers),
+            row_count=len(table.rows),
+            stats={"encoding": table.encoding, "headers": table.headers},
+            created_by=actor,
+        )
+        # A random stored name: an uploaded file's name may carry a child's name.
+        list_import.file.save(f"{uuid.uuid4().hex}{extension}", ContentFile(data), save=False)
+        list_import.save()
+        audit.record(
+            actor,
+            AuditAction.IMPORT,
+            list_import,
+            fields=["file", "source", "as_of"],
+            changes={"stage": "uploaded", "rows": len(table.rows)},
+        )
+    return list_import
+
+
+def list_import_set_mapping(*, actor, list_import: ListImport, mapping: dict[str, str]):
+    require(actor, Action.IMPORT_LIST, list_import)
+    if list_import.status != ImportStatus.PREVIEWED:
+        raise ServiceError({"mapping": ["This list was already imported."]})
+    headers = list_import.stats.get("headers", [])
+    mapping = {h: (mapping.get(h) or "") for h in headers}
+    errors = check_mapping(headers, mapping)
+    if errors:
+        raise ServiceError(errors)
+    with transaction.atomic():
+        before = list_import.column_mapping
+        list_import.column_mapping = mapping
+        list_import.save(update_fields=["column_mapping", "updated_at"])
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            list_import,
+            fields=["column_mapping"],
+            changes={"column_mapping": [before, mapping]},
+        )
+    return list_import
+
+
+# --- Reading and validating -------------------------------------------------------------------
+
+
+def _table(list_import: ListImport) -> Table:
+    with list_import.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        return read_table(list_import.file.name, data)
+    except FileError as exc:
+        raise ServiceError({"file": [str(exc)]}) from exc
+
+
+@dataclass
+class ValidatedRow:
+    number: int
+    raw: dict[str, str]
+    data: RowData | None
+    errors: list[RowError]
+
+
+def _validate(list_import: ListImport, table: Table) -> list[ValidatedRow]:
+    today = timezone.localdate()
+    out = []
+    for number, cells in table.rows:
+        raw = dict(zip(table.headers, cells, strict=True))
+        data, errors = validate_row(
+            number, raw, list_import.column_mapping, as_of=list_import.as_of, today=today
+        )
+        out.append(ValidatedRow(number, raw, data, errors))
+    return out
+
+
+@dataclass
+class Preview:
+    headers: list[str]
+    mapping: dict[str, str]
+    rows: list[ValidatedRow]  # the first rows, as parsed with the mapping
+    errors: list[RowError]  # every row's
+    row_count: int
+
+
+def list_import_preview(*, actor, list_import: ListImport, limit: int = PREVIEW_ROWS) -> Preview:
+    """The first rows as they would be read, and every row's errors. Writes nothing."""
+    require(actor, Action.IMPORT_LIST, list_import)
+    table = _table(list_import)
+    validated = _validate(list_import, table)
+    errors = [e for row in validated for e in row.errors]
+    return Preview(
+        table.headers, list_import.column_mapping, validated[:limit], errors, len(validated)
+    )
+
+
+# --- Planning: what each row would become ------------------------------------------------------
+
+
+@dataclass
+class RowPlan:
+    row: ValidatedRow
+    outcome: str = ""
+    reason: str = ""
+    person_id: int | None = None  # an existing person to link to
+    same_as_row: int | None = None  # or the person another row of this list creates
+    suggestions: list[tuple[int | None, int | None, float, dict]] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    rows: list[RowPlan]
+    errors: list[RowError]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = Counter(r.outcome for r in self.rows if r.outcome)
+        return {o: counts.get(o, 0) for o in RowOutcome.values} | {"invalid": len(self.errors)}
+
+
+def _within_list(valid: list[RowPlan]) -> tuple[dict[int, list], set[int]]:
+    """Links between rows of this list (row number → [(other, Scored)]) and the rows whose
+    cluster needs review (a weak link, or members that contradict each other)."""
+    if len(valid) < 2:
+        return {}, set()
+    result = dedupe_list([p.row.data.record() for p in valid])
+    links: dict[int, list] = defaultdict(list)
+    for s in result.links:
+        a, b = int(s.left_id), int(s.right_id)
+        links[a].append((b, s))
+        links[b].append((a, s))
+    weak = {int(i) for c in result.clusters if c.needs_review for i in c.record_ids}
+    return links, weak
+
+
+def _decide(plan: RowPlan, candidates, mates, weak: set[int], by_number: dict[int, RowPlan]):
+    likely = [c for c in candidates if c.probability >= MATCH_THRESHOLD]
+    top = likely[0] if likely else None
+    if top and top.probability >= AUTO_LINK_THRESHOLD and top.strong_field_agrees:
+        rival = len(likely) > 1 and likely[1].probability >= AUTO_LINK_THRESHOLD
+        if not rival:
+            plan.outcome, plan.person_id = RowOutcome.LINKED, top.person.pk
+            plan.reason = f"p={top.probability:.3f}"
+            return
+    if likely:
+        plan.outcome = RowOutcome.AMBIGUOUS
+        plan.reason = f"{len(likely)} possible match(es), best p={top.probability:.3f}"
+        plan.suggestions = [
+            (c.person.pk, None, c.probability, c.explanation)
+            for c in likely[:MAX_SUGGESTIONS_PER_ROW]
+        ]
+        return
+    # Not known before this list: is it a row this list already named?
+    earlier = [
+        (other, s)
+        for other, s in mates
+        if other < plan.row.number and by_number[other].outcome in ("linked", "created")
+    ]
+    if earlier:
+        other, s = max(earlier, key=lambda pair: pair[1].probability)
+        mate = by_number[other]
+        target = (mate.person_id, None if mate.person_id else other)
+        explanation = explanation_of(s)
+        if (
+            s.probability >= AUTO_LINK_THRESHOLD
+            and strong_field_agrees(explanation)
+            and plan.row.number not in weak
+        ):
+            plan.outcome = RowOutcome.LINKED
+            plan.person_id, plan.same_as_row = target
+            plan.reason = f"the same person as row {other} of this list (p={s.probability:.3f})"
+        else:
+            plan.outcome = RowOutcome.AMBIGUOUS
+            plan.reason = f"may be the same person as row {other} of this list"
+            plan.suggestions = [(*target, s.probability, explanation)]
+        return
+    plan.outcome = RowOutcome.CREATED
+    plan.reason = "no known person matches"
+
+
+def plan_import(
+    *,
+    actor,
+    list_import: ListImport,
+    reject_invalid: bool = False,
+    validated: list[ValidatedRow] | None = None,
+) -> Plan:
+    """Full validation and matching; what every row would become. Writes nothing."""
+    require(actor, Action.IMPORT_LIST, list_import)
+    if validated is None:
+        validated = _validate(list_import, _table(list_import))
+    plans = [RowPlan(row) for row in validated]
+    errors = [e for row in validated for e in row.errors]
+    for plan in plans:
+        if plan.row.errors:
+            plan.outcome = RowOutcome.REJECTED if reject_invalid else ""
+            plan.reason = "; ".join(str(e) for e in plan.row.errors)[:500]
+    valid = [p for p in plans if p.row.data is not None]
+    found = candidates_bulk(
+        [[p.row.data.record()] for p in valid],
+        duplicate_check_scope(actor),
+        limit=MAX_SUGGESTIONS_PER_ROW + 1,
+        score_limit=BULK_SCORE_LIMIT,
+        least_shared=BULK_LEAST_SHARED,
+    )
+    mates, weak = _within_list(valid)
+    by_number = {p.row.number: p for p in valid}
+    for plan, candidates in zip(valid, found, strict=True):
+        _decide(plan, candidates, mates.get(plan.row.number, []), weak, by_number)
+    return Plan(plans, errors)
+
+
+def list_import_dry_run(*, actor, list_import: ListImport, reject_invalid: bool = False) -> Plan:
+    if list_import.status != ImportStatus.PREVIEWED:
+        raise ServiceError({"file": ["This list was already imported."]})
+    previous = _already_imported(list_import.organisation_id, list_import.sha256, list_import.pk)
+    if previous is not None:
+        _refuse_repeat(previous)
+    return plan_import(actor=actor, list_import=list_import, reject_invalid=reject_invalid)
+
+
+# --- Commit -----------------------------------------------------------------------------------
+
+
+def _stored_raw(raw: dict[str, str]) -> dict[str, str]:
+    # PostgreSQL's JSON cannot hold NUL; a rejected row keeps everything else as received.
+    return {k.replace("\x00", "\ufffd"): v.replace("\x00", "\ufffd") for k, v in raw.items()}
+
+
+def _create_person(actor, data: RowData, list_import: ListImport):
+    names = [NameInput(source=f"list: {list_import.source}"[:200], **n) for n in data.names]
+    details = {}
+    if data.fields.get("birth_place"):
+        details["birthplace"] = data.fields["birth_place"]
+    if data.fields.get("region"):
+        details["region_of_origin"] = data.fields["region"]
+    return person_create(
+        actor=actor,
+        names=names,
+        sex=data.sex,
+        birth_precision=data.birth_precision,
+        birth_date=data.birth_date,
+        age_stated=data.age_stated,
+        age_stated_on=data.age_stated_on,
+        reason=f"list import “{list_import.source}”, row {data.number}",
+        **details,
+    )
+
+
+def _create_persons_bulk(actor, rows: list[RowData], list_import: ListImport) -> dict[int, Person]:
+    """New persons for many rows in a few statements (person_create costs a dozen queries each,
+    too slow for a list of thousands), in the commit's transaction, each creation audited.
+    The rows were validated as person_create validates (`validate_row` uses `validate_birth`)."""
+    require(actor, Action.CREATE_PERSON)
+    if not rows:
+        return {}
+    team = None
+    if actor.role == Role.CASEWORKER:
+        team = actor.teams.order_by("id").first()
+        if team is None:
+            raise ServiceError({"file": ["You belong to no team: a supervisor must import this."]})
+    persons: dict[int, Person] = {}
+    for data in rows:
+        first = data.names[0]
+        display = first["full_text"] or " ".join(
+            p for p in (first["family_name"], first["given_name"], first["patronymic"]) if p
+        )
+        persons[data.number] = Person(
+            organisation_id=actor.organisation_id,
+            team=team,
+            display_name=display[:300],
+            sex=data.sex,
+            birth_date=data.birth_date,
+            birth_precision=data.birth_precision,
+            age_stated=data.age_stated,
+            age_stated_on=data.age_stated_on,
+            birth_earliest=data.birth_earliest,
+            birth_latest=data.birth_latest,
+            birthplace=data.fields.get("birth_place", ""),
+            region_of_origin=data.fields.get("region", ""),
+        )
+    Person.objects.bulk_create(persons.values(), batch_size=500)
+    source = f"list: {list_import.source}"[:200]
+    names, keys = [], []
+    for data in rows:
+        person = persons[data.number]
+        own = [
+            PersonName(
+                person=person,
+                script=guess_script(n["full_text"] or f"{n['family_name']} {n['given_name']}"),
+                source=source,
+                is_primary=index == 0,
+                **n,
+            )
+            for index, n in enumerate(data.names)
+        ]
+        names.extend(own)
+        for key in keys_of_records(records_for(person, own)):
+            keys.append(NameKey(person=person, key=key, kind=key.split("|", 1)[0][:12]))
+    PersonName.objects.bulk_create(names, batch_size=1000)
+    NameKey.objects.bulk_create(keys, batch_size=5000)
+    context = request_context.current()
+    reason = f"list import “{list_import.source}”"
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                actor_label=actor.get_username(),
+                organisation_id=actor.organisation_id,
+                action=AuditAction.CREATE,
+                object_type="Person",
+                object_id=person.public_id,
+                person_id=person.public_id,
+                fields=PERSON_FIELDS_WRITTEN,
+                changes={"row": number},
+                reason=reason,
+                ip=context.ip,
+                request_id=context.request_id,
+            )
+            for number, person in persons.items()
+        ],
+        batch_size=1000,
+    )
+    return persons
+
+
+PERSON_FIELDS_WRITTEN = [
+    "organisation", "team", "display_name", "sex", "birth_date", "birth_precision", "age_stated",
+    "age_stated_on", "birth_earliest", "birth_latest", "birthplace", "region_of_origin", "names",
+]  # fmt: skip
+
+
+def _placement(actor, list_import: ListImport, person_id: int, data: RowData) -> Placement:
+    return Placement(
+        person_id=person_id,
+        place_text=data.fields["location"],
+        is_sighting=True,
+        start_date=list_import.as_of or timezone.localdate(),
+        source="authority_list",
+        reliability="unconfirmed",
+        notes=f"List “{list_import.source}”, row {data.number}",
+        recorded_by=actor,
+    )
+
+
+def _audit_bulk(actor, objects, person_public_ids: dict[int, uuid.UUID], reason: str) -> None:
+    """One create event per object, written in one statement (same fields as `audit.record`)."""
+    context = request_context.current()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                actor_label=actor.get_username(),
+                organisation_id=actor.organisation_id,
+                action=AuditAction.CREATE,
+                object_type=type(obj).__name__,
+                object_id=obj.public_id,
+                person_id=person_public_ids.get(obj.person_id),
+                fields=["place_text", "start_date", "source", "reliability"],
+                reason=reason,
+                ip=context.ip,
+                request_id=context.request_id,
+            )
+            for obj in objects
+        ]
+    )
+
+
+def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool = False):
+    """Write the whole list in one transaction, or nothing at all."""
+    require(actor, Action.IMPORT_LIST, list_import)
+    with transaction.atomic():
+        locked = ListImport.objects.select_for_update().get(pk=list_import.pk)
+        if locked.status != ImportStatus.PREVIEWED:
+            raise ServiceError({"file": ["This list was already imported."]})
+        previous = _already_imported(locked.organisation_id, locked.sha256, locked.pk)
+        if previous is not None:
+            _refuse_repeat(previous)
+        validated = _validate(locked, _table(locked))
+        errors = [e for row in validated for e in row.errors]
+        if errors and not reject_invalid:
+            raise ImportRejected(errors)  # before any matching: nothing is written
+        plan = plan_import(
+            actor=actor, list_import=locked, reject_invalid=reject_invalid, validated=validated
+        )
+        created = _create_persons_bulk(
+            actor, [p.row.data for p in plan.rows if p.outcome == RowOutcome.CREATED], locked
+        )
+        persons_by_row = {number: person.pk for number, person in created.items()}
+        public_ids: dict[int, uuid.UUID] = {p.pk: p.public_id for p in created.values()}
+        rows = []
+        for row_plan in plan.rows:
+            number = row_plan.row.number
+            person_id = row_plan.person_id
+            if row_plan.outcome == RowOutcome.CREATED:
+                person_id = persons_by_row[number]
+            elif row_plan.same_as_row is not None:
+                person_id = persons_by_row[row_plan.same_as_row]
+                row_plan.person_id = person_id
+            data = row_plan.row.data
+            rows.append(
+                ListImportRow(
+                    list_import=locked,
+                    row_number=number,
+                    record_id=(data.record_id if data else "")[:100],
+                    data={
+                        "raw": _stored_raw(row_plan.row.raw),
+                        "fields": data.fields if data else {},
+                    },
+                    outcome=row_plan.outcome,
+                    reason=row_plan.reason[:500],
+                    person_id=person_id if row_plan.outcome in ("linked", "created") else None,
+                )
+            )
+        ListImportRow.objects.bulk_create(rows, batch_size=1000)
+        row_ids = dict(
+            ListImportRow.objects.filter(list_import=locked).values_list("row_number", "pk")
+        )
+        suggestions = []
+        for row_plan in plan.rows:
+            for person_id, same_as_row, probability, explanation in row_plan.suggestions:
+                suggestions.append(
+                    MatchSuggestion(
+                        organisation_id=locked.organisation_id,
+                        kind=SuggestionKind.ROW_PERSON,
+                        person_id=person_id or persons_by_row[same_as_row],
+                        list_row_id=row_ids[row_plan.row.number],
+                        probability=min(1.0, max(0.0, probability)),
+                        explanation=explanation,
+                    )
+                )
+        MatchSuggestion.objects.bulk_create(suggestions, batch_size=1000)
+        placements = [
+            _placement(actor, locked, row_plan.person_id or persons_by_row[row_plan.row.number],
+                       row_plan.row.data)
+            for row_plan in plan.rows
+            if row_plan.outcome in ("linked", "created") and row_plan.row.data.fields["location"]
+        ]  # fmt: skip
+        Placement.objects.bulk_create(placements, batch_size=1000)
+        missing = {p.person_id for p in placements} - set(public_ids)
+        if missing:
+            public_ids.update(Person.objects.filter(pk__in=missing).values_list("pk", "public_id"))
+        _audit_bulk(actor, placements, public_ids, f"list import “{locked.source}”")
+        counts = plan.counts
+        locked.status = ImportStatus.COMMITTED
+        locked.row_count = len(plan.rows)
+        locked.stats = {
+            **locked.stats,
+            "counts": counts,
+            "committed_at": timezone.now().isoformat(),
+        }
+        try:
+            with transaction.atomic():
+                locked.save()
+        except IntegrityError as exc:
+            previous = _already_imported(locked.organisation_id, locked.sha256, locked.pk)
+            if previous is not None:
+                _refuse_repeat(previous)
+            raise ServiceError({"file": ["The list could not be saved."]}) from exc
+        audit.record(
+            actor,
+            AuditAction.IMPORT,
+            locked,
+            fields=["status", "row_count", "stats"],
+            changes={"stage": "committed", "counts": counts, "placements": len(placements)},
+        )
+    return locked
+
+
+def row_create_person(*, actor, row: ListImportRow):
+    """A row every candidate of which was rejected: it becomes a new person (called by the
+    review service inside its transaction)."""
+    list_import = row.list_import
+    require(actor, Action.CREATE_PERSON)
+    data, errors = validate_row(
+        row.row_number,
+        row.data.get("raw", {}),
+        list_import.column_mapping,
+        as_of=list_import.as_of,
+        today=timezone.localdate(),
+    )
+    if errors:
+        raise ServiceError({"row": [str(e) for e in errors]})
+    person = _create_person(actor, data, list_import)
+    row.outcome = RowOutcome.CREATED
+    row.person = person
+    row.reason = "every candidate was rejected by a reviewer"
+    row.save(update_fields=["outcome", "person", "reason"])
+    return person

@@ -1,0 +1,241 @@
+"""Merging two records of one person, and undoing it exactly.
+
+Everything that hangs on the absorbed record moves to the survivor; what moved (and the relations
+dropped as self-links or duplicates) is written into `PersonMerge.moved`, which is what the undo
+reads. Sharing with partners does not move: a merge never widens what a partner sees.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from casework import audit
+from casework.audit import AuditAction
+from casework.models import (
+    CaseNote,
+    CaseTask,
+    Decision,
+    Handover,
+    LegalProceeding,
+    ListImportRow,
+    ManifestEntry,
+    MatchSuggestion,
+    Person,
+    PersonMerge,
+    PersonName,
+    PersonStatus,
+    Placement,
+    Relationship,
+    ReportEntry,
+)
+from casework.permissions import Action, require
+from casework.services.errors import ServiceError
+from casework.services.names import refresh_name_keys
+
+# (key in `moved`, model, the field pointing at the person)
+CARRIED = [
+    ("names", PersonName, "person"),
+    ("placements", Placement, "person"),
+    ("report_entries", ReportEntry, "person"),
+    ("list_rows", ListImportRow, "person"),
+    ("notes", CaseNote, "person"),
+    ("tasks", CaseTask, "person"),
+    ("legal_proceedings", LegalProceeding, "person"),
+    ("manifest_entries", ManifestEntry, "person"),
+    ("handovers_received", Handover, "recipient_person"),
+]
+
+
+def _lock(*persons: Person) -> dict[int, Person]:
+    # Always in key order, so two merges of overlapping pairs cannot deadlock.
+    pks = sorted(p.pk for p in persons)
+    return {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=pks).order_by("pk")}
+
+
+def _relationship_row(rel: Relationship) -> dict:
+    return {
+        "public_id": str(rel.public_id),
+        "from_person": rel.from_person_id,
+        "to_person": rel.to_person_id,
+        "kind": rel.kind,
+        "source": rel.source,
+        "confidence": rel.confidence,
+    }
+
+
+def _move_relationships(survivor: Person, absorbed: Person) -> dict:
+    moved_from, moved_to, dropped = [], [], []
+    for side, other_side, moved in (
+        ("from_person", "to_person", moved_from),
+        ("to_person", "from_person", moved_to),
+    ):
+        for rel in Relationship.objects.filter(**{side: absorbed}).order_by("pk"):
+            other_id = getattr(rel, f"{other_side}_id")
+            duplicate = Relationship.objects.filter(
+                **{side: survivor, f"{other_side}_id": other_id, "kind": rel.kind}
+            ).exists()
+            if other_id == survivor.pk or duplicate:
+                dropped.append(_relationship_row(rel))
+                rel.delete()
+                continue
+            setattr(rel, side, survivor)
+            rel.save(update_fields=[side, "updated_at"])
+            moved.append(rel.pk)
+    return {"relations_from": moved_from, "relations_to": moved_to, "relations_dropped": dropped}
+
+
+def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> PersonMerge:
+    """Fold `absorbed` into `survivor` (a supervisor's act, on both records)."""
+    require(actor, Action.MERGE_PERSONS, survivor)
+    require(actor, Action.MERGE_PERSONS, absorbed)
+    if survivor.pk == absorbed.pk:
+        raise ServiceError({"absorbed": ["A record cannot be merged into itself."]})
+    if not (reason or "").strip():
+        raise ServiceError({"reason": ["Say why these are the same person."]})
+    with transaction.atomic():
+        locked = _lock(survivor, absorbed)
+        survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
+        if absorbed.merged_into_id or absorbed.status == PersonStatus.CLOSED_DUPLICATE:
+            raise ServiceError({"absorbed": ["This record was already merged into another."]})
+        if survivor.merged_into_id:
+            raise ServiceError({"survivor": ["This record was merged into another itself."]})
+        flights = set(
+            ManifestEntry.objects.filter(person=survivor).values_list("flight_id", flat=True)
+        )
+        shared = ManifestEntry.objects.filter(person=absorbed, flight_id__in=flights)
+        if shared.exists():
+            raise ServiceError(
+                {
+                    "absorbed": [
+                        "Both records are on the manifest of the same flight "
+                        f"({shared.first().flight.reference}): settle the manifest first."
+                    ]
+                }
+            )
+        moved: dict = {"absorbed_status": absorbed.status}
+        moved["primary_names"] = list(
+            PersonName.objects.filter(person=absorbed, is_primary=True).values_list("pk", flat=True)
+        )
+        PersonName.objects.filter(person=absorbed, is_primary=True).update(is_primary=False)
+        for key, model, field in CARRIED:
+            ids = list(model.objects.filter(**{field: absorbed}).values_list("pk", flat=True))
+            model.objects.filter(pk__in=ids).update(**{field: survivor})
+            moved[key] = ids
+        moved.update(_move_relationships(survivor, absorbed))
+        confirmed = []
+        for suggestion in MatchSuggestion.objects.filter(
+            person_id__in=[survivor.pk, absorbed.pk],
+            other_person_id__in=[survivor.pk, absorbed.pk],
+            decision__in=[Decision.PENDING, Decision.NEEDS_INFO],
+        ):
+            confirmed.append([suggestion.pk, suggestion.decision])
+            suggestion.decision = Decision.CONFIRMED
+            suggestion.decided_by = actor
+            suggestion.decided_at = timezone.now()
+            suggestion.decision_reason = reason.strip()
+            suggestion.save()
+        moved["suggestions_confirmed"] = confirmed
+        absorbed.status = PersonStatus.CLOSED_DUPLICATE
+        absorbed.status_changed_at = timezone.now()
+        absorbed.merged_into = survivor
+        absorbed.version = F("version") + 1
+        absorbed.save()
+        Person.objects.filter(pk=survivor.pk).update(version=F("version") + 1)
+        survivor.refresh_from_db()
+        absorbed.refresh_from_db()
+        refresh_name_keys(survivor)
+        refresh_name_keys(absorbed)
+        merge = PersonMerge.objects.create(
+            survivor=survivor,
+            absorbed=absorbed,
+            performed_by=actor,
+            reason=reason.strip(),
+            moved=moved,
+        )
+        counts = {k: len(v) for k, v in moved.items() if isinstance(v, list)}
+        for person in (survivor, absorbed):
+            audit.record(
+                actor,
+                AuditAction.MERGE,
+                merge,
+                person=person,
+                fields=["merged_into", "status"] if person is absorbed else [],
+                changes={
+                    "survivor": str(survivor.public_id),
+                    "absorbed": str(absorbed.public_id),
+                    "moved": counts,
+                },
+                reason=reason.strip(),
+            )
+    return merge
+
+
+def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
+    """Undo a merge: everything that moved goes back, dropped relations come back, the absorbed
+    record reopens with the status it had."""
+    require(actor, Action.MERGE_PERSONS, merge.survivor)
+    require(actor, Action.MERGE_PERSONS, merge.absorbed)
+    if not (reason or "").strip():
+        raise ServiceError({"reason": ["Say why the merge is undone."]})
+    with transaction.atomic():
+        merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
+        if merge.undone_at is not None:
+            raise ServiceError({"merge": ["This merge was already undone."]})
+        locked = _lock(merge.survivor, merge.absorbed)
+        survivor, absorbed = locked[merge.survivor_id], locked[merge.absorbed_id]
+        if absorbed.merged_into_id != survivor.pk:
+            raise ServiceError({"merge": ["The absorbed record no longer points at the survivor."]})
+        moved = merge.moved
+        for key, model, field in CARRIED:
+            model.objects.filter(pk__in=moved.get(key, []), **{field: survivor}).update(
+                **{field: absorbed}
+            )
+        PersonName.objects.filter(pk__in=moved.get("primary_names", []), person=absorbed).update(
+            is_primary=True
+        )
+        Relationship.objects.filter(
+            pk__in=moved.get("relations_from", []), from_person=survivor
+        ).update(from_person=absorbed)
+        Relationship.objects.filter(
+            pk__in=moved.get("relations_to", []), to_person=survivor
+        ).update(to_person=absorbed)
+        for row in moved.get("relations_dropped", []):
+            Relationship.objects.get_or_create(
+                from_person_id=row["from_person"],
+                to_person_id=row["to_person"],
+                kind=row["kind"],
+                defaults={
+                    "public_id": row["public_id"],
+                    "source": row["source"],
+                    "confidence": row["confidence"],
+                },
+            )
+        absorbed.status = moved.get("absorbed_status", PersonStatus.VERIFYING)
+        absorbed.status_changed_at = timezone.now()
+        absorbed.merged_into = None
+        absorbed.version = F("version") + 1
+        absorbed.save()
+        Person.objects.filter(pk=survivor.pk).update(version=F("version") + 1)
+        survivor.refresh_from_db()
+        absorbed.refresh_from_db()
+        refresh_name_keys(survivor)
+        refresh_name_keys(absorbed)
+        merge.undone_at = timezone.now()
+        merge.undone_by = actor
+        merge.save(update_fields=["undone_at", "undone_by", "updated_at"])
+        for person in (survivor, absorbed):
+            audit.record(
+                actor,
+                AuditAction.UNMERGE,
+                merge,
+                person=person,
+                fields=["merged_into", "status"] if person is absorbed else [],
+                changes={
+                    "survivor": str(survivor.public_id),
+                    "absorbed": str(absorbed.public_id),
+                },
+                reason=reason.strip(),
+            )
+    return merge

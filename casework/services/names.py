@@ -1,0 +1,230 @@
+"""Keeping a person's stored name keys in step with their names (for candidate search by index),
+and reading persons as the matching engine sees them (`casework.matching.PersonRecord`).
+
+The stored keys are the engine's blocking keys (`s|tagirov`, `sg|tagirov|bilal`, `sy|tagirov|2015`,
+…), one row per key, `kind` holding the key's prefix. A look-up with a new record's blocking keys
+finds every stored person that the engine would have paired with it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from casework.matching import BirthRange, PersonRecord, prepare
+from casework.models import NameKey, Person, PersonName, Relationship, RelationshipKind
+
+KEY_LENGTH = 80  # NameKey.key
+_ALIAS_KINDS = ("alias", "kunya", "nickname")
+_PRECISION = {"exact": "exact", "month": "month", "year": "year", "age": "estimated"}
+
+
+def _birth(person: Person) -> BirthRange:
+    if person.birth_earliest and person.birth_latest:
+        precision = _PRECISION.get(person.birth_precision, "estimated")
+        return BirthRange(person.birth_earliest, person.birth_latest, precision)
+    return BirthRange()
+
+
+def _name_parts(name: PersonName) -> dict:
+    return {
+        "family_name": name.family_name,
+        "given_name": name.given_name,
+        "patronymic": name.patronymic,
+        "full_name": "" if (name.family_name or name.given_name) else name.full_text,
+    }
+
+
+def records_for(
+    person: Person, names: Iterable[PersonName], parents: dict[str, str] | None = None
+) -> list[PersonRecord]:
+    """One engine record per name of the person (aliases ride along on every record)."""
+    names = list(names)
+    aliases = tuple(n.as_text() for n in names if n.kind in _ALIAS_KINDS)
+    parents = parents or {}
+    common = {
+        "sex": person.sex if person.sex in ("F", "M") else "",
+        "birth": _birth(person),
+        "age": person.age_stated,
+        "age_reference_date": person.age_stated_on,
+        "birth_place": person.birthplace,
+        "region": person.region_of_origin,
+        "mother_name": parents.get("mother", ""),
+        "father_name": parents.get("father", ""),
+    }
+    records = [
+        PersonRecord(record_id=str(person.pk), aliases=aliases, **common, **_name_parts(n))
+        for n in names
+        if n.kind not in _ALIAS_KINDS
+    ]
+    if not records and aliases:
+        records.append(PersonRecord(record_id=str(person.pk), aliases=aliases, **common))
+    return records
+
+
+def parents_of(person_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """{person id: {"mother": name, "father": name}} from relationships, in two queries."""
+    ids = list(person_ids)
+    parents: dict[int, dict[str, str]] = defaultdict(dict)
+    if not ids:
+        return parents
+    # `from_person` is the `kind` of `to_person`: the mother of X is from=M, to=X, kind=mother.
+    for child_id, kind, name in Relationship.objects.filter(
+        to_person_id__in=ids, kind__in=[RelationshipKind.MOTHER, RelationshipKind.FATHER]
+    ).values_list("to_person_id", "kind", "from_person__display_name"):
+        parents[child_id].setdefault(kind, name)
+    for child_id, sex, name in Relationship.objects.filter(
+        from_person_id__in=ids, kind=RelationshipKind.CHILD
+    ).values_list("from_person_id", "to_person__sex", "to_person__display_name"):
+        kind = {"F": "mother", "M": "father"}.get(sex)
+        if kind:
+            parents[child_id].setdefault(kind, name)
+    return parents
+
+
+# What candidate search reads of a person and their names (the rest loads only if asked for).
+_RECORD_FIELDS = (
+    "public_id", "organisation_id", "team_id", "assigned_to_id", "display_name", "sex",
+    "birth_date", "birth_precision", "age_stated", "age_stated_on", "birth_earliest",
+    "birth_latest", "birthplace", "region_of_origin", "sensitivity", "status", "merged_into_id",
+)  # fmt: skip
+_NAME_FIELDS = ("person_id", "family_name", "given_name", "patronymic", "full_text", "kind",
+                "is_primary")  # fmt: skip
+
+
+def load_records(person_ids: Iterable[int]) -> dict[int, tuple[Person, list[PersonRecord]]]:
+    """Persons with their engine records, in bulk: three queries whatever the number."""
+    ids = list(person_ids)
+    if not ids:
+        return {}
+    persons = {p.pk: p for p in Person.objects.filter(pk__in=ids).only(*_RECORD_FIELDS)}
+    names: dict[int, list[PersonName]] = defaultdict(list)
+    for name in (
+        PersonName.objects.filter(person_id__in=ids)
+        .only(*_NAME_FIELDS)
+        .order_by("-is_primary", "id")
+    ):
+        names[name.person_id].append(name)
+    parents = parents_of(ids)
+    return {
+        pk: (person, records_for(person, names[pk], parents.get(pk)))
+        for pk, person in persons.items()
+    }
+
+
+def keys_of_records(records: Iterable[PersonRecord]) -> set[str]:
+    keys: set[str] = set()
+    for record in records:
+        keys |= {k[:KEY_LENGTH] for k in prepare(record).blocking}
+    return keys
+
+
+def _kind(key: str) -> str:
+    return key.split("|", 1)[0][:12]
+
+
+def name_keys_for(person: Person, parents: dict[str, str] | None = None) -> set[tuple[str, str]]:
+    """(key, kind) pairs for all of a person's names: the matching engine's blocking keys."""
+    if person.merged_into_id:
+        return set()  # a merged-away record is never a candidate again
+    if parents is None:
+        parents = parents_of([person.pk]).get(person.pk, {})
+    records = records_for(person, person.names.all(), parents)
+    return {(key, _kind(key)) for key in keys_of_records(records)}
+
+
+def refresh_name_keys(person: Person) -> None:
+    keys = name_keys_for(person)
+    NameKey.objects.filter(person=person).delete()
+    NameKey.objects.bulk_create(
+        [NameKey(person=person, key=key[:KEY_LENGTH], kind=kind) for key, kind in sorted(keys)]
+    )
+
+
+# --- Adding a name to a person (the persons area) ---------------------------------------------
+
+_NAME_LIMITS = {"family_name": 150, "given_name": 150, "patronymic": 150, "full_text": 300}
+
+
+def clean_name_parts(parts: dict[str, str], *, prefix: str = "") -> dict[str, str]:
+    """Trimmed name parts, or a ServiceError naming the part (NUL bytes, over-long)."""
+    from casework.services._common import clean_text
+
+    return {
+        part: clean_text(f"{prefix}{part}", parts.get(part, ""), max_length=limit)
+        for part, limit in _NAME_LIMITS.items()
+    }
+
+
+def person_add_name(
+    *,
+    actor,
+    person: Person,
+    family_name: str = "",
+    given_name: str = "",
+    patronymic: str = "",
+    full_text: str = "",
+    script: str = "",
+    kind: str = "alias",
+    source: str = "",
+) -> PersonName:
+    """Another name of the person (a transliteration, an alias, a kunya), with its keys refreshed
+    so candidate search finds the person by it at once."""
+    from django.db import transaction
+
+    from casework import audit
+    from casework.audit import AuditAction
+    from casework.models import NameKind, Script
+    from casework.permissions import Action, require
+    from casework.services._common import clean_text, recheck_scope
+    from casework.services.errors import ServiceError
+
+    require(actor, Action.EDIT_PERSON, person)
+    parts = clean_name_parts(
+        {
+            "family_name": family_name,
+            "given_name": given_name,
+            "patronymic": patronymic,
+            "full_text": full_text,
+        }
+    )
+    source = clean_text("source", source, max_length=200)
+    if not any(parts.values()):
+        raise ServiceError({"full_text": ["Give the name, or at least one part of it."]})
+    if kind not in NameKind.values:
+        raise ServiceError({"kind": [f"Unknown kind {kind!r}."]})
+    if script and script not in Script.values:
+        raise ServiceError({"script": [f"Unknown script {script!r}."]})
+    name = PersonName(person=person, kind=kind, source=source, is_primary=False, **parts)
+    name.script = script or guess_script(name.as_text())
+    with transaction.atomic():
+        name.save()
+        refresh_name_keys(person)
+        recheck_scope(actor, person)
+        audit.record(actor, AuditAction.CREATE, name, fields=["name", "kind", "script"])
+    return name
+
+
+def guess_script(text: str) -> str:
+    for char in text:
+        code = ord(char)
+        if 0x0400 <= code <= 0x04FF:
+            return "cyrl"
+        if 0x0600 <= code <= 0x06FF:
+            return "arab"
+        if char.isalpha():
+            return "latn"
+    return "other"
+
+
+def search_keys(text: str) -> set[str]:
+    """Stored surname keys that any word of a search text may stand for, in any script
+    (Тагирова, Tagirova and Taghirufa give one key), for a name search by index."""
+    from casework.matching.normalise import surname_key, tokens
+
+    keys = set()
+    for word in tokens(text)[:8]:
+        key = surname_key(word)
+        if key:
+            keys.add(f"s|{key}"[:KEY_LENGTH])
+    return keys

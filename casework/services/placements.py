@@ -1,0 +1,89 @@
+"""Where a person was held or seen: placements and sightings. The latest confirmed placement is
+the person's current whereabouts."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+
+from casework import audit
+from casework.audit import AuditAction
+from casework.models import (
+    DatePrecision,
+    DetentionLocation,
+    Placement,
+    PlacementSource,
+    Reliability,
+)
+from casework.permissions import Action, require
+from casework.services._common import clean_text, not_in_future, recheck_scope
+from casework.services.errors import ServiceError
+
+
+def placement_record(
+    *,
+    actor,
+    person,
+    start_date: dt.date,
+    source: str,
+    reliability: str,
+    location: DetentionLocation | None = None,
+    place_text: str = "",
+    is_sighting: bool = False,
+    start_precision: str = DatePrecision.EXACT,
+    end_date: dt.date | None = None,
+    notes: str = "",
+) -> Placement:
+    require(actor, Action.RECORD_PLACEMENT, person)
+    place_text = clean_text("place_text", place_text, max_length=300)
+    notes = clean_text("notes", notes, max_length=10_000)
+    errors: dict[str, list[str]] = {}
+    if location is None and not place_text:
+        errors["location"] = ["Choose a known location or describe the place."]
+    if start_date is None:
+        errors["start_date"] = ["When was the person there (or seen)?"]
+    if source not in PlacementSource.values:
+        errors["source"] = [f"Unknown source {source!r}."]
+    if reliability not in Reliability.values:
+        errors["reliability"] = [f"Unknown reliability {reliability!r}."]
+    if start_precision not in (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR):
+        errors["start_precision"] = ["A start date is exact, a month or a year."]
+    if start_date and end_date and end_date < start_date:
+        errors["end_date"] = ["The end is before the start."]
+    if errors:
+        raise ServiceError(errors)
+    not_in_future("start_date", start_date)
+    not_in_future("end_date", end_date)
+    with transaction.atomic():
+        placement = Placement.objects.create(
+            person=person,
+            location=location,
+            place_text=place_text,
+            is_sighting=is_sighting,
+            start_date=start_date,
+            start_precision=start_precision,
+            end_date=end_date,
+            source=source,
+            reliability=reliability,
+            notes=notes,
+            recorded_by=actor,
+        )
+        recheck_scope(actor, person)
+        audit.record(
+            actor,
+            AuditAction.CREATE,
+            placement,
+            fields=["location", "place_text", "start_date", "source", "reliability"],
+        )
+    return placement
+
+
+def current_whereabouts(person) -> Placement | None:
+    """The latest confirmed placement (not a mere sighting), if any."""
+    return (
+        person.placements.filter(reliability=Reliability.CONFIRMED, is_sighting=False)
+        .select_related("location")
+        .order_by("-start_date", "-id")
+        .first()
+    )

@@ -1,0 +1,85 @@
+"""Linking relatives. One row says "from is the <kind> of to"; the page reads it both ways."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from casework import audit
+from casework.audit import AuditAction
+from casework.models import Confidence, Relationship, RelationshipKind
+from casework.permissions import Action, Hidden, person_scope, require
+from casework.services._common import clean_text, recheck_scope
+from casework.services.errors import ServiceError
+
+# What `to` is of `from` when `from` is the <kind> of `to`.
+RECIPROCAL = {
+    RelationshipKind.MOTHER: RelationshipKind.CHILD,
+    RelationshipKind.FATHER: RelationshipKind.CHILD,
+    RelationshipKind.CHILD: None,  # mother or father: depends on the parent's sex
+    RelationshipKind.SIBLING: RelationshipKind.SIBLING,
+    RelationshipKind.SPOUSE: RelationshipKind.SPOUSE,
+    RelationshipKind.GRANDPARENT: RelationshipKind.GRANDCHILD,
+    RelationshipKind.GRANDCHILD: RelationshipKind.GRANDPARENT,
+    RelationshipKind.GUARDIAN: RelationshipKind.WARD,
+    RelationshipKind.WARD: RelationshipKind.GUARDIAN,
+}
+
+
+def reciprocal(kind: str, *, other_sex: str = "U") -> str:
+    """What the other person is to the first one, seen from the other side.
+
+    `other_sex` is the sex of the person the reciprocal describes (needed for a parent)."""
+    if kind == RelationshipKind.CHILD:
+        return {"F": RelationshipKind.MOTHER, "M": RelationshipKind.FATHER}.get(other_sex, "parent")
+    return RECIPROCAL[RelationshipKind(kind)]
+
+
+def relationship_link(
+    *,
+    actor,
+    person,
+    relative,
+    kind: str,
+    source: str = "",
+    confidence: str = Confidence.PROBABLE,
+) -> Relationship:
+    """Record that `relative` is the `kind` of `person` (e.g. kind=mother: relative is the mother).
+
+    Both must be persons the actor may work on; a relative outside the actor's scope is answered
+    like a missing one."""
+    require(actor, Action.LINK_RELATIVE, person)
+    if not person_scope(actor).filter(pk=relative.pk).exists():
+        raise Hidden()
+    if relative.pk == person.pk:
+        raise ServiceError({"relative": ["A person cannot be their own relative."]})
+    if kind not in RelationshipKind.values:
+        raise ServiceError({"kind": [f"Unknown kind {kind!r}."]})
+    if confidence not in Confidence.values:
+        raise ServiceError({"confidence": [f"Unknown confidence {confidence!r}."]})
+    source = clean_text("source", source, max_length=200)
+    existing = Relationship.objects.filter(
+        from_person=relative, to_person=person, kind=kind
+    ).exists()
+    if existing:
+        raise ServiceError({"relative": ["This relationship is already recorded."]})
+    try:
+        with transaction.atomic():
+            link = Relationship.objects.create(
+                from_person=relative,
+                to_person=person,
+                kind=kind,
+                source=source,
+                confidence=confidence,
+            )
+            recheck_scope(actor, person)
+            recheck_scope(actor, relative)
+            audit.record(
+                actor,
+                AuditAction.CREATE,
+                link,
+                person=person,
+                fields=["from_person", "to_person", "kind", "source", "confidence"],
+            )
+    except IntegrityError as exc:  # a concurrent identical link
+        raise ServiceError({"relative": ["This relationship is already recorded."]}) from exc
+    return link

@@ -1,0 +1,282 @@
+"""Pages of the flights area: flights, their manifests, boarding and handovers.
+
+Flights come from `selectors.flights_visible_to`; a passenger the user may not see is shown as a
+withheld passenger, never by name.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from casework.filtersets import FlightFilterSet
+from casework.forms.flights import (
+    BoardingForm,
+    EscortForm,
+    FlightEditForm,
+    FlightForm,
+    HandoverForm,
+    ProposeForm,
+    apply_service_errors,
+)
+from casework.models import ManifestRole, ManifestStatus, RecipientKind
+from casework.permissions import Action, can, may, person_scope
+from casework.selectors import flights_visible_to
+from casework.services import flights as services
+from casework.services.errors import Conflict, ServiceError
+from casework.views.decorators import staff_view
+from casework.views.listing import filtered, page_of, query_without_page
+
+_FLIGHT_FIELDS = ["reference", "date", "origin", "destination", "organiser", "capacity", "status"]
+
+
+def _flight(request, flight_id):
+    return get_object_or_404(flights_visible_to(request.user), public_id=flight_id)
+
+
+def _entry(request, flight, entry_id):
+    return get_object_or_404(flight.manifest.select_related("person"), public_id=entry_id)
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@never_cache
+def flight_list(request):
+    flights = flights_visible_to(request.user)
+    filterset = FlightFilterSet(request.GET or None, queryset=flights, request=request)
+    flights, status = filtered(filterset)
+    page = page_of(request, flights.order_by("-date", "reference"))
+    return render(
+        request,
+        "flights/flight_list.html",
+        {"filterset": filterset, "page": page, "query": query_without_page(request.GET)},
+        status=status,
+    )
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@never_cache
+def flight_new(request):
+    form = FlightForm(request.POST or None, initial={"status": "planned"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            flight = services.flight_create(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_errors(exc, form)
+        else:
+            messages.success(request, _("Flight %(ref)s planned.") % {"ref": flight.reference})
+            return redirect("flight_detail", flight_id=flight.public_id)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "flights/flight_form.html", {"form": form}, status=status)
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@never_cache
+def flight_edit(request, flight_id):
+    flight = _flight(request, flight_id)
+    initial = {name: getattr(flight, name) for name in _FLIGHT_FIELDS}
+    initial["version"] = flight.version
+    form = FlightEditForm(request.POST or None, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        version = changes.pop("version")
+        try:
+            services.flight_update(
+                actor=request.user, flight=flight, expected_version=version, **changes
+            )
+        except Conflict as exc:
+            conflict = str(exc)
+        except ServiceError as exc:
+            apply_service_errors(exc, form)
+        else:
+            messages.success(request, _("Flight saved."))
+            return redirect("flight_detail", flight_id=flight.public_id)
+    status = 200
+    if request.method == "POST":
+        status = 409 if conflict else 400
+    return render(
+        request,
+        "flights/flight_form.html",
+        {"form": form, "flight": flight, "conflict": conflict},
+        status=status,
+    )
+
+
+def _manifest_rows(user, flight):
+    visible = set(
+        person_scope(user).filter(manifest_entries__flight=flight).values_list("pk", flat=True)
+    )
+    rows = []
+    for entry in flight.manifest.select_related("person").order_by("role", "id"):
+        shown = entry.role == ManifestRole.ESCORT or entry.person_id in visible
+        rows.append(
+            {
+                "entry": entry,
+                "shown": shown,
+                "person": entry.person if shown and entry.person_id else None,
+                "may_approve": shown
+                and entry.status == ManifestStatus.PROPOSED
+                and entry.role == ManifestRole.PASSENGER
+                and can(user, Action.APPROVE_MANIFEST, entry.person),
+                "may_board": shown
+                and entry.status in (ManifestStatus.APPROVED, ManifestStatus.PROPOSED),
+                "may_hand_over": shown
+                and entry.status == ManifestStatus.BOARDED
+                and entry.role == ManifestRole.PASSENGER
+                and not hasattr(entry, "handover")
+                and can(user, Action.RECORD_HANDOVER, entry.person),
+            }
+        )
+    return rows
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@never_cache
+def flight_detail(request, flight_id):
+    flight = _flight(request, flight_id)
+    rows = _manifest_rows(request.user, flight)
+    seated = sum(
+        1
+        for row in rows
+        if row["entry"].role == ManifestRole.PASSENGER and row["entry"].status in services.SEATED
+    )
+    return render(
+        request,
+        "flights/flight_detail.html",
+        {
+            "flight": flight,
+            "rows": rows,
+            "seated": seated,
+            "propose_form": ProposeForm(user=request.user, flight=flight),
+            "escort_form": EscortForm(),
+            "boarding_form": BoardingForm(),
+            "may_approve": may(request.user, Action.APPROVE_MANIFEST),
+        },
+    )
+
+
+def _back(flight):
+    return redirect("flight_detail", flight_id=flight.public_id)
+
+
+def _refused(request, flight, exc: ServiceError):
+    for messages_ in exc.message_dict.values():
+        for message in messages_:
+            messages.error(request, message)
+    return _back(flight)
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@require_POST
+def manifest_propose(request, flight_id):
+    flight = _flight(request, flight_id)
+    form = ProposeForm(request.POST, user=request.user, flight=flight)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(flight)
+    try:
+        services.manifest_propose(
+            actor=request.user,
+            flight=flight,
+            person=form.cleaned_data["person"],
+            note=form.cleaned_data["note"],
+        )
+    except ServiceError as exc:
+        return _refused(request, flight, exc)
+    messages.success(request, _("Passenger proposed."))
+    return _back(flight)
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@require_POST
+def escort_add(request, flight_id):
+    flight = _flight(request, flight_id)
+    form = EscortForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Name the escort."))
+        return _back(flight)
+    try:
+        services.escort_add(actor=request.user, flight=flight, **form.cleaned_data)
+    except ServiceError as exc:
+        return _refused(request, flight, exc)
+    messages.success(request, _("Escort added."))
+    return _back(flight)
+
+
+@staff_view(action=Action.APPROVE_MANIFEST)
+@require_POST
+def manifest_approve(request, flight_id, entry_id):
+    flight = _flight(request, flight_id)
+    entry = _entry(request, flight, entry_id)
+    try:
+        services.manifest_approve(actor=request.user, entry=entry)
+    except ServiceError as exc:
+        return _refused(request, flight, exc)
+    messages.success(request, _("Passenger approved."))
+    return _back(flight)
+
+
+@staff_view(action=Action.MANAGE_FLIGHT)
+@require_POST
+def manifest_board(request, flight_id, entry_id):
+    flight = _flight(request, flight_id)
+    entry = _entry(request, flight, entry_id)
+    form = BoardingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Say whether the passenger boarded."))
+        return _back(flight)
+    try:
+        if form.cleaned_data["boarded"] == "yes":
+            services.manifest_mark_boarded(actor=request.user, entry=entry)
+        else:
+            services.manifest_mark_not_boarded(
+                actor=request.user, entry=entry, note=form.cleaned_data["note"]
+            )
+    except ServiceError as exc:
+        return _refused(request, flight, exc)
+    messages.success(request, _("Boarding recorded."))
+    return _back(flight)
+
+
+@staff_view(action=Action.RECORD_HANDOVER)
+@never_cache
+def handover_new(request, flight_id, entry_id):
+    flight = _flight(request, flight_id)
+    entry = _entry(request, flight, entry_id)
+    if (
+        entry.person_id is None
+        or not person_scope(request.user).filter(pk=entry.person_id).exists()
+    ):
+        raise Http404
+    form = HandoverForm(request.POST or None, initial={"recipient_kind": RecipientKind.RELATIVE})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        recipient_id = data.pop("recipient_person")
+        recipient = None
+        if recipient_id:
+            recipient = person_scope(request.user).filter(public_id=recipient_id).first()
+            if recipient is None:
+                form.add_error("recipient_person", _("No such person among those you may see."))
+        if not form.errors:
+            try:
+                services.handover_record(
+                    actor=request.user, manifest_entry=entry, recipient_person=recipient, **data
+                )
+            except ServiceError as exc:
+                apply_service_errors(exc, form)
+            else:
+                messages.success(request, _("Handover recorded."))
+                return _back(flight)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "flights/handover_form.html",
+        {"flight": flight, "entry": entry, "form": form},
+        status=status,
+    )

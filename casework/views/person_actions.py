@@ -1,0 +1,166 @@
+"""The actions on one person, each a small form in front of one service call: change the status,
+assign, record a placement or sighting, link a relative, add a note, add a name."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from casework.forms.persons import (
+    AddNameForm,
+    AssignForm,
+    NoteForm,
+    PlacementForm,
+    RelativeForm,
+    StatusForm,
+    apply_service_error,
+)
+from casework.permissions import Action, person_level, require
+from casework.services.errors import Conflict, ServiceError
+from casework.services.names import person_add_name
+from casework.services.notes import note_add
+from casework.services.persons import person_assign, person_change_status
+from casework.services.placements import placement_record
+from casework.services.relationships import relationship_link
+from casework.views.decorators import staff_view
+from casework.views.persons import visible_person
+
+
+def _action_page(request, person, form, title, submit, *, status=None):
+    if status is None:
+        status = 400 if form.is_bound and form.errors else 200
+    return render(
+        request,
+        "persons/action.html",
+        {"person": person, "form": form, "title": title, "submit": submit},
+        status=status,
+    )
+
+
+def _done(request, person, message):
+    messages.success(request, message)
+    return redirect("person_detail", public_id=person.public_id)
+
+
+@staff_view(action=Action.CHANGE_STATUS)
+@never_cache
+def person_status(request, public_id):
+    person = visible_person(request, public_id)
+    require(request.user, Action.CHANGE_STATUS, person)
+    form = StatusForm(
+        request.POST or None, initial={"version": person.version}, user=request.user, person=person
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_change_status(
+                actor=request.user,
+                person=person,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except Conflict as conflict:
+            form.add_error(None, str(conflict))
+            return _action_page(
+                request, person, form, _("Change the status"), _("Change"), status=409
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            return _done(request, person, _("The status was changed."))
+    return _action_page(request, person, form, _("Change the status"), _("Change"))
+
+
+def _form_then_service(request, public_id, *, action, make_form, service, done, title, submit):
+    """The shape every simple action shares: the person through the gate, the action gate, the
+    form, one service call, and either the form again with the service's errors or the record."""
+    person = visible_person(request, public_id)
+    require(request.user, action, person)
+    form = make_form(request.POST or None, person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, person=person, **form.cleaned_data)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            return _done(request, person, done)
+    return _action_page(request, person, form, title, submit)
+
+
+@staff_view(action=Action.ASSIGN_CASE)
+@never_cache
+def person_assign_view(request, public_id):
+    return _form_then_service(
+        request,
+        public_id,
+        action=Action.ASSIGN_CASE,
+        make_form=lambda data, person: AssignForm(
+            data, initial={"team": person.team, "assigned_to": person.assigned_to}, person=person
+        ),
+        service=person_assign,
+        done=_("The case was assigned."),
+        title=_("Assign the case"),
+        submit=_("Assign"),
+    )
+
+
+@staff_view(action=Action.RECORD_PLACEMENT)
+@never_cache
+def person_placement(request, public_id):
+    return _form_then_service(
+        request,
+        public_id,
+        action=Action.RECORD_PLACEMENT,
+        make_form=lambda data, person: PlacementForm(data),
+        service=placement_record,
+        done=_("The placement was recorded."),
+        title=_("Record a placement or sighting"),
+        submit=_("Record"),
+    )
+
+
+@staff_view(action=Action.LINK_RELATIVE)
+@never_cache
+def person_relative(request, public_id):
+    return _form_then_service(
+        request,
+        public_id,
+        action=Action.LINK_RELATIVE,
+        make_form=lambda data, person: RelativeForm(data, user=request.user, person=person),
+        service=relationship_link,
+        done=_("The relative was linked."),
+        title=_("Link a relative"),
+        submit=_("Link"),
+    )
+
+
+@staff_view(action=Action.ADD_NOTE)
+@never_cache
+def person_note(request, public_id):
+    return _form_then_service(
+        request,
+        public_id,
+        action=Action.ADD_NOTE,
+        make_form=lambda data, person: NoteForm(data, level=person_level(request.user, person)),
+        service=note_add,
+        done=_("The note was added."),
+        title=_("Add a note"),
+        submit=_("Add"),
+    )
+
+
+@staff_view(action=Action.EDIT_PERSON)
+@never_cache
+def person_name(request, public_id):
+    return _form_then_service(
+        request,
+        public_id,
+        action=Action.EDIT_PERSON,
+        make_form=lambda data, person: AddNameForm(data),
+        service=person_add_name,
+        done=_("The name was added."),
+        title=_("Add a name or alias"),
+        submit=_("Add"),
+    )

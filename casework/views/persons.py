@@ -1,0 +1,242 @@
+"""The persons area: the list, one person's record, creating and editing a person.
+
+Every read starts from `person_scope` (a person outside it answers 404 like a missing one);
+every write is a service call; the page shows each field only at the level the user has.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from casework.filtersets import PersonFilterSet
+from casework.forms.persons import (
+    NameFormSet,
+    PersonCreateForm,
+    PersonEditForm,
+    apply_service_error,
+)
+from casework.permissions import Action, may, person_scope, require
+from casework.presenters import person_fields_bulk, person_fields_for
+from casework.services import matching
+from casework.services.errors import Conflict, ServiceError
+from casework.services.persons import NameInput, person_create, person_update
+from casework.views.decorators import staff_view
+from casework.views.listing import page_of, query_without_page
+from casework.views.person_detail import detail_context
+
+
+def visible_person(request, public_id):
+    """The person, if the user may see them; otherwise 404 exactly as for a missing id."""
+    person = person_scope(request.user).filter(public_id=public_id).first()
+    if person is None:
+        raise Http404
+    return person
+
+
+@staff_view(action=Action.VIEW_PERSON)
+@never_cache
+def person_list(request):
+    filterset = PersonFilterSet(
+        request.GET or None,
+        queryset=person_scope(request.user).select_related("team"),
+        user=request.user,
+    )
+    # Invalid or unknown filter values are dropped (see PersonFilterSet), never half-applied.
+    persons = filterset.qs if filterset.is_bound else filterset.queryset
+    page = page_of(request, persons.order_by(*_ordering(filterset)))
+    visibility = person_fields_bulk(request.user, page)
+    rows = [
+        {"person": person, "full": "region_of_origin" in visibility[person.pk][1]}
+        for person in page
+    ]
+    return render(
+        request,
+        "persons/list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "rows": rows,
+            "query": query_without_page(request.GET),
+            "may_create": request.user.role != "dpo",
+            "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
+        },
+    )
+
+
+def _ordering(filterset) -> list[str]:
+    """The chosen (valid) ordering, then a stable tie-break for pagination."""
+    chosen = filterset.form.cleaned_data.get("ordering") if filterset.is_bound else None
+    ordering = filterset.filters["ordering"]
+    return [*(ordering.get_ordering_value(p) for p in chosen or []), "display_name", "id"]
+
+
+@staff_view(action=Action.VIEW_PERSON)
+@never_cache
+def person_detail(request, public_id):
+    person = visible_person(request, public_id)
+    return render(request, "persons/detail.html", detail_context(request.user, person))
+
+
+# --- Creating a person -------------------------------------------------------------------------
+
+
+def _names_of(formset) -> list[NameInput]:
+    return [
+        NameInput(**{k: v for k, v in form.cleaned_data.items() if k in NameInput.__annotations__})
+        for form in formset.forms
+        if form.has_name()
+    ]
+
+
+def _candidates(user, names, data) -> list:
+    return matching.intake_candidates(
+        actor=user,
+        names=[
+            {
+                "family_name": n.family_name,
+                "given_name": n.given_name,
+                "patronymic": n.patronymic,
+                "full_text": n.full_text,
+                "kind": n.kind,
+            }
+            for n in names
+        ],
+        sex=data.get("sex"),
+        birth_date=data.get("birth_date"),
+        birth_precision=data.get("birth_precision"),
+        age_stated=data.get("age_stated"),
+        age_stated_on=data.get("age_stated_on"),
+        birthplace=data.get("birthplace", ""),
+        region=data.get("region_of_origin", ""),
+    )
+
+
+@staff_view(action=Action.CREATE_PERSON)
+@never_cache
+def person_new(request):
+    form = PersonCreateForm(request.POST or None)
+    formset = NameFormSet(request.POST or None, prefix="names")
+    candidates = []
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        names = _names_of(formset)
+        data = form.cleaned_data
+        candidates = _candidates(request.user, names, data)
+        visible_ids = set(
+            person_scope(request.user)
+            .filter(pk__in=[c.person.pk for c in candidates])
+            .values_list("pk", flat=True)
+        )
+        for candidate in candidates:
+            candidate.visible = candidate.person.pk in visible_ids
+        if not candidates or data.get("confirm_new"):
+            details = {k: v for k, v in data.items() if k != "confirm_new"}
+            try:
+                person = person_create(actor=request.user, names=names, **details)
+            except ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                messages.success(request, _("The person was recorded."))
+                if person_scope(request.user).filter(pk=person.pk).exists():
+                    return redirect("person_detail", public_id=person.public_id)
+                return redirect("person_list")
+    failed = form.errors or formset.total_error_count()
+    status = 400 if request.method == "POST" and failed else 200
+    return render(
+        request,
+        "persons/new.html",
+        {"form": form, "formset": formset, "candidates": candidates},
+        status=status,
+    )
+
+
+# --- Editing a person --------------------------------------------------------------------------
+
+_EDIT_FIELDS = [
+    "sex",
+    "birth_precision",
+    "birth_date",
+    "age_stated",
+    "age_stated_on",
+    "birthplace",
+    "citizenship",
+    "region_of_origin",
+    "languages",
+    "documents_held",
+    "vulnerabilities",
+    "sensitivity",
+    "security_notes",
+]
+
+
+@staff_view(action=Action.EDIT_PERSON)
+@never_cache
+def person_edit(request, public_id):
+    person = visible_person(request, public_id)
+    require(request.user, Action.EDIT_PERSON, person)
+    level, _shown = person_fields_for(request.user, person)
+    initial = {name: getattr(person, name) for name in _EDIT_FIELDS}
+    initial["version"] = person.version
+    form = PersonEditForm(request.POST or None, initial=initial, level=level)
+    if request.method == "POST" and form.is_valid():
+        try:
+            person_update(
+                actor=request.user,
+                person=person,
+                expected_version=form.cleaned_data["version"],
+                **form.changes(),
+            )
+        except Conflict as conflict:
+            return _conflict(request, person, form, conflict)
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("person_detail", public_id=person.public_id)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "persons/edit.html",
+        {"person": person, "form": form, "level": level},
+        status=status,
+    )
+
+
+def _plain(value) -> str:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _conflict(request, person, form, conflict):
+    """Someone saved this person since the form was loaded: show what differs, change nothing."""
+    current = person_scope(request.user).get(pk=person.pk)
+    theirs = PersonEditForm(
+        initial={name: getattr(current, name) for name in _EDIT_FIELDS},
+        level=person_fields_for(request.user, current)[0],
+    )
+    differences = []
+    for name, value in form.changes().items():
+        saved = getattr(current, name)
+        if value != saved and not (value in ("", None, []) and saved in ("", None, [])):
+            label = form.fields[name].label
+            differences.append((label, _plain(theirs[name].value()), _plain(form[name].value())))
+    from casework.selectors import history_for
+
+    changes = history_for(request.user, current).filter(action__in=["update", "status_change"])[:5]
+    return render(
+        request,
+        "persons/conflict.html",
+        {
+            "person": current,
+            "differences": differences,
+            "changes": changes,
+            "edited_version": conflict.expected_version,
+        },
+        status=409,
+    )

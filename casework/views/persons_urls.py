@@ -1,0 +1,28 @@
+"""URL patterns of the persons area."""
+
+from django.urls import path
+
+from casework.views import break_glass, exports, person_actions, persons
+
+urlpatterns: list = [
+    path("", persons.person_list, name="person_list"),
+    path("new/", persons.person_new, name="person_new"),
+    path("export/", exports.person_export, name="person_export"),
+    path("<uuid:public_id>/", persons.person_detail, name="person_detail"),
+    path("<uuid:public_id>/edit/", persons.person_edit, name="person_edit"),
+    path("<uuid:public_id>/status/", person_actions.person_status, name="person_status"),
+    path("<uuid:public_id>/assign/", person_actions.person_assign_view, name="person_assign"),
+    path(
+        "<uuid:public_id>/placements/new/",
+        person_actions.person_placement,
+        name="person_placement_new",
+    ),
+    path(
+        "<uuid:public_id>/relatives/new/",
+        person_actions.person_relative,
+        name="person_relative_new",
+    ),
+    path("<uuid:public_id>/notes/new/", person_actions.person_note, name="person_note_new"),
+    path("<uuid:public_id>/names/new/", person_actions.person_name, name="person_name_new"),
+    path("<uuid:public_id>/break-glass/", break_glass.break_glass, name="person_break_glass"),
+]

@@ -1,0 +1,218 @@
+"""Pages of the reports area: the triage queue, entering a report, a report, its files, triage.
+
+Every read starts from `selectors.reports_visible_to`; a report outside it answers 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from casework import audit
+from casework.filtersets import ReportFilterSet
+from casework.forms.reports import EntryFormSet, ReportForm, TriageForm, apply_service_errors
+from casework.models import AttachmentKind, ConsentPurpose, ReportStatus, TriageOutcome
+from casework.permissions import Action, Level, may
+from casework.selectors import may_see_reporter, report_entries_for, reports_visible_to
+from casework.services import reports as services
+from casework.services.errors import ServiceError
+from casework.views.decorators import staff_view
+from casework.views.listing import filtered, page_of, query_without_page
+
+REPORTER_SHOWN = [*services.REPORTER_FIELDS, "account"]
+
+
+def _visible_report(request, report_id):
+    return get_object_or_404(reports_visible_to(request.user), public_id=report_id)
+
+
+@staff_view(action=Action.VIEW_REPORT)
+@never_cache
+def report_list(request):
+    reports = reports_visible_to(request.user).annotate(entry_count=Count("entries"))
+    filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
+    reports, status = filtered(filterset)
+    page = page_of(request, reports.order_by("-received_at", "-id"))
+    return render(
+        request,
+        "reports/report_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query_without_page(request.GET),
+            "show_reporter": request.user.role in services.REPORTER_ROLES,
+            "may_enter": may(request.user, Action.ENTER_REPORT),
+        },
+        status=status,
+    )
+
+
+@staff_view(action=Action.ENTER_REPORT)
+@never_cache
+def report_new(request):
+    user = request.user
+    if request.method != "POST":
+        form = ReportForm(
+            organisation=user.organisation,
+            initial={"form_token": services.report_form_token(user), "channel": "letter"},
+        )
+        return render(
+            request,
+            "reports/report_new.html",
+            {"form": form, "formset": EntryFormSet(prefix="entries")},
+        )
+    form = ReportForm(request.POST, request.FILES, organisation=user.organisation)
+    formset = EntryFormSet(request.POST, prefix="entries")
+    if form.is_valid() and formset.is_valid():
+        try:
+            report, created = services.report_submit_once(
+                actor=user,
+                form_token=form.cleaned_data["form_token"],
+                organisation=user.organisation,
+                channel=form.cleaned_data["channel"],
+                received_at=form.cleaned_data["received_at"],
+                reporter=form.reporter(),
+                account=form.cleaned_data["account"],
+                consents=form.consents(),
+                entries=[f.entry() for f in formset.forms if f.has_changed()],
+                attachments=form.cleaned_data["attachments"],
+            )
+        except ServiceError as exc:
+            apply_service_errors(exc, form, formset)
+        else:
+            if created:
+                messages.success(request, _("Report %(ref)s entered.") % {"ref": report.reference})
+            else:
+                messages.info(
+                    request,
+                    _("This form was already submitted: report %(ref)s.")
+                    % {"ref": report.reference},
+                )
+            return redirect("report_detail", report_id=report.public_id)
+    return render(
+        request, "reports/report_new.html", {"form": form, "formset": formset}, status=400
+    )
+
+
+@staff_view(action=Action.VIEW_REPORT)
+@never_cache
+def report_detail(request, report_id):
+    report = _visible_report(request, report_id)
+    show_reporter = may_see_reporter(request.user, report)
+    if show_reporter:
+        audit.record_read(request.user, report, Level.SENSITIVE, fields=REPORTER_SHOWN)
+    consents = {c.purpose: c for c in report.consents.filter(partner__isnull=True)}
+    consent_rows = [
+        (label, consents[value].given if value in consents else None)
+        for value, label in ConsentPurpose.choices
+        if value != ConsentPurpose.SHARE_PARTNER
+    ]
+    partner_consents = report.consents.filter(partner__isnull=False).select_related("partner")
+    return render(
+        request,
+        "reports/report_detail.html",
+        {
+            "report": report,
+            "show_reporter": show_reporter,
+            "entries": report_entries_for(request.user, report),
+            "consent_rows": consent_rows,
+            "partner_consents": partner_consents,
+            "attachments": report.attachments.order_by("id") if show_reporter else [],
+            "may_triage": report.status != ReportStatus.SPAM,
+        },
+    )
+
+
+@staff_view(action=Action.VIEW_REPORT)
+@never_cache
+def report_attachment(request, report_id, attachment_id):
+    """A report's photo or document, only through here: never cached, never sniffed, documents
+    only as downloads, each read in the audit trail."""
+    report = _visible_report(request, report_id)
+    if not may_see_reporter(request.user, report):
+        raise Http404
+    attachment = get_object_or_404(report.attachments.all(), public_id=attachment_id)
+    audit.record_read(request.user, attachment, Level.SENSITIVE, fields=["file"])
+    extension = attachment.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=attachment.kind != AttachmentKind.PHOTO,
+        filename=f"{report.reference}-{attachment.public_id.hex[:8]}.{extension}",
+    )
+    response["Cache-Control"] = "no-store, private"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def _candidates(user, entry):
+    from casework.services.matching import intake_candidates
+
+    start = services.person_input_from_entry(entry)
+    return intake_candidates(
+        actor=user,
+        names=start["names"],
+        sex=start.get("sex"),
+        birth_date=start.get("birth_date"),
+        birth_precision=start.get("birth_precision"),
+        age_stated=start.get("age_stated"),
+        age_stated_on=start.get("age_stated_on"),
+        birthplace=start.get("birthplace", ""),
+    )
+
+
+@staff_view(action=Action.TRIAGE_REPORT)
+@never_cache
+def report_entry_triage(request, report_id, entry_id):
+    report = _visible_report(request, report_id)
+    entry = get_object_or_404(report_entries_for(request.user, report), public_id=entry_id)
+    form = TriageForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                _triage(request.user, entry, form)
+            except ServiceError as exc:
+                apply_service_errors(exc, form)
+            else:
+                messages.success(request, _("Entry %(n)s triaged.") % {"n": entry.position})
+                return redirect("report_detail", report_id=report.public_id)
+    pending = entry.outcome == TriageOutcome.PENDING
+    return render(
+        request,
+        "reports/entry_triage.html",
+        {
+            "report": report,
+            "entry": entry,
+            "form": form,
+            "pending": pending,
+            "candidates": _candidates(request.user, entry) if pending else [],
+            "show_details": may_see_reporter(request.user, report),
+        },
+        status=status,
+    )
+
+
+def _triage(user, entry, form) -> None:
+    decision = form.cleaned_data["decision"]
+    if decision == TriageForm.LINK:
+        person = (
+            services.triage_link_scope(user).filter(public_id=form.cleaned_data["person"]).first()
+        )
+        if person is None:
+            raise ServiceError({"person": [_("No such person among those you may link to.")]})
+        services.report_triage_entry(actor=user, entry=entry, person=person)
+    elif decision == TriageForm.CREATE:
+        services.report_triage_entry(
+            actor=user, entry=entry, create=services.person_input_from_entry(entry)
+        )
+    else:
+        services.report_triage_entry(
+            actor=user, entry=entry, not_a_person_reason=form.cleaned_data["reason"]
+        )

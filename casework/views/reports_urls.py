@@ -1,0 +1,21 @@
+"""URL patterns of the reports area."""
+
+from django.urls import path
+
+from casework.views import reports
+
+urlpatterns = [
+    path("", reports.report_list, name="report_list"),
+    path("new/", reports.report_new, name="report_new"),
+    path("<uuid:report_id>/", reports.report_detail, name="report_detail"),
+    path(
+        "<uuid:report_id>/attachments/<uuid:attachment_id>/",
+        reports.report_attachment,
+        name="report_attachment",
+    ),
+    path(
+        "<uuid:report_id>/entries/<uuid:entry_id>/triage/",
+        reports.report_entry_triage,
+        name="report_entry_triage",
+    ),
+]

@@ -1,0 +1,218 @@
+"""The review queue (match suggestions with their explanations), decisions, merges and undo."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from casework.filtersets import MatchSuggestionFilterSet
+from casework.forms.imports import DecisionForm, ReasonForm, apply_service_error
+from casework.models import Decision, PersonName, SuggestionKind
+from casework.permissions import Action, may, person_scope
+from casework.presenters import person_fields_for, present
+from casework.selectors import merges_visible_to, suggestions_visible_to
+from casework.services.errors import ServiceError
+from casework.services.matching import suggestion_decide, suggestions_find_duplicates
+from casework.services.merge import persons_merge, persons_unmerge
+from casework.views.decorators import staff_view
+from casework.views.listing import filtered, page_of, query_without_page
+
+PAGE_SIZE = 20
+PERSON_FIELDS = [
+    "display_name",
+    "sex",
+    "birth_date",
+    "birth_precision",
+    "age_stated",
+    "age_stated_on",
+    "birthplace",
+    "region_of_origin",
+    "status",
+]
+ROW_FIELDS = [
+    "family_name",
+    "given_name",
+    "patronymic",
+    "full_name",
+    "alias",
+    "sex",
+    "birth_date",
+    "age",
+    "age_reference_date",
+    "birth_place",
+    "mother_name",
+    "father_name",
+    "region",
+    "location",
+]
+
+
+def _person_side(user, person) -> dict:
+    _, shown = person_fields_for(user, person)
+    names = [n.as_text() for n in PersonName.objects.filter(person=person)] if shown else []
+    return {"person": person, "fields": present(person, shown, PERSON_FIELDS), "names": names}
+
+
+@staff_view(action=Action.DECIDE_MATCH)
+@never_cache
+def review_queue(request):
+    data = request.GET.copy()
+    data.setdefault("decision", Decision.PENDING)
+    filterset = MatchSuggestionFilterSet(data, queryset=suggestions_visible_to(request.user))
+    suggestions, status = filtered(filterset)
+    suggestions = suggestions.select_related(
+        "person", "other_person", "list_row", "list_row__list_import"
+    ).order_by("-probability", "id")
+    page = page_of(request, suggestions, size=PAGE_SIZE)
+    return render(
+        request,
+        "review/queue.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query_without_page(data),
+            "may_find": may(request.user, Action.MERGE_PERSONS),
+        },
+        status=status,
+    )
+
+
+@staff_view(action=Action.DECIDE_MATCH)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review_suggestion(request, public_id):
+    suggestion = get_object_or_404(
+        suggestions_visible_to(request.user).select_related(
+            "person", "other_person", "list_row", "list_row__list_import"
+        ),
+        public_id=public_id,
+    )
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            suggestion_decide(
+                actor=request.user,
+                suggestion=suggestion,
+                decision=form.cleaned_data["decision"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("Your decision was recorded."))
+            confirmed = form.cleaned_data["decision"] == Decision.CONFIRMED
+            if confirmed and suggestion.kind == SuggestionKind.PERSON_PERSON:
+                if may(request.user, Action.MERGE_PERSONS):
+                    return redirect(
+                        "review_merge",
+                        survivor=suggestion.person.public_id,
+                        absorbed=suggestion.other_person.public_id,
+                    )
+                messages.info(request, _("A supervisor will merge the two records."))
+            return redirect("review_queue")
+    left = None
+    if suggestion.list_row_id:
+        row_fields = suggestion.list_row.data.get("fields", {})
+        left = {
+            "row": suggestion.list_row,
+            "fields": [(f, row_fields.get(f, "")) for f in ROW_FIELDS],
+        }
+    elif suggestion.other_person_id:
+        left = _person_side(request.user, suggestion.other_person)
+    return render(
+        request,
+        "review/suggestion.html",
+        {
+            "suggestion": suggestion,
+            "left": left,
+            "right": _person_side(request.user, suggestion.person),
+            "form": form,
+            "decided": suggestion.decision in (Decision.CONFIRMED, Decision.REJECTED),
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@staff_view(action=Action.MERGE_PERSONS)
+@require_POST
+def review_find_duplicates(request):
+    try:
+        count = suggestions_find_duplicates(actor=request.user)
+    except ServiceError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(count)s new pairs to review.") % {"count": count})
+    return redirect("review_queue")
+
+
+@staff_view(action=Action.MERGE_PERSONS)
+@never_cache
+@require_http_methods(["GET", "POST"])
+def review_merge(request, survivor, absorbed):
+    scope = person_scope(request.user)
+    survivor = get_object_or_404(scope, public_id=survivor)
+    absorbed = get_object_or_404(scope, public_id=absorbed)
+    form = ReasonForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            merge = persons_merge(
+                actor=request.user,
+                survivor=survivor,
+                absorbed=absorbed,
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as error:
+            apply_service_error(form, error)
+        else:
+            messages.success(request, _("The records were merged."))
+            return redirect("review_merge_detail", public_id=merge.public_id)
+    return render(
+        request,
+        "review/merge.html",
+        {
+            "survivor": _person_side(request.user, survivor),
+            "absorbed": _person_side(request.user, absorbed),
+            "form": form,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@staff_view(action=Action.MERGE_PERSONS)
+@never_cache
+def review_merge_detail(request, public_id):
+    merge = get_object_or_404(
+        merges_visible_to(request.user).select_related("survivor", "absorbed", "performed_by"),
+        public_id=public_id,
+    )
+    moved = {k: len(v) for k, v in merge.moved.items() if isinstance(v, list)}
+    return render(
+        request,
+        "review/merge_detail.html",
+        {"merge": merge, "moved": moved, "form": ReasonForm()},
+    )
+
+
+@staff_view(action=Action.MERGE_PERSONS)
+@require_POST
+def review_unmerge(request, public_id):
+    merge = get_object_or_404(merges_visible_to(request.user), public_id=public_id)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            persons_unmerge(actor=request.user, merge=merge, reason=form.cleaned_data["reason"])
+        except ServiceError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The merge was undone."))
+            return redirect("review_merge_detail", public_id=merge.public_id)
+    moved = {k: len(v) for k, v in merge.moved.items() if isinstance(v, list)}
+    return render(
+        request,
+        "review/merge_detail.html",
+        {"merge": merge, "moved": moved, "form": form},
+        status=400,
+    )

@@ -1,0 +1,54 @@
+"""The import pages end to end: upload, preview with the mapping, dry run, commit, outcomes."""
+
+from casework.models import ListImport, ListImportRow, Person
+
+CSV = "Фамилия;Имя;Год рождения;Местонахождение\nТагиров;Билал;2015;Roj camp\n".encode("cp1251")
+
+
+def test_upload_preview_dry_run_commit(world, login):
+    client = login(world.caseworker)
+    response = client.post(
+        "/imports/new/",
+        {"source": "Letter list", "as_of": "2026-10-01", "file": _file("list.csv", CSV)},
+    )
+    assert response.status_code == 302
+    upload = ListImport.objects.get()
+    preview = client.get(response["Location"])
+    assert preview.status_code == 200
+    assert "Тагиров" in preview.content.decode()
+    assert preview.context["preview"].mapping["Год рождения"] == "birth_date"
+    persons = Person.objects.count()
+    dry = client.post(f"/imports/{upload.public_id}/dry-run/")
+    assert dry.status_code == 200 and dry.context["counts"]["created"] == 1
+    assert Person.objects.count() == persons
+    done = client.post(f"/imports/{upload.public_id}/commit/")
+    assert done.status_code == 302
+    result = client.get(done["Location"])
+    assert result.status_code == 200
+    row = ListImportRow.objects.get()
+    assert row.outcome == "created" and row.person.team == world.team_a
+    assert "Тагиров Билал" in result.content.decode()
+
+
+def test_an_unreadable_file_is_a_form_error(world, login):
+    client = login(world.caseworker)
+    response = client.post("/imports/new/", {"source": "x", "file": _file("list.csv", b"")})
+    assert response.status_code == 400
+    assert not ListImport.objects.exists()
+
+
+def test_invalid_rows_are_listed_by_row_and_field_and_nothing_is_written(world, login):
+    client = login(world.supervisor)
+    data = b"family_name,given_name,age\nTagirov,Bilal,200\n"
+    client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+    upload = ListImport.objects.get()
+    response = client.post(f"/imports/{upload.public_id}/commit/")
+    assert response.status_code == 400
+    assert [(e.row, e.field) for e in response.context["errors"]] == [(2, "age")]
+    assert not ListImportRow.objects.exists()
+
+
+def _file(name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="text/csv")

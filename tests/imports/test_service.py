@@ -1,0 +1,210 @@
+"""The list import service: all or nothing, provenance, outcomes, the same file twice."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.apps import apps
+from openpyxl import Workbook
+
+from casework.models import (
+    AuditEvent,
+    ListImport,
+    ListImportRow,
+    MatchSuggestion,
+    Person,
+    PersonName,
+    Placement,
+)
+from casework.permissions import Denied
+from casework.services.errors import ServiceError
+from casework.services.imports import (
+    ImportRejected,
+    list_import_commit,
+    list_import_dry_run,
+    list_import_preview,
+    list_import_upload,
+)
+from casework.services.matching import suggestion_decide
+from casework.services.persons import NameInput, person_create
+
+HEADER = "record_id,family_name,given_name,sex,birth_date,age,age_reference_date,location\n"
+
+
+def _upload(actor, data: bytes, name="list.csv", source="Ministry list"):
+    return list_import_upload(
+        actor=actor, source=source, as_of=dt.date(2026, 10, 1), filename=name, data=data
+    )
+
+
+def _commit(actor, data: bytes, **kwargs):
+    return list_import_commit(actor=actor, list_import=_upload(actor, data), **kwargs)
+
+
+def _counts():
+    return {m.__name__: m.objects.count() for m in apps.get_app_config("casework").get_models()}
+
+
+def test_an_invalid_row_4999_of_5000_writes_nothing_at_all(world):
+    lines = [f"R{i},Testov{i},Adam,M,2010,,,Roj camp\n" for i in range(5000)]
+    lines[4998] = "R4998,Testov,Adam,M,2015-02-29,,,Roj camp\n"
+    upload = _upload(world.supervisor, (HEADER + "".join(lines)).encode())
+    before = _counts()
+    with pytest.raises(ImportRejected) as refusal:
+        list_import_commit(actor=world.supervisor, list_import=upload)
+    assert [(e.row, e.field) for e in refusal.value.row_errors] == [(5000, "birth_date")]
+    assert "Row 5000, birth_date" in str(refusal.value)
+    assert _counts() == before
+    upload.refresh_from_db()
+    assert upload.status == "previewed"
+
+
+def test_the_same_file_twice_creates_nothing_new(world):
+    data = (HEADER + "R1,Tagirov,Bilal,M,2015,,,Roj camp\n").encode()
+    first = _commit(world.supervisor, data)
+    before = _counts()
+    with pytest.raises(ServiceError) as refusal:
+        _upload(world.supervisor, data, source="again")
+    message = str(refusal.value)
+    assert "already imported on" in message and "Ministry list" in message
+    assert _counts() == before
+    assert first.status == "committed"
+
+
+def test_every_row_is_kept_with_provenance_and_an_outcome(world):
+    data = (HEADER + "R1,Tagirov,Bilal,M,2015,,,Roj camp\nR2,Khasiev,Magomed,M,,7,,\n").encode()
+    done = _commit(world.supervisor, data)
+    assert done.sha256 and done.stats["counts"]["created"] == 2
+    rows = list(ListImportRow.objects.filter(list_import=done))
+    assert [(r.row_number, r.record_id, r.outcome) for r in rows] == [
+        (2, "R1", "created"),
+        (3, "R2", "created"),
+    ]
+    assert rows[0].data["raw"]["family_name"] == "Tagirov"
+    person = rows[0].person
+    assert person.birth_precision == "year" and person.birth_date == dt.date(2015, 1, 1)
+    assert rows[1].person.age_stated == 7 and rows[1].person.age_stated_on == dt.date(2026, 10, 1)
+    placement = Placement.objects.get(person=person)
+    assert placement.place_text == "Roj camp" and placement.source == "authority_list"
+    event = AuditEvent.objects.get(
+        action="import", object_id=done.public_id, changes__stage="committed"
+    )
+    assert event.changes["counts"]["created"] == 2
+    assert AuditEvent.objects.filter(action="create", object_id=person.public_id).exists()
+    assert AuditEvent.objects.filter(object_id=placement.public_id).exists()
+
+
+def test_formula_cells_are_kept_as_text(world):
+    data = (
+        b"family_name,given_name,alias\n"
+        b'"=HYPERLINK(""http://evil.example"",""x"")",+cmd|\' /C calc\'!A0,@SUM(1+1)\n'
+    )
+    done = _commit(world.supervisor, data)
+    row = ListImportRow.objects.get(list_import=done)
+    name = PersonName.objects.filter(person=row.person, is_primary=True).get()
+    assert name.family_name == '=HYPERLINK("http://evil.example","x")'
+    assert name.given_name == "+cmd|' /C calc'!A0"
+    assert PersonName.objects.filter(person=row.person, full_text="@SUM(1+1)").exists()
+
+
+def test_a_known_person_is_linked_and_a_close_one_goes_to_review(world):
+    sup = world.supervisor
+    known = person_create(
+        actor=sup, names=[NameInput(family_name="Тагиров", given_name="Билал")], sex="M",
+        birth_precision="exact", birth_date=dt.date(2015, 4, 3),
+    )  # fmt: skip
+    vague = person_create(actor=sup, names=[NameInput(family_name="Хасиев", given_name="Магомед")])
+    data = (
+        HEADER + "R1,Tagirov,Bilal,M,2015-04-03,,,Roj camp\nR2,Khasiev,Muhammad,,,,,\n"
+    ).encode()
+    done = _commit(sup, data)
+    first, second = ListImportRow.objects.filter(list_import=done)
+    assert (first.outcome, first.person) == ("linked", known)
+    assert Placement.objects.filter(person=known, place_text="Roj camp").exists()
+    assert second.outcome == "ambiguous" and second.person is None
+    suggestion = MatchSuggestion.objects.get(list_row=second)
+    assert suggestion.person == vague and suggestion.kind == "row_person"
+    assert {f["field"] for f in suggestion.explanation["fields"]} >= {"family_name", "given_name"}
+    suggestion_decide(actor=sup, suggestion=suggestion, decision="confirmed", reason="Same mother")
+    second.refresh_from_db()
+    assert (second.outcome, second.person) == ("linked", vague)
+
+
+def test_rejecting_every_candidate_makes_the_row_a_new_person(world):
+    sup = world.supervisor
+    person_create(actor=sup, names=[NameInput(family_name="Хасиев", given_name="Магомед")])
+    done = _commit(sup, (HEADER + "R2,Khasiev,Muhammad,,,,,\n").encode())
+    row = ListImportRow.objects.get(list_import=done)
+    suggestion = MatchSuggestion.objects.get(list_row=row)
+    persons = Person.objects.count()
+    suggestion_decide(actor=sup, suggestion=suggestion, decision="rejected", reason="Other man")
+    row.refresh_from_db()
+    assert row.outcome == "created" and Person.objects.count() == persons + 1
+
+
+def test_rows_naming_one_person_twice_become_one_person(world):
+    data = (
+        HEADER
+        + "R1,Tagirova,Zarema,F,2012-05-01,,,Roj camp\n"
+        + "R2,Тагирова,Зарема,F,2012-05-01,,,al-Hol\n"
+    ).encode()
+    done = _commit(world.supervisor, data)
+    first, second = ListImportRow.objects.filter(list_import=done)
+    assert first.outcome == "created"
+    assert second.outcome in ("linked", "ambiguous")
+    if second.outcome == "linked":
+        assert second.person == first.person
+    else:
+        assert MatchSuggestion.objects.get(list_row=second).person == first.person
+    assert Person.objects.filter(organisation=world.north).count() == 4
+
+
+def test_invalid_rows_may_be_kept_as_rejected_on_request(world):
+    data = (HEADER + "R1,Tagirov,Bilal,M,2015,,,\nR2,Khasiev,Adam,M,,200,,\n").encode()
+    done = _commit(world.supervisor, data, reject_invalid=True)
+    rows = ListImportRow.objects.filter(list_import=done)
+    assert [r.outcome for r in rows] == ["created", "rejected"]
+    assert "Row 3, age" in rows[1].reason
+
+
+def test_preview_and_dry_run_write_nothing(world):
+    upload = _upload(
+        world.supervisor, (HEADER + "R1,Tagirov,Bilal,M,2015,,,\nR2,X,Y,M,1850,,,\n").encode()
+    )
+    before = _counts()
+    preview = list_import_preview(actor=world.supervisor, list_import=upload)
+    assert [e.field for e in preview.errors] == ["birth_date"]
+    plan = list_import_dry_run(actor=world.supervisor, list_import=upload, reject_invalid=True)
+    assert plan.counts["created"] == 1 and plan.counts["rejected"] == 1
+    assert _counts() == before
+
+
+def test_an_xlsx_list_is_imported(world):
+    book = Workbook()
+    book.active.append(["Фамилия", "Имя", "Дата рождения", "Пол"])
+    book.active.append(["Тагиров", "Билал", dt.datetime(2015, 4, 3), "м"])
+    out = io.BytesIO()
+    book.save(out)
+    done = list_import_commit(
+        actor=world.supervisor,
+        list_import=_upload(world.supervisor, out.getvalue(), name="list.xlsx"),
+    )
+    row = ListImportRow.objects.get(list_import=done)
+    assert row.outcome == "created" and row.person.birth_date == dt.date(2015, 4, 3)
+    assert row.person.sex == "M"
+
+
+def test_intake_may_not_import(world):
+    with pytest.raises(Denied):
+        _upload(world.intake, (HEADER + "R1,Tagirov,Bilal,M,2015,,,\n").encode())
+    assert not ListImport.objects.exists()
+
+
+def test_two_uploads_of_one_file_commit_once(world):
+    data = (HEADER + "R1,Tagirov,Bilal,M,2015,,,\n").encode()
+    first, second = _upload(world.supervisor, data), _upload(world.caseworker, data)
+    list_import_commit(actor=world.supervisor, list_import=first)
+    before = _counts()
+    with pytest.raises(ServiceError, match="already imported"):
+        list_import_commit(actor=world.caseworker, list_import=second)
+    assert _counts() == before

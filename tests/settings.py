@@ -1,0 +1,16 @@
+"""Settings for the test suite: the production settings with a throwaway key and fast hashing."""
+
+import os
+
+os.environ.setdefault(
+    "DJANGO_SECRET_KEY", "test-only-secret-key-never-used-for-real-data-0123456789"
+)
+
+from casework.settings import *  # noqa: E402,F403
+
+# Argon2 is what production uses (a test checks it); the suite hashes thousands of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+STORAGES["default"]["OPTIONS"]["location"] = "/tmp/casework-test-media"  # noqa: F405, S108
+AXES_ENABLED = True
+# The manifest storage needs collectstatic; tests read static files from the source tree.
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

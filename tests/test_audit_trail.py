@@ -1,0 +1,136 @@
+"""The audit trail: redaction of sensitive values, reads recorded, scoped selectors, and on
+PostgreSQL a trigger that refuses to change or delete an event."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from casework import audit
+from casework.audit import AuditAction
+from casework.models import AuditEvent
+from casework.permissions import Level
+from casework.selectors import audit_events_visible_to, history_for
+from casework.services.persons import person_update
+
+
+def test_an_update_names_a_sensitive_field_but_redacts_its_values(world):
+    person_update(
+        actor=world.caseworker,
+        person=world.case_a,
+        expected_version=world.case_a.version,
+        birthplace="Raqqa",
+        sex="M",
+    )
+    event = AuditEvent.objects.get(action=AuditAction.UPDATE, person_id=world.case_a.public_id)
+    assert "birthplace" in event.fields
+    assert event.changes["birthplace"] == [audit.REDACTED, audit.REDACTED]
+    assert "Raqqa" not in str(event.changes)
+    # A staff-level field keeps its old and new values.
+    assert event.changes["sex"] == ["F", "M"]
+
+
+def test_record_read_writes_sensitive_and_restricted_reads(world):
+    sensitive = audit.record_read(world.caseworker, world.case_a, Level.SENSITIVE)
+    restricted = audit.record_read(world.supervisor, world.protected_a, Level.RESTRICTED)
+    assert sensitive.action == AuditAction.READ_SENSITIVE
+    assert sensitive.actor == world.caseworker
+    assert sensitive.person_id == world.case_a.public_id
+    assert sensitive.object_id == world.case_a.public_id
+    assert sensitive.organisation == world.north
+    assert restricted.action == AuditAction.READ_RESTRICTED
+    assert restricted.changes == {"level": "restricted"}
+
+
+def test_record_read_ignores_reads_that_show_nothing_sensitive(world):
+    assert audit.record_read(world.intake, world.case_a, Level.MINIMAL) is None
+    assert audit.record_read(world.partner, world.case_a, Level.PARTNER) is None
+    assert not AuditEvent.objects.filter(action__startswith="read_").exists()
+
+
+def test_record_read_names_the_fields_shown(world):
+    event = audit.record_read(
+        world.caseworker, world.case_a, Level.SENSITIVE, fields=["birthplace", "languages"]
+    )
+    assert event.fields == ["birthplace", "languages"]
+
+
+def test_events_cannot_be_changed_or_deleted_through_the_orm(world):
+    event = audit.record(world.caseworker, AuditAction.READ_SENSITIVE, world.case_a)
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(reason="tampered")
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+def _events_for(world):
+    own = audit.record(world.caseworker, AuditAction.READ_SENSITIVE, world.case_a)
+    other_team = audit.record(world.other_team_caseworker, AuditAction.READ_SENSITIVE, world.case_b)
+    protected = audit.record(world.supervisor, AuditAction.READ_RESTRICTED, world.protected_a)
+    south = audit.record(world.south_supervisor, AuditAction.READ_RESTRICTED, world.south_case)
+    login = audit.record(world.caseworker, AuditAction.LOGIN, world.caseworker)
+    return own, other_team, protected, south, login
+
+
+def test_the_dpo_sees_every_event_of_the_organisation_and_nothing_else(world):
+    own, other_team, protected, south, login = _events_for(world)
+    visible = set(audit_events_visible_to(world.dpo))
+    assert {own, other_team, protected, login} <= visible
+    assert south not in visible
+    assert all(e.organisation_id == world.north.pk for e in visible)
+
+
+def test_staff_see_events_only_of_persons_they_may_see(world):
+    own, other_team, protected, south, login = _events_for(world)
+    assert set(audit_events_visible_to(world.caseworker)) == {own}
+    assert set(audit_events_visible_to(world.other_team_caseworker)) == {other_team}
+    assert set(audit_events_visible_to(world.supervisor)) == {own, other_team, protected}
+    assert set(audit_events_visible_to(world.south_supervisor)) == {south}
+
+
+@pytest.mark.parametrize("persona", ["admin", "partner", "partner_without_agreement"])
+def test_others_see_no_events(world, persona):
+    _events_for(world)
+    assert not audit_events_visible_to(getattr(world, persona)).exists()
+
+
+def test_history_for_is_the_records_own_history_for_those_who_may_see_it(world):
+    own, other_team, *_ = _events_for(world)
+    assert list(history_for(world.caseworker, world.case_a)) == [own]
+    assert not history_for(world.caseworker, world.case_b).exists()
+    assert list(history_for(world.supervisor, world.case_b)) == [other_team]
+    assert not history_for(world.south_supervisor, world.case_a).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_postgres_refuses_update_and_delete_of_audit_rows(world):
+    event = audit.record(world.caseworker, AuditAction.READ_SENSITIVE, world.case_a)
+    for sql in (
+        "UPDATE casework_auditevent SET reason = 'tampered' WHERE id = %s",
+        "DELETE FROM casework_auditevent WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [event.pk])
+    event.refresh_from_db()
+    assert event.reason == ""
+    # Appending still works.
+    audit.record(world.caseworker, AuditAction.READ_SENSITIVE, world.case_a)
+
+
+def test_an_event_about_a_lazily_loaded_user_names_the_model(world):
+    from django.utils.functional import SimpleLazyObject
+
+    from casework import audit
+
+    event = audit.record(
+        world.caseworker, "second_factor", SimpleLazyObject(lambda: world.caseworker)
+    )
+    assert event.object_type == "User"
+    assert event.object_id == world.caseworker.public_id

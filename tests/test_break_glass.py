@@ -1,0 +1,151 @@
+"""Break-glass: a written reason opens one record for a limited time, audited and visible to the
+data-protection officer; persons one may not break glass on are answered like missing ones."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from casework.audit import AuditAction
+from casework.models import AuditEvent, BreakGlassGrant
+from casework.permissions import Hidden, Level, person_level, person_scope
+from casework.services.access import break_glass_open
+from casework.services.errors import ServiceError
+
+REASON = "Mother called the hotline about this child; the caseworker on duty is away."
+
+
+def _allow_caseworkers(world):
+    world.north.caseworkers_may_break_glass = True
+    world.north.save()
+    world.caseworker.refresh_from_db()
+
+
+def test_supervisors_already_see_their_organisation_restricted(world):
+    for person in (world.case_a, world.case_b, world.protected_a):
+        assert person_level(world.supervisor, person) == Level.RESTRICTED
+    assert person_level(world.supervisor, world.south_case) == Level.NONE
+
+
+def test_a_caseworker_breaks_glass_when_the_organisation_allows_it(world, settings):
+    settings.BREAK_GLASS_MINUTES = 45
+    _allow_caseworkers(world)
+    assert person_level(world.caseworker, world.case_b) == Level.NONE
+    grant = break_glass_open(actor=world.caseworker, person=world.case_b, reason=REASON)
+    assert person_level(world.caseworker, world.case_b) == Level.RESTRICTED
+    assert person_scope(world.caseworker).filter(pk=world.case_b.pk).exists()
+    lasts = grant.expires_at - grant.created_at
+    assert dt.timedelta(minutes=44, seconds=59) < lasts <= dt.timedelta(minutes=45, seconds=1)
+
+
+def test_the_grant_ends_when_its_time_is_up(world):
+    _allow_caseworkers(world)
+    grant = break_glass_open(actor=world.caseworker, person=world.protected_a, reason=REASON)
+    assert person_level(world.caseworker, world.protected_a) == Level.RESTRICTED
+    BreakGlassGrant.objects.filter(pk=grant.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert person_level(world.caseworker, world.protected_a) == Level.NONE
+    assert not person_scope(world.caseworker).filter(pk=world.protected_a.pk).exists()
+
+
+def test_it_is_audited_with_the_reason(world):
+    grant = break_glass_open(actor=world.supervisor, person=world.case_b, reason=REASON)
+    event = AuditEvent.objects.get(action=AuditAction.BREAK_GLASS)
+    assert event.actor == world.supervisor
+    assert event.person_id == world.case_b.public_id
+    assert event.reason == REASON
+    assert event.changes["grant"] == str(grant.public_id)
+
+
+def test_a_caseworker_may_not_when_the_organisation_does_not_allow_it(world):
+    with pytest.raises(Hidden):
+        break_glass_open(actor=world.caseworker, person=world.case_b, reason=REASON)
+    assert not BreakGlassGrant.objects.exists()
+    assert person_level(world.caseworker, world.case_b) == Level.NONE
+
+
+def test_nobody_breaks_glass_across_organisations(world):
+    _allow_caseworkers(world)
+    with pytest.raises(Hidden):
+        break_glass_open(actor=world.supervisor, person=world.south_case, reason=REASON)
+    with pytest.raises(Hidden):
+        break_glass_open(actor=world.caseworker, person=world.south_case, reason=REASON)
+    assert not BreakGlassGrant.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["intake", "dpo", "admin", "partner"])
+def test_other_roles_never_break_glass(world, persona):
+    with pytest.raises(Hidden):
+        break_glass_open(actor=getattr(world, persona), person=world.case_b, reason=REASON)
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "because", "need it now", "x" * 2001])
+def test_it_needs_a_real_reason(world, reason):
+    with pytest.raises(ServiceError) as caught:
+        break_glass_open(actor=world.supervisor, person=world.case_b, reason=reason)
+    assert "reason" in caught.value.message_dict
+    assert not BreakGlassGrant.objects.exists()
+
+
+def _page(person) -> str:
+    return f"/persons/{person.public_id}/break-glass/"
+
+
+def test_the_page_asks_for_the_reason_without_naming_the_person(world, login):
+    _allow_caseworkers(world)
+    response = login(world.caseworker).get(_page(world.protected_a))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="reason"' in html
+    assert "Protected Aminat" not in html
+
+
+def test_the_page_opens_the_record_with_a_reason(world, login):
+    _allow_caseworkers(world)
+    client = login(world.caseworker)
+    response = client.post(_page(world.case_b), {"reason": REASON})
+    assert response.status_code == 302
+    assert response["Location"] == f"/persons/{world.case_b.public_id}/"
+    assert person_level(world.caseworker, world.case_b) == Level.RESTRICTED
+
+
+def test_the_page_refuses_a_blank_reason_with_a_clear_error(world, login):
+    _allow_caseworkers(world)
+    response = login(world.caseworker).post(_page(world.case_b), {"reason": "urgent"})
+    assert response.status_code == 400
+    assert "at least 3 words" in response.content.decode()
+    assert not BreakGlassGrant.objects.exists()
+
+
+def test_the_page_answers_404_like_a_missing_record_when_not_allowed(world, login):
+    client = login(world.caseworker)  # north does not allow caseworkers to break glass
+    refused = client.get(_page(world.case_b))
+    missing = client.get(f"/persons/{uuid.uuid4()}/break-glass/")
+    assert refused.status_code == missing.status_code == 404
+    assert refused.content == missing.content
+    other_org = login(world.supervisor).get(_page(world.south_case))
+    assert other_org.status_code == 404
+
+
+def test_the_dpo_sees_every_grant_of_the_organisation(world, login):
+    _allow_caseworkers(world)
+    break_glass_open(actor=world.caseworker, person=world.case_b, reason=REASON)
+    break_glass_open(
+        actor=world.south_supervisor,
+        person=world.south_case,
+        reason="South needs this for a flight manifest check today.",
+    )
+    response = login(world.dpo).get("/audit/break-glass/")
+    assert response.status_code == 200
+    grants = list(response.context["page"])
+    assert [g.person for g in grants] == [world.case_b]
+    html = response.content.decode()
+    assert "caseworker" in html and REASON in html and str(world.case_b.public_id) in html
+    assert "flight manifest" not in html
+
+
+@pytest.mark.parametrize("persona", ["caseworker", "supervisor", "intake", "admin"])
+def test_only_the_dpo_sees_the_grants(world, login, persona):
+    assert login(getattr(world, persona)).get("/audit/break-glass/").status_code == 403

@@ -1,0 +1,98 @@
+"""Person exports: pseudonymised by default, identifiable only with the permission and a reason,
+each cell as far as the exporter may see, audited, and formula-safe."""
+
+import csv
+import io
+
+import pytest
+
+from casework.exports import persons_export, pseudonym
+from casework.models import AuditEvent, Person
+from casework.permissions import Denied
+from casework.services.errors import ServiceError
+
+
+def _rows(text):
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_pseudonymised_export_carries_no_name_or_id(world):
+    text, count = persons_export(actor=world.caseworker, params={})
+    rows = _rows(text)
+    assert count == 1 == len(rows)
+    assert rows[0]["pseudonym"] == pseudonym(world.case_a.public_id)
+    assert "Alieva" not in text and str(world.case_a.public_id) not in text
+
+
+def test_an_identifiable_export_needs_the_permission(world):
+    with pytest.raises(Denied):
+        persons_export(
+            actor=world.caseworker, params={}, identifiable=True, reason="For the ministry list"
+        )
+
+
+def test_an_identifiable_export_needs_a_reason_and_is_audited_with_it(world):
+    with pytest.raises(ServiceError):
+        persons_export(actor=world.supervisor, params={}, identifiable=True, reason="")
+    text, count = persons_export(
+        actor=world.supervisor,
+        params={},
+        identifiable=True,
+        reason="Manifest check with the ombudsperson",
+    )
+    assert count == 3
+    assert {r["name"] for r in _rows(text)} == {"Alieva Madina", "Bekova Zaira", "Protected Aminat"}
+    event = AuditEvent.objects.get(action="export")
+    assert event.changes["identifiable"] is True and event.changes["rows"] == 3
+    assert event.reason == "Manifest check with the ombudsperson"
+
+
+def test_the_export_follows_the_list_filters(world):
+    Person.objects.filter(pk=world.case_b.pk).update(status="located")
+    text, count = persons_export(actor=world.supervisor, params={"status": ["located"]})
+    assert count == 1
+    assert _rows(text)[0]["pseudonym"] == pseudonym(world.case_b.public_id)
+
+
+def test_fields_the_exporter_may_not_see_are_withheld_not_empty(world):
+    Person.objects.filter(pk=world.case_a.pk).update(region_of_origin="Dagestan")
+    text, _ = persons_export(
+        actor=world.dpo, params={}, identifiable=True, reason="Subject access request 12"
+    )
+    rows = {r["name"]: r for r in _rows(text)}
+    # The DPO sees the minimal fields only: region (sensitive) is withheld, the name is not.
+    assert rows["Alieva Madina"]["region_of_origin"] == "withheld"
+    assert rows["Alieva Madina"]["status"] == "reported"
+    assert "Protected Aminat" not in rows
+
+
+def test_a_formula_in_a_name_is_written_as_text(world):
+    Person.objects.filter(pk=world.case_a.pk).update(display_name='=HYPERLINK("http://x","y")')
+    text, _ = persons_export(
+        actor=world.supervisor, params={}, identifiable=True, reason="Checking a list"
+    )
+    assert "'=HYPERLINK" in text
+
+
+@pytest.mark.parametrize("persona", ["intake", "admin", "partner", "partner_without_agreement"])
+def test_roles_without_the_export_permission_are_refused(world, persona):
+    with pytest.raises(Denied):
+        persons_export(actor=world.personas()[persona], params={})
+
+
+def test_the_page_downloads_a_csv_that_is_never_cached(world, login):
+    response = login(world.supervisor).post(
+        "/persons/export/?status=reported", {"kind": "pseudonymised"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "no-store" in response["Cache-Control"]
+    assert "attachment" in response["Content-Disposition"]
+    assert len(_rows(response.content.decode())) == 3
+
+
+def test_the_page_explains_a_missing_reason(world, login):
+    response = login(world.supervisor).post("/persons/export/", {"kind": "identifiable"})
+    assert response.status_code == 400
+    assert "Say why" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="export").exists()

@@ -1,0 +1,62 @@
+"""The flights pages: a stale edit is refused with a conflict page, refusals are explained."""
+
+from django.utils import timezone
+
+from casework.models import ManifestEntry, PersonStatus
+from tests.factories import FlightFactory, PersonFactory
+
+
+def _edit_data(flight, **changes):
+    data = {
+        "reference": flight.reference,
+        "date": flight.date.isoformat(),
+        "origin": flight.origin,
+        "destination": flight.destination,
+        "organiser": "",
+        "capacity": str(flight.capacity),
+        "status": flight.status,
+        "version": str(flight.version),
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_stale_edit_gets_a_conflict_page_and_changes_nothing(world, login):
+    flight = FlightFactory(organisation=world.north)
+    stale = _edit_data(flight, capacity="5")
+    first = login(world.caseworker).post(f"/flights/{flight.public_id}/edit/", _edit_data(flight))
+    assert first.status_code == 302
+    second = login(world.supervisor).post(f"/flights/{flight.public_id}/edit/", stale)
+    assert second.status_code == 409
+    assert "changed by someone else" in second.content.decode()
+    flight.refresh_from_db()
+    assert flight.capacity == 40
+
+
+def test_approving_beyond_capacity_is_refused_with_a_message(world, login):
+    flight = FlightFactory(organisation=world.north, capacity=0, date=timezone.localdate())
+    person = PersonFactory(
+        organisation=world.north, team=world.team_a, status=PersonStatus.CLEARED_FOR_RETURN
+    )
+    entry = ManifestEntry.objects.create(flight=flight, person=person)
+    client = login(world.supervisor)
+    response = client.post(
+        f"/flights/{flight.public_id}/manifest/{entry.public_id}/approve/", follow=True
+    )
+    assert "The flight is full" in response.content.decode()
+    entry.refresh_from_db()
+    assert entry.status == "proposed"
+
+
+def test_proposing_the_same_person_twice_is_refused_with_a_message(world, login):
+    flight = FlightFactory(organisation=world.north, date=timezone.localdate())
+    person = PersonFactory(
+        organisation=world.north, team=world.team_a, status=PersonStatus.CLEARED_FOR_RETURN
+    )
+    client = login(world.caseworker)
+    url = f"/flights/{flight.public_id}/propose/"
+    client.post(url, {"person": str(person.public_id)})
+    response = client.post(url, {"person": str(person.public_id)}, follow=True)
+    assert ManifestEntry.objects.filter(flight=flight, person=person).count() == 1
+    # The form no longer offers a person already on the flight.
+    assert "Select a valid choice" in response.content.decode()

@@ -1,0 +1,419 @@
+"""The persons pages: list, detail, create, edit, and the actions on one person."""
+
+import datetime as dt
+
+import pytest
+
+from casework.models import AuditEvent, CaseNote, NameKey, Person, Placement, Relationship
+from casework.services.names import person_add_name, refresh_name_keys
+from casework.services.notes import note_add
+from casework.services.persons import NameInput, person_create
+from casework.services.relationships import relationship_link
+from tests.factories import PersonFactory
+
+
+def _names(n=3, **first):
+    data = {"names-TOTAL_FORMS": str(n), "names-INITIAL_FORMS": "0"}
+    for i in range(n):
+        data[f"names-{i}-kind"] = "legal"
+    data.update({f"names-0-{k}": v for k, v in first.items()})
+    return data
+
+
+def _new(**extra):
+    data = _names(family_name="Zaurova", given_name="Leyla")
+    data.update({"sex": "F", "birth_precision": "unknown", "documents_held": "unknown"})
+    data.update(extra)
+    return data
+
+
+def _listed(response):
+    return {row["person"].public_id for row in response.context["rows"]}
+
+
+# --- List ---------------------------------------------------------------------------------------
+
+
+def test_it_lists_exactly_the_caseworkers_cases(world, login):
+    response = login(world.caseworker).get("/persons/")
+    assert _listed(response) == {world.case_a.public_id}
+
+
+def test_name_search_finds_a_name_in_another_script(world, login):
+    person = person_create(
+        actor=world.caseworker,
+        names=[NameInput(family_name="Тагирова", given_name="Мадина")],
+    )
+    response = login(world.caseworker).get("/persons/", {"q": "Tagirova"})
+    assert _listed(response) == {person.public_id}
+
+
+def test_name_search_searches_aliases_too(world, login):
+    person_add_name(actor=world.caseworker, person=world.case_a, full_text="Umm Yusuf")
+    response = login(world.caseworker).get("/persons/", {"q": "Umm Yusuf"})
+    assert _listed(response) == {world.case_a.public_id}
+
+
+def test_name_search_never_reaches_beyond_the_visible_set(world, login):
+    response = login(world.caseworker).get("/persons/", {"q": "Bekova"})
+    assert _listed(response) == set()
+    response = login(world.caseworker).get("/persons/", {"q": "Protected"})
+    assert _listed(response) == set()
+
+
+def test_filters_by_status_and_birth_year(world, login):
+    Person.objects.filter(pk=world.case_b.pk).update(
+        status="verifying", birth_earliest=dt.date(2015, 1, 1), birth_latest=dt.date(2015, 12, 31)
+    )
+    client = login(world.supervisor)
+    assert _listed(client.get("/persons/", {"status": "verifying"})) == {world.case_b.public_id}
+    assert _listed(client.get("/persons/", {"born_from": 2014, "born_to": 2016})) == {
+        world.case_b.public_id
+    }
+    assert _listed(client.get("/persons/", {"born_from": 2016})) == set()
+
+
+def test_intake_cannot_filter_or_order_on_a_sensitive_field(world, login):
+    Person.objects.filter(pk=world.case_b.pk).update(region_of_origin="Dagestan")
+    client = login(world.intake)
+    plain = client.get("/persons/")
+    for query in ({"region": "Dagestan"}, {"ordering": "-region"}, {"birthplace": "Raqqa"}):
+        response = client.get("/persons/", query)
+        assert response.status_code == 200
+        assert [r["person"].pk for r in response.context["rows"]] == [
+            r["person"].pk for r in plain.context["rows"]
+        ]
+    assert "region" not in plain.context["filterset"].form.fields
+
+
+def test_the_supervisor_may_filter_on_region(world, login):
+    Person.objects.filter(pk=world.case_b.pk).update(region_of_origin="Dagestan")
+    response = login(world.supervisor).get("/persons/", {"region": "dages"})
+    assert _listed(response) == {world.case_b.public_id}
+
+
+def test_list_is_paginated(world, login):
+    for i in range(55):
+        PersonFactory(organisation=world.north, team=world.team_a, display_name=f"Pagova {i:02d}")
+    client = login(world.caseworker)
+    first = client.get("/persons/")
+    assert len(first.context["rows"]) == 50
+    assert len(client.get("/persons/", {"page": 2}).context["rows"]) == 6
+
+
+# --- Detail ----------------------------------------------------------------------------------
+
+
+def test_intake_sees_withheld_never_blank(world, login):
+    Person.objects.filter(pk=world.case_a.pk).update(birthplace="Raqqa")
+    response = login(world.intake).get(f"/persons/{world.case_a.public_id}/")
+    html = response.content.decode()
+    assert "Raqqa" not in html
+    assert html.count('class="withheld"') >= 8
+    assert "placements" not in response.context
+
+
+def test_reading_a_sensitive_record_is_audited(world, login):
+    login(world.caseworker).get(f"/persons/{world.case_a.public_id}/")
+    login(world.supervisor).get(f"/persons/{world.case_a.public_id}/")
+    login(world.intake).get(f"/persons/{world.case_a.public_id}/")
+    reads = AuditEvent.objects.filter(
+        person_id=world.case_a.public_id, action__startswith="read_"
+    ).values_list("actor__username", "action")
+    assert sorted(reads) == [("caseworker", "read_sensitive"), ("supervisor", "read_restricted")]
+
+
+def test_a_relative_the_user_may_not_see_is_withheld(world, login):
+    relationship_link(
+        actor=world.supervisor, person=world.case_a, relative=world.case_b, kind="sibling"
+    )
+    html = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "a relative (withheld)" in html
+    assert world.case_b.display_name not in html
+    html = login(world.supervisor).get(f"/persons/{world.case_b.public_id}/").content.decode()
+    assert world.case_a.display_name in html  # read from the other side, both visible
+
+
+def test_restricted_parts_are_for_the_restricted_level_only(world, login):
+    note_add(
+        actor=world.supervisor,
+        person=world.case_a,
+        text="Brother is dangerous",
+        is_security_note=True,
+    )
+    note_add(actor=world.supervisor, person=world.case_a, text="Called the aunt")
+    caseworker = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "Called the aunt" in caseworker
+    assert "Brother is dangerous" not in caseworker
+    assert "Legal proceedings" not in caseworker
+    supervisor = login(world.supervisor).get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "Brother is dangerous" in supervisor
+    assert "Legal proceedings" in supervisor
+
+
+def test_names_with_markup_are_shown_as_text(world, login):
+    person = person_create(
+        actor=world.caseworker, names=[NameInput(full_text="<script>alert(1)</script> {{7*7}}")]
+    )
+    html = login(world.caseworker).get(f"/persons/{person.public_id}/").content.decode()
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; {{7*7}}" in html
+
+
+def test_the_detail_offers_only_allowed_moves(world, login):
+    response = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/")
+    # From reported: verifying, not traceable, closed (other); deceased needs a supervisor.
+    assert response.context["moves"] == ["closed_other", "not_traceable", "verifying"]
+
+
+# --- Create ----------------------------------------------------------------------------------
+
+
+def test_it_creates_a_person_with_several_names(world, login):
+    data = _new(
+        **{
+            "names-1-full_text": "Umm Ali",
+            "names-1-kind": "kunya",
+            "names-2-family_name": "Заурова",
+            "languages": "Chechen, Russian",
+        }
+    )
+    response = login(world.caseworker).post("/persons/new/", data)
+    assert response.status_code == 302
+    person = Person.objects.get(display_name="Zaurova Leyla")
+    assert person.languages == ["Chechen", "Russian"]
+    assert sorted(n.kind for n in person.names.all()) == ["kunya", "legal", "legal"]
+    assert NameKey.objects.filter(person=person).exists()
+    assert person.team == world.team_a
+
+
+def test_it_shows_known_persons_before_creating_and_needs_a_confirmation(world, login):
+    refresh_name_keys(world.case_b)  # the factory writes straight to the table
+    client = login(world.caseworker)
+    first = _new(**{"names-0-family_name": "Bekova", "names-0-given_name": "Zaira"})
+    response = client.post("/persons/new/", first)
+    assert response.status_code == 200
+    assert [c.person for c in response.context["candidates"]] == [world.case_b]
+    html = response.content.decode()
+    assert "This person may already be known" in html
+    assert world.case_b.display_name in html
+    assert Person.objects.filter(display_name="Bekova Zaira").count() == 1
+    confirmed = client.post("/persons/new/", {**first, "confirm_new": "on"})
+    assert confirmed.status_code == 302
+    assert Person.objects.filter(display_name="Bekova Zaira").count() == 2
+
+
+def test_a_protected_person_is_never_offered_as_a_candidate(world, login):
+    refresh_name_keys(world.protected_a)
+    data = _new(**{"names-0-family_name": "Protected", "names-0-given_name": "Aminat"})
+    response = login(world.caseworker).post("/persons/new/", data)
+    assert world.protected_a.display_name not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"birth_precision": "exact", "birth_date": "2023-02-29"}, "birth_date"),
+        ({"birth_precision": "exact", "birth_date": "2999-01-01"}, "birth_date"),
+        ({"birth_precision": "exact", "birth_date": "1850-01-01"}, "birth_date"),
+        (
+            {"birth_precision": "age", "age_stated": "-1", "age_stated_on": "2024-01-01"},
+            "age_stated",
+        ),
+        (
+            {"birth_precision": "age", "age_stated": "200", "age_stated_on": "2024-01-01"},
+            "age_stated",
+        ),
+        (
+            {
+                "birth_precision": "exact",
+                "birth_date": "2015-04-01",
+                "age_stated": "40",
+                "age_stated_on": "2024-01-01",
+            },
+            "age_stated",
+        ),
+        ({"birthplace": "x" * 100_000}, "birthplace"),
+    ],
+)
+def test_bad_birth_and_details_get_a_clear_error(world, login, extra, field):
+    response = login(world.caseworker).post("/persons/new/", _new(**extra))
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert not Person.objects.filter(display_name="Zaurova Leyla").exists()
+
+
+@pytest.mark.parametrize("value", ["Zaur\x00ova", "Z" * 100_000])
+def test_bad_names_get_a_clear_error(world, login, value):
+    response = login(world.caseworker).post("/persons/new/", _new(**{"names-0-family_name": value}))
+    assert response.status_code == 400
+    errors = response.context["formset"].forms[0].errors["family_name"]
+    assert "Null characters" in errors[0] or "at most 150" in errors[0]
+
+
+def test_a_person_needs_a_name(world, login):
+    data = _new(**{"names-0-family_name": "", "names-0-given_name": ""})
+    response = login(world.caseworker).post("/persons/new/", data)
+    assert response.status_code == 400
+    assert "at least one name" in str(response.context["formset"].non_form_errors())
+
+
+def test_the_dpo_may_not_create(world, login):
+    assert login(world.dpo).post("/persons/new/", _new()).status_code == 403
+
+
+# --- Edit and conflicts --------------------------------------------------------------------------
+
+
+def _edit(person, **extra):
+    data = {
+        "version": person.version,
+        "sex": person.sex,
+        "birth_precision": "unknown",
+        "documents_held": "unknown",
+    }
+    data.update(extra)
+    return data
+
+
+def test_it_saves_an_edit(world, login):
+    url = f"/persons/{world.case_a.public_id}/edit/"
+    response = login(world.caseworker).post(url, _edit(world.case_a, birthplace="Mosul"))
+    assert response.status_code == 302
+    world.case_a.refresh_from_db()
+    assert (world.case_a.birthplace, world.case_a.version) == ("Mosul", 2)
+
+
+def test_a_stale_edit_is_a_conflict_and_overwrites_nothing(world, login):
+    stale = _edit(world.case_a, birthplace="Mosul")
+    first = login(world.supervisor).post(
+        f"/persons/{world.case_a.public_id}/edit/",
+        _edit(world.case_a, birthplace="Raqqa", region_of_origin="Chechnya", sensitivity="normal"),
+    )
+    assert first.status_code == 302
+    response = login(world.caseworker).post(f"/persons/{world.case_a.public_id}/edit/", stale)
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Someone else changed this record" in html
+    assert "Raqqa" in html and "Mosul" in html
+    world.case_a.refresh_from_db()
+    assert (world.case_a.birthplace, world.case_a.region_of_origin) == ("Raqqa", "Chechnya")
+
+
+def test_the_caseworker_edit_form_has_no_restricted_fields(world, login):
+    response = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/edit/")
+    assert "security_notes" not in response.context["form"].fields
+    supervisor = login(world.supervisor).get(f"/persons/{world.case_a.public_id}/edit/")
+    assert "security_notes" in supervisor.context["form"].fields
+
+
+# --- Actions ---------------------------------------------------------------------------------
+
+
+def test_status_change_needs_a_reason(world, login):
+    url = f"/persons/{world.case_a.public_id}/status/"
+    response = login(world.caseworker).post(url, {"to": "verifying", "reason": " ", "version": 1})
+    assert response.status_code == 400
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == "reported"
+
+
+def test_status_change_works_and_a_forbidden_move_is_not_offered(world, login):
+    client = login(world.caseworker)
+    url = f"/persons/{world.case_a.public_id}/status/"
+    refused = client.post(url, {"to": "cleared_for_return", "reason": "go", "version": 1})
+    assert refused.status_code == 400
+    assert (
+        client.post(url, {"to": "verifying", "reason": "letter", "version": 1}).status_code == 302
+    )
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == "verifying"
+
+
+def test_the_supervisor_assigns(world, login):
+    url = f"/persons/{world.case_a.public_id}/assign/"
+    data = {"team": world.team_b.public_id, "assigned_to": "other_team_caseworker"}
+    assert login(world.supervisor).post(url, data).status_code == 302
+    world.case_a.refresh_from_db()
+    assert (world.case_a.team, world.case_a.assigned_to) == (
+        world.team_b,
+        world.other_team_caseworker,
+    )
+    assert login(world.caseworker).post(url, data).status_code == 403
+
+
+def test_a_team_of_another_organisation_is_not_a_choice(world, login):
+    from tests.factories import TeamFactory
+
+    south_team = TeamFactory(organisation=world.south, name="S")
+    url = f"/persons/{world.case_a.public_id}/assign/"
+    response = login(world.supervisor).post(url, {"team": south_team.public_id})
+    assert response.status_code == 400
+    world.case_a.refresh_from_db()
+    assert world.case_a.team == world.team_a
+
+
+def test_it_records_a_placement_with_free_text(world, login):
+    url = f"/persons/{world.case_a.public_id}/placements/new/"
+    data = {
+        "place_text": "Hasakah, women's section",
+        "start_date": "2024-03-01",
+        "start_precision": "month",
+        "source": "voice_message",
+        "reliability": "confirmed",
+    }
+    assert login(world.caseworker).post(url, data).status_code == 302
+    placement = Placement.objects.get(person=world.case_a)
+    assert placement.place_text == "Hasakah, women's section"
+    html = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "Hasakah, women&#x27;s section (since 2024-03-01)" in html
+
+
+def test_a_placement_needs_a_place(world, login):
+    url = f"/persons/{world.case_a.public_id}/placements/new/"
+    data = {
+        "start_date": "2024-03-01",
+        "start_precision": "exact",
+        "source": "visit",
+        "reliability": "probable",
+    }
+    response = login(world.caseworker).post(url, data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["location"]
+
+
+def test_a_relative_must_be_a_visible_person(world, login):
+    url = f"/persons/{world.case_a.public_id}/relatives/new/"
+    data = {"kind": "sibling", "relative": world.case_b.public_id, "confidence": "probable"}
+    response = login(world.caseworker).post(url, data)
+    assert response.status_code == 400
+    assert not Relationship.objects.exists()
+    mother = PersonFactory(organisation=world.north, team=world.team_a, display_name="Materova Ana")
+    data = {"kind": "mother", "relative": mother.public_id, "confidence": "confirmed"}
+    assert login(world.caseworker).post(url, data).status_code == 302
+    link = Relationship.objects.get()
+    assert (link.from_person, link.to_person, link.kind) == (mother, world.case_a, "mother")
+    html = login(world.caseworker).get(f"/persons/{mother.public_id}/").content.decode()
+    assert "child" in html and world.case_a.display_name in html
+
+
+def test_a_note_with_nul_or_too_long_is_refused(world, login):
+    url = f"/persons/{world.case_a.public_id}/notes/new/"
+    client = login(world.caseworker)
+    assert client.post(url, {"text": "a\x00b"}).status_code == 400
+    assert client.post(url, {"text": "a" * 100_000}).status_code == 400
+    assert not CaseNote.objects.exists()
+
+
+def test_a_caseworker_cannot_smuggle_a_security_note(world, login):
+    url = f"/persons/{world.case_a.public_id}/notes/new/"
+    login(world.caseworker).post(url, {"text": "hm", "is_security_note": "on"})
+    assert CaseNote.objects.get().is_security_note is False
+
+
+def test_adding_an_alias_makes_the_person_findable_by_it(world, login):
+    url = f"/persons/{world.case_a.public_id}/names/new/"
+    response = login(world.caseworker).post(url, {"full_text": "Umm Bilal", "kind": "kunya"})
+    assert response.status_code == 302
+    assert world.case_a.names.filter(full_text="Umm Bilal", kind="kunya").exists()
+    assert NameKey.objects.filter(person=world.case_a, kind="ku").exists()

@@ -1,0 +1,195 @@
+"""Person services: creation, the status workflow, edits with optimistic locking."""
+
+import datetime as dt
+
+import pytest
+
+from casework import workflow
+from casework.audit import write_deferred
+from casework.models import AuditEvent, Person, PersonStatus
+from casework.permissions import Denied, Hidden
+from casework.services.errors import Conflict, ServiceError
+from casework.services.persons import (
+    NameInput,
+    birth_range,
+    person_change_status,
+    person_create,
+    person_update,
+)
+
+ALL_STATUSES = [s.value for s in PersonStatus]
+ALLOWED_MOVES = [
+    (current, target)
+    for current in ALL_STATUSES
+    for target in sorted(workflow.allowed_targets(current))
+]
+FORBIDDEN_MOVES = [
+    (current, target)
+    for current in ALL_STATUSES
+    for target in ALL_STATUSES
+    if target not in workflow.allowed_targets(current)
+]
+
+
+def _at_status(world, status):
+    Person.objects.filter(pk=world.case_a.pk).update(status=status)
+    return Person.objects.get(pk=world.case_a.pk)
+
+
+@pytest.mark.parametrize(("current", "target"), ALLOWED_MOVES)
+def test_every_allowed_move_works_and_is_audited(world, current, target):
+    person = _at_status(world, current)
+    # Moves that commit resources need a supervisor; the others a caseworker of the team.
+    actor = world.supervisor if target in workflow.NEEDS_SUPERVISOR else world.caseworker
+    moved = person_change_status(actor=actor, person=person, to=target, reason="Letter of 3 May")
+    assert moved.status == target
+    event = AuditEvent.objects.filter(action="status_change", object_id=person.public_id).get()
+    assert event.changes == {"status": [current, target]}
+    assert event.reason == "Letter of 3 May"
+    assert event.actor == actor
+
+
+@pytest.mark.parametrize(("current", "target"), FORBIDDEN_MOVES)
+def test_every_other_move_is_refused_with_a_message_and_changes_nothing(world, current, target):
+    person = _at_status(world, current)
+    version = person.version
+    with pytest.raises(ServiceError) as refusal:
+        person_change_status(actor=world.supervisor, person=person, to=target, reason="Try")
+    assert refusal.value.message_dict["status"][0]
+    person.refresh_from_db()
+    assert (person.status, person.version) == (current, version)
+    assert not AuditEvent.objects.filter(action="status_change").exists()
+
+
+def test_a_caseworker_cannot_clear_a_person_for_return(world):
+    person = _at_status(world, PersonStatus.IDENTITY_CONFIRMED)
+    with pytest.raises(Denied):
+        person_change_status(
+            actor=world.caseworker, person=person, to="cleared_for_return", reason="Ready"
+        )
+    person.refresh_from_db()
+    assert person.status == PersonStatus.IDENTITY_CONFIRMED
+
+
+def test_a_status_change_needs_a_reason(world):
+    with pytest.raises(ServiceError) as refusal:
+        person_change_status(
+            actor=world.caseworker, person=world.case_a, to="verifying", reason=" "
+        )
+    assert "reason" in refusal.value.message_dict
+
+
+def test_another_teams_caseworker_gets_hidden_and_the_refusal_is_audited(world):
+    with pytest.raises(Hidden) as refusal:
+        person_change_status(
+            actor=world.other_team_caseworker, person=world.case_a, to="verifying", reason="x"
+        )
+    # The refusal outlives the (test's) transaction: the request boundary writes it.
+    write_deferred(refusal.value)
+    assert AuditEvent.objects.filter(action="denied", actor=world.other_team_caseworker).exists()
+
+
+def test_create_writes_names_keys_and_one_audit_event(world):
+    person = person_create(
+        actor=world.caseworker,
+        names=[
+            NameInput(family_name="Тагирова", given_name="Амина", script="cyrl"),
+            NameInput(family_name="Tagirova", given_name="Amina", kind="translit"),
+            NameInput(full_text="Umm Bilal", kind="kunya"),
+        ],
+        sex="F",
+        birth_precision="year",
+        birth_date=dt.date(1990, 1, 1),
+    )
+    assert person.team == world.team_a
+    assert person.display_name == "Тагирова Амина"
+    assert person.names.count() == 3
+    assert person.name_keys.exists()
+    assert (person.birth_earliest, person.birth_latest) == (
+        dt.date(1990, 1, 1),
+        dt.date(1990, 12, 31),
+    )
+    assert AuditEvent.objects.filter(action="create", object_id=person.public_id).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"birth_precision": "exact", "birth_date": dt.date(2099, 1, 1)}, "birth_date"),
+        ({"birth_precision": "year", "birth_date": dt.date(1850, 1, 1)}, "birth_date"),
+        (
+            {"birth_precision": "age", "age_stated": 200, "age_stated_on": dt.date(2020, 1, 1)},
+            "age_stated",
+        ),
+        (
+            {"birth_precision": "age", "age_stated": -1, "age_stated_on": dt.date(2020, 1, 1)},
+            "age_stated",
+        ),
+        (
+            {
+                "birth_precision": "exact",
+                "birth_date": dt.date(2015, 4, 1),
+                "age_stated": 30,
+                "age_stated_on": dt.date(2020, 1, 1),
+            },
+            "age_stated",
+        ),
+        ({"birth_precision": "exact"}, "birth_date"),
+    ],
+)
+def test_create_refuses_impossible_births_and_writes_nothing(world, kwargs, field):
+    before = Person.objects.count()
+    with pytest.raises(ServiceError) as refusal:
+        person_create(actor=world.caseworker, names=[NameInput(given_name="Bilal")], **kwargs)
+    assert field in refusal.value.message_dict
+    assert Person.objects.count() == before
+
+
+def test_create_refuses_a_person_without_any_name(world):
+    with pytest.raises(ServiceError) as refusal:
+        person_create(actor=world.caseworker, names=[NameInput()])
+    assert "names" in refusal.value.message_dict
+
+
+@pytest.mark.parametrize("persona", ["admin", "dpo", "partner", "partner_without_agreement"])
+def test_create_is_refused_to_roles_that_do_not_keep_cases(world, persona):
+    user = world.personas()[persona]
+    with pytest.raises(Denied):
+        person_create(actor=user, names=[NameInput(given_name="Bilal")])
+
+
+def test_an_age_stated_on_a_date_becomes_a_two_year_range():
+    earliest, latest = birth_range("age", None, 7, dt.date(2019, 3, 15))
+    assert earliest == dt.date(2011, 3, 16)
+    assert latest == dt.date(2012, 3, 15)
+
+
+def test_an_age_stated_on_29_february_does_not_crash():
+    earliest, latest = birth_range("age", None, 3, dt.date(2020, 2, 29))
+    assert latest == dt.date(2017, 2, 28)
+
+
+def test_a_stale_edit_is_refused_and_nothing_is_overwritten(world):
+    person = Person.objects.get(pk=world.case_a.pk)
+    person_update(actor=world.caseworker, person=person, expected_version=1, birthplace="Raqqa")
+    with pytest.raises(Conflict):
+        person_update(actor=world.supervisor, person=person, expected_version=1, birthplace="Mosul")
+    person.refresh_from_db()
+    assert (person.birthplace, person.version) == ("Raqqa", 2)
+
+
+def test_an_edit_audits_the_fields_and_redacts_sensitive_values(world):
+    person_update(
+        actor=world.caseworker, person=world.case_a, expected_version=1, birthplace="Raqqa", sex="M"
+    )
+    event = AuditEvent.objects.get(action="update", object_id=world.case_a.public_id)
+    assert event.changes["birthplace"] == ["[redacted]", "[redacted]"]
+    assert event.changes["sex"] == ["F", "M"]
+    assert "Raqqa" not in str(event.changes)
+
+
+def test_an_edit_of_an_unknown_field_is_refused(world):
+    with pytest.raises(ServiceError):
+        person_update(
+            actor=world.caseworker, person=world.case_a, expected_version=1, organisation_id=2
+        )
