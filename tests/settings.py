@@ -14,3 +14,6 @@ STORAGES["default"]["OPTIONS"]["location"] = "/tmp/casework-test-media"  # noqa:
 AXES_ENABLED = True
 # The manifest storage needs collectstatic; tests read static files from the source tree.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# No collectstatic before the suite: WhiteNoise serves from the finders, as in development.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
