@@ -24,7 +24,11 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@# pytest exits 5 when it collected no tests: that is a failure, said plainly (make itself
+	@# turns any failing recipe into its own exit status 2).
+	$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; \
+	  exit $$status; }
 
 # The matcher against a plain baseline and splink (splink lives in its own virtualenv: it is not
 # part of the app), plus the benchmarks of bench/README.md that need no database.
@@ -42,7 +46,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) .venv-bench demo.sqlite3 .demo-password private-media staticfiles
+	rm -rf $(VENV) .venv-bench demo.sqlite3 .demo-password .demo-secret-key private-media staticfiles
 
 # Load benchmark: 50 caseworkers against gunicorn + PostgreSQL (bench/load_test.py says how to make
 # the seeded database it needs). Options in LOAD_ARGS, e.g. LOAD_ARGS="--runs 2 --duration 90".

@@ -51,3 +51,13 @@ def env_str(name: str, default: str | None = None) -> str | None:
     if raw is None or raw.strip() == "":
         return default
     return raw.strip()
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env_str(name)
+    if raw is None:
+        return default
+    value = raw.upper() if all(c.isupper() for c in choices) else raw
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return value

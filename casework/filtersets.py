@@ -153,23 +153,27 @@ class PersonFilterSet(django_filters.FilterSet):
             active.__dict__.pop("_field", None)
 
     def filter_name(self, queryset, name, value):
+        from casework.models import NameKey, PersonName
         from casework.services.names import search_keys
 
         value = value.strip()[:200]
         if not value:
             return queryset
-        text = (
-            Q(display_name__icontains=value)
-            | Q(names__family_name__icontains=value)
-            | Q(names__given_name__icontains=value)
-            | Q(names__patronymic__icontains=value)
-            | Q(names__full_text__icontains=value)
+        # Each source of a match is its own id subquery: OR-ing conditions across joined names
+        # and keys makes PostgreSQL build person x names x keys (millions of rows) before it can
+        # test any of them, and rules out the key index.
+        in_names = PersonName.objects.filter(
+            Q(family_name__icontains=value)
+            | Q(given_name__icontains=value)
+            | Q(patronymic__icontains=value)
+            | Q(full_text__icontains=value)
         )
+        text = Q(display_name__icontains=value) | Q(pk__in=in_names.values("person_id"))
         keys = search_keys(value)
         if keys:
-            text |= Q(name_keys__key__in=keys)
-        # Narrow the gated queryset by id: the joins above never widen it.
-        return queryset.filter(pk__in=queryset.filter(text).values("pk"))
+            text |= Q(pk__in=NameKey.objects.filter(key__in=keys).values("person_id"))
+        # The gated queryset is only narrowed: the subqueries never widen it.
+        return queryset.filter(text)
 
 
 # --- Family reports and flights ------------------------------------------------------------------

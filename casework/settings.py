@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from casework.env import env_bool, env_int, env_list, env_str
+from casework.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,9 +20,16 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if not SECRET_KEY:
     if DEMO:
-        # The demo runs on a laptop with invented data; a fixed key there keeps sessions across
-        # restarts. Anything else must bring its own.
-        SECRET_KEY = "casework-demo-only-not-for-real-data"  # noqa: S105
+        # The demo runs on a laptop with invented data: a random key made on first start and kept
+        # beside the project keeps sessions across restarts, and no two demos share a known key.
+        # Anything else must bring its own.
+        _demo_key_file = BASE_DIR / ".demo-secret-key"
+        if not _demo_key_file.exists():
+            import secrets
+
+            _demo_key_file.write_text(secrets.token_urlsafe(50))
+            _demo_key_file.chmod(0o600)
+        SECRET_KEY = _demo_key_file.read_text().strip()
     else:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random value "
@@ -147,7 +154,7 @@ SECURE_COOKIES = env_bool("DJANGO_SECURE_COOKIES", not (DEBUG or DEMO))
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if (DEBUG or DEMO) else 31536000)
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0 if (DEBUG or DEMO) else 31536000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -272,7 +279,10 @@ LOGGING = {
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
     "loggers": {
         # Django's request logger prints request bodies' context on errors: scrubbed like the rest.
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},

@@ -40,6 +40,29 @@ def test_the_demo_starts_without_a_secret_key():
     assert result.stdout.strip() == "True"
 
 
+def test_the_demo_key_is_random_per_installation_and_kept_across_restarts():
+    first = _import_settings("print(s.SECRET_KEY)", CASEWORK_DEMO="1")
+    second = _import_settings("print(s.SECRET_KEY)", CASEWORK_DEMO="1")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    key = first.stdout.strip()
+    assert key == second.stdout.strip()
+    assert len(key) >= 50
+    assert key == (ROOT / ".demo-secret-key").read_text().strip()
+
+
+def test_a_bad_log_level_is_refused_by_name():
+    result = _import_settings(DJANGO_SECRET_KEY=KEY, LOG_LEVEL="LOUD")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "LOG_LEVEL='LOUD' is not one of" in result.stderr
+
+
+def test_a_negative_hsts_age_is_refused():
+    result = _import_settings(DJANGO_SECRET_KEY=KEY, DJANGO_HSTS_SECONDS="-5")
+    assert result.returncode != 0
+    assert "DJANGO_HSTS_SECONDS=-5 must be at least 0" in result.stderr
+
+
 def test_a_short_secret_key_is_refused():
     result = _import_settings(DJANGO_SECRET_KEY="short")
     assert result.returncode != 0
