@@ -4,7 +4,9 @@ Each filters only on fields its callers may see; the queryset it filters always 
 """
 
 import django_filters
+import django_filters.constants
 from django.db.models import Q
+from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from casework.audit import AuditAction
@@ -75,7 +77,8 @@ def person_list_fields(user) -> set[str]:
     return set()
 
 
-# (name in the query string, the Person field it reveals, label)
+# (name in the query string, the Person field it reveals, label); a field ordered through an
+# expression is in PERSON_ORDERING_EXPRESSIONS.
 PERSON_ORDERINGS = [
     ("name", "display_name", _("Name")),
     ("status", "status", _("Status")),
@@ -84,6 +87,39 @@ PERSON_ORDERINGS = [
     ("region", "region_of_origin", _("Region of origin")),
     ("birthplace", "birthplace", _("Birthplace")),
 ]
+
+
+# Person fields an ordering may use only through an expression that reveals no more than the
+# staff level shows: birth_earliest is shown as a birth year, so it orders by the year alone
+# (ordering by the date would tell intake who of two born in 2015 is the elder).
+PERSON_ORDERING_EXPRESSIONS = {"birth_earliest": lambda: ExtractYear("birth_earliest")}
+# After the chosen ordering, so that equal keys come back in the same order for everyone.
+PERSON_ORDERING_TIE_BREAK = ("display_name", "id")
+
+
+class PersonOrderingFilter(django_filters.OrderingFilter):
+    """An OrderingFilter whose keys are what the user may see (PERSON_ORDERING_EXPRESSIONS), each
+    followed by the name and id as tie-breakers. The list page, the API and exports share it."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        name = param[1:] if descending else param
+        field = self.param_map.get(name)
+        make = PERSON_ORDERING_EXPRESSIONS.get(field)
+        if make is None:
+            return super().get_ordering_value(param)
+        expression = make()
+        return expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+
+    def filter(self, qs, value):
+        if value in django_filters.constants.EMPTY_VALUES:
+            return qs
+        chosen = [
+            self.get_ordering_value(param)
+            for param in value
+            if param not in django_filters.constants.EMPTY_VALUES
+        ]
+        return qs.order_by(*chosen, *PERSON_ORDERING_TIE_BREAK)
 
 
 class PersonFilterSet(django_filters.FilterSet):
@@ -109,7 +145,7 @@ class PersonFilterSet(django_filters.FilterSet):
     birthplace = django_filters.CharFilter(
         field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = PersonOrderingFilter(
         fields=[(field, name) for name, field, _ in PERSON_ORDERINGS],
         field_labels={field: label for _, field, label in PERSON_ORDERINGS},
         label=_("Order by"),
@@ -159,21 +195,29 @@ class PersonFilterSet(django_filters.FilterSet):
         value = value.strip()[:200]
         if not value:
             return queryset
-        # Each source of a match is its own id subquery: OR-ing conditions across joined names
-        # and keys makes PostgreSQL build person x names x keys (millions of rows) before it can
-        # test any of them, and rules out the key index.
-        in_names = PersonName.objects.filter(
-            Q(family_name__icontains=value)
-            | Q(given_name__icontains=value)
-            | Q(patronymic__icontains=value)
-            | Q(full_text__icontains=value)
+        # The persons whose display name, any name or any name key matches, as one union of ids:
+        # OR-ing these conditions across joined names and keys makes PostgreSQL build
+        # person x names x keys (millions of rows) before testing any, and even OR-ed subqueries
+        # force a scan of every person. On PostgreSQL the LIKEs use trigram indexes (migration
+        # 0004) and the keys their b-tree index.
+        matching = Person.objects.filter(display_name__icontains=value).order_by().values("pk")
+        matching = matching.union(
+            PersonName.objects.filter(
+                Q(family_name__icontains=value)
+                | Q(given_name__icontains=value)
+                | Q(patronymic__icontains=value)
+                | Q(full_text__icontains=value)
+            )
+            .order_by()
+            .values("person_id")
         )
-        text = Q(display_name__icontains=value) | Q(pk__in=in_names.values("person_id"))
         keys = search_keys(value)
         if keys:
-            text |= Q(pk__in=NameKey.objects.filter(key__in=keys).values("person_id"))
-        # The gated queryset is only narrowed: the subqueries never widen it.
-        return queryset.filter(text)
+            matching = matching.union(
+                NameKey.objects.filter(key__in=keys).order_by().values("person_id")
+            )
+        # The gated queryset is only narrowed: the ids never widen it.
+        return queryset.filter(pk__in=matching)
 
 
 # --- Family reports and flights ------------------------------------------------------------------
@@ -181,7 +225,9 @@ class PersonFilterSet(django_filters.FilterSet):
 
 class ReportFilterSet(django_filters.FilterSet):
     """Status, channel, when received; `q` searches the reference, and the reporter's name and
-    contact only for those who may see them (`selectors.may_see_reporter`)."""
+    contact only for those who may see them (`selectors.may_see_reporter`). It filters the
+    queryset of `selectors.reports_visible_to(user)` and only ever narrows it: no filter or search
+    answers a question about a report outside it."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=100)
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label="Status")
@@ -209,7 +255,8 @@ class ReportFilterSet(django_filters.FilterSet):
 
 
 def _may_search_reporters(user) -> bool:
-    # The filtered queryset is the user's own organisation's reports; the role decides.
+    # The filtered queryset is `reports_visible_to(user)` (reports the user may open, reporter
+    # and all); within it, the role decides.
     return getattr(user, "role", None) in {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
 
 
