@@ -6,12 +6,13 @@ import pytest
 
 from casework import workflow
 from casework.audit import write_deferred
-from casework.models import AuditEvent, Person, PersonStatus
+from casework.models import AuditEvent, Person, PersonStatus, Team
 from casework.permissions import Denied, Hidden
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import (
     NameInput,
     birth_range,
+    person_assign,
     person_change_status,
     person_create,
     person_update,
@@ -193,3 +194,40 @@ def test_an_edit_of_an_unknown_field_is_refused(world):
         person_update(
             actor=world.caseworker, person=world.case_a, expected_version=1, organisation_id=2
         )
+
+
+# --- Assignment --------------------------------------------------------------------------------
+
+
+def test_a_supervisor_assigns_a_case_to_a_team_and_caseworker_and_it_is_audited(world):
+    person = person_assign(
+        actor=world.supervisor,
+        person=world.case_a,
+        team=world.team_b,
+        assigned_to=world.other_team_caseworker,
+        reason="Team B has the Mosul contacts.",
+    )
+    assert (person.team, person.assigned_to) == (world.team_b, world.other_team_caseworker)
+    event = AuditEvent.objects.filter(object_id=world.case_a.public_id).latest("at")
+    assert event.actor == world.supervisor
+    assert set(event.fields) == {"team", "assigned_to"}
+    assert event.reason == "Team B has the Mosul contacts."
+
+
+@pytest.mark.parametrize("persona", ["caseworker", "intake", "dpo"])
+def test_only_a_supervisor_assigns(world, persona):
+    with pytest.raises((Denied, Hidden)):
+        person_assign(actor=getattr(world, persona), person=world.case_a, team=world.team_b)
+    assert Person.objects.get(pk=world.case_a.pk).team == world.case_a.team
+
+
+def test_a_case_cannot_be_assigned_to_another_organisations_team_or_user(world):
+    south_team = Team.objects.create(organisation=world.south, name="South field team")
+    with pytest.raises(Hidden):
+        person_assign(actor=world.supervisor, person=world.case_a, team=south_team)
+    with pytest.raises(Hidden):
+        person_assign(
+            actor=world.supervisor, person=world.case_a, assigned_to=world.south_supervisor
+        )
+    unchanged = Person.objects.get(pk=world.case_a.pk)
+    assert (unchanged.team, unchanged.assigned_to) == (world.case_a.team, world.case_a.assigned_to)

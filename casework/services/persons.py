@@ -309,6 +309,8 @@ def person_assign(*, actor, person: Person, team=None, assigned_to=None, reason:
         locked.version = F("version") + 1
         locked.save(update_fields=["team", "assigned_to", "version", "updated_at"])
         locked.refresh_from_db()
+        # The new team or assignee must leave the case inside the actor's own scope.
+        recheck_scope(actor, locked)
         after = {"team": locked.team_id, "assigned_to": locked.assigned_to_id}
         changes = audit.diff(before, after)
         audit.record(
