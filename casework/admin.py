@@ -1,25 +1,115 @@
-"""Django admin, for superusers. Audit events are read-only there, like everywhere."""
+"""Django admin, for superusers only, behind the second factor (SecondFactorRequiredMiddleware).
+
+A staff flag or model permissions are not enough: the whole site, and each model on it, opens to
+active superusers alone. Every change made here is written to the audit trail (field names, never
+values), like a change made through the services. Audit events are read-only here, like
+everywhere; so are the records only the application may write (merges, name keys, idempotency
+records, tombstones) and attachments, whose files only the upload service may make safe to keep.
+Persons and their names stay consistent when edited here: birth range, display name and the name
+keys candidate search uses are derived again, and the version is bumped.
+
+Foreign keys to persons (and to other tables that grow with them) are raw ids, not drop-downs.
+"""
+
+import uuid
+from functools import reduce
+from operator import or_
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q, UUIDField
 
-from casework import models
+from casework import audit, models
+from casework.audit import AuditAction
+from casework.services.names import refresh_name_keys
+from casework.services.persons import birth_range
+
+ADMIN_REASON = "Django admin"
 
 
-@admin.register(models.User)
-class CaseworkUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("casework", {"fields": ("organisation", "role")}))
-    list_display = ("username", "organisation", "role", "is_active", "is_superuser")
-    list_filter = ("role", "organisation", "is_active")
+def _superuser(request) -> bool:
+    user = request.user
+    return user.is_active and user.is_superuser
 
 
-@admin.register(models.AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor_label", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
-    search_fields = ("actor_label", "object_id", "request_id")
+# The whole site, including the models other apps register here (second-factor devices, login
+# attempts, groups): superusers only.
+admin.site.has_permission = _superuser
 
-    def has_add_permission(self, request):
+
+class SuperusersOnly:
+    """Permissions on a model admin or inline: superusers, whatever a user's model permissions."""
+
+    def has_module_permission(self, request):
+        return _superuser(request)
+
+    def has_view_permission(self, request, obj=None):
+        return _superuser(request)
+
+    def has_add_permission(self, request, *args):
+        return _superuser(request)
+
+    def has_change_permission(self, request, obj=None):
+        return _superuser(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return _superuser(request)
+
+
+class AuditedAdmin(SuperusersOnly, admin.ModelAdmin):
+    """Superusers only; each save and delete, of the object and of its inlines, is audited."""
+
+    show_full_result_count = False  # one COUNT per list, not two, on tables of 100,000 rows
+
+    def get_search_results(self, request, queryset, search_term):
+        # A UUID finds the record by its public id (or another UUID it holds), or the records of
+        # the person with that public id: by index, instead of a text search for it.
+        try:
+            value = uuid.UUID(search_term.strip())
+        except ValueError:
+            return super().get_search_results(request, queryset, search_term)
+        fields = self.model._meta.concrete_fields
+        lookups = [f.name for f in fields if isinstance(f, UUIDField)]
+        lookups += [f"{f.name}__public_id" for f in fields if f.related_model is models.Person]
+        if not lookups:
+            return super().get_search_results(request, queryset, search_term)
+        return queryset.filter(reduce(or_, (Q(**{lookup: value}) for lookup in lookups))), False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        action = AuditAction.UPDATE if change else AuditAction.CREATE
+        fields = form.changed_data if change else list(form.fields)
+        _record(request, action, obj, fields)
+
+    def delete_model(self, request, obj):
+        _record(request, AuditAction.DELETE, obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            _record(request, AuditAction.DELETE, obj)
+        super().delete_queryset(request, queryset)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for obj in formset.new_objects:
+            _record(request, AuditAction.CREATE, obj, list(formset.form.base_fields))
+        for obj, fields in formset.changed_objects:
+            _record(request, AuditAction.UPDATE, obj, fields)
+        for obj in formset.deleted_objects:
+            _record(request, AuditAction.DELETE, obj)
+
+
+def _record(request, action, obj, fields=()):
+    audit.record(
+        request.user, action, obj, fields=fields, changes={"via": "admin"}, reason=ADMIN_REASON
+    )
+
+
+class ReadOnlyAdmin(AuditedAdmin):
+    """Shown, never written here."""
+
+    def has_add_permission(self, request, *args):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -32,12 +122,444 @@ class AuditEventAdmin(admin.ModelAdmin):
         return [f.name for f in self.model._meta.fields]
 
 
-for model in (
-    models.Organisation,
-    models.Team,
-    models.Membership,
-    models.SharingAgreement,
-    models.DetentionLocation,
-    models.RepatriationFlight,
-):
-    admin.site.register(model)
+class Inline(SuperusersOnly, admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+
+class ReadOnlyInline(Inline):
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return list(self.fields or [f.name for f in self.model._meta.fields])
+
+
+# --- organisations and accounts ----------------------------------------------------------------
+
+
+@admin.register(models.User)
+class CaseworkUserAdmin(AuditedAdmin, UserAdmin):
+    fieldsets = (*UserAdmin.fieldsets, ("casework", {"fields": ("organisation", "role")}))
+    add_fieldsets = (*UserAdmin.add_fieldsets, ("casework", {"fields": ("organisation", "role")}))
+    list_display = ("username", "organisation", "role", "is_active", "is_superuser")
+    list_filter = ("role", "organisation", "is_active")
+    list_select_related = ("organisation",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None:
+            # Added here, an account is no superuser, so it belongs to an organisation (the
+            # database insists: user_has_organisation_unless_superuser).
+            form.base_fields["organisation"].required = True
+        return form
+
+
+@admin.register(models.Organisation)
+class OrganisationAdmin(AuditedAdmin):
+    list_display = ("name", "slug", "is_partner_only", "caseworkers_may_break_glass")
+    list_filter = ("is_partner_only",)
+    search_fields = ("name", "slug")
+
+
+@admin.register(models.Team)
+class TeamAdmin(AuditedAdmin):
+    list_display = ("name", "organisation")
+    list_filter = ("organisation",)
+    list_select_related = ("organisation",)
+    search_fields = ("name",)
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(AuditedAdmin):
+    list_display = ("user", "team")
+    list_filter = ("team__organisation",)
+    list_select_related = ("user", "team__organisation")
+    search_fields = ("user__username", "team__name")
+
+
+class SharedCaseInline(Inline):
+    model = models.SharedCase
+    raw_id_fields = ("person",)
+    fields = ("person", "shared_at")
+    readonly_fields = ("shared_at",)
+
+
+@admin.register(models.SharingAgreement)
+class SharingAgreementAdmin(AuditedAdmin):
+    list_display = ("title", "owner", "partner", "valid_from", "valid_until", "revoked_at")
+    list_filter = ("owner", "partner")
+    list_select_related = ("owner", "partner")
+    search_fields = ("title",)
+    inlines = [SharedCaseInline]
+
+
+@admin.register(models.SharedCase)
+class SharedCaseAdmin(AuditedAdmin):
+    list_display = ("agreement", "person", "shared_at")
+    list_filter = ("agreement",)
+    list_select_related = ("agreement", "person")
+    raw_id_fields = ("person",)
+    search_fields = ("person__display_name", "agreement__title")
+
+
+@admin.register(models.PartnerToken)
+class PartnerTokenAdmin(AuditedAdmin):
+    """Issued by `manage.py issue_partner_token`, which shows the key once; here only revoked."""
+
+    list_display = ("name", "prefix", "user", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("user__organisation",)
+    list_select_related = ("user",)
+    search_fields = ("name", "prefix", "user__username")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields if f.name != "revoked_at"]
+
+
+@admin.register(models.BreakGlassGrant)
+class BreakGlassGrantAdmin(AuditedAdmin):
+    list_display = ("user", "person", "created_at", "expires_at", "revoked_at")
+    list_select_related = ("user", "person")
+    raw_id_fields = ("person",)
+    search_fields = ("user__username", "person__display_name")
+
+
+@admin.register(models.IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("user", "key", "method", "path", "status_code", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("key", "path", "user__username")
+
+
+@admin.register(models.PartnerTombstone)
+class PartnerTombstoneAdmin(ReadOnlyAdmin):
+    list_display = ("partner", "person_public_id", "created_at")
+    list_filter = ("partner",)
+    list_select_related = ("partner",)
+    search_fields = ("person_public_id",)
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("actor_label", "object_id", "request_id")
+
+
+# --- persons -----------------------------------------------------------------------------------
+
+
+def _derive_person(person: models.Person) -> None:
+    """What the services derive from a person's own fields, derived again after an admin edit."""
+    person.birth_earliest, person.birth_latest = birth_range(
+        person.birth_precision, person.birth_date, person.age_stated, person.age_stated_on
+    )
+
+
+def _refresh_names(person: models.Person) -> None:
+    """The display name from the primary name, and the keys candidate search finds a person by."""
+    primary = person.names.filter(is_primary=True).first()
+    if primary is not None and primary.as_text()[:300] != person.display_name:
+        person.display_name = primary.as_text()[:300]
+        models.Person.objects.filter(pk=person.pk).update(display_name=person.display_name)
+    refresh_name_keys(person)
+
+
+class PersonNameInline(Inline):
+    model = models.PersonName
+    fields = (
+        "family_name",
+        "given_name",
+        "patronymic",
+        "full_text",
+        "script",
+        "kind",
+        "source",
+        "is_primary",
+    )
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if obj is None else 0  # a new person needs a name
+
+
+@admin.register(models.Person)
+class PersonAdmin(AuditedAdmin):
+    list_display = ("display_name", "public_id", "organisation", "team", "status", "sensitivity")
+    list_filter = ("status", "sensitivity", "sex", "organisation")
+    list_select_related = ("organisation", "team__organisation")
+    search_fields = ("display_name", "names__family_name", "names__given_name", "names__full_text")
+    raw_id_fields = ("merged_into",)
+    readonly_fields = ("public_id", "display_name", "version", "status_changed_at")
+    inlines = [PersonNameInline]
+
+    def save_model(self, request, obj, form, change):
+        _derive_person(obj)
+        if change:
+            obj.version += 1  # an open form in the application now sees it changed
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        _refresh_names(form.instance)
+
+
+@admin.register(models.PersonName)
+class PersonNameAdmin(AuditedAdmin):
+    list_display = ("__str__", "person", "script", "kind", "is_primary")
+    list_filter = ("script", "kind", "is_primary")
+    list_select_related = ("person",)
+    raw_id_fields = ("person",)
+    search_fields = ("family_name", "given_name", "full_text")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _refresh_names(obj.person)
+
+    def delete_model(self, request, obj):
+        person = obj.person
+        super().delete_model(request, obj)
+        _refresh_names(person)
+
+    def delete_queryset(self, request, queryset):
+        persons = list(models.Person.objects.filter(names__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for person in persons:
+            _refresh_names(person)
+
+
+@admin.register(models.NameKey)
+class NameKeyAdmin(ReadOnlyAdmin):
+    """Derived from the names (and parents' names) by the services: never edited by hand."""
+
+    list_display = ("key", "kind", "person")
+    list_filter = ("kind",)
+    list_select_related = ("person",)
+    search_fields = ("=key",)
+
+
+@admin.register(models.Relationship)
+class RelationshipAdmin(AuditedAdmin):
+    list_display = ("from_person", "kind", "to_person", "confidence")
+    list_filter = ("kind", "confidence")
+    list_select_related = ("from_person", "to_person")
+    raw_id_fields = ("from_person", "to_person")
+    search_fields = ("from_person__display_name", "to_person__display_name")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        refresh_name_keys(obj.to_person)  # a child's keys carry their parents' names
+
+    def delete_model(self, request, obj):
+        child = obj.to_person
+        super().delete_model(request, obj)
+        refresh_name_keys(child)
+
+    def delete_queryset(self, request, queryset):
+        children = list(models.Person.objects.filter(relations_in__in=queryset).distinct())
+        super().delete_queryset(request, queryset)
+        for child in children:
+            refresh_name_keys(child)
+
+
+@admin.register(models.CaseNote)
+class CaseNoteAdmin(AuditedAdmin):
+    list_display = ("person", "author", "is_security_note", "created_at")
+    list_filter = ("is_security_note",)
+    list_select_related = ("person", "author")
+    raw_id_fields = ("person",)
+    search_fields = ("person__display_name",)
+
+
+@admin.register(models.CaseTask)
+class CaseTaskAdmin(AuditedAdmin):
+    list_display = ("title", "person", "assigned_to", "due_on", "done_at")
+    list_select_related = ("person", "assigned_to")
+    raw_id_fields = ("person",)
+    search_fields = ("title", "person__display_name")
+
+
+# --- places and proceedings --------------------------------------------------------------------
+
+
+@admin.register(models.DetentionLocation)
+class DetentionLocationAdmin(AuditedAdmin):
+    list_display = ("name", "kind", "country", "governorate", "controlling_authority")
+    list_filter = ("kind", "country")
+    search_fields = ("name", "city", "governorate")
+
+
+@admin.register(models.Placement)
+class PlacementAdmin(AuditedAdmin):
+    list_display = ("person", "location", "place_text", "start_date", "end_date", "reliability")
+    list_filter = ("reliability", "source", "is_sighting", "location__country")
+    list_select_related = ("person", "location")
+    raw_id_fields = ("person", "location")
+    search_fields = ("person__display_name", "place_text", "location__name")
+    date_hierarchy = "start_date"
+
+
+@admin.register(models.LegalProceeding)
+class LegalProceedingAdmin(AuditedAdmin):
+    list_display = ("person", "country", "charge", "status", "started_on")
+    list_filter = ("status", "country")
+    list_select_related = ("person",)
+    raw_id_fields = ("person",)
+    search_fields = ("person__display_name", "charge", "court")
+
+
+# --- flights -----------------------------------------------------------------------------------
+
+
+class ManifestEntryInline(Inline):
+    model = models.ManifestEntry
+    raw_id_fields = ("person",)
+    fields = ("role", "person", "escort_name", "status", "approved_by", "note")
+
+
+@admin.register(models.RepatriationFlight)
+class RepatriationFlightAdmin(AuditedAdmin):
+    list_display = ("reference", "organisation", "date", "origin", "destination", "status")
+    list_filter = ("status", "organisation")
+    list_select_related = ("organisation",)
+    search_fields = ("reference", "origin", "destination")
+    date_hierarchy = "date"
+    inlines = [ManifestEntryInline]
+
+
+@admin.register(models.ManifestEntry)
+class ManifestEntryAdmin(AuditedAdmin):
+    list_display = ("flight", "role", "person", "escort_name", "status")
+    list_filter = ("status", "role", "flight__organisation")
+    list_select_related = ("flight", "person")
+    raw_id_fields = ("flight", "person")
+    search_fields = ("person__display_name", "escort_name", "flight__reference")
+
+
+@admin.register(models.Handover)
+class HandoverAdmin(AuditedAdmin):
+    list_display = ("manifest_entry", "recipient_kind", "recipient_name", "handed_at")
+    list_filter = ("recipient_kind",)
+    list_select_related = ("manifest_entry__flight", "manifest_entry__person")
+    raw_id_fields = ("manifest_entry", "recipient_person")
+    search_fields = ("recipient_name", "manifest_entry__person__display_name")
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+class ReportEntryInline(Inline):
+    model = models.ReportEntry
+    raw_id_fields = ("person",)
+    fields = (
+        "position",
+        "family_name",
+        "given_name",
+        "patronymic",
+        "full_name",
+        "aliases",
+        "sex",
+        "birth_date",
+        "birth_precision",
+        "age_stated",
+        "outcome",
+        "person",
+    )
+
+
+class ReportConsentInline(Inline):
+    model = models.ReportConsent
+    fields = ("purpose", "partner", "given", "recorded_at")
+    readonly_fields = ("recorded_at",)
+    show_change_link = False
+
+
+class ReportAttachmentInline(ReadOnlyInline):
+    model = models.ReportAttachment
+    fields = ("kind", "content_type", "size", "sha256", "created_at")
+
+
+@admin.register(models.FamilyReport)
+class FamilyReportAdmin(AuditedAdmin):
+    list_display = ("reference", "organisation", "channel", "status", "received_at")
+    list_filter = ("status", "channel", "organisation")
+    list_select_related = ("organisation",)
+    search_fields = ("=reference", "reporter_name")
+    readonly_fields = ("public_id", "secret_hash")
+    date_hierarchy = "received_at"
+    inlines = [ReportEntryInline, ReportConsentInline, ReportAttachmentInline]
+
+
+@admin.register(models.ReportEntry)
+class ReportEntryAdmin(AuditedAdmin):
+    list_display = ("__str__", "report", "position", "outcome", "person")
+    list_filter = ("outcome",)
+    list_select_related = ("report", "person")
+    raw_id_fields = ("report", "person")
+    search_fields = ("family_name", "given_name", "full_name", "aliases", "=report__reference")
+
+
+@admin.register(models.ReportConsent)
+class ReportConsentAdmin(AuditedAdmin):
+    list_display = ("report", "purpose", "partner", "given", "recorded_at")
+    list_filter = ("purpose", "given")
+    list_select_related = ("report", "partner")
+    raw_id_fields = ("report",)
+    search_fields = ("=report__reference",)
+
+
+@admin.register(models.ReportAttachment)
+class ReportAttachmentAdmin(ReadOnlyAdmin):
+    """Files come only through the upload service, which strips what the sender's file carried."""
+
+    list_display = ("report", "kind", "content_type", "size", "created_at")
+    list_filter = ("kind",)
+    list_select_related = ("report",)
+    raw_id_fields = ("report",)
+    search_fields = ("=report__reference", "sha256")
+
+
+# --- lists and matching ------------------------------------------------------------------------
+
+
+@admin.register(models.ListImport)
+class ListImportAdmin(AuditedAdmin):
+    list_display = ("source", "organisation", "as_of", "status", "row_count", "created_at")
+    list_filter = ("status", "organisation")
+    list_select_related = ("organisation",)
+    search_fields = ("source", "original_filename", "sha256")
+
+
+@admin.register(models.ListImportRow)
+class ListImportRowAdmin(AuditedAdmin):
+    list_display = ("list_import", "row_number", "record_id", "outcome", "person")
+    list_filter = ("outcome",)
+    list_select_related = ("list_import", "person")
+    raw_id_fields = ("list_import", "person")
+    search_fields = ("record_id", "person__display_name")
+
+
+@admin.register(models.MatchSuggestion)
+class MatchSuggestionAdmin(AuditedAdmin):
+    list_display = ("person", "kind", "other_person", "probability", "decision", "decided_by")
+    list_filter = ("decision", "kind", "organisation")
+    list_select_related = ("person", "other_person", "decided_by")
+    raw_id_fields = ("person", "other_person", "list_row", "report_entry")
+    search_fields = ("person__display_name", "other_person__display_name")
+
+
+@admin.register(models.PersonMerge)
+class PersonMergeAdmin(ReadOnlyAdmin):
+    """Merged and undone in the application, which moves the records back; never edited here."""
+
+    list_display = ("survivor", "absorbed", "performed_by", "created_at", "undone_at")
+    list_select_related = ("survivor", "absorbed", "performed_by")
+    search_fields = ("survivor__display_name", "absorbed__display_name")

@@ -147,32 +147,110 @@ def record_outside_transaction(actor, action: str, obj=None, **kwargs) -> bool:
     return True
 
 
-def record_denial(user, action, obj, *, hidden: bool, exc=None) -> None:
-    kwargs = {"changes": {"attempted": str(action), "answered": "404" if hidden else "403"}}
-    if not record_outside_transaction(user, AuditAction.DENIED, obj, **kwargs) and exc is not None:
-        exc.deferred_audit = (user, AuditAction.DENIED, obj, kwargs)
+def _write_or_defer(events: list[AuditEvent], exc=None) -> bool:
+    """Write `events` now, outside any transaction; inside one, make `exc` (the refusal about to be
+    raised) carry them to the request boundary, which writes them (`write_deferred`) after the
+    transaction has rolled back. Either way `exc` is marked as audited, so the boundary does not
+    record it a second time. Returns whether they were written now."""
+    if exc is not None:
+        exc.audited = True
+    if not events:
+        return True
+    if not connections["default"].in_atomic_block:
+        AuditEvent.objects.bulk_create(events)
+        return True
+    if exc is not None:
+        exc.deferred_audit = [*(getattr(exc, "deferred_audit", None) or []), *events]
+    return False
+
+
+def _denial_changes(action, *, hidden: bool, detail: dict | None) -> dict:
+    return {"attempted": str(action), "answered": "404" if hidden else "403", **(detail or {})}
+
+
+def record_denial(user, action, obj, *, hidden: bool, exc=None, detail: dict | None = None) -> None:
+    """A refusal: `changes` = {"attempted": the action or route, "answered": "403"/"404"} and
+    `detail` (route, method, missing scope: never a value the caller sent)."""
+    changes = _denial_changes(action, hidden=hidden, detail=detail)
+    _write_or_defer([_event(user, AuditAction.DENIED, obj, changes=changes)], exc)
+
+
+def record_not_visible(user, model, found, *, attempted: str, exc, detail: dict | None = None):
+    """The 404 of a read gate: the id named no record the user may see (`found` is the record when
+    it exists but is hidden from them, None when it does not exist).
+
+    The answer is the same 404 either way; the trail tells the data-protection officer who probed
+    what, without becoming a way to tell hidden from missing:
+    - missing: one denial with the model's name as object type and no object id, in the actor's
+      organisation;
+    - hidden in the actor's own organisation: one denial naming the record (and its person), so
+      the record's history shows the probe;
+    - hidden in another organisation: the record's owner gets the denial naming the record, and
+      the actor's organisation the same event a missing id gives (its officer must not learn from
+      the trail that another tenant holds that id).
+    Both paths cost the same queries: one look-up of the id, one insert.
+    """
+    changes = _denial_changes(attempted, hidden=True, detail=detail)
+    object_type = model._meta.object_name
+
+    def like_missing() -> AuditEvent:
+        event = _event(user, AuditAction.DENIED, None, changes=changes)
+        event.object_type = object_type
+        return event
+
+    if found is None:
+        events = [like_missing()]
+    else:
+        named = _event(user, AuditAction.DENIED, found, changes=changes)
+        own_org = getattr(user, "organisation_id", None)
+        events = [named] if named.organisation_id == own_org else [like_missing(), named]
+    _write_or_defer(events, exc)
+
+
+def record_token_refused(reason: str, *, token=None, exc=None, detail: dict | None = None) -> None:
+    """An API request whose partner token was refused (authentication failure). Never the token:
+    the reason, and for a token that exists, the token record (its public id) and its partner's
+    organisation. Nobody authenticated, so the actor is anonymous."""
+    changes = {"via": "api_token", "reason": reason, **(detail or {})}
+    organisation = token.user.organisation if token is not None else None
+    event = _event(
+        None, AuditAction.LOGIN_FAILED, token, changes=changes, organisation=organisation
+    )
+    _write_or_defer([event], exc)
 
 
 def write_deferred(exc) -> None:
-    """Write the audit event a refusal carried out of a rolled-back transaction.
+    """Write the audit events a refusal carried out of a rolled-back transaction.
 
     Called at the request boundary (middleware, the API's exception handler), which runs outside
     any transaction of the app's own (ATOMIC_REQUESTS is off).
     """
     deferred = getattr(exc, "deferred_audit", None)
-    if deferred is None:
+    if not deferred:
         return
-    actor, action, obj, kwargs = deferred
     exc.deferred_audit = None
-    record(actor, action, obj, **kwargs)
+    AuditEvent.objects.bulk_create(deferred)
 
 
-def _read_action(level) -> str | None:
+def _shows_sensitive(obj, fields: Iterable[str]) -> bool:
+    from casework.classification import FIELDS, Sens
+
+    meta = getattr(obj, "_meta", None)
+    classes = FIELDS.get(meta.object_name if meta is not None else "", {})
+    return any(classes.get(name) in (Sens.SENSITIVE, Sens.RESTRICTED) for name in fields)
+
+
+def _read_action(level, obj=None, fields: Iterable[str] = ()) -> str | None:
+    """Which read event showing `fields` of `obj` at `level` is, or None for a read that is no
+    event. A partner sees only what its agreement names: a read when that includes a sensitive
+    field (an agreement naming only staff-level fields makes partner reads no events)."""
     from casework.permissions import Level
 
     if level >= Level.RESTRICTED:
         return AuditAction.READ_RESTRICTED
     if level >= Level.SENSITIVE:
+        return AuditAction.READ_SENSITIVE
+    if level == Level.PARTNER and _shows_sensitive(obj, fields):
         return AuditAction.READ_SENSITIVE
     return None
 
@@ -190,7 +268,7 @@ def record_reads(user, reads: Iterable[tuple]) -> int:
             changes={"level": Level(level).name.lower()},
         )
         for obj, level, fields in reads
-        if (action := _read_action(level)) is not None
+        if (action := _read_action(level, obj, fields)) is not None
     ]
     AuditEvent.objects.bulk_create(events)
     return len(events)
@@ -198,16 +276,44 @@ def record_reads(user, reads: Iterable[tuple]) -> int:
 
 def record_read(user, obj, level, *, fields: Iterable[str] = ()) -> AuditEvent | None:
     """Note that `user` was shown `obj` at `level` (a `permissions.Level`). Reads at the sensitive
-    and restricted levels are events; lesser reads (minimal, partner fields) are not."""
+    and restricted levels are events, and partner reads that show a sensitive field; lesser reads
+    (minimal, partner reads of staff-level fields only) are not."""
     from casework.permissions import Level
 
-    if level >= Level.RESTRICTED:
-        action = AuditAction.READ_RESTRICTED
-    elif level >= Level.SENSITIVE:
-        action = AuditAction.READ_SENSITIVE
-    else:
+    action = _read_action(level, obj, fields)
+    if action is None:
         return None
     return record(user, action, obj, fields=fields, changes={"level": Level(level).name.lower()})
+
+
+def record_page_read(user, view: str, rows: Iterable[tuple], *, displayed: Iterable[str]):
+    """One event for a list page that showed sensitive fields of several records, not one per row.
+
+    `rows` are (obj, level, shown fields) of the page; `displayed` the fields the page prints when
+    they are shown. The event names the sensitive fields printed and the public ids of the records
+    they were printed for; a page that printed none is no event.
+    """
+    from casework.classification import FIELDS, Sens
+
+    displayed = set(displayed)
+    printed: set[str] = set()
+    ids = []
+    restricted = False
+    for obj, _level, shown in rows:
+        classes = FIELDS.get(obj._meta.object_name, {})
+        sensitive = {
+            name
+            for name in displayed & set(shown)
+            if classes.get(name) in (Sens.SENSITIVE, Sens.RESTRICTED)
+        }
+        if sensitive:
+            printed |= sensitive
+            restricted |= any(classes[name] == Sens.RESTRICTED for name in sensitive)
+            ids.append(str(obj.public_id))
+    if not ids:
+        return None
+    action = AuditAction.READ_RESTRICTED if restricted else AuditAction.READ_SENSITIVE
+    return record(user, action, None, fields=printed, changes={"view": view, "records": ids})
 
 
 def diff(before: dict, after: dict, *, sensitive: Iterable[str] = ()) -> dict:

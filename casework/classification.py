@@ -173,6 +173,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
     },
     "ReportConsent": {
         "id": SY,
+        "public_id": S,
         "report": S,
         "purpose": S,
         "partner": S,
@@ -299,6 +300,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
     },
     "ListImportRow": {
         "id": SY,
+        "public_id": S,
         "list_import": S,
         "row_number": S,
         "record_id": S,

@@ -12,13 +12,14 @@ import csv
 import hashlib
 import hmac
 import io
+import uuid
 
 from django.conf import settings
 from django.db import transaction
 
 from casework import audit
 from casework.audit import AuditAction
-from casework.classification import shown_at
+from casework.classification import Sens, sensitivity, shown_at
 from casework.filtersets import PersonFilterSet
 from casework.permissions import Action, Level, partner_fields, person_levels, person_scope, require
 from casework.services.errors import ServiceError
@@ -73,6 +74,52 @@ def _cell(person, column: str, field: str | None, shown: set[str]):
     return "" if value is None else str(value)
 
 
+def _known_value(name: str, value: str) -> bool:
+    """Whether `value` is one the filter itself offers (a status, a sex, an ordering key, a year, a
+    team id), never free text the caller typed."""
+    declared = PersonFilterSet.base_filters[name]
+    if name == "ordering":
+        return value.removeprefix("-") in declared.param_map
+    choices = declared.extra.get("choices")
+    if choices is not None:
+        return value in {str(key) for key, _label in choices}
+    if name in ("born_from", "born_to"):
+        return value.isdigit() and len(value) <= 4
+    if name == "team":
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _shown_as_is(name: str) -> bool:
+    """A filter whose value may enter the trail: on a staff-level field and no free-text search
+    (`q` is a name someone looked for; region and birthplace are sensitive)."""
+    if name == "ordering":
+        return True
+    field = PersonFilterSet.FILTER_FIELDS.get(name)
+    return field is not None and name != "q" and sensitivity("Person", field) == Sens.STAFF
+
+
+def audited_filters(params) -> dict:
+    """The export's filters as the audit trail keeps them: the name of every filter used, and its
+    value only when `_shown_as_is` and the value is one the filter offers; otherwise the redaction
+    marker. A parameter that is no filter is left out (its very name is the caller's text)."""
+    kept = {}
+    for name in sorted(params or {}):
+        if name not in PersonFilterSet.base_filters:
+            continue
+        raw = params.getlist(name) if hasattr(params, "getlist") else params[name]
+        values = [str(v) for v in (raw if isinstance(raw, list | tuple) else [raw])]
+        if _shown_as_is(name) and all(_known_value(name, v) for v in values):
+            kept[name] = values[0] if len(values) == 1 else values
+        else:
+            kept[name] = audit.REDACTED
+    return kept
+
+
 def persons_export(
     *, actor, params, identifiable: bool = False, reason: str = ""
 ) -> tuple[str, int]:
@@ -110,7 +157,7 @@ def persons_export(
             changes={
                 "rows": len(persons),
                 "identifiable": identifiable,
-                "filters": {k: v for k, v in (params or {}).items() if k != "csrfmiddlewaretoken"},
+                "filters": audited_filters(params),
             },
             reason=reason.strip(),
         )

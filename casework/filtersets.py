@@ -199,7 +199,7 @@ class PersonFilterSet(django_filters.FilterSet):
         # OR-ing these conditions across joined names and keys makes PostgreSQL build
         # person x names x keys (millions of rows) before testing any, and even OR-ed subqueries
         # force a scan of every person. On PostgreSQL the LIKEs use trigram indexes (migration
-        # 0004) and the keys their b-tree index.
+        # 0005) and the keys their b-tree index.
         matching = Person.objects.filter(display_name__icontains=value).order_by().values("pk")
         matching = matching.union(
             PersonName.objects.filter(

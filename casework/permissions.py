@@ -2,7 +2,8 @@
 
 Two gates, and nothing else decides who sees or does what:
 - `visible_to(user)` on every model's manager (implemented here by the *_scope functions), the only
-  way any surface reaches records. A record outside it does not exist for that user: 404.
+  way any surface reaches records. A record outside it does not exist for that user: 404
+  (`visible_or_404` answers it like a missing one and writes the refusal to the audit trail).
 - `require(user, action, obj)`, called by every service before a write (and by views for actions
   that read, such as export). It raises `Hidden` (404) when the user may not even see the object
   and `Denied` (403) when they may see it but not do this.
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from casework.models import (
     BreakGlassGrant,
+    FamilyReport,
     Person,
     Role,
     Sensitivity,
@@ -359,8 +361,21 @@ def _organisation_id_of(obj) -> int | None:
     return None
 
 
+def _check_report_visible(user, obj) -> None:
+    # A family report, or an entry or file of one, is as closed as its read gate: a write on one
+    # the user may not see is refused like a missing record, whoever calls the service.
+    report = obj if isinstance(obj, FamilyReport) else getattr(obj, "report", None)
+    if not isinstance(report, FamilyReport) or report.pk is None:
+        return
+    from casework.selectors import reports_visible_to
+
+    if not reports_visible_to(user).filter(pk=report.pk).exists():
+        raise Hidden()
+
+
 def check(user, action: Action, obj=None) -> None:
     """Raise Hidden or Denied unless the user may take `action` on `obj` (or at all)."""
+    _check_report_visible(user, obj)
     person = _person_of(obj)
     if person is not None:
         level = person_level(user, person)
@@ -395,6 +410,27 @@ def require(user, action: Action, obj=None) -> None:
 
         record_denial(user, action, obj, hidden=isinstance(exc, Hidden), exc=exc)
         raise
+
+
+def visible_or_404(user, gated: QuerySet, public_id, *, attempted: str, detail: dict | None = None):
+    """The record `public_id` of `gated` (a read gate's queryset: `visible_to(user)`, a selector),
+    or `Hidden` (404) when the gate does not return it, written to the audit trail.
+
+    Hidden and missing get the same exception and cost the same queries (the gate, one look-up of
+    the id for the trail, one insert); only the trail tells them apart, as described in
+    `audit.record_not_visible`. `attempted` names what was asked (a route), `detail` anything else
+    worth keeping (the method); neither may carry a value the caller sent.
+    """
+    obj = gated.filter(public_id=public_id).first()
+    if obj is not None:
+        return obj
+    from casework.audit import record_not_visible
+
+    # For the audit trail only, never for the answer: whether the id names a record at all.
+    found = gated.model._base_manager.filter(public_id=public_id).first()
+    exc = Hidden()
+    record_not_visible(user, gated.model, found, attempted=attempted, exc=exc, detail=detail)
+    raise exc
 
 
 def can(user, action: Action, obj=None) -> bool:

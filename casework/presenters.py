@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from casework.classification import shown_at
+from casework.audit import AuditAction
+from casework.classification import FIELDS, Sens, shown_at
 from casework.permissions import Level, partner_fields, person_level
 
 
@@ -70,3 +71,100 @@ def present(obj: models.Model, shown: set[str], fields: list[str]) -> dict:
 def birth_year_only(person) -> int | None:
     """The staff-level view of a birth date: a year, or the middle of the possible range."""
     return person.birth_year
+
+
+# --- A record's history ----------------------------------------------------------------------
+
+# The least level that may see a value of each sensitivity.
+_LEVEL_FOR = {
+    Sens.STAFF: Level.MINIMAL,
+    Sens.SENSITIVE: Level.SENSITIVE,
+    Sens.RESTRICTED: Level.RESTRICTED,
+    Sens.SYSTEM: Level.MINIMAL,  # keys and bookkeeping: their names say nothing
+}
+# An event's reason and changes are sensitive (classification: AuditEvent), whatever it touched.
+_EVENT_DETAILS_LEVEL = Level.SENSITIVE
+
+
+def _field_sensitivity(model_fields: dict, name: str) -> Sens:
+    """A touched field's sensitivity. An attname (`team_id`) is its field's; a name the model does
+    not classify could be any of its fields, so it counts as the model's most sensitive one."""
+    if name in model_fields:
+        return model_fields[name]
+    if name.endswith("_id") and name[:-3] in model_fields:
+        return model_fields[name[:-3]]
+    order = [Sens.STAFF, Sens.SYSTEM, Sens.SENSITIVE, Sens.RESTRICTED]
+    return max(model_fields.values(), key=order.index)
+
+
+def event_details_level(event, *, security_note_ids=frozenset()) -> Level:
+    """The least level on the person that may see an event's reason, changed fields and changes:
+    sensitive, and restricted when it touched a restricted field (security notes, any field of a
+    legal proceeding), was on a record whose very link to the person is restricted (a legal
+    proceeding), or on a security note. An event on a kind of record nobody classified:
+    restricted."""
+    model_fields = FIELDS.get(event.object_type)
+    if model_fields is None:
+        return Level.RESTRICTED
+    if event.object_type == "CaseNote" and event.object_id in security_note_ids:
+        return Level.RESTRICTED
+    needed = _EVENT_DETAILS_LEVEL
+    if "person" in model_fields:
+        # That the person has such a record at all (a legal proceeding is restricted throughout).
+        needed = max(needed, _LEVEL_FOR[model_fields["person"]])
+    for name in event.fields or ():
+        needed = max(needed, _LEVEL_FOR[_field_sensitivity(model_fields, name)])
+    return needed
+
+
+# Events whose fields are not changes: a read names what was shown, a create every column.
+_NOT_CHANGES = {AuditAction.READ_SENSITIVE, AuditAction.READ_RESTRICTED, AuditAction.CREATE}
+
+
+def _field_label(name: str) -> str:
+    return name[:-3] if name.endswith("_id") else name
+
+
+def history_rows(events, level: Level) -> list[dict]:
+    """The history of one person as a viewer at `level` may see it: who, when and what action for
+    every event; what it touched and why only when `level` permits every field it touched,
+    otherwise WITHHELD (never left out, so "withheld" does not read as "nothing")."""
+    from casework.models import CaseNote
+
+    events = list(events)
+    note_ids = [e.object_id for e in events if e.object_type == "CaseNote" and e.object_id]
+    security_note_ids = (
+        set(
+            CaseNote.objects.filter(public_id__in=note_ids, is_security_note=True).values_list(
+                "public_id", flat=True
+            )
+        )
+        if note_ids
+        else set()
+    )
+    rows = []
+    for event in events:
+        row = {"at": event.at, "actor_label": event.actor_label, "action": event.action}
+        if level >= event_details_level(event, security_note_ids=security_note_ids):
+            status = (event.changes or {}).get("status")
+            row.update(
+                withheld=False,
+                object_type=event.object_type,
+                fields=(
+                    []
+                    if event.action in _NOT_CHANGES
+                    else [_field_label(name) for name in event.fields or ()]
+                ),
+                status_change=status if isinstance(status, list) and len(status) == 2 else None,
+                reason=event.reason,
+            )
+        else:
+            row.update(
+                withheld=True,
+                object_type=WITHHELD,
+                fields=WITHHELD,
+                status_change=None,
+                reason=WITHHELD,
+            )
+        rows.append(row)
+    return rows

@@ -1,24 +1,56 @@
 """Reads. Every one starts from a gate in `casework.permissions` and takes the acting user."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from casework.models import FamilyReport, Role
+from casework.models import FamilyReport, ReportEntry, ReportStatus, Role, TriageOutcome
 from casework.permissions import is_active_user, person_scope
 
 __all__ = ["person_scope", "reports_visible_to"]
 
 _REPORT_ROLES = {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
+# The report queue: reports nobody has started on, or still describing someone not yet triaged.
+_QUEUE_STATUSES = (ReportStatus.NEW, ReportStatus.IN_TRIAGE)
 
 
 def reports_visible_to(user) -> QuerySet:
+    """The family reports the user may see (the read gate of reports: lists, counts, the API).
+
+    - supervisors: every report of their organisation;
+    - intake and caseworkers: the queue they work (a report waiting for triage, or with an entry
+      not yet triaged), and for a caseworker the reports about their own cases, but never a
+      report any of whose entries is linked to a person outside
+      their person scope (`person_scope`: for intake no protected person, for a caseworker their
+      team's, assigned and break-glass persons). A report tells who the family is and what they
+      said about the person: it is as closed as the most closed person it is linked to;
+    - partners: the reports they sent; everyone else (the DPO, administrators): none.
+
+    Each condition on the entries is an id subquery, never a join (no DISTINCT).
+    """
     if not is_active_user(user):
         return FamilyReport.objects.none()
-    if user.role in _REPORT_ROLES:
-        return FamilyReport.objects.filter(organisation_id=user.organisation_id)
     if user.role == Role.PARTNER:
         # A partner sees the reports it sent, and no one else's.
         return FamilyReport.objects.filter(source_partner_id=user.organisation_id)
-    return FamilyReport.objects.none()
+    if user.role not in _REPORT_ROLES:
+        return FamilyReport.objects.none()
+    reports = FamilyReport.objects.filter(organisation_id=user.organisation_id)
+    if user.role == Role.SUPERVISOR:
+        return reports
+    pending = ReportEntry.objects.filter(outcome=TriageOutcome.PENDING).values("report_id")
+    linked_beyond_scope = (
+        ReportEntry.objects.filter(person_id__isnull=False)
+        .exclude(person_id__in=person_scope(user).values("pk"))
+        .values("report_id")
+    )
+    worked = Q(status__in=_QUEUE_STATUSES) | Q(pk__in=pending)
+    if user.role == Role.CASEWORKER:
+        # A caseworker keeps the families' reports about their own cases once triaged: they are
+        # the case's first source.
+        about_own_cases = ReportEntry.objects.filter(
+            person_id__in=person_scope(user).values("pk")
+        ).values("report_id")
+        worked |= Q(pk__in=about_own_cases)
+    return reports.filter(worked).exclude(pk__in=linked_beyond_scope)
 
 
 # --- Audit trail and break-glass (account/audit area) -----------------------------------------
@@ -82,18 +114,18 @@ def break_glass_grants_visible_to(user) -> QuerySet:
 
 
 def may_see_reporter(user, report) -> bool:
-    """Who reported and how to reach them, the family's account, their files: the organisation's
-    report staff only (intake, caseworkers, supervisors)."""
+    """Who reported and how to reach them, the family's account, their files, each entry's
+    aliases and last known place: the organisation's report staff only (intake, caseworkers,
+    supervisors), and only on a report the gate lets them see."""
     return (
         is_active_user(user)
         and user.role in _REPORT_ROLES
         and report.organisation_id == user.organisation_id
+        and reports_visible_to(user).filter(pk=report.pk).exists()
     )
 
 
 def report_entries_for(user, report) -> QuerySet:
-    from casework.models import ReportEntry
-
     if not reports_visible_to(user).filter(pk=report.pk).exists():
         return ReportEntry.objects.none()
     return ReportEntry.objects.filter(report=report).select_related("person")

@@ -43,7 +43,29 @@ def test_record_read_writes_sensitive_and_restricted_reads(world):
 def test_record_read_ignores_reads_that_show_nothing_sensitive(world):
     assert audit.record_read(world.intake, world.case_a, Level.MINIMAL) is None
     assert audit.record_read(world.partner, world.case_a, Level.PARTNER) is None
+    # A partner shown only staff-level fields its agreement names: no event either.
+    shown = ["display_name", "sex", "status"]
+    assert audit.record_read(world.partner, world.case_a, Level.PARTNER, fields=shown) is None
     assert not AuditEvent.objects.filter(action__startswith="read_").exists()
+
+
+def test_a_partner_shown_a_sensitive_shared_field_is_a_read(world):
+    event = audit.record_read(
+        world.partner, world.case_a, Level.PARTNER, fields=["display_name", "birthplace"]
+    )
+    assert event.action == AuditAction.READ_SENSITIVE
+    assert event.actor == world.partner
+    assert event.object_id == event.person_id == world.case_a.public_id
+    assert event.organisation == world.north  # the owner's officer sees who read their record
+    assert event.fields == ["birthplace", "display_name"]
+    assert event.changes == {"level": "partner"}
+    # The same rule for a page of records.
+    written = audit.record_reads(
+        world.partner,
+        [(world.case_a, Level.PARTNER, ["birthplace"]), (world.case_a, Level.PARTNER, ["sex"])],
+    )
+    assert written == 1
+    assert AuditEvent.objects.filter(action=AuditAction.READ_SENSITIVE).count() == 2
 
 
 def test_record_read_names_the_fields_shown(world):
@@ -134,3 +156,77 @@ def test_an_event_about_a_lazily_loaded_user_names_the_model(world):
     )
     assert event.object_type == "User"
     assert event.object_id == world.caseworker.public_id
+
+
+# --- Refusals: written once, carried out of a rolled-back transaction -----------------------------
+
+
+def test_a_denial_inside_a_transaction_is_carried_to_the_boundary_and_written_once(world):
+    from casework.permissions import Action, Denied, require
+
+    caught = None
+    try:
+        with transaction.atomic():
+            require(world.intake, Action.EDIT_PERSON, world.case_a)
+    except Denied as exc:
+        caught = exc
+    assert caught is not None and caught.audited
+    audit.write_deferred(caught)
+    audit.write_deferred(caught)  # a second boundary writes nothing more
+    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
+    assert event.actor == world.intake
+    assert event.object_id == event.person_id == world.case_a.public_id
+    assert event.changes == {"attempted": "edit_person", "answered": "403"}
+
+
+def test_a_read_gates_404_for_a_hidden_record_names_it_and_for_a_missing_one_does_not(world):
+    import uuid
+
+    from casework.permissions import Hidden, person_scope, visible_or_404
+
+    gate = person_scope(world.other_team_caseworker)
+    assert visible_or_404(world.other_team_caseworker, gate, world.case_b.public_id, attempted="x")
+    refusals = []
+    for public_id in (world.case_a.public_id, uuid.uuid4()):
+        with pytest.raises(Hidden) as caught:
+            visible_or_404(world.other_team_caseworker, gate, public_id, attempted="view")
+        refusals.append(caught.value)
+        audit.write_deferred(caught.value)
+    assert type(refusals[0]) is type(refusals[1]) and str(refusals[0]) == str(refusals[1])
+    hidden, missing = AuditEvent.objects.filter(action=AuditAction.DENIED).order_by("id")
+    assert (hidden.object_type, hidden.object_id, hidden.person_id) == (
+        "Person",
+        world.case_a.public_id,
+        world.case_a.public_id,
+    )
+    assert (missing.object_type, missing.object_id, missing.person_id) == ("Person", None, None)
+    assert hidden.changes == missing.changes == {"attempted": "view", "answered": "404"}
+    assert hidden.organisation == missing.organisation == world.north
+
+
+def test_a_list_page_read_is_one_event_naming_the_records(world):
+    from casework.permissions import Level
+
+    event = audit.record_page_read(
+        world.supervisor,
+        "person_list",
+        [
+            (world.case_a, Level.RESTRICTED, {"display_name", "region_of_origin", "birthplace"}),
+            (world.case_b, Level.MINIMAL, {"display_name"}),
+        ],
+        displayed=["display_name", "region_of_origin"],
+    )
+    assert event.action == AuditAction.READ_SENSITIVE
+    assert event.fields == ["region_of_origin"]
+    assert event.changes == {"view": "person_list", "records": [str(world.case_a.public_id)]}
+    assert event.object_id is None and event.person_id is None
+    # A page that printed nothing sensitive is no event.
+    assert (
+        audit.record_page_read(
+            world.intake,
+            "person_list",
+            [(world.case_a, Level.MINIMAL, {"display_name"})],
+            displayed=["display_name", "region_of_origin"],
+        )
+        is None
+    )

@@ -1,9 +1,22 @@
-"""The database itself refuses dishonest data, whatever code path writes it."""
+"""The database itself refuses dishonest data, whatever code path writes it.
+
+Every constraint of every casework model (`Meta.constraints`) has a case below, registered under
+its name: the case writes what the constraint must refuse, and where it is natural an honest row
+it must let through. A refusal counts only when the database names that very constraint (or, for
+a unique constraint on SQLite, which names columns instead, its columns), so a case cannot pass on
+another rule's refusal. A meta-test fails when a constraint has no case.
+"""
 
 import datetime as dt
+import uuid
+from collections.abc import Callable
 
 import pytest
+from django.apps import apps
 from django.db import IntegrityError, transaction
+from django.db import models as db_models
+from django.db.models import Q
+from django.utils import timezone
 
 from casework import models
 from tests.factories import (
@@ -12,212 +25,964 @@ from tests.factories import (
     OrganisationFactory,
     PersonFactory,
     ReportFactory,
+    TeamFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def refused(fn):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        fn()
+def _all_constraints() -> dict[str, tuple[type[db_models.Model], db_models.BaseConstraint]]:
+    found = {}
+    for model in apps.get_app_config("casework").get_models():
+        for constraint in model._meta.constraints:
+            assert constraint.name not in found, f"two constraints named {constraint.name}"
+            found[constraint.name] = (model, constraint)
+    return found
 
 
-def test_it_refuses_a_person_twice_on_one_flights_manifest():
-    org = OrganisationFactory()
-    flight = FlightFactory(organisation=org)
-    person = PersonFactory(organisation=org)
-    models.ManifestEntry.objects.create(flight=flight, person=person)
-    refused(lambda: models.ManifestEntry.objects.create(flight=flight, person=person))
+CONSTRAINTS = _all_constraints()
 
 
-def test_it_refuses_a_placement_that_ends_before_it_starts():
+class Check:
+    """What one case may say of its constraint: it refuses this, it accepts that."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.model, self.constraint = CONSTRAINTS[name]
+        self.refusals = 0
+
+    def _signatures(self) -> list[str]:
+        # PostgreSQL and SQLite name a violated check constraint; SQLite names a violated unique
+        # constraint (or partial unique index) by its columns: "table.a, table.b".
+        signatures = [self.name]
+        if isinstance(self.constraint, db_models.UniqueConstraint):
+            table = self.model._meta.db_table
+            columns = [self.model._meta.get_field(f).column for f in self.constraint.fields]
+            signatures.append(", ".join(f"{table}.{c}" for c in columns))
+        return signatures
+
+    def refuses(self, write: Callable[[], object]) -> None:
+        with pytest.raises(IntegrityError) as refused, transaction.atomic():
+            write()
+        message = str(refused.value)
+        assert any(s in message for s in self._signatures()), (
+            f"refused, but not by {self.name}: {message}"
+        )
+        self.refusals += 1
+
+    def accepts(self, write: Callable[[], object]) -> None:
+        with transaction.atomic():
+            obj = write()
+        assert obj is None or obj.pk is not None
+
+
+CASES: dict[str, Callable[[Check], None]] = {}
+
+
+def case(*names: str):
+    def register(fn):
+        for name in names:
+            assert name not in CASES, f"two cases for {name}"
+            CASES[name] = fn
+        return fn
+
+    return register
+
+
+@pytest.mark.parametrize("name", sorted(CONSTRAINTS))
+def test_the_database_enforces(name):
+    assert name in CASES, f"the constraint {name} has no case in {__name__}"
+    check = Check(name)
+    CASES[name](check)
+    assert check.refusals, f"the case for {name} shows it refusing nothing"
+
+
+def test_every_constraint_has_a_case_and_every_case_a_constraint():
+    missing = sorted(set(CONSTRAINTS) - set(CASES))
+    stale = sorted(set(CASES) - set(CONSTRAINTS))
+    assert not missing, f"constraints with no case: {missing}"
+    assert not stale, f"cases for constraints no model has: {stale}"
+
+
+def _condition_fields(node) -> set[str]:
+    names = set()
+    for child in node.children if isinstance(node, Q) else [node]:
+        if isinstance(child, Q):
+            names |= _condition_fields(child)
+        elif isinstance(child, tuple):
+            names.add(child[0].split("__")[0])
+        else:
+            names |= {e.name for e in child.flatten() if isinstance(e, db_models.F)}
+    return names
+
+
+def test_every_choice_field_is_held_to_its_choices_by_a_check_constraint():
+    unchecked = []
+    for model in apps.get_app_config("casework").get_models():
+        checked = set()
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, db_models.CheckConstraint):
+                checked |= _condition_fields(constraint.condition)
+        unchecked += [
+            f"{model.__name__}.{field.name}"
+            for field in model._meta.concrete_fields
+            if field.choices and field.name not in checked
+        ]
+    assert not unchecked, f"choice fields no check constraint holds: {unchecked}"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _placement(person, **fields):
+    values = {
+        "place_text": "Roj camp, annex",
+        "start_date": dt.date(2020, 5, 1),
+        "source": "letter",
+        "reliability": "probable",
+    }
+    return lambda: models.Placement.objects.create(person=person, **{**values, **fields})
+
+
+def _entry(flight, **fields):
+    person = PersonFactory(organisation=flight.organisation)
+    return models.ManifestEntry.objects.create(flight=flight, person=person, **fields)
+
+
+def _handover(flight, **fields):
+    values = {
+        "recipient_kind": "child_services",
+        "recipient_name": "Child services of Testograd",
+        "handed_at": timezone.now(),
+    }
+    return lambda: models.Handover.objects.create(
+        manifest_entry=_entry(flight), **{**values, **fields}
+    )
+
+
+def _list_import(org=None, **fields):
+    values = {"source": "Camp administration", "sha256": uuid.uuid4().hex * 2}
+    return models.ListImport.objects.create(
+        organisation=org or OrganisationFactory(), **{**values, **fields}
+    )
+
+
+def _row(list_import, row_number=1, **fields):
+    values = {"data": {}, "outcome": "ambiguous"}
+    return lambda: models.ListImportRow.objects.create(
+        list_import=list_import, row_number=row_number, **{**values, **fields}
+    )
+
+
+def _proceeding(**fields):
+    values = {"country": "IQ", "charge": "Illegal entry", "status": "trial"}
     person = PersonFactory()
-    location = LocationFactory()
-    refused(
-        lambda: models.Placement.objects.create(
-            person=person,
-            location=location,
-            start_date=dt.date(2020, 5, 1),
-            end_date=dt.date(2020, 4, 30),
-            source="letter",
-            reliability="probable",
-        )
+    return lambda: models.LegalProceeding.objects.create(person=person, **{**values, **fields})
+
+
+def _report_entry(report, position=1, **fields):
+    values = {"given_name": "Testov Bilal"}
+    return lambda: models.ReportEntry.objects.create(
+        report=report, position=position, **{**values, **fields}
     )
 
 
-def test_it_accepts_a_placement_of_one_day():
-    placement = models.Placement.objects.create(
-        person=PersonFactory(),
-        place_text="Mosul, orphanage",
-        start_date=dt.date(2020, 5, 1),
-        end_date=dt.date(2020, 5, 1),
-        source="letter",
-        reliability="probable",
-    )
-    assert placement.pk
+def _ordered_pair(org):
+    a, b = PersonFactory(organisation=org), PersonFactory(organisation=org)
+    return sorted([a, b], key=lambda p: p.pk)
 
 
-def test_it_refuses_a_placement_with_no_place():
-    refused(
-        lambda: models.Placement.objects.create(
-            person=PersonFactory(),
-            start_date=dt.date(2020, 5, 1),
-            source="letter",
-            reliability="probable",
-        )
+def _suggestion(org, person, **fields):
+    values = {"kind": "person_person", "probability": 0.5}
+    return lambda: models.MatchSuggestion.objects.create(
+        organisation=org, person=person, **{**values, **fields}
     )
 
 
-def test_it_refuses_a_flight_with_negative_capacity():
-    refused(lambda: FlightFactory(capacity=-1))
+# --- flights -----------------------------------------------------------------------------------
 
 
-def test_it_refuses_the_same_flight_reference_twice_in_one_organisation():
+@case("flight_reference_unique")
+def _(check):
     org = OrganisationFactory()
     FlightFactory(organisation=org, reference="FL-1")
-    refused(lambda: FlightFactory(organisation=org, reference="FL-1"))
+    check.refuses(lambda: FlightFactory(organisation=org, reference="FL-1"))
+    check.accepts(lambda: FlightFactory(reference="FL-1"))  # another organisation's FL-1
 
 
-def test_it_refuses_an_escort_without_a_name_and_a_passenger_without_a_person():
-    flight = FlightFactory()
-    refused(lambda: models.ManifestEntry.objects.create(flight=flight, role="escort"))
-    refused(lambda: models.ManifestEntry.objects.create(flight=flight, role="passenger"))
+@case("flight_capacity_not_negative")
+def _(check):
+    check.refuses(lambda: FlightFactory(capacity=-1))
+    check.accepts(lambda: FlightFactory(capacity=0))
 
 
-def test_it_refuses_an_approved_manifest_entry_nobody_approved():
+@case("flight_status_valid")
+def _(check):
+    check.refuses(lambda: FlightFactory(status="delayed"))
+    check.accepts(lambda: FlightFactory(status="cancelled"))
+
+
+@case("manifest_person_once")
+def _(check):
     flight = FlightFactory()
     person = PersonFactory(organisation=flight.organisation)
-    refused(
-        lambda: models.ManifestEntry.objects.create(flight=flight, person=person, status="approved")
+    models.ManifestEntry.objects.create(flight=flight, person=person)
+    check.refuses(lambda: models.ManifestEntry.objects.create(flight=flight, person=person))
+    check.accepts(
+        lambda: models.ManifestEntry.objects.create(flight=FlightFactory(), person=person)
+    )
+    # Escorts have no person: two of them on one flight are not "the same person twice".
+    for name in ("Testov Escort", "Testova Escort"):
+        check.accepts(
+            lambda name=name: models.ManifestEntry.objects.create(
+                flight=flight, role="escort", escort_name=name
+            )
+        )
+
+
+@case("manifest_passenger_or_named_escort")
+def _(check):
+    flight = FlightFactory()
+    person = PersonFactory(organisation=flight.organisation)
+    create = models.ManifestEntry.objects.create
+    check.refuses(lambda: create(flight=flight, role="escort"))
+    check.refuses(lambda: create(flight=flight, role="passenger"))
+    check.refuses(lambda: create(flight=flight, role="escort", person=person, escort_name="X"))
+    check.refuses(lambda: create(flight=flight, role="pilot", person=person))  # not a role
+    check.accepts(lambda: create(flight=flight, role="escort", escort_name="Testova Escort"))
+    check.accepts(lambda: create(flight=flight, role="passenger", person=person))
+
+
+@case("manifest_approved_by_someone")
+def _(check):
+    flight = FlightFactory()
+    approver = UserFactory(organisation=flight.organisation)
+    check.refuses(lambda: _entry(flight, status="approved"))
+    check.refuses(lambda: _entry(flight, status="boarded"))
+    check.accepts(lambda: _entry(flight, status="approved", approved_by=approver))
+    check.accepts(lambda: _entry(flight, status="not_boarded"))
+
+
+@case("manifest_status_valid")
+def _(check):
+    flight = FlightFactory()
+    approver = UserFactory(organisation=flight.organisation)
+    check.refuses(lambda: _entry(flight, status="lost", approved_by=approver))
+    check.accepts(lambda: _entry(flight, status="boarded", approved_by=approver))
+
+
+@case("handover_names_recipient")
+def _(check):
+    flight = FlightFactory()
+    check.refuses(_handover(flight, recipient_name=""))
+    check.accepts(_handover(flight))
+
+
+@case("handover_recipient_kind_valid")
+def _(check):
+    flight = FlightFactory()
+    check.refuses(_handover(flight, recipient_kind="neighbour"))
+    check.accepts(_handover(flight, recipient_kind="other"))
+
+
+@case("handover_relative_says_how_related")
+def _(check):
+    flight = FlightFactory()
+    check.refuses(_handover(flight, recipient_kind="relative", recipient_name="Testova Khadizhat"))
+    check.accepts(
+        _handover(
+            flight,
+            recipient_kind="relative",
+            recipient_name="Testova Khadizhat",
+            recipient_relationship="grandmother",
+        )
+    )
+    check.accepts(_handover(flight, recipient_kind="child_services"))
+
+
+# --- list imports ------------------------------------------------------------------------------
+
+
+@case("list_import_file_once")
+def _(check):
+    org = OrganisationFactory()
+    _list_import(org, sha256="a" * 64, status="committed")
+    check.refuses(lambda: _list_import(org, sha256="a" * 64, status="committed"))
+    # A previewed or failed file may be tried again; another organisation may commit it too.
+    check.accepts(lambda: _list_import(org, sha256="a" * 64, status="previewed"))
+    check.accepts(lambda: _list_import(org, sha256="a" * 64, status="failed"))
+    check.accepts(lambda: _list_import(sha256="a" * 64, status="committed"))
+
+
+@case("list_import_status_valid")
+def _(check):
+    check.refuses(lambda: _list_import(status="done"))
+    check.accepts(lambda: _list_import(status="failed"))
+
+
+@case("row_number_unique")
+def _(check):
+    list_import = _list_import()
+    _row(list_import, 1)()
+    check.refuses(_row(list_import, 1))
+    check.accepts(_row(list_import, 2))
+    check.accepts(_row(_list_import(), 1))
+
+
+@case("row_outcome_has_person")
+def _(check):
+    list_import = _list_import()
+    person = PersonFactory(organisation=list_import.organisation)
+    check.refuses(_row(list_import, 1, outcome="linked"))
+    check.refuses(_row(list_import, 2, outcome="created"))
+    check.refuses(_row(list_import, 3, outcome="skipped"))  # not an outcome
+    check.accepts(_row(list_import, 4, outcome="linked", person=person))
+    check.accepts(_row(list_import, 5, outcome="ambiguous"))
+
+
+@case("row_rejection_has_reason")
+def _(check):
+    list_import = _list_import()
+    check.refuses(_row(list_import, 1, outcome="rejected"))
+    check.accepts(_row(list_import, 2, outcome="rejected", reason="No name given."))
+
+
+def test_list_rows_and_consents_each_get_their_own_public_id():
+    list_import = _list_import()
+    rows = models.ListImportRow.objects.bulk_create(
+        [
+            models.ListImportRow(
+                list_import=list_import, row_number=n, data={}, outcome="ambiguous"
+            )
+            for n in range(1, 4)
+        ]
+    )
+    report = ReportFactory()
+    consents = [
+        models.ReportConsent.objects.create(report=report, purpose=purpose, given=True)
+        for purpose in ("process", "contact")
+    ]
+    ids = [r.public_id for r in rows] + [c.public_id for c in consents]
+    assert all(isinstance(i, uuid.UUID) for i in ids)
+    assert len(set(ids)) == len(ids)
+    stored = set(models.ListImportRow.objects.values_list("public_id", flat=True))
+    assert stored == {r.public_id for r in rows}
+
+
+# --- legal -------------------------------------------------------------------------------------
+
+
+@case("proceeding_status_valid")
+def _(check):
+    check.refuses(_proceeding(status="pardoned"))
+    check.accepts(_proceeding(status="investigation"))
+
+
+@case("proceeding_charge_stated")
+def _(check):
+    check.refuses(_proceeding(charge=""))
+    check.accepts(_proceeding(charge="Membership of a terrorist organisation"))
+
+
+@case("proceeding_country_code")
+def _(check):
+    check.refuses(_proceeding(country="iq"))
+    check.refuses(_proceeding(country="I"))
+    check.refuses(_proceeding(country=""))
+    check.accepts(_proceeding(country="SY"))
+
+
+@case("proceeding_sentence_only_after_conviction")
+def _(check):
+    for status in ("investigation", "trial", "acquitted"):
+        check.refuses(_proceeding(status=status, sentence="15 years"))
+    for status in ("sentenced", "appeal", "released"):
+        check.accepts(_proceeding(status=status, sentence="15 years"))
+    check.accepts(_proceeding(status="sentenced", sentence=""))  # sentenced, term not known yet
+
+
+# --- locations ---------------------------------------------------------------------------------
+
+
+@case("location_name_unique")
+def _(check):
+    LocationFactory(name="Testograd prison", country="IQ")
+    check.refuses(lambda: LocationFactory(name="Testograd prison", country="IQ"))
+    check.accepts(lambda: LocationFactory(name="Testograd prison", country="SY"))
+
+
+@case("location_latitude_range")
+def _(check):
+    check.refuses(lambda: LocationFactory(latitude=91))
+    check.refuses(lambda: LocationFactory(latitude=-90.5))
+    check.accepts(lambda: LocationFactory(latitude=36.5))
+
+
+@case("location_longitude_range")
+def _(check):
+    check.refuses(lambda: LocationFactory(longitude=-181))
+    check.refuses(lambda: LocationFactory(longitude=180.5))
+    check.accepts(lambda: LocationFactory(longitude=41.2))
+
+
+@case("location_population_has_date")
+def _(check):
+    check.refuses(lambda: LocationFactory(reported_population=1200))
+    check.accepts(
+        lambda: LocationFactory(reported_population=1200, population_as_of=dt.date(2024, 3, 1))
     )
 
 
-@pytest.mark.parametrize(
-    "fields",
-    [
-        {"status": "lost"},
-        {"sex": "X"},
-        {"birth_precision": "exact"},  # an exact birth date with no date
-        {"birth_precision": "unknown", "birth_date": dt.date(2015, 4, 1)},
-        {"birth_precision": "age"},  # an estimate from an age with no age
-        {"birth_precision": "year", "birth_date": dt.date(1850, 1, 1)},
-        {"birth_precision": "age", "age_stated": 200, "age_stated_on": dt.date(2020, 1, 1)},
-        {"birth_earliest": dt.date(2016, 1, 1), "birth_latest": dt.date(2015, 1, 1)},
-        {"version": 0},
-    ],
-    ids=lambda f: ",".join(f"{k}={v}" for k, v in f.items()),
-)
-def test_it_refuses_a_dishonest_person(fields):
-    org = OrganisationFactory()
-    refused(lambda: models.Person.objects.create(organisation=org, **fields))
+@case("location_kind_valid")
+def _(check):
+    check.refuses(lambda: LocationFactory(kind="hotel"))
+    check.accepts(lambda: LocationFactory(kind="detention_centre"))
 
 
-def test_it_refuses_a_person_merged_into_itself():
+@case("placement_ends_after_start")
+def _(check):
     person = PersonFactory()
+    check.refuses(_placement(person, end_date=dt.date(2020, 4, 30)))
+    check.accepts(_placement(person, end_date=dt.date(2020, 5, 1)))  # one day
+    check.accepts(_placement(person, end_date=None))  # still there
+
+
+@case("placement_has_a_place")
+def _(check):
+    person = PersonFactory()
+    check.refuses(_placement(person, place_text=""))
+    check.accepts(_placement(person, place_text="", location=LocationFactory()))
+    check.accepts(_placement(person, place_text="Mosul, orphanage"))
+
+
+@case("placement_source_valid")
+def _(check):
+    person = PersonFactory()
+    check.refuses(_placement(person, source="rumour"))
+    check.accepts(_placement(person, source="voice_message"))
+
+
+@case("placement_reliability_valid")
+def _(check):
+    person = PersonFactory()
+    check.refuses(_placement(person, reliability="certain"))
+    check.accepts(_placement(person, reliability="doubtful"))
+
+
+@case("placement_start_precision_valid")
+def _(check):
+    person = PersonFactory()
+    for precision in ("unknown", "age", "decade"):
+        check.refuses(_placement(person, start_precision=precision))
+    for precision in ("exact", "month", "year"):
+        check.accepts(_placement(person, start_precision=precision))
+
+
+# --- matching ----------------------------------------------------------------------------------
+
+
+@case("suggestion_probability_range")
+def _(check):
+    org = OrganisationFactory()
+    low, high = _ordered_pair(org)
+    check.refuses(_suggestion(org, low, other_person=high, probability=1.5))
+    check.refuses(_suggestion(org, low, other_person=high, probability=-0.1))
+    check.accepts(_suggestion(org, low, other_person=high, probability=1.0))
+
+
+@case("suggestion_pair_well_formed")
+def _(check):
+    org = OrganisationFactory()
+    low, high = _ordered_pair(org)
+    check.refuses(_suggestion(org, high, other_person=low))  # a pair out of order
+    check.refuses(_suggestion(org, low))  # a pair of one
+    check.refuses(_suggestion(org, low, kind="row_person"))
+    check.refuses(_suggestion(org, low, kind="entry_person"))
+    check.refuses(_suggestion(org, low, kind="hunch", other_person=high))  # not a kind
+    check.accepts(_suggestion(org, low, other_person=high))
+
+
+@case("suggestion_person_pair_once")
+def _(check):
+    org = OrganisationFactory()
+    low, high = _ordered_pair(org)
+    _suggestion(org, low, other_person=high)()
+    check.refuses(_suggestion(org, low, other_person=high, probability=0.9))
+
+
+@case("suggestion_row_pair_once")
+def _(check):
+    list_import = _list_import()
+    org = list_import.organisation
+    row = _row(list_import)()
+    person = PersonFactory(organisation=org)
+    _suggestion(org, person, kind="row_person", list_row=row)()
+    check.refuses(_suggestion(org, person, kind="row_person", list_row=row, probability=0.9))
+    check.accepts(
+        _suggestion(org, PersonFactory(organisation=org), kind="row_person", list_row=row)
+    )
+
+
+@case("suggestion_entry_pair_once")
+def _(check):
+    report = ReportFactory()
+    org = report.organisation
+    entry = _report_entry(report)()
+    person = PersonFactory(organisation=org)
+    _suggestion(org, person, kind="entry_person", report_entry=entry)()
+    check.refuses(_suggestion(org, person, kind="entry_person", report_entry=entry))
+    check.accepts(
+        _suggestion(org, PersonFactory(organisation=org), kind="entry_person", report_entry=entry)
+    )
+
+
+@case("suggestion_decided_by_someone")
+def _(check):
+    org = OrganisationFactory()
+    reviewer = UserFactory(organisation=org)
+    for decision in ("confirmed", "rejected", "needs_info"):
+        low, high = _ordered_pair(org)
+        check.refuses(_suggestion(org, low, other_person=high, decision=decision))
+        check.accepts(
+            _suggestion(org, low, other_person=high, decision=decision, decided_by=reviewer)
+        )
+
+
+@case("suggestion_decision_valid")
+def _(check):
+    org = OrganisationFactory()
+    reviewer = UserFactory(organisation=org)
+    low, high = _ordered_pair(org)
+    check.refuses(_suggestion(org, low, other_person=high, decision="maybe", decided_by=reviewer))
+    check.accepts(_suggestion(org, low, other_person=high, decision="pending"))
+
+
+@case("merge_two_different_persons")
+def _(check):
+    person, other = PersonFactory(), PersonFactory()
+    actor = UserFactory()
+
+    def merge(survivor, absorbed):
+        return lambda: models.PersonMerge.objects.create(
+            survivor=survivor, absorbed=absorbed, performed_by=actor, reason="Same DNA result."
+        )
+
+    check.refuses(merge(person, person))
+    check.accepts(merge(person, other))
+
+
+# --- notes -------------------------------------------------------------------------------------
+
+
+@case("note_not_empty")
+def _(check):
+    person = PersonFactory()
+    author = UserFactory(organisation=person.organisation)
+    check.refuses(lambda: models.CaseNote.objects.create(person=person, author=author, text=""))
+    check.accepts(
+        lambda: models.CaseNote.objects.create(person=person, author=author, text="Called back.")
+    )
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+@case("team_name_unique_in_org")
+def _(check):
+    org = OrganisationFactory()
+    TeamFactory(organisation=org, name="A")
+    check.refuses(lambda: TeamFactory(organisation=org, name="A"))
+    check.accepts(lambda: TeamFactory(name="A"))
+
+
+@case("user_role_valid")
+def _(check):
+    org = OrganisationFactory()
+    create = models.User.objects.create
+    check.refuses(lambda: create(username="boss", organisation=org, role="boss"))
+    check.accepts(lambda: create(username="dpo-2", organisation=org, role="dpo"))
+
+
+@case("user_has_organisation_unless_superuser")
+def _(check):
+    create = models.User.objects.create
+    check.refuses(lambda: create(username="nowhere"))
+    check.refuses(lambda: create(username="nowhere-staff", is_staff=True))
+    check.accepts(lambda: create(username="root", is_superuser=True, is_staff=True))
+
+
+@case("membership_unique")
+def _(check):
+    team = TeamFactory()
+    user = UserFactory(organisation=team.organisation)
+    models.Membership.objects.create(user=user, team=team)
+    check.refuses(lambda: models.Membership.objects.create(user=user, team=team))
+    other = TeamFactory(organisation=team.organisation)
+    check.accepts(lambda: models.Membership.objects.create(user=user, team=other))
+
+
+@case("agreement_between_two_orgs", "agreement_period_ordered")
+def _(check):
+    owner, partner = OrganisationFactory(), OrganisationFactory()
+
+    def agreement(owner, partner, valid_until=None):
+        return lambda: models.SharingAgreement.objects.create(
+            owner=owner,
+            partner=partner,
+            title="Test agreement",
+            valid_from=dt.date(2025, 1, 1),
+            valid_until=valid_until,
+        )
+
+    if check.name == "agreement_between_two_orgs":
+        check.refuses(agreement(owner, owner))
+    else:
+        check.refuses(agreement(owner, partner, valid_until=dt.date(2024, 12, 31)))
+        check.accepts(agreement(owner, partner, valid_until=dt.date(2025, 1, 1)))
+    check.accepts(agreement(owner, partner))
+
+
+@case("shared_case_unique")
+def _(check):
+    owner, partner = OrganisationFactory(), OrganisationFactory()
+    agreement = models.SharingAgreement.objects.create(
+        owner=owner, partner=partner, title="Test agreement", valid_from=dt.date(2025, 1, 1)
+    )
+    person = PersonFactory(organisation=owner)
+    models.SharedCase.objects.create(agreement=agreement, person=person)
+    check.refuses(lambda: models.SharedCase.objects.create(agreement=agreement, person=person))
+    check.accepts(
+        lambda: models.SharedCase.objects.create(
+            agreement=agreement, person=PersonFactory(organisation=owner)
+        )
+    )
+
+
+@case("break_glass_has_reason")
+def _(check):
+    person = PersonFactory(sensitivity="protected")
+    user = UserFactory(organisation=person.organisation)
+
+    def grant(reason):
+        return lambda: models.BreakGlassGrant.objects.create(
+            user=user,
+            person=person,
+            reason=reason,
+            expires_at=timezone.now() + dt.timedelta(hours=1),
+        )
+
+    check.refuses(grant(""))
+    check.accepts(grant("The family is at the border crossing now."))
+
+
+@case("idempotency_key_once_per_user")
+def _(check):
+    first, second = UserFactory(), UserFactory()
+
+    def record(user):
+        return lambda: models.IdempotencyRecord.objects.create(
+            user=user,
+            key="key-1",
+            method="POST",
+            path="/api/v1/reports/",
+            body_sha256="0" * 64,
+            status_code=201,
+            response_body={},
+        )
+
+    record(first)()
+    check.refuses(record(first))
+    check.accepts(record(second))
+
+
+# --- persons -----------------------------------------------------------------------------------
+
+
+def _person(**fields):
+    org = OrganisationFactory()
+    return lambda: models.Person.objects.create(organisation=org, **fields)
+
+
+@case("person_status_valid")
+def _(check):
+    check.refuses(_person(status="lost"))
+    check.accepts(_person(status="not_traceable"))
+
+
+@case("person_sex_valid")
+def _(check):
+    check.refuses(_person(sex="X"))
+    check.refuses(_person(sex=""))
+    check.accepts(_person(sex="U"))
+
+
+@case("person_birth_precision_consistent")
+def _(check):
+    check.refuses(_person(birth_precision="exact"))  # an exact birth date with no date
+    check.refuses(_person(birth_precision="unknown", birth_date=dt.date(2015, 4, 1)))
+    check.refuses(_person(birth_precision="age"))  # an estimate from an age with no age
+    check.refuses(_person(birth_precision="age", age_stated=5))  # an age stated on no date
+    check.refuses(_person(birth_precision="decade", birth_date=dt.date(2010, 1, 1)))
+    check.accepts(_person(birth_precision="month", birth_date=dt.date(2015, 4, 1)))
+    check.accepts(_person(birth_precision="age", age_stated=5, age_stated_on=dt.date(2020, 1, 1)))
+    check.accepts(_person())
+
+
+@case("person_birth_after_1900")
+def _(check):
+    check.refuses(_person(birth_precision="year", birth_date=dt.date(1850, 1, 1)))
+    check.accepts(_person(birth_precision="year", birth_date=dt.date(1900, 1, 1)))
+
+
+@case("person_age_plausible")
+def _(check):
+    on = dt.date(2020, 1, 1)
+    check.refuses(_person(birth_precision="age", age_stated=200, age_stated_on=on))
+    check.accepts(_person(birth_precision="age", age_stated=120, age_stated_on=on))
+
+
+@case("person_birth_range_ordered")
+def _(check):
+    check.refuses(_person(birth_earliest=dt.date(2016, 1, 1), birth_latest=dt.date(2015, 1, 1)))
+    check.accepts(_person(birth_earliest=dt.date(2015, 1, 1), birth_latest=dt.date(2015, 1, 1)))
+
+
+@case("person_not_merged_into_itself")
+def _(check):
+    person, survivor = PersonFactory(), PersonFactory()
     person.merged_into_id = person.pk
-    refused(lambda: person.save())
+    check.refuses(person.save)
+    person.merged_into_id = survivor.pk
+    check.accepts(person.save)
 
 
-def test_it_refuses_two_primary_names_and_an_empty_name():
+@case("person_version_positive")
+def _(check):
+    check.refuses(_person(version=0))
+    check.accepts(_person(version=7))
+
+
+@case("person_documents_held_valid")
+def _(check):
+    check.refuses(_person(documents_held="stolen"))
+    check.accepts(_person(documents_held="armed_group"))
+
+
+@case("person_sensitivity_valid")
+def _(check):
+    check.refuses(_person(sensitivity="secret"))
+    check.accepts(_person(sensitivity="protected"))
+
+
+def _name(person, **fields):
+    return lambda: models.PersonName.objects.create(person=person, **fields)
+
+
+@case("person_name_not_empty")
+def _(check):
+    person = PersonFactory()
+    check.refuses(_name(person))
+    check.refuses(_name(person, patronymic="Testovna"))  # a patronymic alone names nobody
+    check.accepts(_name(person, full_text="Umm Bilal", kind="kunya"))
+
+
+@case("person_one_primary_name")
+def _(check):
     person = PersonFactory()  # has a primary name already
-    refused(
-        lambda: models.PersonName.objects.create(
-            person=person, given_name="Aminat", is_primary=True
-        )
+    check.refuses(_name(person, given_name="Aminat", is_primary=True))
+    check.accepts(_name(person, given_name="Aminat"))
+    models.PersonName.objects.filter(person=person).update(is_primary=False)
+    check.accepts(_name(person, given_name="Aminat", is_primary=True))
+
+
+@case("person_name_script_valid")
+def _(check):
+    person = PersonFactory()
+    check.refuses(_name(person, given_name="Amina", script="runic"))
+    check.accepts(_name(person, given_name="Амина", script="cyrl"))
+
+
+@case("person_name_kind_valid")
+def _(check):
+    person = PersonFactory()
+    check.refuses(_name(person, given_name="Amina", kind="title"))
+    check.accepts(_name(person, given_name="Aminka", kind="nickname"))
+
+
+@case("namekey_unique")
+def _(check):
+    person = PersonFactory()
+    models.NameKey.objects.create(person=person, key="tstv", kind="sur")
+    check.refuses(lambda: models.NameKey.objects.create(person=person, key="tstv", kind="sur"))
+    check.accepts(lambda: models.NameKey.objects.create(person=person, key="tstv", kind="giv"))
+
+
+def _relationship(from_person, to_person, **fields):
+    values = {"kind": "mother"}
+    return lambda: models.Relationship.objects.create(
+        from_person=from_person, to_person=to_person, **{**values, **fields}
     )
-    refused(lambda: models.PersonName.objects.create(person=person))
 
 
-def test_it_refuses_a_relationship_to_oneself_and_the_same_one_twice():
+@case("relationship_not_to_self")
+def _(check):
     mother, child = PersonFactory(), PersonFactory()
-    refused(
-        lambda: models.Relationship.objects.create(
-            from_person=mother, to_person=mother, kind="mother"
-        )
-    )
-    models.Relationship.objects.create(from_person=mother, to_person=child, kind="mother")
-    refused(
-        lambda: models.Relationship.objects.create(
-            from_person=mother, to_person=child, kind="mother"
-        )
+    check.refuses(_relationship(mother, mother))
+    check.accepts(_relationship(mother, child))
+
+
+@case("relationship_unique")
+def _(check):
+    mother, child = PersonFactory(), PersonFactory()
+    _relationship(mother, child)()
+    check.refuses(_relationship(mother, child, confidence="confirmed"))
+    check.accepts(_relationship(mother, child, kind="guardian"))
+
+
+@case("relationship_kind_valid")
+def _(check):
+    a, b = PersonFactory(), PersonFactory()
+    check.refuses(_relationship(a, b, kind="cousin"))
+    check.accepts(_relationship(a, b, kind="sibling"))
+
+
+@case("relationship_confidence_valid")
+def _(check):
+    a, b = PersonFactory(), PersonFactory()
+    check.refuses(_relationship(a, b, confidence="certain"))
+    check.accepts(_relationship(a, b, confidence="possible"))
+
+
+# --- reports -----------------------------------------------------------------------------------
+
+
+@case("report_channel_valid")
+def _(check):
+    check.refuses(lambda: ReportFactory(channel="pigeon"))
+    check.accepts(lambda: ReportFactory(channel="internet_board"))
+
+
+@case("report_status_valid")
+def _(check):
+    check.refuses(lambda: ReportFactory(status="lost"))
+    check.accepts(lambda: ReportFactory(status="spam"))
+
+
+def _consent(report, purpose, partner=None, given=True):
+    return lambda: models.ReportConsent.objects.create(
+        report=report, purpose=purpose, partner=partner, given=given
     )
 
 
-def test_it_refuses_a_report_entry_that_names_nobody_or_links_no_person():
+@case("consent_once_per_purpose")
+def _(check):
     report = ReportFactory()
-    refused(lambda: models.ReportEntry.objects.create(report=report, position=1))
-    refused(
-        lambda: models.ReportEntry.objects.create(
-            report=report, position=1, given_name="Bilal", outcome="linked"
-        )
-    )
+    _consent(report, "contact")()
+    check.refuses(_consent(report, "contact", given=False))
+    check.accepts(_consent(report, "process"))
+    check.accepts(_consent(ReportFactory(), "contact"))
 
 
-def test_it_refuses_the_same_consent_purpose_twice():
+@case("consent_once_per_partner")
+def _(check):
     report = ReportFactory()
-    models.ReportConsent.objects.create(report=report, purpose="contact", given=True)
-    refused(
-        lambda: models.ReportConsent.objects.create(report=report, purpose="contact", given=False)
-    )
     partner = OrganisationFactory()
-    refused(
-        lambda: models.ReportConsent.objects.create(
-            report=report, purpose="contact", partner=partner, given=True
-        )
-    )
+    _consent(report, "share_partner", partner)()
+    check.refuses(_consent(report, "share_partner", partner, given=False))
+    check.accepts(_consent(report, "share_partner", OrganisationFactory()))
 
 
-def test_it_refuses_a_match_probability_outside_zero_and_one_and_a_pair_out_of_order():
-    org = OrganisationFactory()
-    a, b = PersonFactory(organisation=org), PersonFactory(organisation=org)
-    low, high = sorted([a, b], key=lambda p: p.pk)
-    refused(
-        lambda: models.MatchSuggestion.objects.create(
-            organisation=org, kind="person_person", person=low, other_person=high, probability=1.5
-        )
-    )
-    refused(
-        lambda: models.MatchSuggestion.objects.create(
-            organisation=org, kind="person_person", person=high, other_person=low, probability=0.5
-        )
-    )
+@case("consent_partner_only_for_partner_sharing")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_consent(report, "share_partner"))
+    check.refuses(_consent(report, "contact", OrganisationFactory()))
+    check.accepts(_consent(report, "share_partner", OrganisationFactory()))
 
 
-def test_it_refuses_a_rejected_list_row_without_a_reason():
-    org = OrganisationFactory()
-    list_import = models.ListImport.objects.create(organisation=org, source="test", sha256="0" * 64)
-    refused(
-        lambda: models.ListImportRow.objects.create(
-            list_import=list_import, row_number=1, data={}, outcome="rejected"
-        )
-    )
+@case("consent_purpose_valid")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_consent(report, "marketing"))
+    check.accepts(_consent(report, "share_authority"))
 
 
-def test_it_refuses_the_same_list_file_committed_twice():
-    org = OrganisationFactory()
-    models.ListImport.objects.create(
-        organisation=org, source="x", sha256="a" * 64, status="committed"
-    )
-    refused(
-        lambda: models.ListImport.objects.create(
-            organisation=org, source="x", sha256="a" * 64, status="committed"
-        )
-    )
+def _attachment(report, **fields):
+    values = {
+        "kind": "photo",
+        "file": "attachments/2026/01/test.jpg",
+        "content_type": "image/jpeg",
+        "size": 1024,
+        "sha256": "0" * 64,
+    }
+    return lambda: models.ReportAttachment.objects.create(report=report, **{**values, **fields})
 
 
-def test_it_refuses_coordinates_off_the_globe_and_a_population_without_a_date():
-    refused(lambda: LocationFactory(latitude=91))
-    refused(lambda: LocationFactory(longitude=-181))
-    refused(lambda: LocationFactory(reported_population=1200))
+@case("attachment_not_empty")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_attachment(report, size=0))
+    check.accepts(_attachment(report, size=1))
 
 
-def test_it_refuses_a_sharing_agreement_with_oneself():
-    org = OrganisationFactory()
-    refused(
-        lambda: models.SharingAgreement.objects.create(
-            owner=org, partner=org, title="self", valid_from=dt.date(2025, 1, 1)
-        )
-    )
+@case("attachment_kind_valid")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_attachment(report, kind="video"))
+    check.accepts(_attachment(report, kind="document", content_type="application/pdf"))
+
+
+@case("entry_position_unique")
+def _(check):
+    report = ReportFactory()
+    _report_entry(report, 1)()
+    check.refuses(_report_entry(report, 1, given_name="Testova Aminat"))
+    check.accepts(_report_entry(report, 2, given_name="Testova Aminat"))
+
+
+@case("entry_names_someone")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_report_entry(report, 1, given_name=""))
+    check.refuses(_report_entry(report, 2, given_name="", patronymic="Testovich"))
+    check.accepts(_report_entry(report, 3, given_name="", aliases="Abu Testov"))
+
+
+@case("entry_linked_outcome_has_person")
+def _(check):
+    report = ReportFactory()
+    person = PersonFactory(organisation=report.organisation)
+    check.refuses(_report_entry(report, 1, outcome="linked"))
+    check.refuses(_report_entry(report, 2, outcome="created"))
+    check.refuses(_report_entry(report, 3, outcome="lost"))  # not an outcome
+    check.accepts(_report_entry(report, 4, outcome="linked", person=person))
+    check.accepts(_report_entry(report, 5, outcome="not_a_person"))
+
+
+@case("entry_age_plausible")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_report_entry(report, 1, age_stated=121, birth_precision="age"))
+    check.accepts(_report_entry(report, 2, age_stated=7, birth_precision="age"))
+
+
+@case("entry_birth_precision_valid")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_report_entry(report, 1, birth_precision="decade"))
+    check.accepts(_report_entry(report, 2, birth_precision="year", birth_date=dt.date(2016, 1, 1)))
+
+
+@case("entry_sex_valid")
+def _(check):
+    report = ReportFactory()
+    check.refuses(_report_entry(report, 1, sex="X"))
+    check.accepts(_report_entry(report, 2, sex=""))  # the family did not say
+    check.accepts(_report_entry(report, 3, sex="F"))
+
+
+# --- audit -------------------------------------------------------------------------------------
 
 
 def test_audit_events_cannot_be_changed_or_deleted_through_the_orm():

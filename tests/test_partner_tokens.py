@@ -1,8 +1,9 @@
 """Partner tokens: shown once, hashed at rest, expiring, revocable, header only, ended with the
-account's sessions."""
+account's sessions; every refused token audited without the token; scopes enforced."""
 
 import datetime as dt
 import json
+import uuid
 from io import StringIO
 
 import pytest
@@ -193,3 +194,300 @@ def test_the_command_names_what_is_wrong(world):
         call_command("issue_partner_token", "nobody", "--name", "x")
     with pytest.raises(CommandError, match="partner accounts only"):
         call_command("issue_partner_token", "caseworker", "--name", "x")
+
+
+# --- Refused tokens are audited, without the token -----------------------------------------------
+
+
+def _refusals():
+    return AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).order_by("id")
+
+
+def _assert_no_key_stored(key: str):
+    parts = [key, *(part for part in key.split(".") if len(part) > 12)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM casework_auditevent")
+        rows = cursor.fetchall()
+    assert rows
+    assert all(part not in str(v) for row in rows for v in row for part in parts)
+
+
+def _refusal_shape(event):
+    return (
+        event.actor_id,
+        event.actor_label,
+        event.organisation_id,
+        event.object_type,
+        event.object_id,
+        event.person_id,
+        event.fields,
+        event.changes,
+    )
+
+
+def _expire(token):
+    PartnerToken.objects.filter(pk=token.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def _revoke(token):
+    PartnerToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+
+
+def _deactivate_account(token):
+    type(token.user).objects.filter(pk=token.user_id).update(is_active=False)
+
+
+def _end_sessions(token):
+    type(token.user).objects.filter(pk=token.user_id).update(session_epoch=token.session_epoch + 1)
+
+
+@pytest.mark.parametrize(
+    "spoil, reason",
+    [
+        (_expire, "expired"),
+        (_revoke, "revoked"),
+        (_deactivate_account, "account_inactive"),
+        (_end_sessions, "sessions_ended"),
+    ],
+)
+def test_a_token_that_no_longer_opens_the_api_is_an_audited_failure(world, spoil, reason):
+    issued = _issue(world)
+    spoil(issued.token)
+    _assert_refused(_call(issued.key))
+    [event] = _refusals()
+    assert _refusal_shape(event) == (
+        None,
+        "anonymous",
+        world.partner_org.pk,
+        "PartnerToken",
+        issued.token.public_id,
+        None,
+        [],
+        {"via": "api_token", "reason": reason},
+    )
+    _assert_no_key_stored(issued.key)
+
+
+def test_a_wrong_secret_for_a_real_prefix_names_the_token_not_the_secret(world):
+    issued = _issue(world)
+    wrong = f"{issued.token.prefix}.not-the-secret-at-all"
+    _assert_refused(_call(wrong))
+    [event] = _refusals()
+    assert _refusal_shape(event) == (
+        None,
+        "anonymous",
+        world.partner_org.pk,
+        "PartnerToken",
+        issued.token.public_id,
+        None,
+        [],
+        {"via": "api_token", "reason": "wrong_secret"},
+    )
+    assert "not-the-secret-at-all" not in str(_refusal_shape(event))
+
+
+@pytest.mark.parametrize(
+    "key, reason",
+    [("0123456789ab.some-secret-value", "unknown_token"), ("garbage-without-a-dot", "malformed")],
+)
+def test_an_unknown_or_malformed_token_is_an_audited_failure_naming_nothing(world, key, reason):
+    _assert_refused(_call(key))
+    [event] = _refusals()
+    assert _refusal_shape(event) == (
+        None,
+        "anonymous",
+        None,
+        "",
+        None,
+        None,
+        [],
+        {"via": "api_token", "reason": reason},
+    )
+    _assert_no_key_stored(key)
+
+
+def test_a_token_in_the_query_string_is_an_audited_failure_without_the_token(world):
+    issued = _issue(world)
+    _assert_refused(_call(query=f"?access_token={issued.key}"))
+    [event] = _refusals()
+    assert _refusal_shape(event) == (
+        None,
+        "anonymous",
+        None,
+        "",
+        None,
+        None,
+        [],
+        {"via": "api_token", "reason": "token_in_query_string", "parameters": ["access_token"]},
+    )
+    _assert_no_key_stored(issued.key)
+
+
+def test_a_valid_token_is_no_failure(world):
+    issued = _issue(world)
+    assert _call(issued.key).status_code == 200
+    assert not _refusals().exists()
+
+
+def test_a_refused_token_through_the_api_urls_is_audited_once(world, client):
+    from django.core.cache import cache
+
+    cache.clear()
+    issued = _issue(world)
+    partner_token_revoke(actor=world.admin, token=issued.token)
+    response = client.get("/api/v1/persons/", HTTP_AUTHORIZATION=f"Bearer {issued.key}")
+    assert response.status_code == 401
+    [event] = _refusals()
+    assert event.changes == {"via": "api_token", "reason": "revoked"}
+    assert event.request_id  # the request it came with, for the officer to follow
+    cache.clear()
+
+
+# --- Scopes ---------------------------------------------------------------------------------------
+
+REPORT_BODY = {"entries": [{"family_name": "Testova", "given_name": "Aminat", "sex": "F"}]}
+
+
+@pytest.fixture
+def scoped(world):
+    """`scoped(scopes)` → a client with a token issued (by the service) with those scopes."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+
+    def _client(scopes):
+        issued = _issue(world, scopes=scopes)
+        assert PartnerToken.objects.get(pk=issued.token.pk).scopes == list(scopes)
+        return Client(HTTP_AUTHORIZATION=f"Bearer {issued.key}"), issued.token
+
+    yield _client
+    cache.clear()
+
+
+def _post_report(client):
+    return client.post("/api/v1/reports/", REPORT_BODY, content_type="application/json")
+
+
+def _scope_denial(world, token, scope, route, method):
+    return {
+        "action": AuditAction.DENIED,
+        "actor": world.partner.pk,
+        "organisation": world.partner_org.pk,
+        "object_type": "PartnerToken",
+        "object_id": token.public_id,
+        "person_id": None,
+        "changes": {
+            "attempted": f"scope:{scope}" if scope else "scope:none",
+            "answered": "403",
+            "route": route,
+            "method": method,
+            "missing_scope": scope,
+        },
+    }
+
+
+def _denial_of(event):
+    return {
+        "action": event.action,
+        "actor": event.actor_id,
+        "organisation": event.organisation_id,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "person_id": event.person_id,
+        "changes": event.changes,
+    }
+
+
+def test_a_read_only_token_reads_but_cannot_submit_a_report(world, scoped):
+    from casework.models import FamilyReport
+
+    client, token = scoped(["persons:read", "reports:read"])
+    assert client.get("/api/v1/persons/").status_code == 200
+    assert client.get(f"/api/v1/persons/{world.case_a.public_id}/").status_code == 200
+    assert client.get("/api/v1/persons/changes/").status_code == 200
+    assert client.get("/api/v1/reports/").status_code == 200
+    response = _post_report(client)
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"
+    assert not FamilyReport.objects.exists()
+    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
+    assert _denial_of(event) == _scope_denial(
+        world, token, "reports:write", "api-report-list", "POST"
+    )
+
+
+def test_a_token_without_the_persons_scope_gets_403_on_persons_and_the_feed(world, scoped):
+    client, token = scoped(["reports:write"])
+    assert _post_report(client).status_code == 201
+    for path in [
+        "/api/v1/persons/",
+        f"/api/v1/persons/{world.case_a.public_id}/",
+        "/api/v1/persons/changes/",
+    ]:
+        assert client.get(path).status_code == 403, path
+    denials = AuditEvent.objects.filter(action=AuditAction.DENIED).order_by("id")
+    assert [_denial_of(e) for e in denials] == [
+        _scope_denial(world, token, "persons:read", route, "GET")
+        for route in ("api-person-list", "api-person-detail", "api-person-changes")
+    ]
+
+
+def test_a_missing_scope_answers_403_whether_or_not_the_record_exists(world, scoped):
+    # The scope is checked before the record is looked up: no way to probe ids without it.
+    client, _token = scoped(["reports:read"])
+    shared = client.get(f"/api/v1/persons/{world.case_a.public_id}/")
+    missing = client.get(f"/api/v1/persons/{uuid.uuid4()}/")
+    assert shared.status_code == missing.status_code == 403
+    assert shared.content == missing.content
+
+
+def test_a_route_in_no_scope_is_refused_to_a_scoped_token(world, scoped):
+    client, token = scoped(["persons:read", "reports:read", "reports:write"])
+    assert client.get("/api/v1/locations/").status_code == 403
+    [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
+    assert _denial_of(event) == _scope_denial(world, token, None, "api-location-list", "GET")
+
+
+def test_an_unknown_scope_grants_nothing(world, scoped):
+    client, _token = scoped(["admin"])
+    assert client.get("/api/v1/persons/").status_code == 403
+    assert _post_report(client).status_code == 403
+
+
+def test_a_scope_never_widens_what_the_account_may_do(world, scoped):
+    # Scopes only narrow: the partner role still may not write persons, whatever the token says.
+    client, _token = scoped(["persons:read", "persons:write"])
+    response = client.post(
+        f"/api/v1/persons/{world.case_a.public_id}/status/",
+        {"status": "located", "reason": "seen"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == "reported"
+
+
+def test_a_token_issued_without_scopes_keeps_what_it_always_had(world, scoped):
+    # What `issue_partner_token` issues (no scopes): the partner's role and agreements decide.
+    client, _token = scoped([])
+    assert client.get("/api/v1/persons/").status_code == 200
+    assert client.get("/api/v1/persons/changes/").status_code == 200
+    assert client.get("/api/v1/reports/").status_code == 200
+    assert _post_report(client).status_code == 201
+    assert client.get("/api/v1/locations/").status_code == 403  # the role refuses, as before
+    assert AuditEvent.objects.get(action=AuditAction.DENIED).changes == {
+        "attempted": "api-location-list",
+        "answered": "403",
+        "method": "GET",
+    }
+
+
+def test_session_requests_carry_no_token_and_are_not_scoped(world, client):
+    from tests.conftest import verified_client
+
+    response = verified_client(world.caseworker).get("/api/v1/persons/")
+    assert response.status_code == 200
+    assert not AuditEvent.objects.filter(action=AuditAction.DENIED).exists()

@@ -89,14 +89,84 @@ def test_a_deactivated_user_sees_nothing(world):
     assert not selectors.reports_visible_to(world.supervisor).exists()
 
 
+def _report(world, *entries, organisation=None, status="new", **fields):
+    """A report in a given state: each entry an (outcome, person or None) pair, set as stored."""
+    from casework.models import ReportEntry
+
+    report = ReportFactory(organisation=organisation or world.north, status=status, **fields)
+    for position, (outcome, person) in enumerate(entries, start=1):
+        ReportEntry.objects.create(
+            report=report,
+            position=position,
+            family_name=f"Entryova {position}",
+            outcome=outcome,
+            person=person,
+        )
+    return report
+
+
+def _report_states(world) -> dict:
+    """One report in each state the gate tells apart (see REPORT_VISIBILITY)."""
+    pending = ("pending", None)
+    return {
+        "new": _report(world, pending),
+        "new_without_entries": _report(world),
+        "spam": _report(world, pending, status="spam"),
+        "linked_a_and_pending": _report(
+            world, ("linked", world.case_a), pending, status="in_triage"
+        ),
+        "linked_b_and_pending": _report(
+            world, ("created", world.case_b), pending, status="in_triage"
+        ),
+        "linked_protected_and_pending": _report(
+            world, ("linked", world.protected_a), pending, status="in_triage"
+        ),
+        "linked_a_and_b_and_pending": _report(
+            world, ("linked", world.case_a), ("linked", world.case_b), pending, status="in_triage"
+        ),
+        "triaged_a": _report(world, ("linked", world.case_a), status="triaged"),
+        "triaged_not_a_person": _report(world, ("not_a_person", None), status="triaged"),
+        "south": _report(world, pending, organisation=world.south),
+        "from_partner": _report(
+            world, pending, channel="partner", source_partner=world.partner_org
+        ),
+        "from_partner_linked_protected": _report(
+            world,
+            ("linked", world.protected_a),
+            pending,
+            status="in_triage",
+            channel="partner",
+            source_partner=world.partner_org,
+        ),
+    }
+
+
+# Supervisors: every report of their organisation. Intake and caseworkers: the queue (waiting for
+# triage, or an entry not yet triaged), and for a caseworker the reports about their own cases,
+# minus any report with an entry linked to a person outside their person scope. Partners: the
+# reports they sent. The DPO, admins, anonymous: none.
+_QUEUE_OF_ANYONE = {"new", "new_without_entries", "spam", "from_partner"}
 REPORT_VISIBILITY = {
-    "caseworker": {"north"},
-    "other_team_caseworker": {"north"},
-    "intake": {"north"},
-    "supervisor": {"north"},
+    "caseworker": _QUEUE_OF_ANYONE | {"linked_a_and_pending", "triaged_a"},
+    "other_team_caseworker": _QUEUE_OF_ANYONE | {"linked_b_and_pending"},
+    "intake": _QUEUE_OF_ANYONE
+    | {"linked_a_and_pending", "linked_b_and_pending", "linked_a_and_b_and_pending"},
+    "supervisor": {
+        "new",
+        "new_without_entries",
+        "spam",
+        "linked_a_and_pending",
+        "linked_b_and_pending",
+        "linked_protected_and_pending",
+        "linked_a_and_b_and_pending",
+        "triaged_a",
+        "triaged_not_a_person",
+        "from_partner",
+        "from_partner_linked_protected",
+    },
     "dpo": set(),
     "admin": set(),
-    "partner": {"from_partner"},
+    "partner": {"from_partner", "from_partner_linked_protected"},
     "partner_without_agreement": set(),
     "anonymous": set(),
 }
@@ -106,19 +176,73 @@ REPORT_VISIBILITY = {
 def test_reports_visible_to_each_persona(world, persona):
     from django.contrib.auth.models import AnonymousUser
 
-    reports = {
-        "north": ReportFactory(organisation=world.north),
-        "south": ReportFactory(organisation=world.south),
-        "from_partner": ReportFactory(
-            organisation=world.north, channel="partner", source_partner=world.partner_org
-        ),
-    }
+    reports = _report_states(world)
     user = world.personas()[persona] or AnonymousUser()
-    seen = set(selectors.reports_visible_to(user))
-    expected = {reports[name] for name in REPORT_VISIBILITY[persona]}
-    if persona in {"caseworker", "other_team_caseworker", "intake", "supervisor"}:
-        expected.add(reports["from_partner"])  # a partner's report belongs to north
-    assert seen == expected
+    seen = {
+        name
+        for name, report in reports.items()
+        if report in set(selectors.reports_visible_to(user))
+    }
+    assert seen == REPORT_VISIBILITY[persona]
+    # Entries and the reporter follow the gate: nothing of a hidden report, all of a visible one.
+    for name, report in reports.items():
+        entries = set(selectors.report_entries_for(user, report))
+        assert entries == (set(report.entries.all()) if name in seen else set()), name
+        reporter = selectors.may_see_reporter(user, report)
+        assert reporter == (name in seen and persona not in {"partner"}), name
+
+
+def test_the_report_gate_is_id_subqueries_without_joins_or_distinct(world):
+    _report_states(world)
+    for user in (world.intake, world.caseworker, world.supervisor, world.partner):
+        qs = selectors.reports_visible_to(user)
+        # The outer query reads reports alone (joins inside an id subquery repeat no report).
+        outer = str(qs.query).upper().split(" WHERE ", 1)[0]
+        assert "JOIN" not in outer and not qs.query.distinct
+        assert qs.count() == len(list(qs)) == len(set(qs))
+
+
+def test_a_caseworker_assigned_the_protected_case_sees_its_reports(world):
+    report = _report(world, ("linked", world.protected_a), ("pending", None), status="in_triage")
+    assert report not in selectors.reports_visible_to(world.caseworker)
+    world.protected_a.assigned_to = world.caseworker
+    world.protected_a.save()
+    assert report in selectors.reports_visible_to(world.caseworker)
+    assert report not in selectors.reports_visible_to(world.intake)  # protected stays closed
+
+
+def test_break_glass_opens_another_teams_report_until_it_expires(world):
+    report = _report(world, ("linked", world.case_b), ("pending", None), status="in_triage")
+    assert report not in selectors.reports_visible_to(world.caseworker)
+    grant = BreakGlassGrant.objects.create(
+        user=world.caseworker,
+        person=world.case_b,
+        reason="Family visit today needs the file",
+        expires_at=timezone.now() + dt.timedelta(minutes=30),
+    )
+    assert report in selectors.reports_visible_to(world.caseworker)
+    grant.expires_at = timezone.now() - dt.timedelta(seconds=1)
+    grant.save()
+    assert report not in selectors.reports_visible_to(world.caseworker)
+
+
+def test_a_report_leaves_the_queue_when_its_last_entry_is_triaged(world):
+    from casework.services.reports import report_triage_entry
+
+    report = _report(world, ("pending", None), ("pending", None))
+    first, second = report.entries.order_by("position")
+    report_triage_entry(actor=world.caseworker, entry=first, person=world.case_a)
+    report.refresh_from_db()
+    assert report.status == "in_triage"
+    assert report in selectors.reports_visible_to(world.caseworker)
+    assert report in selectors.reports_visible_to(world.intake)
+    assert report not in selectors.reports_visible_to(world.other_team_caseworker)
+    report_triage_entry(actor=world.caseworker, entry=second, not_a_person_reason="A pet cat")
+    for user in (world.intake, world.other_team_caseworker):
+        assert report not in selectors.reports_visible_to(user)
+    # The caseworker of the case it is about keeps it: the family's account of their case.
+    assert report in selectors.reports_visible_to(world.caseworker)
+    assert report in selectors.reports_visible_to(world.supervisor)
 
 
 FLIGHT_VISIBILITY = {"caseworker", "other_team_caseworker", "supervisor"}
@@ -170,3 +294,23 @@ def test_bulk_levels_agree_with_person_level(world, persona, django_assert_max_n
     with django_assert_max_num_queries(3):
         bulk = person_levels(user, persons)
     assert bulk == {p.pk: person_level(user, p) for p in persons}
+
+
+def test_the_report_services_refuse_a_report_the_actor_may_not_see_like_a_missing_one(world):
+    from casework.permissions import Hidden
+    from casework.services.reports import report_set_status, report_triage_entry
+
+    report = _report(world, ("linked", world.case_a), ("pending", None), status="in_triage")
+    pending = report.entries.get(outcome="pending")
+    for actor in (world.other_team_caseworker, world.south_supervisor):
+        with pytest.raises(Hidden):
+            report_triage_entry(actor=actor, entry=pending, not_a_person_reason="A pet cat")
+        with pytest.raises(Hidden):
+            report_set_status(actor=actor, report=report, status="spam", reason="Probing")
+    pending.refresh_from_db()
+    report.refresh_from_db()
+    assert (pending.outcome, report.status) == ("pending", "in_triage")
+    # The caseworker of case A may work it.
+    report_triage_entry(actor=world.caseworker, entry=pending, not_a_person_reason="A pet cat")
+    pending.refresh_from_db()
+    assert pending.outcome == "not_a_person"

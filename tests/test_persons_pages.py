@@ -417,3 +417,188 @@ def test_adding_an_alias_makes_the_person_findable_by_it(world, login):
     assert response.status_code == 302
     assert world.case_a.names.filter(full_text="Umm Bilal", kind="kunya").exists()
     assert NameKey.objects.filter(person=world.case_a, kind="ku").exists()
+
+
+# --- History: why and what, only at the level the touched fields need -------------------------
+
+
+def _history_of_case_a(world):
+    """Restricted work by the supervisor (security notes, a legal proceeding, a security note)
+    between sensitive work by the team's caseworker, each with a reason naming itself."""
+    from casework import audit
+    from casework.models import LegalProceeding
+    from casework.services.persons import person_change_status, person_update
+
+    def version():
+        return Person.objects.get(pk=world.case_a.pk).version
+
+    person_update(
+        actor=world.supervisor,
+        person=world.case_a,
+        expected_version=version(),
+        security_notes="Canary security text",
+        reason="Canary reason security notes",
+    )
+    # No service edits legal proceedings yet: the event such an edit writes.
+    proceeding = LegalProceeding.objects.create(
+        person=world.case_a, country="SY", charge="Canary charge", status="trial"
+    )
+    audit.record(
+        world.supervisor,
+        "update",
+        proceeding,
+        fields=["status", "sentence"],
+        reason="Canary reason proceeding",
+    )
+    note = note_add(
+        actor=world.supervisor, person=world.case_a, text="Canary secret", is_security_note=True
+    )
+    audit.record(world.supervisor, "update", note, fields=["text"], reason="Canary reason note")
+    person_change_status(
+        actor=world.caseworker, person=world.case_a, to="verifying", reason="Canary reason status"
+    )
+    person_update(
+        actor=world.caseworker,
+        person=world.case_a,
+        expected_version=version(),
+        birthplace="Raqqa",
+        reason="Canary reason birthplace",
+    )
+    note_add(actor=world.caseworker, person=world.case_a, text="Called the aunt")
+
+
+W = "withheld"
+# Newest first: (who, action, what kind of record, changed fields, reason).
+HISTORY_IN_FULL = [
+    ("caseworker", "create", "CaseNote", [], ""),
+    ("caseworker", "update", "Person", ["birthplace"], "Canary reason birthplace"),
+    ("caseworker", "status_change", "Person", ["status"], "Canary reason status"),
+    ("supervisor", "update", "CaseNote", ["text"], "Canary reason note"),
+    ("supervisor", "create", "CaseNote", [], ""),
+    ("supervisor", "update", "LegalProceeding", ["sentence", "status"], "Canary reason proceeding"),
+    ("supervisor", "update", "Person", ["security_notes"], "Canary reason security notes"),
+]
+ALL_WITHHELD = [(who, action, W, W, W) for who, action, *_ in HISTORY_IN_FULL]
+HISTORY = {
+    "supervisor": HISTORY_IN_FULL,
+    # The team's caseworker: their own sensitive work in full, the restricted work withheld.
+    "caseworker": [
+        *HISTORY_IN_FULL[:3],
+        ("supervisor", "update", W, W, W),
+        ("supervisor", "create", W, W, W),
+        ("supervisor", "update", W, W, W),
+        ("supervisor", "update", W, W, W),
+    ],
+    # Minimal level: who, when and what action only (an event's reason is sensitive).
+    "intake": ALL_WITHHELD,
+    "dpo": ALL_WITHHELD,
+}
+RESTRICTED_CANARIES = ["Canary reason security notes", "Canary reason proceeding"]
+RESTRICTED_CANARIES += ["Canary reason note", "LegalProceeding", "security_notes"]
+
+
+def _shown(value):
+    return value if isinstance(value, list) else str(value)
+
+
+@pytest.mark.parametrize("persona", sorted(HISTORY))
+def test_history_shows_why_only_at_the_level_of_what_was_touched(world, login, persona):
+    _history_of_case_a(world)
+    response = login(world.personas()[persona]).get(f"/persons/{world.case_a.public_id}/")
+    assert response.status_code == 200
+    rows = [
+        (r["actor_label"], r["action"], _shown(r["object_type"]), _shown(r["fields"]))
+        + (_shown(r["reason"]),)
+        for r in response.context["history"]
+    ]
+    assert rows == HISTORY[persona]
+    history_html = response.content.decode().split('id="person-history"', 1)[1]
+    history_html = history_html.split("</table>", 1)[0]
+    for canary in RESTRICTED_CANARIES:
+        assert (canary in history_html) == (persona == "supervisor"), canary
+    shown_reasons = {reason for *_, reason in HISTORY[persona] if reason not in ("", W)}
+    for *_, reason in HISTORY_IN_FULL:
+        if reason:
+            assert (reason in history_html) == (reason in shown_reasons), reason
+    withheld = sum(1 for row in HISTORY[persona] if row[2] == W)
+    assert history_html.count('class="withheld"') == withheld
+
+
+def test_history_of_another_team_stays_hidden(world, login):
+    _history_of_case_a(world)
+    response = login(world.other_team_caseworker).get(f"/persons/{world.case_a.public_id}/")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("object_type", "fields", "level"),
+    [
+        ("Person", ["status"], "SENSITIVE"),  # the reason is sensitive, whatever was touched
+        ("Person", ["team_id", "birthplace"], "SENSITIVE"),  # an attname is its field's
+        ("Person", ["security_notes"], "RESTRICTED"),
+        ("Person", ["not_a_field"], "RESTRICTED"),  # could be any field: the most sensitive
+        ("PersonName", ["name", "kind"], "SENSITIVE"),
+        ("LegalProceeding", [], "RESTRICTED"),
+        ("", [], "RESTRICTED"),  # no record kind to judge by
+        ("SomethingNew", ["status"], "RESTRICTED"),
+    ],
+)
+def test_the_level_an_events_details_need(object_type, fields, level):
+    from casework.models import AuditEvent
+    from casework.permissions import Level
+    from casework.presenters import event_details_level
+
+    event = AuditEvent(object_type=object_type, fields=fields, action="update")
+    assert event_details_level(event) == Level[level]
+
+
+# --- Ordering by birth year: by the year alone ---------------------------------------------------
+
+
+def _born_in_2015(world):
+    """Two persons born in 2015, the one later in the alphabet born first, and one of 2014."""
+
+    def born(name, date):
+        return PersonFactory(
+            organisation=world.north,
+            team=world.team_a,
+            display_name=name,
+            birth_precision="exact",
+            birth_date=date,
+            birth_earliest=date,
+            birth_latest=date,
+        )
+
+    return (
+        born("Abdulova Dec", dt.date(2015, 12, 30)),
+        born("Bisultanova Jan", dt.date(2015, 1, 2)),
+        born("Chaeva Older", dt.date(2014, 6, 1)),
+    )
+
+
+BIRTH_YEAR_ORDER = {
+    # case_a and case_b (no birth known) come last either way.
+    "birth_year": [
+        "Chaeva Older",
+        "Abdulova Dec",
+        "Bisultanova Jan",
+        "Alieva Madina",
+        "Bekova Zaira",
+    ],
+    "-birth_year": [
+        "Abdulova Dec",
+        "Bisultanova Jan",
+        "Chaeva Older",
+        "Alieva Madina",
+        "Bekova Zaira",
+    ],
+}
+
+
+@pytest.mark.parametrize("ordering", sorted(BIRTH_YEAR_ORDER))
+def test_ordering_by_birth_year_reveals_no_order_within_the_year(world, login, ordering):
+    _born_in_2015(world)
+    response = login(world.intake).get("/persons/", {"ordering": ordering})
+    assert response.status_code == 200
+    names = [row["person"].display_name for row in response.context["rows"]]
+    assert names == BIRTH_YEAR_ORDER[ordering]

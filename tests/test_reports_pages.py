@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -144,3 +145,208 @@ def test_triage_cannot_link_to_another_organisations_person(world, login):
     assert response.status_code == 400
     entry.refresh_from_db()
     assert entry.person is None
+
+
+# --- Need to know: a report is as closed as the most closed person it is linked to ----------------
+
+
+def _photo():
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (9, 9, 9)).save(out, format="JPEG")
+    return SimpleUploadedFile("p.jpg", out.getvalue())
+
+
+def _submitted(world, canary, *, link_first_to=None, entries=2):
+    """A report from a family (reporter, account, a photo, `entries` persons described), its first
+    entry linked by the supervisor to `link_first_to` when given (the rest wait for triage)."""
+    from casework.services.reports import report_triage_entry
+
+    report, _ = report_submit(
+        actor=world.intake,
+        organisation=world.north,
+        channel=Channel.LETTER,
+        reporter={"reporter_name": f"Reporter {canary}", "reporter_contact": f"{canary}@example"},
+        account=f"Account {canary}",
+        consents=[],
+        entries=[
+            {
+                "family_name": f"Entryova{i}",
+                "aliases": f"Alias {canary}",
+                "last_known_place": canary,
+            }
+            for i in range(entries)
+        ],
+        attachments=[_photo()],
+    )
+    if link_first_to is not None:
+        first = report.entries.order_by("position").first()
+        report_triage_entry(actor=world.supervisor, entry=first, person=link_first_to)
+        report.refresh_from_db()
+    return report
+
+
+def _need_to_know_reports(world):
+    return {
+        "queue": _submitted(world, "Qcanary"),
+        "team_a": _submitted(world, "Acanary", link_first_to=world.case_a),
+        "team_b": _submitted(world, "Bcanary", link_first_to=world.case_b),
+        "protected": _submitted(world, "Pcanary", link_first_to=world.protected_a),
+        # Every entry triaged: out of the queue; the supervisor and the caseworker of case A
+        # (whom it is about) keep it.
+        "done": _submitted(world, "Dcanary", link_first_to=world.case_a, entries=1),
+    }
+
+
+LISTED = {
+    "caseworker": {"queue", "team_a", "done"},
+    "other_team_caseworker": {"queue", "team_b"},
+    "intake": {"queue", "team_a", "team_b"},
+    "supervisor": {"queue", "team_a", "team_b", "protected", "done"},
+}
+CANARIES = {"queue": "Qcanary", "team_a": "Acanary", "team_b": "Bcanary", "protected": "Pcanary"}
+CANARIES["done"] = "Dcanary"
+
+
+@pytest.mark.parametrize("persona", sorted(LISTED))
+def test_the_report_list_shows_exactly_the_reports_the_user_may_see(world, login, persona):
+    reports = _need_to_know_reports(world)
+    response = login(world.personas()[persona]).get("/reports/")
+    shown = {r.reference for r in response.context["page"]}
+    assert shown == {reports[name].reference for name in LISTED[persona]}
+    assert response.context["page"].paginator.count == len(LISTED[persona])
+    body = response.content.decode()
+    for name, canary in CANARIES.items():
+        assert (f"Reporter {canary}" in body) == (name in LISTED[persona]), name
+        assert (reports[name].reference in body) == (name in LISTED[persona]), name
+
+
+@pytest.mark.parametrize("persona", sorted(LISTED))
+def test_a_hidden_report_answers_every_page_like_a_missing_one(world, login, persona):
+    import uuid
+
+    reports = _need_to_know_reports(world)
+    client = login(world.personas()[persona])
+    missing = uuid.uuid4()
+    for name, report in reports.items():
+        entry = report.entries.filter(outcome="pending").first() or report.entries.first()
+        photo = report.attachments.get()
+        pages = {
+            "detail": (f"/reports/{report.public_id}/", f"/reports/{missing}/"),
+            "attachment": (
+                f"/reports/{report.public_id}/attachments/{photo.public_id}/",
+                f"/reports/{missing}/attachments/{photo.public_id}/",
+            ),
+            "triage": (
+                f"/reports/{report.public_id}/entries/{entry.public_id}/triage/",
+                f"/reports/{missing}/entries/{entry.public_id}/triage/",
+            ),
+        }
+        for page, (url, missing_url) in pages.items():
+            response = client.get(url)
+            if name in LISTED[persona]:
+                assert response.status_code == 200, (name, page)
+                continue
+            absent = client.get(missing_url)
+            assert response.status_code == absent.status_code == 404, (name, page)
+            assert response.content == absent.content, (name, page)
+        if name not in LISTED[persona]:
+            before = (entry.outcome, entry.triaged_by_id, entry.triaged_at)
+            post = client.post(pages["triage"][0], {"decision": "not_a_person", "reason": "probe"})
+            assert post.status_code == 404
+            entry.refresh_from_db()
+            assert (entry.outcome, entry.triaged_by_id, entry.triaged_at) == before
+
+
+def test_the_detail_of_a_visible_report_shows_the_family_and_its_files(world, login):
+    reports = _need_to_know_reports(world)
+    client = login(world.caseworker)
+    body = client.get(f"/reports/{reports['team_a'].public_id}/").content.decode()
+    assert "Reporter Acanary" in body and "Account Acanary" in body and "Alias Acanary" in body
+    photo = reports["team_a"].attachments.get()
+    assert client.get(f"/reports/{reports['team_a'].public_id}/attachments/{photo.public_id}/")[
+        "Content-Type"
+    ] == ("image/jpeg")
+
+
+@pytest.mark.parametrize(
+    ("persona", "query", "expected"),
+    [
+        # The reporter's name, contact or reference of a hidden report finds nothing.
+        ("caseworker", {"q": "Reporter Bcanary"}, set()),
+        ("caseworker", {"q": "Pcanary@example"}, set()),
+        ("caseworker", {"q": "Reporter Acanary"}, {"team_a"}),
+        ("intake", {"q": "Reporter Pcanary"}, set()),
+        ("supervisor", {"q": "Reporter Pcanary"}, {"protected"}),
+        ("caseworker", {"status": "in_triage"}, {"team_a"}),
+        ("caseworker", {"status": "triaged"}, {"done"}),
+        ("other_team_caseworker", {"status": "in_triage"}, {"team_b"}),
+        ("intake", {"status": "in_triage"}, {"team_a", "team_b"}),
+        ("supervisor", {"status": "triaged"}, {"done"}),
+        ("caseworker", {"channel": "letter"}, {"queue", "team_a", "done"}),
+    ],
+)
+def test_report_filters_only_narrow_the_visible_set(world, login, persona, query, expected):
+    reports = _need_to_know_reports(world)
+    for name in ("team_b", "protected", "done"):
+        query_ref = {"q": reports[name].reference}
+        if name not in LISTED[persona]:
+            by_ref = login(world.personas()[persona]).get("/reports/", query_ref)
+            assert list(by_ref.context["page"]) == []
+    response = login(world.personas()[persona]).get("/reports/", query)
+    assert response.status_code == 200
+    assert {r.reference for r in response.context["page"]} == {
+        reports[name].reference for name in expected
+    }
+
+
+def test_the_home_page_counts_only_the_reports_the_user_may_see(world, login):
+    from casework.models import ReportEntry
+    from tests.factories import ReportFactory
+
+    _submitted(world, "Hcanary")
+    # A report still marked new whose entry points at the protected person (as stored, e.g. by an
+    # import): counted for the supervisor only.
+    odd = ReportFactory(organisation=world.north, status="new")
+    ReportEntry.objects.create(
+        report=odd, position=1, family_name="Oddova", outcome="linked", person=world.protected_a
+    )
+    ReportFactory(organisation=world.south, status="new")
+    counts = {
+        persona: login(world.personas()[persona]).get("/").context["reports_waiting"]
+        for persona in ("caseworker", "other_team_caseworker", "intake", "supervisor", "dpo")
+    }
+    assert counts == {
+        "caseworker": 1,
+        "other_team_caseworker": 1,
+        "intake": 1,
+        "supervisor": 2,
+        "dpo": 0,
+    }
+
+
+def test_linking_an_entry_to_another_teams_person_takes_the_report_out_of_the_queue(world, login):
+    report = _submitted(world, "Lcanary")
+    first, second = report.entries.order_by("position")
+    client = login(world.caseworker)
+    url = f"/reports/{report.public_id}/entries/{first.public_id}/triage/"
+    # The duplicate check lets a caseworker link to another team's case; the report then belongs
+    # to that team's need to know: back to the queue, and the report is gone for them.
+    response = client.post(url, {"decision": "link", "person": str(world.case_b.public_id)})
+    assert response.status_code == 302
+    assert response["Location"] == "/reports/"
+    first.refresh_from_db()
+    assert first.person == world.case_b
+    assert client.get(f"/reports/{report.public_id}/").status_code == 404
+    assert (
+        login(world.other_team_caseworker).get(f"/reports/{report.public_id}/").status_code == 200
+    )
+
+
+def test_triaging_within_scope_goes_back_to_the_report(world, login):
+    report = _submitted(world, "Kcanary")
+    first = report.entries.order_by("position").first()
+    client = login(world.caseworker)
+    url = f"/reports/{report.public_id}/entries/{first.public_id}/triage/"
+    response = client.post(url, {"decision": "link", "person": str(world.case_a.public_id)})
+    assert response.status_code == 302
+    assert response["Location"] == f"/reports/{report.public_id}/"

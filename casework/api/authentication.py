@@ -1,6 +1,19 @@
-"""How partner systems and browser sessions authenticate to the API.
+"""How partner systems and browser sessions authenticate to the API, and what a token may reach.
 
-No Basic auth: a password alone, without the second factor, must not open the API.
+No Basic auth: a password alone, without the second factor, must not open the API. Every refused
+token (in the query string, malformed, unknown, wrong secret, expired, revoked, of a deactivated
+account or ended sessions) is an audit event (`login_failed`, `changes.via == "api_token"`) that
+never holds the token itself.
+
+Scopes. A token names what it may reach, as `<resource>:<read|write>`:
+- `persons:read`: the shared persons, one by one, listed and through the change feed;
+- `reports:read`: the reports the partner sent;
+- `reports:write`: submitting a family report.
+Read is GET and HEAD, write any other method. A route of no resource above (reference data,
+flights) is in no scope: a scoped token gets 403 there, as for a missing scope, and the refusal is
+audited. A token issued with no scopes at all (the only kind issued before scopes were enforced,
+and what `issue_partner_token` still issues) keeps what it always had: the partner's role and
+agreements decide, as for every token. Scopes only narrow a token, never widen the account.
 """
 
 import hashlib
@@ -8,11 +21,22 @@ import hmac
 import secrets
 
 from django.utils import timezone
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, permissions
 
 from casework.permissions import needs_second_factor
 
 TOKEN_QUERY_PARAMETERS = ("token", "access_token", "api_key", "key")
+
+PERSONS_READ = "persons:read"
+REPORTS_READ = "reports:read"
+REPORTS_WRITE = "reports:write"
+SCOPES = {
+    PERSONS_READ: "read the shared persons (list, one by one, the change feed)",
+    REPORTS_READ: "read the reports the partner sent",
+    REPORTS_WRITE: "submit family reports",
+}
+# The resource of each API route family (the router's basename, see casework/api/urls.py).
+SCOPE_RESOURCES = {"api-person": "persons", "api-report": "reports"}
 
 
 def hash_token_secret(secret: str) -> str:
@@ -24,13 +48,39 @@ def new_token_parts() -> tuple[str, str]:
     return secrets.token_hex(6), secrets.token_urlsafe(32)
 
 
+def _refused(reason: str, message: str, *, token=None, detail=None):
+    """The AuthenticationFailed to raise, its audit event written or carried to the boundary."""
+    from casework.audit import record_token_refused
+
+    exc = exceptions.AuthenticationFailed(message)
+    record_token_refused(reason, token=token, exc=exc, detail=detail)
+    return exc
+
+
+def _why_ended(token, user, now) -> str:
+    """Why a token with the right secret no longer opens the API ("" when it still does)."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if token.expires_at <= now:
+        return "expired"
+    if not user.is_active:
+        return "account_inactive"
+    if token.session_epoch != user.session_epoch:
+        return "sessions_ended"
+    return ""
+
+
 class PartnerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
-        if any(name in request.query_params for name in TOKEN_QUERY_PARAMETERS):
-            raise exceptions.AuthenticationFailed(
-                "Tokens are accepted only in the Authorization header, never in the URL."
+        in_url = [name for name in TOKEN_QUERY_PARAMETERS if name in request.query_params]
+        if in_url:
+            # Which parameter names, never their values.
+            raise _refused(
+                "token_in_query_string",
+                "Tokens are accepted only in the Authorization header, never in the URL.",
+                detail={"parameters": in_url},
             )
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
@@ -40,7 +90,7 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
             return None
         prefix, dot, secret = value.strip().partition(".")
         if not dot or not prefix or not secret:
-            raise exceptions.AuthenticationFailed("Malformed token.")
+            raise _refused("malformed", "Malformed token.")
         from casework.models import PartnerToken
 
         token = (
@@ -48,23 +98,69 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
             .filter(prefix=prefix)
             .first()
         )
-        if token is None or not hmac.compare_digest(token.key_hash, hash_token_secret(secret)):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+        if token is None:
+            raise _refused("unknown_token", "Invalid token.")
+        if not hmac.compare_digest(token.key_hash, hash_token_secret(secret)):
+            raise _refused("wrong_secret", "Invalid token.", token=token)
         now = timezone.now()
         user = token.user
-        if (
-            token.revoked_at is not None
-            or token.expires_at <= now
-            or not user.is_active
-            or token.session_epoch != user.session_epoch
-        ):
-            raise exceptions.AuthenticationFailed("Token expired or revoked.")
+        ended = _why_ended(token, user, now)
+        if ended:
+            raise _refused(ended, "Token expired or revoked.", token=token)
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             type(token).objects.filter(pk=token.pk).update(last_used_at=now)
         return (user, token)
 
     def authenticate_header(self, request):
         return self.keyword
+
+
+def required_scope(view, request) -> str | None:
+    """The scope a token needs for this request, or None when no scope reaches the route."""
+    resource = SCOPE_RESOURCES.get(getattr(view, "basename", None))
+    if resource is None:
+        return None
+    verb = "read" if request.method in permissions.SAFE_METHODS else "write"
+    return f"{resource}:{verb}"
+
+
+def token_allows(token, scope: str | None) -> bool:
+    granted = set(token.scopes or [])
+    if not granted:
+        # Issued without scopes: unrestricted by scope, as it always was.
+        return True
+    return scope is not None and scope in granted
+
+
+def check_token_scope(request, view) -> None:
+    """403 (audited, naming the token and the missing scope) unless the request's partner token
+    has the scope of this route. Session requests carry no token and are not scoped."""
+    from casework.models import PartnerToken
+
+    token = request.auth
+    if not isinstance(token, PartnerToken):
+        return
+    scope = required_scope(view, request)
+    if token_allows(token, scope):
+        return
+    from casework.audit import record_denial
+    from casework.permissions import Denied
+
+    exc = Denied()
+    match = getattr(request, "resolver_match", None)
+    record_denial(
+        request.user,
+        f"scope:{scope}" if scope else "scope:none",
+        token,
+        hidden=False,
+        exc=exc,
+        detail={
+            "route": getattr(match, "view_name", "") or "",
+            "method": request.method,
+            "missing_scope": scope,
+        },
+    )
+    raise exc
 
 
 class VerifiedSessionAuthentication(authentication.SessionAuthentication):

@@ -1,20 +1,31 @@
 """What every API view shares: JSON whatever the client asks for, records addressed by UUID (a
-malformed one is simply not found), and the `Idempotency-Key` on writes."""
+malformed one is simply not found), partner tokens held to their scopes, every refusal in the
+audit trail, and the `Idempotency-Key` on writes.
+
+Refusals: a 403 raised anywhere in a view (the role checks of `initial()`, a permission class, a
+`PermissionDenied` of the view) is a `denied` event unless the gate that raised it already wrote
+one (`require`); a record id the read gate does not return is a `denied` event too
+(`permissions.visible_or_404`), answered with the same 404 whether the record is hidden or missing.
+A malformed id is no event: it names no record at all."""
 
 from __future__ import annotations
 
 import json
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from rest_framework import permissions, viewsets
+from rest_framework import exceptions, permissions, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casework import audit
+from casework.api.authentication import check_token_scope
 from casework.api.exceptions import IdempotencyKeyReused as KeyReusedError
+from casework.permissions import visible_or_404
 from casework.services.idempotency import (
     IdempotencyKeyError,
     IdempotencyKeyReused,
@@ -61,13 +72,42 @@ class ApiViewSet(viewsets.GenericViewSet):
     lookup_url_kwarg = "id"
     lookup_value_regex = "[^/]+"
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Authenticated by now: a partner token reaches only the routes of its scopes.
+        check_token_scope(request, self)
+
+    def _route(self) -> dict:
+        """What was asked, for a denial event: the route's name and the method, no values."""
+        match = getattr(self.request, "resolver_match", None)
+        return {"route": getattr(match, "view_name", "") or "", "method": self.request.method}
+
     def get_object(self):
         public_id = parse_uuid(self.kwargs[self.lookup_url_kwarg])
-        obj = self.get_queryset().filter(public_id=public_id).first()
-        if obj is None:
-            raise Http404
+        route = self._route()
+        obj = visible_or_404(
+            self.request.user,
+            self.get_queryset(),
+            public_id,
+            attempted=route["route"] or f"{self.basename}:{self.action}",
+            detail={"method": route["method"]},
+        )
         self.check_object_permissions(self.request, obj)
         return obj
+
+    def handle_exception(self, exc):
+        refused = isinstance(exc, PermissionDenied | exceptions.PermissionDenied)
+        if refused and not getattr(exc, "audited", False):
+            route = self._route()
+            audit.record_denial(
+                self.request.user,
+                route["route"] or f"{self.basename}:{self.action}",
+                None,
+                hidden=False,
+                exc=exc,
+                detail={"method": route["method"]},
+            )
+        return super().handle_exception(exc)
 
     def idempotent(self, request, perform) -> Response:
         """Run `perform` (→ (status, data, headers)) once per `Idempotency-Key`: a retry with the

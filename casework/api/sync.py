@@ -16,6 +16,10 @@ No duplicate: positions only grow; a person delivered once comes again only afte
 Tombstones: `{"id", "deleted": true}` when a case was unshared, the person deleted, or the agreement
 revoked or expired; `{"id", "merged_into"}` when the person was merged into one the partner sees
 (into one it does not see: deleted).
+
+Audit: a page of the feed is a read of every person it delivers as a record (not as a tombstone),
+each a read event when the agreement shows a sensitive field of that person, like the list and
+the detail (`audit.record_reads`): a few queries and one insert per page, whatever its size.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from django.db.models import DateTimeField, Max, Q
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
+from casework import audit
 from casework.api.exceptions import InvalidCursor
 from casework.models import PartnerTombstone, Person, SharedCase, SharingAgreement
 from casework.permissions import _active_agreements
@@ -171,7 +176,25 @@ def changes_since(user, cursor: str | None, limit: int) -> tuple[list[Change], s
     page = candidates[:limit]
     has_more = len(candidates) > limit
     next_cursor = page[-1].position.encode() if page else cursor
+    _record_reads(user, page)
     return page, next_cursor, has_more
+
+
+def _record_reads(user, page: list[Change]) -> None:
+    """The persons of the page delivered as records are read (a merged one comes as a tombstone)."""
+    from casework.presenters import person_fields_bulk
+
+    persons = [
+        change.person
+        for change in page
+        if change.person is not None
+        and change.tombstone is None
+        and not change.person.merged_into_id
+    ]
+    if not persons:
+        return
+    visibility = person_fields_bulk(user, persons)
+    audit.record_reads(user, [(person, *visibility[person.pk]) for person in persons])
 
 
 def merged_tombstone(user, person: Person) -> dict[str, Any] | None:

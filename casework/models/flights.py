@@ -89,6 +89,10 @@ class ManifestEntry(PublicModel):
                 condition=Q(status__in=["proposed", "not_boarded"]) | Q(approved_by__isnull=False),
                 name="manifest_approved_by_someone",
             ),
+            # The role is kept to passenger or escort by manifest_passenger_or_named_escort.
+            models.CheckConstraint(
+                condition=Q(status__in=ManifestStatus.values), name="manifest_status_valid"
+            ),
         ]
 
 
@@ -119,5 +123,13 @@ class Handover(PublicModel):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(recipient_name=""), name="handover_names_recipient"
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient_kind__in=RecipientKind.values),
+                name="handover_recipient_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(recipient_kind=RecipientKind.RELATIVE) | ~Q(recipient_relationship=""),
+                name="handover_relative_says_how_related",
             ),
         ]

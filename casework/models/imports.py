@@ -1,5 +1,7 @@
 """Whole lists as received, and what became of each row."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -38,6 +40,9 @@ class ListImport(PublicModel):
                 condition=Q(status="committed"),
                 name="list_import_file_once",
             ),
+            models.CheckConstraint(
+                condition=Q(status__in=ImportStatus.values), name="list_import_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -52,6 +57,7 @@ class RowOutcome(models.TextChoices):
 
 
 class ListImportRow(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     list_import = models.ForeignKey(ListImport, on_delete=models.CASCADE, related_name="rows")
     row_number = models.PositiveIntegerField()
     record_id = models.CharField(max_length=100, blank=True)
@@ -68,6 +74,7 @@ class ListImportRow(models.Model):
 
     class Meta:
         ordering = ["list_import", "row_number"]
+        # The outcome is kept to its four values by row_outcome_has_person.
         constraints = [
             models.UniqueConstraint(fields=["list_import", "row_number"], name="row_number_unique"),
             models.CheckConstraint(

@@ -1,6 +1,9 @@
 """Criminal proceedings against adults. Restricted: seen only by those cleared for it."""
 
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import Exact
 
 from casework.models.base import PublicModel
 
@@ -12,6 +15,10 @@ class ProceedingStatus(models.TextChoices):
     APPEAL = "appeal", "on appeal"
     ACQUITTED = "acquitted", "acquitted"
     RELEASED = "released", "released"
+
+
+# The statuses in which a sentence has been passed (and may be under appeal, or served).
+SENTENCE_STATUSES = [ProceedingStatus.SENTENCED, ProceedingStatus.APPEAL, ProceedingStatus.RELEASED]
 
 
 class LegalProceeding(PublicModel):
@@ -28,3 +35,21 @@ class LegalProceeding(PublicModel):
 
     class Meta:
         ordering = ["-started_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ProceedingStatus.values), name="proceeding_status_valid"
+            ),
+            models.CheckConstraint(condition=~Q(charge=""), name="proceeding_charge_stated"),
+            # An ISO 3166-1 alpha-2 code as everywhere else (IQ, SY, RU): two characters in upper
+            # case, not a country name or a lower-case code.
+            models.CheckConstraint(
+                condition=Q(Exact(Length("country"), 2)) & Q(Exact(Upper("country"), F("country"))),
+                name="proceeding_country_code",
+            ),
+            # A sentence is only recorded once one was passed: not while the case is still being
+            # investigated or tried, nor after an acquittal.
+            models.CheckConstraint(
+                condition=Q(sentence="") | Q(status__in=SENTENCE_STATUSES),
+                name="proceeding_sentence_only_after_conviction",
+            ),
+        ]

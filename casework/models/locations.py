@@ -47,6 +47,9 @@ class DetentionLocation(PublicModel):
                 condition=Q(reported_population__isnull=True) | Q(population_as_of__isnull=False),
                 name="location_population_has_date",
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=LocationKind.values), name="location_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -68,6 +71,9 @@ class Reliability(models.TextChoices):
     PROBABLE = "probable", "probable"
     UNCONFIRMED = "unconfirmed", "unconfirmed"
     DOUBTFUL = "doubtful", "doubtful"
+
+
+PLACEMENT_START_PRECISIONS = [DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR]
 
 
 class Placement(PublicModel):
@@ -107,5 +113,18 @@ class Placement(PublicModel):
             models.CheckConstraint(
                 condition=Q(location__isnull=False) | ~Q(place_text=""),
                 name="placement_has_a_place",
+            ),
+            models.CheckConstraint(
+                condition=Q(source__in=PlacementSource.values), name="placement_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reliability__in=Reliability.values),
+                name="placement_reliability_valid",
+            ),
+            # A start date is known to the day, the month or the year; "unknown" or "estimated
+            # from an age" would contradict the date the placement has to have.
+            models.CheckConstraint(
+                condition=Q(start_precision__in=PLACEMENT_START_PRECISIONS),
+                name="placement_start_precision_valid",
             ),
         ]

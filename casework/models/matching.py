@@ -92,6 +92,10 @@ class MatchSuggestion(PublicModel):
                 condition=Q(decision="pending") | Q(decided_by__isnull=False),
                 name="suggestion_decided_by_someone",
             ),
+            # The kind is kept to its three values by suggestion_pair_well_formed.
+            models.CheckConstraint(
+                condition=Q(decision__in=Decision.values), name="suggestion_decision_valid"
+            ),
         ]
 
 

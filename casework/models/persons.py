@@ -113,6 +113,7 @@ class Person(PublicModel):
             models.CheckConstraint(
                 condition=Q(sex__in=[s.value for s in Sex]), name="person_sex_valid"
             ),
+            # Also keeps birth_precision to the five values of DatePrecision.
             models.CheckConstraint(
                 condition=(
                     Q(birth_precision=DatePrecision.UNKNOWN, birth_date__isnull=True)
@@ -150,6 +151,13 @@ class Person(PublicModel):
                 condition=~Q(merged_into=F("id")), name="person_not_merged_into_itself"
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="person_version_positive"),
+            models.CheckConstraint(
+                condition=Q(documents_held__in=DocumentsHeld.values),
+                name="person_documents_held_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(sensitivity__in=Sensitivity.values), name="person_sensitivity_valid"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -203,6 +211,12 @@ class PersonName(PublicModel):
                 fields=["person"],
                 condition=Q(is_primary=True),
                 name="person_one_primary_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(script__in=Script.values), name="person_name_script_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=NameKind.values), name="person_name_kind_valid"
             ),
         ]
 
@@ -269,5 +283,9 @@ class Relationship(PublicModel):
             models.CheckConstraint(
                 condition=Q(kind__in=[k.value for k in RelationshipKind]),
                 name="relationship_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(confidence__in=Confidence.values),
+                name="relationship_confidence_valid",
             ),
         ]

@@ -1,10 +1,13 @@
 """What a relative told us, in their words, with the consents they gave and the people described."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from casework.models.base import DatePrecision, PublicModel
+from casework.models.persons import Sex
 
 
 class Channel(models.TextChoices):
@@ -73,6 +76,7 @@ class ConsentPurpose(models.TextChoices):
 
 
 class ReportConsent(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="consents")
     purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
     partner = models.ForeignKey(
@@ -98,6 +102,9 @@ class ReportConsent(models.Model):
                 | (~Q(purpose="share_partner") & Q(partner__isnull=True)),
                 name="consent_partner_only_for_partner_sharing",
             ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=ConsentPurpose.values), name="consent_purpose_valid"
+            ),
         ]
 
 
@@ -118,6 +125,9 @@ class ReportAttachment(PublicModel):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
+            models.CheckConstraint(
+                condition=Q(kind__in=AttachmentKind.values), name="attachment_kind_valid"
+            ),
         ]
 
 
@@ -180,4 +190,11 @@ class ReportEntry(PublicModel):
                 condition=Q(age_stated__isnull=True) | Q(age_stated__lte=120),
                 name="entry_age_plausible",
             ),
+            # The outcome is kept to its four values by entry_linked_outcome_has_person.
+            models.CheckConstraint(
+                condition=Q(birth_precision__in=DatePrecision.values),
+                name="entry_birth_precision_valid",
+            ),
+            # As the family said it: blank when they did not say.
+            models.CheckConstraint(condition=Q(sex__in=["", *Sex.values]), name="entry_sex_valid"),
         ]

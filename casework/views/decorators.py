@@ -1,11 +1,32 @@
-"""The door every staff page goes through: logged in, active, a staff role (not a partner)."""
+"""The door every staff page goes through: logged in, active, a staff role (not a partner).
+
+Each 403 it answers is a `denied` event: the action asked for (or `staff_area` when the page needs
+only a staff role), "403", and the page's route name (never the query string, which may hold a
+searched name)."""
 
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from casework.audit import record_denial
 from casework.permissions import STAFF_ROLES, Action, may
+
+STAFF_AREA = "staff_area"
+
+
+def _refuse(request, action: Action | None) -> PermissionDenied:
+    exc = PermissionDenied()
+    match = getattr(request, "resolver_match", None)
+    record_denial(
+        request.user,
+        action or STAFF_AREA,
+        None,
+        hidden=False,
+        exc=exc,
+        detail={"route": getattr(match, "view_name", "") or "", "method": request.method},
+    )
+    return exc
 
 
 def staff_view(view=None, *, action: Action | None = None):
@@ -18,9 +39,9 @@ def staff_view(view=None, *, action: Action | None = None):
         def wrapper(request, *args, **kwargs):
             user = request.user
             if user.role not in STAFF_ROLES:
-                raise PermissionDenied
+                raise _refuse(request, None)
             if action is not None and not may(user, action):
-                raise PermissionDenied
+                raise _refuse(request, action)
             return func(request, *args, **kwargs)
 
         return wrapper

@@ -11,7 +11,7 @@ from casework.classification import shown_at
 from casework.forms.persons import allowed_moves
 from casework.models import Person, PersonStatus
 from casework.permissions import Action, Level, can, person_scope
-from casework.presenters import WITHHELD, person_fields_for
+from casework.presenters import WITHHELD, history_rows, person_fields_for
 from casework.selectors import history_for
 from casework.services.placements import current_whereabouts
 from casework.services.relationships import reciprocal
@@ -131,7 +131,8 @@ def detail_context(user, person: Person) -> dict:
         "may_place": can(user, Action.RECORD_PLACEMENT, person),
         "may_link": can(user, Action.LINK_RELATIVE, person),
         "may_note": can(user, Action.ADD_NOTE, person),
-        "history": history_for(user, person)[:100],
+        # Who, when, what for every event; why and what it touched only at the level it needs.
+        "history": history_rows(history_for(user, person)[:100], level),
         # A merged record points to the one it lives on in, when the user may see that one.
         "merged_into": (
             person_scope(user).filter(pk=person.merged_into_id).first()

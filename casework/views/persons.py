@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from casework import audit
 from casework.filtersets import PersonFilterSet
 from casework.forms.persons import (
     NameFormSet,
@@ -37,6 +38,10 @@ def visible_person(request, public_id):
     return person
 
 
+# The person fields the list prints when the viewer may see them (templates/persons/list.html).
+LIST_FIELDS = ("display_name", "birth_earliest", "status", "region_of_origin", "team", "updated_at")
+
+
 @staff_view(action=Action.VIEW_PERSON)
 @never_cache
 def person_list(request):
@@ -53,6 +58,14 @@ def person_list(request):
         {"person": person, "full": "region_of_origin" in visibility[person.pk][1]}
         for person in page
     ]
+    # A page that prints a sensitive field (region of origin) is a read: one event per page view,
+    # naming the persons it was printed for, in one insert.
+    audit.record_page_read(
+        request.user,
+        "person_list",
+        [(person, *visibility[person.pk]) for person in page],
+        displayed=LIST_FIELDS,
+    )
     return render(
         request,
         "persons/list.html",

@@ -182,7 +182,11 @@ def report_entry_triage(request, report_id, entry_id):
                 apply_service_errors(exc, form)
             else:
                 messages.success(request, _("Entry %(n)s triaged.") % {"n": entry.position})
-                return redirect("report_detail", report_id=report.public_id)
+                # Linking the entry may take the report out of the user's queue (done, or now
+                # about a person outside their scope): back to the queue then, never a 404.
+                if reports_visible_to(request.user).filter(pk=report.pk).exists():
+                    return redirect("report_detail", report_id=report.public_id)
+                return redirect("report_list")
     pending = entry.outcome == TriageOutcome.PENDING
     return render(
         request,

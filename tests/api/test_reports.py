@@ -187,3 +187,47 @@ def test_staff_see_their_organisations_reports_only(world, api):
     results = api(world.caseworker).get(URL).json()["results"]
     assert [r["id"] for r in results] == [str(own.public_id)]
     assert results[0]["status"] == "new"
+
+
+def _linked_report(world, person, *, status="in_triage", pending=True):
+    from casework.models import ReportEntry
+
+    report = ReportFactory(organisation=world.north, status=status)
+    ReportEntry.objects.create(
+        report=report, position=1, family_name="Linkova", outcome="linked", person=person
+    )
+    if pending:
+        ReportEntry.objects.create(report=report, position=2, family_name="Waitova")
+    return report
+
+
+@pytest.mark.parametrize(
+    ("persona", "visible"),
+    [
+        ("caseworker", {"queue", "team_a", "done"}),
+        ("other_team_caseworker", {"queue", "team_b"}),
+        ("intake", {"queue", "team_a", "team_b"}),
+        ("supervisor", {"queue", "team_a", "team_b", "protected", "done"}),
+    ],
+)
+def test_staff_list_and_open_exactly_the_reports_they_may_see(world, api, persona, visible):
+    reports = {
+        "queue": ReportFactory(organisation=world.north),
+        "team_a": _linked_report(world, world.case_a),
+        "team_b": _linked_report(world, world.case_b),
+        "protected": _linked_report(world, world.protected_a),
+        "done": _linked_report(world, world.case_a, status="triaged", pending=False),
+    }
+    ReportFactory(organisation=world.south)
+    client = api(world.personas()[persona])
+    listed = {r["id"] for r in client.get(URL).json()["results"]}
+    assert listed == {str(reports[name].public_id) for name in visible}
+    missing = client.get(f"{URL}{uuid.uuid4()}/")
+    for name, report in reports.items():
+        response = client.get(f"{URL}{report.public_id}/")
+        if name in visible:
+            assert response.status_code == 200
+            assert response.json()["id"] == str(report.public_id)
+        else:
+            assert response.status_code == missing.status_code == 404
+            assert response.json() == missing.json()

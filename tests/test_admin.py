@@ -1,0 +1,337 @@
+"""Django admin: superusers behind the second factor see every model; nobody else sees any.
+
+Audit events (and the other records only the application writes) are read-only there; a change
+made there is audited and keeps a person's derived fields and name keys in step.
+"""
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from casework import models
+from casework.services.names import name_keys_for
+from tests.conftest import verified_client
+from tests.factories import (
+    FlightFactory,
+    LocationFactory,
+    PersonFactory,
+    ReportFactory,
+    UserFactory,
+)
+
+REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
+# What the admin only shows: written by the application alone (or, for attachments, by the
+# upload service that makes a file safe to keep).
+READ_ONLY = {
+    models.AuditEvent,
+    models.IdempotencyRecord,
+    models.NameKey,
+    models.PartnerTombstone,
+    models.PersonMerge,
+    models.ReportAttachment,
+}
+# Not added here, but changed (revoked): issued by `manage.py issue_partner_token`.
+NOT_ADDED = READ_ONLY | {models.PartnerToken}
+
+
+def _url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def root(db):
+    return UserFactory(username="root", organisation=None, is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def everything(world, root):
+    """One row of each casework model, so that every list and change page shows something."""
+    north, person = world.north, world.case_a
+    flight = FlightFactory(organisation=north)
+    entry = models.ManifestEntry.objects.create(flight=flight, person=person)
+    models.Handover.objects.create(
+        manifest_entry=entry,
+        recipient_kind="relative",
+        recipient_name="Testova Khadizhat",
+        recipient_relationship="grandmother",
+        handed_at=timezone.now(),
+    )
+    location = LocationFactory()
+    models.Placement.objects.create(
+        person=person,
+        location=location,
+        start_date=dt.date(2020, 5, 1),
+        source="letter",
+        reliability="probable",
+    )
+    models.LegalProceeding.objects.create(
+        person=person, country="IQ", charge="Illegal entry", status="trial"
+    )
+    report = ReportFactory(organisation=north)
+    report_entry = models.ReportEntry.objects.create(
+        report=report, position=1, given_name="Testova Madina"
+    )
+    models.ReportConsent.objects.create(report=report, purpose="process", given=True)
+    models.ReportAttachment.objects.create(
+        report=report,
+        kind="photo",
+        file="attachments/2026/01/test.jpg",
+        content_type="image/jpeg",
+        size=1024,
+        sha256="0" * 64,
+    )
+    list_import = models.ListImport.objects.create(
+        organisation=north, source="Camp administration", sha256="1" * 64
+    )
+    row = models.ListImportRow.objects.create(
+        list_import=list_import, row_number=1, data={"name": "Testova"}, outcome="ambiguous"
+    )
+    low, high = sorted([world.case_a, world.case_b], key=lambda p: p.pk)
+    for fields in (
+        {"kind": "person_person", "person": low, "other_person": high},
+        {"kind": "row_person", "person": person, "list_row": row},
+        {"kind": "entry_person", "person": person, "report_entry": report_entry},
+    ):
+        models.MatchSuggestion.objects.create(organisation=north, probability=0.7, **fields)
+    absorbed = PersonFactory(organisation=north, merged_into=world.case_b)
+    models.PersonMerge.objects.create(
+        survivor=world.case_b, absorbed=absorbed, performed_by=world.supervisor, reason="Same."
+    )
+    models.CaseNote.objects.create(person=person, author=world.caseworker, text="Called back.")
+    models.CaseTask.objects.create(person=person, title="Call the family")
+    models.NameKey.objects.create(person=person, key="alv", kind="sur")
+    models.Relationship.objects.create(from_person=world.case_b, to_person=person, kind="mother")
+    models.BreakGlassGrant.objects.create(
+        user=world.caseworker,
+        person=world.protected_a,
+        reason="The family is at the border crossing now.",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    models.PartnerToken.objects.create(
+        user=world.partner,
+        name="Partner system",
+        prefix="abc123",
+        key_hash="0" * 64,
+        expires_at=timezone.now() + dt.timedelta(days=30),
+    )
+    models.IdempotencyRecord.objects.create(
+        user=world.partner,
+        key="key-1",
+        method="POST",
+        path="/api/v1/reports/",
+        body_sha256="0" * 64,
+        status_code=201,
+        response_body={},
+    )
+    models.PartnerTombstone.objects.create(
+        partner=world.partner_org, person_public_id=world.case_b.public_id
+    )
+    models.AuditEvent.objects.create(action="login", actor_label="caseworker")
+    return world
+
+
+def test_every_casework_model_is_registered():
+    missing = sorted(
+        m.__name__
+        for m in apps.get_app_config("casework").get_models()
+        if m not in admin.site._registry
+    )
+    assert not missing, f"casework models missing from the admin: {missing}"
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda m: m._meta.label)
+def test_a_superuser_opens_the_list_the_add_page_and_a_record(everything, root, model):
+    client = verified_client(root)
+    listing = client.get(_url(model, "changelist"))
+    assert listing.status_code == 200
+    assert client.get(_url(model, "changelist"), {"q": "Testova"}).status_code == 200
+    add = client.get(_url(model, "add"))
+    if model._meta.app_label == "casework":
+        addable = model not in NOT_ADDED
+    else:  # another app's model (devices, login attempts, groups): as that app decides
+        addable = admin.site._registry[model].has_add_permission(_request(root))
+    assert add.status_code == (200 if addable else 403)
+    obj = model._default_manager.order_by("pk").first()
+    if obj is not None:
+        assert client.get(_url(model, "change", obj.pk)).status_code == 200
+
+
+def _request(user):
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request
+
+
+def test_only_the_records_the_application_alone_writes_are_read_only(root):
+    request = _request(root)
+    read_only = {
+        model
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label == "casework"
+        and not model_admin.has_change_permission(request)
+        and not model_admin.has_add_permission(request)
+        and not model_admin.has_delete_permission(request)
+    }
+    assert read_only == READ_ONLY
+
+
+@pytest.mark.parametrize(
+    "staff",
+    ["admin_role", "with_every_permission"],
+)
+def test_staff_who_are_not_superusers_see_nothing(everything, staff):
+    user = UserFactory(
+        username=f"staff-{staff}",
+        organisation=everything.north,
+        role=models.Role.ADMIN,
+        is_staff=True,
+    )
+    if staff == "with_every_permission":
+        user.user_permissions.set(Permission.objects.all())
+    client = verified_client(user)
+    index = client.get("/admin/")
+    assert index.status_code == 302
+    assert index["Location"].startswith(reverse("admin:login"))
+    for model in REGISTERED:
+        for response in (
+            client.get(_url(model, "changelist")),
+            client.get(_url(model, "add")),
+        ):
+            assert response.status_code == 302, model
+            assert response["Location"].startswith(reverse("admin:login"))
+    deleted = client.post(_url(models.Person, "delete", everything.case_a.pk), {"post": "yes"})
+    assert deleted["Location"].startswith(reverse("admin:login"))
+    assert models.Person.objects.filter(pk=everything.case_a.pk).exists()
+
+
+def test_a_superuser_cannot_change_or_delete_an_audit_event(world, root):
+    event = models.AuditEvent.objects.create(action="login", actor_label="caseworker")
+    client = verified_client(root)
+    # The change page shows the event without a form to save it.
+    change = _url(models.AuditEvent, "change", event.pk)
+    delete = _url(models.AuditEvent, "delete", event.pk)
+    page = client.get(change)
+    assert page.status_code == 200
+    assert b'name="_save"' not in page.content
+    assert client.post(change, {"action": "x"}).status_code == 403
+    assert client.get(delete).status_code == 403
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client.get(_url(models.AuditEvent, "add")).status_code == 403
+    client.post(
+        _url(models.AuditEvent, "changelist"),
+        {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
+    )
+    event.refresh_from_db()
+    assert event.action == "login"
+
+
+def test_a_person_added_here_gets_its_derived_fields_keys_and_an_audit_event(world, root):
+    client = verified_client(root)
+    prefix = "names"
+    response = client.post(
+        _url(models.Person, "add"),
+        {
+            "organisation": world.north.pk,
+            "sex": "F",
+            "birth_precision": "year",
+            "birth_date": "2016-01-01",
+            "documents_held": "unknown",
+            "sensitivity": "normal",
+            "status": "reported",
+            "languages": "[]",
+            "vulnerabilities": "[]",
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-0-family_name": "Testova",
+            f"{prefix}-0-given_name": "Zarema",
+            f"{prefix}-0-script": "latn",
+            f"{prefix}-0-kind": "legal",
+            f"{prefix}-0-is_primary": "on",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    person = models.Person.objects.get(display_name="Testova Zarema")
+    assert (person.birth_earliest, person.birth_latest) == (
+        dt.date(2016, 1, 1),
+        dt.date(2016, 12, 31),
+    )
+    stored = set(models.NameKey.objects.filter(person=person).values_list("key", "kind"))
+    assert stored and stored == name_keys_for(person)
+    events = models.AuditEvent.objects.filter(actor=root, reason="Django admin")
+    assert set(events.values_list("action", "object_type")) == {
+        ("create", "Person"),
+        ("create", "PersonName"),
+    }
+    assert events.get(object_type="Person").object_id == person.public_id
+
+
+def test_a_person_changed_here_is_a_new_version_and_refused_when_dishonest(world, root):
+    client = verified_client(root)
+    person = world.case_b
+    url = _url(models.Person, "change", person.pk)
+    assert client.get(url).status_code == 200
+    data = {
+        "organisation": person.organisation_id,
+        "team": person.team_id,
+        "sex": person.sex,
+        "birth_precision": person.birth_precision,
+        "documents_held": person.documents_held,
+        "sensitivity": person.sensitivity,
+        "languages": "[]",
+        "vulnerabilities": "[]",
+        # A field with a callable default carries its initial value in a hidden input.
+        "initial-languages": "[]",
+        "initial-vulnerabilities": "[]",
+        "status": "located",
+        "names-TOTAL_FORMS": "0",
+        "names-INITIAL_FORMS": "0",
+    }
+    assert client.post(url, data).status_code == 302
+    person.refresh_from_db()
+    assert (person.status, person.version) == ("located", 2)
+    assert models.AuditEvent.objects.get(object_id=person.public_id, action="update").fields == [
+        "status"
+    ]
+    # An exact birth date with no date: the form says so, the database is never asked.
+    refused = client.post(url, {**data, "birth_precision": "exact"})
+    assert refused.status_code == 200
+    assert "person_birth_precision_consistent" in str(refused.context["adminform"].form.errors)
+    person.refresh_from_db()
+    assert person.birth_precision == "unknown"
+
+
+def test_a_public_id_finds_the_person_and_their_records(everything, root):
+    client = verified_client(root)
+    person = everything.case_a
+    found = client.get(_url(models.Person, "changelist"), {"q": str(person.public_id)})
+    assert list(found.context["cl"].result_list) == [person]
+    placements = client.get(_url(models.Placement, "changelist"), {"q": str(person.public_id)})
+    assert [p.person_id for p in placements.context["cl"].result_list] == [person.pk]
+
+
+def test_an_account_added_here_belongs_to_an_organisation(world, root):
+    client = verified_client(root)
+    data = {
+        "username": "new-caseworker",
+        "usable_password": "true",
+        "password1": "a long enough test password 93",
+        "password2": "a long enough test password 93",
+        "role": "caseworker",
+    }
+    refused = client.post(_url(models.User, "add"), data)
+    assert refused.status_code == 200
+    assert "organisation" in refused.context["adminform"].form.errors
+    assert not models.User.objects.filter(username="new-caseworker").exists()
+    added = client.post(_url(models.User, "add"), {**data, "organisation": world.north.pk})
+    assert added.status_code == 302
+    user = models.User.objects.get(username="new-caseworker")
+    assert (user.organisation, user.role, user.is_superuser) == (world.north, "caseworker", False)
+    assert models.AuditEvent.objects.filter(
+        actor=root, action="create", object_id=user.public_id
+    ).exists()
