@@ -88,14 +88,21 @@ def break_glass_scope(user) -> QuerySet:
     """Persons the user may open by break-glass (a supervisor: their organisation; a caseworker:
     theirs, when it allows caseworkers to)."""
     from casework.models import Person
-    from casework.permissions import Action, may, role_of
 
-    role = role_of(user)
-    if not may(user, Action.BREAK_GLASS):
-        return Person.objects.none()
-    if role == Role.CASEWORKER and not user.organisation.caseworkers_may_break_glass:
+    if not may_break_glass_at_all(user):
         return Person.objects.none()
     return Person.objects.filter(organisation_id=user.organisation_id)
+
+
+def may_break_glass_at_all(user) -> bool:
+    """Whether the user's role, and for a caseworker their organisation, allows break-glass."""
+    from casework.permissions import Action, may, role_of
+
+    if not may(user, Action.BREAK_GLASS):
+        return False
+    if role_of(user) == Role.CASEWORKER:
+        return bool(user.organisation.caseworkers_may_break_glass)
+    return True
 
 
 def break_glass_grants_visible_to(user) -> QuerySet:

@@ -2,6 +2,7 @@
 data-protection officer; persons one may not break glass on are answered like missing ones."""
 
 import datetime as dt
+import re
 import uuid
 
 import pytest
@@ -125,8 +126,28 @@ def test_the_page_answers_404_like_a_missing_record_when_not_allowed(world, logi
     missing = client.get(f"/persons/{uuid.uuid4()}/break-glass/")
     assert refused.status_code == missing.status_code == 404
     assert refused.content == missing.content
-    other_org = login(world.supervisor).get(_page(world.south_case))
-    assert other_org.status_code == 404
+
+
+def test_the_form_is_the_same_for_any_id_and_only_a_reasoned_post_looks_the_record_up(world, login):
+    client = login(world.supervisor)
+    other_org = client.get(_page(world.south_case))
+    missing_id = uuid.uuid4()
+    missing = client.get(f"/persons/{missing_id}/break-glass/")
+    assert other_org.status_code == missing.status_code == 200
+    def page(response, public_id) -> str:
+        html = response.content.decode().replace(str(public_id), "ID")
+        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+
+    assert page(other_org, world.south_case.public_id) == page(missing, missing_id)
+    refused = client.post(_page(world.south_case), {"reason": REASON})
+    absent = client.post(f"/persons/{missing_id}/break-glass/", {"reason": REASON})
+    assert refused.status_code == absent.status_code == 404
+    assert refused.content == absent.content
+    assert not BreakGlassGrant.objects.exists()
+    # The probe is on the trail of the organisation that holds the record.
+    assert AuditEvent.objects.filter(
+        action="denied", object_id=world.south_case.public_id, organisation=world.south
+    ).exists()
 
 
 def test_the_dpo_sees_every_grant_of_the_organisation(world, login):

@@ -231,3 +231,17 @@ def test_a_case_cannot_be_assigned_to_another_organisations_team_or_user(world):
         )
     unchanged = Person.objects.get(pk=world.case_a.pk)
     assert (unchanged.team, unchanged.assigned_to) == (world.case_a.team, world.case_a.assigned_to)
+
+
+def test_the_creation_event_lists_the_fields_given_and_no_restricted_one_left_empty(world):
+    person = person_create(
+        actor=world.caseworker,
+        names=[NameInput(family_name="Testova", given_name="Madina")],
+        sex="F",
+        birthplace="Raqqa",
+        team=world.team_a,
+    )
+    event = AuditEvent.objects.get(action="create", object_id=person.public_id)
+    assert {"sex", "birthplace", "team_id", "display_name", "organisation_id"} <= set(event.fields)
+    assert "security_notes" not in event.fields
+    assert "citizenship" not in event.fields

@@ -117,6 +117,22 @@ def _snapshot(person: Person) -> dict:
     return {f.attname: getattr(person, f.attname) for f in Person._meta.concrete_fields}
 
 
+# Set by the database or derived on save: not something the creator filled in.
+_SYSTEM_FIELDS = {"id", "public_id", "created_at", "updated_at", "version"}
+
+
+def _filled_fields(person: Person) -> list[str]:
+    """The fields a new person was given a value in: what the creation event lists. Listing every
+    column would name restricted ones (security notes) on every creation, and withhold the whole
+    event from those who may not see them."""
+    blank = _snapshot(Person())
+    return [
+        field
+        for field, value in _snapshot(person).items()
+        if field not in _SYSTEM_FIELDS and value != blank[field]
+    ]
+
+
 def _display_name(name: NameInput) -> str:
     if name.full_text:
         return name.full_text.strip()
@@ -186,7 +202,7 @@ def person_create(
             actor,
             AuditAction.CREATE,
             person,
-            fields=[f for f in _snapshot(person) if f not in {"id"}],
+            fields=_filled_fields(person),
             reason=reason,
         )
     return person

@@ -2,15 +2,16 @@
 
 from django import forms
 from django.conf import settings
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from casework.permissions import Action
-from casework.selectors import break_glass_scope
+from casework.selectors import break_glass_scope, may_break_glass_at_all
 from casework.services.access import break_glass_open
 from casework.services.errors import ServiceError
-from casework.views.decorators import staff_view
+from casework.views.decorators import gated_or_404, staff_view
 
 
 class BreakGlassForm(forms.Form):
@@ -25,10 +26,14 @@ class BreakGlassForm(forms.Form):
 @staff_view(action=Action.BREAK_GLASS)
 @never_cache
 def break_glass(request, public_id):
-    # The record's name is not shown here: the user may not see it until the glass is broken.
-    person = get_object_or_404(break_glass_scope(request.user), public_id=public_id)
+    # The form is the same for any id, so the page tells nothing about what exists beyond the
+    # user's reach: only a break-glass with a written reason does, and that is audited. A user
+    # whose organisation allows them no break-glass at all finds no such page.
+    if not may_break_glass_at_all(request.user):
+        raise Http404
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        person = gated_or_404(request, break_glass_scope(request.user), public_id)
         try:
             break_glass_open(actor=request.user, person=person, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
@@ -38,6 +43,6 @@ def break_glass(request, public_id):
     return render(
         request,
         "break_glass/form.html",
-        {"form": form, "person_id": person.public_id, "minutes": settings.BREAK_GLASS_MINUTES},
+        {"form": form, "person_id": public_id, "minutes": settings.BREAK_GLASS_MINUTES},
         status=400 if form.errors else 200,
     )

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from casework.audit import record_denial
-from casework.permissions import STAFF_ROLES, Action, may
+from casework.permissions import STAFF_ROLES, Action, may, visible_or_404
 
 STAFF_AREA = "staff_area"
 
@@ -47,3 +47,16 @@ def staff_view(view=None, *, action: Action | None = None):
         return wrapper
 
     return decorate(view) if view is not None else decorate
+
+
+def gated_or_404(request, gated, public_id):
+    """The record `public_id` of a read gate's queryset, or 404 exactly as for a missing id; the
+    attempt on a hidden (or missing) record is written to the audit trail, naming the route."""
+    match = getattr(request, "resolver_match", None)
+    return visible_or_404(
+        request.user,
+        gated,
+        public_id,
+        attempted=getattr(match, "view_name", "") or "",
+        detail={"method": request.method},
+    )

@@ -28,14 +28,14 @@ from casework.permissions import Action, can, may, person_scope
 from casework.selectors import flights_visible_to
 from casework.services import flights as services
 from casework.services.errors import Conflict, ServiceError
-from casework.views.decorators import staff_view
+from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 
 _FLIGHT_FIELDS = ["reference", "date", "origin", "destination", "organiser", "capacity", "status"]
 
 
 def _flight(request, flight_id):
-    return get_object_or_404(flights_visible_to(request.user), public_id=flight_id)
+    return gated_or_404(request, flights_visible_to(request.user), flight_id)
 
 
 def _entry(request, flight, entry_id):

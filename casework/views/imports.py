@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -22,12 +22,12 @@ from casework.services.imports import (
     list_import_set_mapping,
     list_import_upload,
 )
-from casework.views.decorators import staff_view
+from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of
 
 
 def _import_or_404(request, public_id):
-    return get_object_or_404(list_imports_visible_to(request.user), public_id=public_id)
+    return gated_or_404(request, list_imports_visible_to(request.user), public_id)
 
 
 @staff_view(action=Action.IMPORT_LIST)

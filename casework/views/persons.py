@@ -7,7 +7,6 @@ every write is a service call; the page shows each field only at the level the u
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -25,17 +24,14 @@ from casework.presenters import person_fields_bulk, person_fields_for
 from casework.services import matching
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import NameInput, person_create, person_update
-from casework.views.decorators import staff_view
+from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import page_of, query_without_page
 from casework.views.person_detail import detail_context
 
 
 def visible_person(request, public_id):
     """The person, if the user may see them; otherwise 404 exactly as for a missing id."""
-    person = person_scope(request.user).filter(public_id=public_id).first()
-    if person is None:
-        raise Http404
-    return person
+    return gated_or_404(request, person_scope(request.user), public_id)
 
 
 # The person fields the list prints when the viewer may see them (templates/persons/list.html).

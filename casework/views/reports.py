@@ -20,14 +20,14 @@ from casework.permissions import Action, Level, may
 from casework.selectors import may_see_reporter, report_entries_for, reports_visible_to
 from casework.services import reports as services
 from casework.services.errors import ServiceError
-from casework.views.decorators import staff_view
+from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 
 REPORTER_SHOWN = [*services.REPORTER_FIELDS, "account"]
 
 
 def _visible_report(request, report_id):
-    return get_object_or_404(reports_visible_to(request.user), public_id=report_id)
+    return gated_or_404(request, reports_visible_to(request.user), report_id)
 
 
 @staff_view(action=Action.VIEW_REPORT)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +17,7 @@ from casework.selectors import merges_visible_to, suggestions_visible_to
 from casework.services.errors import ServiceError
 from casework.services.matching import suggestion_decide, suggestions_find_duplicates
 from casework.services.merge import persons_merge, persons_unmerge
-from casework.views.decorators import staff_view
+from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 
 PAGE_SIZE = 20
@@ -84,11 +84,12 @@ def review_queue(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def review_suggestion(request, public_id):
-    suggestion = get_object_or_404(
+    suggestion = gated_or_404(
+        request,
         suggestions_visible_to(request.user).select_related(
             "person", "other_person", "list_row", "list_row__list_import"
         ),
-        public_id=public_id,
+        public_id,
     )
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -153,8 +154,8 @@ def review_find_duplicates(request):
 @require_http_methods(["GET", "POST"])
 def review_merge(request, survivor, absorbed):
     scope = person_scope(request.user)
-    survivor = get_object_or_404(scope, public_id=survivor)
-    absorbed = get_object_or_404(scope, public_id=absorbed)
+    survivor = gated_or_404(request, scope, survivor)
+    absorbed = gated_or_404(request, scope, absorbed)
     form = ReasonForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -184,9 +185,10 @@ def review_merge(request, survivor, absorbed):
 @staff_view(action=Action.MERGE_PERSONS)
 @never_cache
 def review_merge_detail(request, public_id):
-    merge = get_object_or_404(
+    merge = gated_or_404(
+        request,
         merges_visible_to(request.user).select_related("survivor", "absorbed", "performed_by"),
-        public_id=public_id,
+        public_id,
     )
     moved = {k: len(v) for k, v in merge.moved.items() if isinstance(v, list)}
     return render(
@@ -199,7 +201,7 @@ def review_merge_detail(request, public_id):
 @staff_view(action=Action.MERGE_PERSONS)
 @require_POST
 def review_unmerge(request, public_id):
-    merge = get_object_or_404(merges_visible_to(request.user), public_id=public_id)
+    merge = gated_or_404(request, merges_visible_to(request.user), public_id)
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:
