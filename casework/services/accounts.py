@@ -224,6 +224,13 @@ def partner_token_issue(
         errors["name"] = ["The name is too long (120 characters at most)."]
     if not isinstance(days, int) or not 1 <= days <= TOKEN_MAX_DAYS:
         errors["days"] = [f"A token lasts between 1 and {TOKEN_MAX_DAYS} days."]
+    from casework.api.authentication import SCOPES
+
+    unknown = sorted(set(scopes or []) - set(SCOPES))
+    if unknown:
+        errors["scopes"] = [
+            f"Unknown scope {', '.join(map(repr, unknown))}: use {', '.join(sorted(SCOPES))}."
+        ]
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
@@ -243,7 +250,12 @@ def partner_token_issue(
             actor,
             AuditAction.CREATE,
             token,
-            changes={"prefix": prefix, "name": name, "expires_at": token.expires_at.isoformat()},
+            changes={
+                "prefix": prefix,
+                "name": name,
+                "scopes": token.scopes,
+                "expires_at": token.expires_at.isoformat(),
+            },
             organisation=user.organisation,
         )
     return IssuedToken(token, f"{prefix}.{secret}")
