@@ -21,6 +21,7 @@ from django.db.models import Q, UUIDField
 
 from casework import audit, models
 from casework.audit import AuditAction
+from casework.classification import FIELDS, Sens
 from casework.services.names import refresh_name_keys
 from casework.services.persons import birth_range
 
@@ -75,6 +76,24 @@ class AuditedAdmin(SuperusersOnly, admin.ModelAdmin):
             return super().get_search_results(request, queryset, search_term)
         return queryset.filter(reduce(or_, (Q(**{lookup: value}) for lookup in lookups))), False
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # A superuser sees every field here: opening a record with sensitive or restricted
+        # fields is a read like any other, on the trail.
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                _record_read(request, obj)
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        rows = getattr(response, "context_data", None) or {}
+        changelist = rows.get("cl")
+        if request.method == "GET" and changelist is not None:
+            _record_list_read(request, self.model, list(changelist.result_list))
+        return response
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         action = AuditAction.UPDATE if change else AuditAction.CREATE
@@ -98,6 +117,34 @@ class AuditedAdmin(SuperusersOnly, admin.ModelAdmin):
             _record(request, AuditAction.UPDATE, obj, fields)
         for obj in formset.deleted_objects:
             _record(request, AuditAction.DELETE, obj)
+
+
+def _classified(model) -> dict:
+    return FIELDS.get(model._meta.object_name, {})
+
+
+def _record_read(request, obj) -> None:
+    marks = _classified(type(obj))
+    fields = sorted(f for f, mark in marks.items() if mark in (Sens.SENSITIVE, Sens.RESTRICTED))
+    if not fields:
+        return
+    restricted = any(marks[f] == Sens.RESTRICTED for f in fields)
+    action = AuditAction.READ_RESTRICTED if restricted else AuditAction.READ_SENSITIVE
+    audit.record(request.user, action, obj, fields=fields, changes={"via": "admin"})
+
+
+def _record_list_read(request, model, shown) -> None:
+    # One event per list page, naming the records listed: the list shows their columns.
+    marks = _classified(model)
+    if not shown or not any(m in (Sens.SENSITIVE, Sens.RESTRICTED) for m in marks.values()):
+        return
+    ids = [str(obj.public_id) for obj in shown if getattr(obj, "public_id", None)]
+    audit.record(
+        request.user,
+        AuditAction.READ_SENSITIVE,
+        None,
+        changes={"via": "admin", "model": model._meta.object_name, "records": ids},
+    )
 
 
 def _record(request, action, obj, fields=()):

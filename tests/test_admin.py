@@ -335,3 +335,27 @@ def test_an_account_added_here_belongs_to_an_organisation(world, root):
     assert models.AuditEvent.objects.filter(
         actor=root, action="create", object_id=user.public_id
     ).exists()
+
+
+def test_a_superuser_reading_case_records_here_is_on_the_audit_trail(everything, root):
+    client = verified_client(root)
+    person = everything.case_a
+    assert client.get(_url(models.Person, "change", person.pk)).status_code == 200
+    opened = models.AuditEvent.objects.get(actor=root, object_id=person.public_id)
+    assert opened.action == "read_restricted"  # the form shows the security notes
+    assert "security_notes" in opened.fields and opened.changes == {"via": "admin"}
+
+    assert (
+        client.get(_url(models.Person, "changelist"), {"q": str(person.public_id)}).status_code
+        == 200
+    )
+    listed = models.AuditEvent.objects.filter(actor=root, action="read_sensitive").latest("at")
+    assert listed.changes["model"] == "Person"
+    assert listed.changes["records"] == [str(person.public_id)]
+
+
+def test_reading_reference_data_here_is_no_event(world, root):
+    client = verified_client(root)
+    assert client.get(_url(models.Organisation, "change", world.north.pk)).status_code == 200
+    assert client.get(_url(models.Organisation, "changelist")).status_code == 200
+    assert not models.AuditEvent.objects.filter(actor=root, action__startswith="read").exists()
