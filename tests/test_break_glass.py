@@ -134,6 +134,7 @@ def test_the_form_is_the_same_for_any_id_and_only_a_reasoned_post_looks_the_reco
     missing_id = uuid.uuid4()
     missing = client.get(f"/persons/{missing_id}/break-glass/")
     assert other_org.status_code == missing.status_code == 200
+
     def page(response, public_id) -> str:
         html = response.content.decode().replace(str(public_id), "ID")
         return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
