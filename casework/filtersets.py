@@ -128,7 +128,10 @@ class PersonFilterSet(django_filters.FilterSet):
     parameter (the list is the same as without it)."""
 
     q = django_filters.CharFilter(method="filter_name", label=_("Name"))
-    status = django_filters.MultipleChoiceFilter(choices=PersonStatus.choices, label=_("Status"))
+    # distinct=False: a status is a column of the person, no join can repeat a row.
+    status = django_filters.MultipleChoiceFilter(
+        choices=PersonStatus.choices, label=_("Status"), distinct=False
+    )
     sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
     born_from = django_filters.NumberFilter(
         field_name="birth_latest", lookup_expr="year__gte", label=_("Born from (year)")

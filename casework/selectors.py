@@ -1,9 +1,9 @@
 """Reads. Every one starts from a gate in `casework.permissions` and takes the acting user."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import FamilyReport, ReportEntry, ReportStatus, Role, TriageOutcome
-from casework.permissions import is_active_user, person_scope
+from casework.permissions import is_active_user, person_scope, person_scope_condition
 
 __all__ = ["person_scope", "reports_visible_to"]
 
@@ -37,20 +37,20 @@ def reports_visible_to(user) -> QuerySet:
     if user.role == Role.SUPERVISOR:
         return reports
     pending = ReportEntry.objects.filter(outcome=TriageOutcome.PENDING).values("report_id")
-    linked_beyond_scope = (
-        ReportEntry.objects.filter(person_id__isnull=False)
-        .exclude(person_id__in=person_scope(user).values("pk"))
-        .values("report_id")
+    in_scope = person_scope_condition(user, "person__")
+    linked = ReportEntry.objects.filter(person_id__isnull=False)
+    # Tested report by report (an anti-join on the report's own entries): the set of every entry
+    # linked beyond the scope is as large as the organisation's history.
+    beyond_scope = Exists(
+        (linked if in_scope is None else linked.exclude(in_scope)).filter(report_id=OuterRef("pk"))
     )
     worked = Q(status__in=_QUEUE_STATUSES) | Q(pk__in=pending)
     if user.role == Role.CASEWORKER:
         # A caseworker keeps the families' reports about their own cases once triaged: they are
         # the case's first source.
-        about_own_cases = ReportEntry.objects.filter(
-            person_id__in=person_scope(user).values("pk")
-        ).values("report_id")
+        about_own_cases = linked.filter(in_scope).values("report_id")
         worked |= Q(pk__in=about_own_cases)
-    return reports.filter(worked).exclude(pk__in=linked_beyond_scope)
+    return reports.filter(worked).filter(~beyond_scope)
 
 
 # --- Audit trail and break-glass (account/audit area) -----------------------------------------

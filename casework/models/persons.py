@@ -106,6 +106,10 @@ class Person(PublicModel):
             # The list's order: a page of 50 is read off the index instead of sorting every
             # visible person first.
             models.Index(fields=["organisation", "display_name", "id"], name="person_org_name"),
+            # The API's cursor order (created, then public id): the same for a page of the API.
+            models.Index(
+                fields=["organisation", "created_at", "public_id"], name="person_org_created"
+            ),
             models.Index(fields=["birth_earliest", "birth_latest"], name="person_birth_range"),
         ]
         constraints = [
