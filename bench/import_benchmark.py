@@ -4,7 +4,12 @@ Target: ≤ 60 s against 100,000 persons on PostgreSQL. Build the database as fo
 bench/intake_benchmark.py (seed_demo --persons 100000, or --synthetic here), then:
 
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/casework_matchbench
+    psql -h 127.0.0.1 -U postgres -d casework_matchbench -c ANALYZE
     .venv/bin/python bench/import_benchmark.py [--rows 2000] [--persons 100000 --synthetic] [--keep]
+
+ANALYZE first: the PostgreSQL here runs with autovacuum off, so a seeded or copied database has no
+planner statistics until it is analysed (and a run with --keep adds rows: analyse again before the
+next run). --synthetic runs ANALYZE itself after creating persons; seed_demo does not.
 
 The list: about 60 % of its rows are known persons as an authority would write them (Latin script,
 typos, ages instead of dates), the rest invented people no one has, a few named twice. Upload, dry

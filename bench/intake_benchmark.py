@@ -7,7 +7,17 @@ or, with --synthetic, invented persons bulk-created here), then run:
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/casework_matchbench
     DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python manage.py migrate
     DJANGO_SETTINGS_MODULE=tests.settings .venv/bin/python manage.py seed_demo --persons 100000
+    psql -h 127.0.0.1 -U postgres -d casework_matchbench -c ANALYZE
     .venv/bin/python bench/intake_benchmark.py [--persons 100000 --synthetic] [--queries 300]
+
+ANALYZE is part of the reproduction: the PostgreSQL here runs with autovacuum off, so a freshly
+seeded (or copied, `createdb -T`) database has no planner statistics until it is analysed, and the
+name-key look-ups are then planned blind. Run it again after any large seed or import. (--synthetic
+runs ANALYZE itself after creating persons; seed_demo does not.)
+
+The check runs as a caseworker: candidates of their own team are scored on the whole record, the
+organisation's other persons on the minimal evidence only (names, sex, birth year), as the intake
+check does for every caller.
 
 Each query is a known person's name as another list would write it (Latin script, sometimes a
 typo) with a birth date, or an invented name no one has; the script reports p50/p95/p99, the

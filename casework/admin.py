@@ -401,20 +401,28 @@ class RelationshipAdmin(AuditedAdmin):
     raw_id_fields = ("from_person", "to_person")
     search_fields = ("from_person__display_name", "to_person__display_name")
 
+    # Keys carry parents' names: whichever side the relation names as the parent (a mother
+    # relation points at the child, a child relation at the parent), both are refreshed.
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        refresh_name_keys(obj.to_person)  # a child's keys carry their parents' names
+        for person in (obj.from_person, obj.to_person):
+            refresh_name_keys(person)
 
     def delete_model(self, request, obj):
-        child = obj.to_person
+        persons = (obj.from_person, obj.to_person)
         super().delete_model(request, obj)
-        refresh_name_keys(child)
+        for person in persons:
+            refresh_name_keys(person)
 
     def delete_queryset(self, request, queryset):
-        children = list(models.Person.objects.filter(relations_in__in=queryset).distinct())
+        persons = list(
+            models.Person.objects.filter(
+                Q(relations_in__in=queryset) | Q(pk__in=queryset.values("from_person_id"))
+            ).distinct()
+        )
         super().delete_queryset(request, queryset)
-        for child in children:
-            refresh_name_keys(child)
+        for person in persons:
+            refresh_name_keys(person)
 
 
 @admin.register(models.CaseNote)

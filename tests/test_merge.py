@@ -1,4 +1,4 @@
-"""Merging two records of one person, and undoing the merge exactly."""
+"""Merging two records of one person, and undoing the merge exactly (suggestions and keys too)."""
 
 import datetime as dt
 
@@ -10,7 +10,10 @@ from casework.models import (
     CaseNote,
     CaseTask,
     LegalProceeding,
+    ListImport,
+    ListImportRow,
     ManifestEntry,
+    MatchSuggestion,
     NameKey,
     Person,
     PersonName,
@@ -20,7 +23,7 @@ from casework.models import (
 from casework.permissions import Denied
 from casework.services.errors import ServiceError
 from casework.services.merge import persons_merge, persons_unmerge
-from casework.services.names import refresh_name_keys
+from casework.services.names import name_keys_for, refresh_name_keys
 from casework.services.persons import NameInput, person_create
 from tests.factories import FlightFactory
 
@@ -157,3 +160,99 @@ def test_the_survivors_history_carries_the_absorbed_records_history(world, pair)
     assert absorbed_created in history_for(world.supervisor, survivor)
     persons_unmerge(actor=world.supervisor, merge=merge, reason="not the same")
     assert absorbed_created not in history_for(world.supervisor, survivor)
+
+
+# --- Suggestions across a merge and its undo ------------------------------------------------------
+
+
+def _suggestion(world, person, **kwargs):
+    defaults = {"organisation": world.north, "probability": 0.8, "explanation": {"fields": []}}
+    return MatchSuggestion.objects.create(person=person, **defaults, **kwargs)
+
+
+def _row(world, number):
+    list_import = ListImport.objects.get_or_create(
+        organisation=world.north, sha256="0" * 64, defaults={"source": "Camp list"}
+    )[0]
+    return ListImportRow.objects.create(
+        list_import=list_import, row_number=number, data={"raw": {}, "fields": {}},
+        outcome="ambiguous",
+    )  # fmt: skip
+
+
+def _state(suggestion):
+    suggestion.refresh_from_db()
+    return (
+        suggestion.person_id,
+        suggestion.decision,
+        suggestion.decided_by_id,
+        suggestion.decided_at,
+        suggestion.decision_reason,
+    )
+
+
+def test_unmerge_puts_back_the_decisions_the_merge_took(world, pair):
+    survivor, absorbed, *_ = pair
+    low, high = sorted([survivor, absorbed], key=lambda p: p.pk)
+    pending = _suggestion(world, low, kind="person_person", other_person=high)
+    before = _state(pending)
+    merge = persons_merge(actor=world.supervisor, survivor=survivor, absorbed=absorbed, reason="x")
+    assert _state(pending)[1] == "confirmed"
+    persons_unmerge(actor=world.supervisor, merge=merge, reason="Different fathers")
+    assert _state(pending) == before  # pending again, decided by no one
+
+
+def test_unmerge_restores_a_needs_information_decision_with_its_decider(world, pair):
+    survivor, absorbed, *_ = pair
+    low, high = sorted([survivor, absorbed], key=lambda p: p.pk)
+    asked = _suggestion(
+        world, low, kind="person_person", other_person=high, decision="needs_info",
+        decided_by=world.caseworker, decided_at=timezone.now(), decision_reason="Ask the aunt",
+    )  # fmt: skip
+    before = _state(asked)
+    merge = persons_merge(actor=world.supervisor, survivor=survivor, absorbed=absorbed, reason="x")
+    persons_unmerge(actor=world.supervisor, merge=merge, reason="Different fathers")
+    assert _state(asked) == before
+
+
+def test_row_suggestions_for_the_absorbed_record_move_to_the_survivor_and_back(world, pair):
+    survivor, absorbed, *_ = pair
+    only_absorbed = _suggestion(world, absorbed, kind="row_person", list_row=_row(world, 2))
+    shared_row = _row(world, 3)
+    on_survivor = _suggestion(world, survivor, kind="row_person", list_row=shared_row)
+    on_absorbed = _suggestion(world, absorbed, kind="row_person", list_row=shared_row)
+    merge = persons_merge(actor=world.supervisor, survivor=survivor, absorbed=absorbed, reason="x")
+    only_absorbed.refresh_from_db()
+    assert only_absorbed.person == survivor
+    # the row already had the survivor's pair: one question, asked once
+    assert list(MatchSuggestion.objects.filter(list_row=shared_row)) == [on_survivor]
+    assert not MatchSuggestion.objects.filter(person=absorbed).exists()
+    persons_unmerge(actor=world.supervisor, merge=merge, reason="Different fathers")
+    only_absorbed.refresh_from_db()
+    assert only_absorbed.person == absorbed
+    back = MatchSuggestion.objects.get(list_row=shared_row, person=absorbed)
+    assert back.public_id == on_absorbed.public_id and back.decision == "pending"
+
+
+def test_a_merge_and_its_undo_refresh_the_keys_of_the_children(world):
+    sup = world.supervisor
+    child = _person(sup, "Tagirov", "Bilal")
+    kept = person_create(actor=sup, names=[NameInput(family_name="Khasieva", given_name="Seda")])
+    duplicate = person_create(
+        actor=sup, names=[NameInput(family_name="Примерова", given_name="Хеда")]
+    )
+    Relationship.objects.create(from_person=duplicate, to_person=child, kind="mother")
+    refresh_name_keys(child)
+
+    def mothers_keys():
+        keys = NameKey.objects.filter(person=child, kind__in=["sm", "gm"])
+        return set(keys.values_list("key", flat=True))
+
+    as_linked = mothers_keys()
+    assert as_linked
+    merge = persons_merge(actor=sup, survivor=kept, absorbed=duplicate, reason="Same mother")
+    assert Relationship.objects.get(to_person=child).from_person == kept
+    assert mothers_keys() == {key for key, kind in name_keys_for(child) if kind in ("sm", "gm")}
+    assert mothers_keys() != as_linked  # the child's mother is now known by the survivor's name
+    persons_unmerge(actor=sup, merge=merge, reason="Two sisters")
+    assert mothers_keys() == as_linked

@@ -11,13 +11,13 @@ from casework.models import AuditEvent, Decision, MatchSuggestion, NameKey, Pers
 from casework.permissions import Denied
 from casework.services.errors import ServiceError
 from casework.services.matching import (
-    WITHHELD,
     candidates_for,
     intake_candidates,
     suggestion_decide,
     suggestions_find_duplicates,
 )
 from casework.services.persons import NameInput, person_create
+from casework.services.relationships import relationship_link
 
 
 def _person(actor, family, given, year=None, **kwargs):
@@ -74,7 +74,68 @@ def test_intake_reveals_minimal_fields_only(world, bilal):
     assert found[0].birth_year == 2015 and found[0].status == "reported"
     fields = {f["field"]: f for f in found[0].explanation["fields"]}
     assert fields["birth_date"]["right"] == "2015"
-    assert fields["birth_place"]["right"] == WITHHELD
+    # only what the minimal level shows was compared, and only that is explained
+    assert set(fields) <= {"family_name", "given_name", "birth_date", "sex", "father", "kunya"}
+    assert "Raqqa" not in str(found[0].explanation)
+
+
+@pytest.fixture
+def hidden_child(world):
+    """A child of team A with a birthplace, an exact birth date and a mother on record."""
+    sup = world.supervisor
+    child = person_create(
+        actor=sup, names=[NameInput(family_name="Тагиров", given_name="Билал")], sex="M",
+        birth_precision="exact", birth_date=dt.date(2015, 4, 3), birthplace="Raqqa",
+        region_of_origin="Dagestan", team=world.team_a,
+    )  # fmt: skip
+    mother = person_create(
+        actor=sup, names=[NameInput(family_name="Тагирова", given_name="Зарема")], sex="F",
+        team=world.team_a,
+    )  # fmt: skip
+    relationship_link(actor=sup, person=child, relative=mother, kind="mother")
+    return child
+
+
+def _probe(actor, **evidence):
+    found = intake_candidates(
+        actor=actor, names=[NameInput(family_name="Tagirov", given_name="Bilal")], sex="M",
+        **evidence,
+    )  # fmt: skip
+    assert found, evidence
+    return found[0].probability, found[0].explanation
+
+
+@pytest.mark.parametrize("persona", ["intake", "other_team_caseworker"])
+def test_intake_cannot_learn_a_hidden_value_by_trying_values(world, hidden_child, persona):
+    actor = getattr(world, persona)
+    year = {"birth_precision": "year", "birth_date": dt.date(2015, 1, 1)}
+    tries = [
+        {**year, "birthplace": "Raqqa"},
+        {**year, "birthplace": "Mosul"},
+        {**year, "region": "Dagestan"},
+        {**year, "region": "Chechnya"},
+        {**year, "mother_name": "Тагирова Зарема"},
+        {**year, "mother_name": "Khasieva Seda"},
+        {"birth_precision": "exact", "birth_date": dt.date(2015, 4, 3)},
+        {"birth_precision": "exact", "birth_date": dt.date(2015, 9, 20)},
+    ]
+    answers = [_probe(actor, **evidence) for evidence in tries]
+    assert len({round(p, 9) for p, _ in answers}) == 1, [p for p, _ in answers]
+    for _, explanation in answers:
+        shown = {f["field"]: f["right"] for f in explanation["fields"]}
+        assert set(shown) <= {"family_name", "given_name", "birth_date", "sex", "father", "kunya"}
+        assert shown["birth_date"] == "2015"
+        for hidden in ("Raqqa", "Dagestan", "Зарема", "2015-04-03"):
+            assert not any(hidden in value for value in shown.values())
+
+
+def test_a_caller_with_full_access_keeps_the_full_score(world, hidden_child):
+    year = {"birth_precision": "year", "birth_date": dt.date(2015, 1, 1)}
+    for actor in (world.supervisor, world.caseworker):  # team A's caseworker: their own case
+        raqqa, explanation = _probe(actor, **year, birthplace="Raqqa")
+        mosul, _ = _probe(actor, **year, birthplace="Mosul")
+        assert raqqa > mosul
+        assert "birth_place" in {f["field"] for f in explanation["fields"]}
 
 
 def test_intake_never_reveals_a_protected_person(world):
@@ -153,3 +214,26 @@ def test_candidate_search_makes_the_same_queries_for_one_candidate_or_many(world
     with CaptureQueriesContext(connection) as many:
         assert len(candidates_for(record, scope)) == 10
     assert len(many) == len(one)  # bulk loads: no query per candidate
+
+
+@pytest.mark.parametrize(
+    ("known", "searched", "sex"),
+    [
+        ("ibn Abu Muhammad", "ибн Абу Магомед", "M"),
+        ("bint Abu Bakr", "Bint Abu Bakr", "F"),
+        ("bint Yusuf", "binti Yusuf", "F"),
+    ],
+)
+def test_intake_finds_a_child_known_only_by_a_child_of_alias(world, known, searched, sex):
+    child = person_create(
+        actor=world.supervisor, names=[NameInput(full_text=known, kind="alias")], sex=sex,
+        birth_precision="year", birth_date=dt.date(2015, 1, 1),
+    )  # fmt: skip
+    keys = set(NameKey.objects.filter(person=child).values_list("kind", flat=True))
+    assert {"pa", "pay"} <= keys
+    for actor in (world.intake, world.supervisor):
+        found = intake_candidates(
+            actor=actor, names=[{"full_text": searched, "kind": "alias"}], sex=sex,
+            birth_precision="year", birth_date=dt.date(2015, 1, 1),
+        )  # fmt: skip
+        assert [c.person for c in found] == [child]

@@ -27,6 +27,7 @@ from casework.api.filters import PersonFilterBackend
 from casework.api.pagination import StableCursorPagination
 from casework.api.sync import changes_since, merged_tombstone
 from casework.classification import shown_at
+from casework.matching import MATCH_THRESHOLD
 from casework.models import (
     DatePrecision,
     DocumentsHeld,
@@ -41,6 +42,7 @@ from casework.models import (
 )
 from casework.permissions import Action, Level, person_scope, require, role_of
 from casework.presenters import person_fields_bulk, person_fields_for
+from casework.services.matching import intake_candidates
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
 
 WITHHELD_JSON = {"withheld": True}
@@ -213,10 +215,23 @@ class _DetailsSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
 
+CONFIRM_NEW_HELP = (
+    "Every new person is first checked against the persons already known, as the intake form "
+    "does. When some may be the same person (likelihood at or above the review threshold, "
+    f"{MATCH_THRESHOLD}), nothing is created and the answer is 409 with those candidates (only "
+    "what you may see of each: name, birth year, status, likelihood; the id only of a record you "
+    "may open). Look at them first; if none is this person, send the same body again with "
+    '`"confirm_new": true` to create it anyway.'
+)
+
+
 class PersonCreateSerializer(_DetailsSerializer):
     names = NameInputSerializer(many=True, allow_empty=False, max_length=20)
     team = serializers.SlugRelatedField(
         slug_field="public_id", queryset=Team.objects.none(), required=False, allow_null=True
+    )
+    confirm_new = serializers.BooleanField(
+        required=False, default=False, help_text=CONFIRM_NEW_HELP
     )
 
     def __init__(self, *args, **kwargs):
@@ -229,6 +244,28 @@ class PersonCreateSerializer(_DetailsSerializer):
 
 class PersonUpdateSerializer(_DetailsSerializer):
     pass
+
+
+class DuplicateCandidateSerializer(serializers.Serializer):
+    """A known person who may be the one being created: what the duplicate check may show."""
+
+    id = serializers.UUIDField(help_text='Or {"withheld": true}: a record you may not open.')
+    display_name = serializers.CharField()
+    birth_year = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(help_text="One of the values of a person's `status`.")
+    likelihood = serializers.FloatField(help_text="Calibrated: 0.9 is about nine in ten.")
+
+
+class PossibleDuplicatesSerializer(serializers.Serializer):
+    error = inline_serializer(
+        "PossibleDuplicatesError",
+        {
+            "status": serializers.IntegerField(),
+            "code": serializers.CharField(),
+            "message": serializers.CharField(),
+            "candidates": DuplicateCandidateSerializer(many=True),
+        },
+    )
 
 
 class StatusChangeSerializer(StrictSerializer):
@@ -304,7 +341,11 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         person = self.get_object()
         return Response(self._present(person), headers={"ETag": etag_of(person)})
 
-    @extend_schema(request=PersonCreateSerializer, responses={201: PersonSerializer})
+    @extend_schema(
+        request=PersonCreateSerializer,
+        responses={201: PersonSerializer, 409: PossibleDuplicatesSerializer},
+        description=CONFIRM_NEW_HELP,
+    )
     def create(self, request, *args, **kwargs):
         require(request.user, Action.CREATE_PERSON)
 
@@ -314,7 +355,13 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             )
             serializer.is_valid(raise_exception=True)
             values = dict(serializer.validated_data)
+            confirm_new = values.pop("confirm_new", False)
             names = [NameInput(**name) for name in values.pop("names")]
+            if not confirm_new:
+                likely = _likely_duplicates(request.user, names, values)
+                if likely:
+                    # Nothing written, and no Idempotency-Key kept: the same key may confirm.
+                    return status.HTTP_409_CONFLICT, _duplicates_answer(request.user, likely), {}
             person = person_create(actor=request.user, names=names, **values)
             person = self.get_queryset().get(pk=person.pk)
             headers = {"ETag": etag_of(person), "Location": f"{request.path}{person.public_id}/"}
@@ -424,6 +471,61 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             for change in page
         ]
         return Response({"results": results, "next_cursor": next_cursor, "has_more": has_more})
+
+
+def _likely_duplicates(user, names: list[NameInput], values: dict) -> list:
+    """The intake check of the person form (`services.matching.intake_candidates`), keeping the
+    candidates at or above the review threshold."""
+    found = intake_candidates(
+        actor=user,
+        names=[
+            {
+                "family_name": n.family_name,
+                "given_name": n.given_name,
+                "patronymic": n.patronymic,
+                "full_text": n.full_text,
+                "kind": n.kind,
+            }
+            for n in names
+        ],
+        sex=values.get("sex"),
+        birth_date=values.get("birth_date"),
+        birth_precision=values.get("birth_precision"),
+        age_stated=values.get("age_stated"),
+        age_stated_on=values.get("age_stated_on"),
+        birthplace=values.get("birthplace", ""),
+        region=values.get("region_of_origin", ""),
+    )
+    return [c for c in found if c.probability >= MATCH_THRESHOLD]
+
+
+def _duplicates_answer(user, candidates) -> dict:
+    """The 409 body, in the API's error shape: each candidate as the person form shows it."""
+    visible = set(
+        person_scope(user)
+        .filter(pk__in=[c.person.pk for c in candidates])
+        .values_list("pk", flat=True)
+    )
+    return {
+        "error": {
+            "status": status.HTTP_409_CONFLICT,
+            "code": "possible_duplicates",
+            "message": (
+                "This person may already be known. Check these records; to create a new one "
+                'anyway, send the same body with "confirm_new": true.'
+            ),
+            "candidates": [
+                {
+                    "id": str(c.public_id) if c.person.pk in visible else WITHHELD_JSON,
+                    "display_name": c.display_name,
+                    "birth_year": c.birth_year,
+                    "status": c.status,
+                    "likelihood": round(c.probability, 2),
+                }
+                for c in candidates
+            ],
+        }
+    }
 
 
 def _sync_page_size(request) -> int:

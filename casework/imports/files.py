@@ -13,11 +13,12 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from casework.matching.csvio import decode
+from casework.matching.csvio import CsvError, decode
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100
+MAX_HEADER = 200  # characters in a column name
 MAX_XLSX_UNCOMPRESSED = 60 * 1024 * 1024
 MAX_XLSX_MEMBERS = 500
 MAX_XLSX_RATIO = 250  # uncompressed / compressed, per member
@@ -54,6 +55,17 @@ def read_table(filename: str, data: bytes) -> Table:
 
 def _check_header(headers: list[str]) -> list[str]:
     headers = [h.strip().lstrip("\ufeff") for h in headers]
+    for index, header in enumerate(headers, start=1):
+        # A column name is kept with the list (its mapping): it must be text that can be stored.
+        if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in header):
+            raise FileError(
+                f"Row 1: column {index} has a NUL byte or a broken character in its name."
+            )
+        if len(header) > MAX_HEADER:
+            raise FileError(
+                f"Row 1: column {index} has a name of {len(header)} characters; at most "
+                f"{MAX_HEADER}."
+            )
     if len(headers) > MAX_COLUMNS:
         raise FileError(f"Row 1: {len(headers)} columns; at most {MAX_COLUMNS} are accepted.")
     named = [h for h in headers if h]
@@ -64,7 +76,11 @@ def _check_header(headers: list[str]) -> list[str]:
 
 
 def _read_csv(data: bytes) -> Table:
-    text, encoding = decode(data)
+    try:
+        text, encoding = decode(data)
+    except CsvError as exc:
+        message = str(exc)
+        raise FileError(message[:1].upper() + message[1:]) from None
     if not text.strip():
         raise FileError("The file is empty: expected a header row and at least one row.")
     try:

@@ -29,6 +29,7 @@ MAX_LENGTH = {
     "father_name": 300,
 }
 _CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _ISO = re.compile(r"^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?$")
 _DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$")
 _MY = re.compile(r"^(\d{1,2})[./](\d{4})$")
@@ -140,6 +141,10 @@ def _check_cells(number: int, raw: dict[str, str], errors: list[RowError]) -> No
     for header, value in raw.items():
         if "\x00" in value:
             errors.append(RowError(number, header, "contains a NUL byte."))
+        elif _SURROGATE.search(value):
+            errors.append(
+                RowError(number, header, "contains a broken character (a lone surrogate).")
+            )
         elif _CONTROL.search(value):
             errors.append(RowError(number, header, "contains control characters."))
         elif len(value) > MAX_CELL:

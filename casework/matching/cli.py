@@ -14,13 +14,16 @@ from typing import TextIO
 
 from casework.spreadsheet import safe_row
 
-from .csvio import read_rows
+from .csvio import CsvError, read_rows
 from .linkage import AUTO_LINK_THRESHOLD, MATCH_THRESHOLD, dedupe_list, link_lists
 from .records import PersonRecord
 
 
 def load(path: str | Path) -> list[PersonRecord]:
-    rows = read_rows(path)
+    try:
+        rows = read_rows(path)
+    except CsvError as exc:
+        raise CsvError(f"{path}: {exc}") from None
     records = []
     for number, row in enumerate(rows, start=2):
         # a list without record ids still needs stable ones: the row number in the file

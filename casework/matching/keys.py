@@ -8,6 +8,10 @@ candidates are found by index look-ups instead of scanning. Keys are prefixed st
 - ``k:`` consonant skeleton (the only key Arabic script shares with the others)
 - ``g:`` given-name equivalence class (Магомед = Muhammad = Mohammed)
 - ``a:`` alias / kunya (``a:umm bilal``, ``a:child_of_abu muhamad``)
+
+Blocking keys (``s|``, ``sg|``, ``ku|``, …, see `blocking_keys`) combine parts so that no key alone
+makes a huge block. A record known only by an alias still gets keys: a kunya (``ku|umm bilal``)
+or a child-of alias (``pa|ibn|iusuf``, ``pa|child_of_abu|muhamad``, with the birth years too).
 """
 
 from __future__ import annotations
@@ -229,10 +233,23 @@ def blocking_keys(p: PreparedRecord) -> set[str]:
     if p.given_as_family.key and p.family_as_given.classes:
         keys |= {f"sg|{p.given_as_family.key}|{c}" for c in p.family_as_given.classes}
     keys |= {f"ku|{k}" for k in p.kunyas}
+    # "ibn Abu Muhammad", "bint Yusuf": often all a list or a family knows of a child
+    for kind, father in _child_of(p):
+        keys.add(f"pa|{kind}|{father}")
+        keys |= {f"pay|{kind}|{father}|{y}" for y in years}
     keys |= {f"id|{i}" for i in p.identifiers}
     if p.birth.precision == "exact" and p.birth.earliest:
         keys.add(f"bd|{p.birth.earliest.isoformat()}")
     return keys
+
+
+def _child_of(p: PreparedRecord) -> set[tuple[str, str]]:
+    """(kind, father's given-name class) of the record's ibn / bint / child-of-abu aliases."""
+    found = set()
+    for alias in p.aliases:
+        if alias.kind in ("ibn", "bint", "child_of_abu") and alias.name:
+            found |= {(alias.kind, c) for c in given_classes(alias.name)}
+    return found
 
 
 def candidate_pairs(

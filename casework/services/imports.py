@@ -3,6 +3,15 @@
 A commit is all or nothing: one transaction, and any invalid row stops it (named by row and field)
 unless the importer chose to keep invalid rows as `rejected`. Every row is kept with its raw data
 and ends linked, created, ambiguous (a suggestion waits in the review queue) or rejected.
+
+Rows are matched against every person the duplicate check may reveal to the importer (their whole
+organisation, `duplicate_check_scope`), each judged only on what the importer may see of that
+person (`candidates_bulk(viewer=...)`). A row is linked to, and written onto (a sighting), only a
+person the importer may write to (`can(actor, RECORD_PLACEMENT or EDIT_PERSON, person)`, checked
+when planning and again on the locked person inside the commit). A confident match to anyone else
+goes to the review queue as ambiguous, with a suggestion scored on the whole record for those who
+may see it (that case's team, a supervisor) to decide: never linked, never written onto, and never
+silently created as a duplicate.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -38,14 +48,21 @@ from casework.models import (
     RowOutcome,
     SuggestionKind,
 )
-from casework.permissions import Action, duplicate_check_scope, require
+from casework.permissions import Action, can, duplicate_check_scope, require
 from casework.services.errors import ServiceError
 from casework.services.matching import (
+    Candidate,
     candidates_bulk,
     explanation_of,
     strong_field_agrees,
 )
-from casework.services.names import guess_script, keys_of_records, records_for
+from casework.services.names import (
+    guess_script,
+    keys_of_records,
+    records_for,
+    refresh_name_keys,
+    refresh_name_keys_of,
+)
 from casework.services.persons import NameInput, person_create
 
 PREVIEW_ROWS = 20
@@ -220,6 +237,7 @@ class RowPlan:
     person_id: int | None = None  # an existing person to link to
     same_as_row: int | None = None  # or the person another row of this list creates
     suggestions: list[tuple[int | None, int | None, float, dict]] = field(default_factory=list)
+    link: tuple[float, dict] | None = None  # the score of a link (a suggestion if it is undone)
 
 
 @dataclass
@@ -248,22 +266,66 @@ def _within_list(valid: list[RowPlan]) -> tuple[dict[int, list], set[int]]:
     return links, weak
 
 
-def _decide(plan: RowPlan, candidates, mates, weak: set[int], by_number: dict[int, RowPlan]):
+def _write_action(data: RowData) -> Action:
+    """What linking this row writes onto a person: a sighting when it says where they are, else
+    the row itself (and the names it gives of the person's parents)."""
+    return Action.RECORD_PLACEMENT if data.fields.get("location") else Action.EDIT_PERSON
+
+
+class _MayWrite:
+    """`can(actor, action, person)` for the persons rows would be linked to, asked once each."""
+
+    def __init__(self, actor):
+        self.actor = actor
+        self.answers: dict[tuple[int, str], bool] = {}
+
+    def __call__(self, person: Person, data: RowData) -> bool:
+        action = _write_action(data)
+        key = (person.pk, action)
+        if key not in self.answers:
+            self.answers[key] = not person.merged_into_id and can(self.actor, action, person)
+        return self.answers[key]
+
+
+OUTSIDE_REASON = (
+    "may be a person known outside your cases: it waits in the review queue for their team or "
+    "a supervisor"
+)
+
+
+def _suggestion(candidate: Candidate) -> tuple[int, None, float, dict]:
+    """What the review queue keeps: for a person the importer sees only minimally, the score on
+    the whole record (the queue shows it only to those who may see that person)."""
+    if candidate.full_probability is not None:
+        return candidate.person.pk, None, candidate.full_probability, candidate.full_explanation
+    return candidate.person.pk, None, candidate.probability, candidate.explanation
+
+
+def _decide(
+    plan: RowPlan,
+    candidates: list[Candidate],
+    mates,
+    weak: set[int],
+    by_number: dict[int, RowPlan],
+    may_write: _MayWrite,
+):
     likely = [c for c in candidates if c.probability >= MATCH_THRESHOLD]
     top = likely[0] if likely else None
+    data = plan.row.data
     if top and top.probability >= AUTO_LINK_THRESHOLD and top.strong_field_agrees:
         rival = len(likely) > 1 and likely[1].probability >= AUTO_LINK_THRESHOLD
-        if not rival:
+        if not rival and not top.restricted and may_write(top.person, data):
             plan.outcome, plan.person_id = RowOutcome.LINKED, top.person.pk
             plan.reason = f"p={top.probability:.3f}"
+            plan.link = (top.probability, top.explanation)
             return
     if likely:
         plan.outcome = RowOutcome.AMBIGUOUS
-        plan.reason = f"{len(likely)} possible match(es), best p={top.probability:.3f}"
-        plan.suggestions = [
-            (c.person.pk, None, c.probability, c.explanation)
-            for c in likely[:MAX_SUGGESTIONS_PER_ROW]
-        ]
+        if top.restricted or not may_write(top.person, data):
+            plan.reason = f"{len(likely)} possible match(es); the best {OUTSIDE_REASON}"
+        else:
+            plan.reason = f"{len(likely)} possible match(es), best p={top.probability:.3f}"
+        plan.suggestions = [_suggestion(c) for c in likely[:MAX_SUGGESTIONS_PER_ROW]]
         return
     # Not known before this list: is it a row this list already named?
     earlier = [
@@ -284,6 +346,7 @@ def _decide(plan: RowPlan, candidates, mates, weak: set[int], by_number: dict[in
             plan.outcome = RowOutcome.LINKED
             plan.person_id, plan.same_as_row = target
             plan.reason = f"the same person as row {other} of this list (p={s.probability:.3f})"
+            plan.link = (s.probability, explanation)
         else:
             plan.outcome = RowOutcome.AMBIGUOUS
             plan.reason = f"may be the same person as row {other} of this list"
@@ -317,12 +380,42 @@ def plan_import(
         limit=MAX_SUGGESTIONS_PER_ROW + 1,
         score_limit=BULK_SCORE_LIMIT,
         least_shared=BULK_LEAST_SHARED,
+        viewer=actor,
+        keep_full=True,
     )
     mates, weak = _within_list(valid)
     by_number = {p.row.number: p for p in valid}
+    may_write = _MayWrite(actor)
     for plan, candidates in zip(valid, found, strict=True):
-        _decide(plan, candidates, mates.get(plan.row.number, []), weak, by_number)
+        _decide(plan, candidates, mates.get(plan.row.number, []), weak, by_number, may_write)
     return Plan(plans, errors)
+
+
+def _recheck_links(actor, plan: Plan) -> None:
+    """Inside the commit: lock every existing person a row would be linked to and ask the action
+    gate again on the locked row (a concurrent reassignment may have moved it out of the
+    importer's reach since the plan was made). A row that may no longer be written there waits in
+    the review queue instead."""
+    linked = [p for p in plan.rows if p.outcome == RowOutcome.LINKED and p.person_id]
+    ids = sorted({p.person_id for p in linked})
+    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    answers: dict[tuple[int, str], bool] = {}
+    for row_plan in linked:
+        person = locked.get(row_plan.person_id)
+        action = _write_action(row_plan.row.data)
+        key = (row_plan.person_id, action)
+        if key not in answers:
+            answers[key] = (
+                person is not None and not person.merged_into_id and can(actor, action, person)
+            )
+        if answers[key]:
+            continue
+        probability, explanation = row_plan.link or (MATCH_THRESHOLD, {})
+        row_plan.outcome = RowOutcome.AMBIGUOUS
+        row_plan.reason = f"1 possible match; it {OUTSIDE_REASON}"
+        if person is not None:
+            row_plan.suggestions = [(person.pk, None, probability, explanation)]
+        row_plan.person_id, row_plan.same_as_row, row_plan.link = None, None, None
 
 
 def list_import_dry_run(*, actor, list_import: ListImport, reject_invalid: bool = False) -> Plan:
@@ -337,9 +430,13 @@ def list_import_dry_run(*, actor, list_import: ListImport, reject_invalid: bool 
 # --- Commit -----------------------------------------------------------------------------------
 
 
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
+
+
 def _stored_raw(raw: dict[str, str]) -> dict[str, str]:
-    # PostgreSQL's JSON cannot hold NUL; a rejected row keeps everything else as received.
-    return {k.replace("\x00", "\ufffd"): v.replace("\x00", "\ufffd") for k, v in raw.items()}
+    # PostgreSQL's JSON holds neither NUL nor a lone surrogate (no UTF-8 encodes one); a rejected
+    # row keeps everything else as received.
+    return {_UNSTORABLE.sub("\ufffd", k): _UNSTORABLE.sub("\ufffd", v) for k, v in raw.items()}
 
 
 def _create_person(actor, data: RowData, list_import: ListImport):
@@ -410,7 +507,11 @@ def _create_persons_bulk(actor, rows: list[RowData], list_import: ListImport) ->
             for index, n in enumerate(data.names)
         ]
         names.extend(own)
-        for key in keys_of_records(records_for(person, own)):
+        # The list's names for the person's parents stay with the row (`ListImportRow.data`),
+        # which is where later matching reads them from (`names.parents_of`): key them now.
+        parents = {"mother": data.fields.get("mother_name", ""),
+                   "father": data.fields.get("father_name", "")}  # fmt: skip
+        for key in keys_of_records(records_for(person, own, parents)):
             keys.append(NameKey(person=person, key=key, kind=key.split("|", 1)[0][:12]))
     PersonName.objects.bulk_create(names, batch_size=1000)
     NameKey.objects.bulk_create(keys, batch_size=5000)
@@ -498,6 +599,7 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
         plan = plan_import(
             actor=actor, list_import=locked, reject_invalid=reject_invalid, validated=validated
         )
+        _recheck_links(actor, plan)
         created = _create_persons_bulk(
             actor, [p.row.data for p in plan.rows if p.outcome == RowOutcome.CREATED], locked
         )
@@ -545,6 +647,13 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
                     )
                 )
         MatchSuggestion.objects.bulk_create(suggestions, batch_size=1000)
+        # A linked row naming the person's mother or father adds that name to their keys.
+        refresh_name_keys_of(
+            p.person_id
+            for p in plan.rows
+            if p.outcome == RowOutcome.LINKED
+            and (p.row.data.fields.get("mother_name") or p.row.data.fields.get("father_name"))
+        )
         placements = [
             _placement(actor, locked, row_plan.person_id or persons_by_row[row_plan.row.number],
                        row_plan.row.data)
@@ -601,4 +710,5 @@ def row_create_person(*, actor, row: ListImportRow):
     row.person = person
     row.reason = "every candidate was rejected by a reviewer"
     row.save(update_fields=["outcome", "person", "reason"])
+    refresh_name_keys(person)  # with the parents' names the row gives
     return person

@@ -42,9 +42,15 @@ from casework.models import (
     RowOutcome,
     SuggestionKind,
 )
-from casework.permissions import Action, duplicate_check_scope, require
+from casework.permissions import Action, Level, duplicate_check_scope, person_levels, require
 from casework.services.errors import ServiceError
-from casework.services.names import KEY_LENGTH, load_records
+from casework.services.names import (
+    KEY_LENGTH,
+    load_people,
+    load_records,
+    minimal_records_for,
+    refresh_name_keys,
+)
 
 # A key shared by more persons than this says little (a common surname alone): skip it.
 BLOCK_CAP = 400
@@ -62,7 +68,6 @@ STRONG_AGREEMENTS = {
     "mother": {"both_agree"},
     "kunya": {"agree"},
 }
-WITHHELD = "withheld"
 
 
 # Share of searched records that are already known: the prior that a record is any one of N
@@ -104,11 +109,21 @@ def model_for(scope_qs: QuerySet) -> Model:
 
 @dataclass
 class Candidate:
-    """A known person who may be the same as the record searched for."""
+    """A known person who may be the same as the record searched for.
+
+    With a viewer (`candidates_bulk(viewer=...)`), a person the viewer may see only at the minimal
+    level is `restricted`: found, scored and explained on the minimal evidence alone (names, sex,
+    birth year), so the answer never depends on a value the viewer may not see. `full_probability`
+    and `full_explanation` are the score on the whole record, asked for by a caller that hands it
+    only to those who may see the person (a list import's review suggestion), never to the viewer.
+    """
 
     person: Person
     probability: float
     explanation: dict = field(default_factory=dict)
+    restricted: bool = False
+    full_probability: float | None = None
+    full_explanation: dict | None = None
 
     @property
     def public_id(self):
@@ -228,42 +243,71 @@ def candidates_bulk(
     exclude: Sequence[set[int]] | None = None,
     score_limit: int = SCORE_LIMIT,
     least_shared: float = 0.0,
+    viewer=None,
+    keep_full: bool = False,
 ) -> list[list[Candidate]]:
     """Candidates for many records at once (a list import): one key look-up, one scope check and
     one bulk load for all of them. Each entry of `records` is one searched person, given as one or
     more engine records (several names). At most `score_limit` persons are scored per record, those
     sharing the most keys with it; `least_shared` skips persons sharing too little (each shared key
-    counts 1 plus the inverse of its block's size)."""
+    counts 1 plus the inverse of its block's size).
+
+    With a `viewer`, each person is judged on what the viewer may see of them: the whole record
+    from the sensitive level up, else only the minimal evidence (see `Candidate`), which must then
+    also share a key with the record by itself. `keep_full` adds the whole-record score to such
+    candidates."""
     prepared = [[prepare(r) for r in group] for group in records]
     key_sets = [set().union(*(p.blocking for p in group)) if group else set() for group in prepared]
     blocks = _blocks(set().union(*key_sets)) if key_sets else {}
     ranked = [_ranked(keys, blocks, least_shared) for keys in key_sets]
     allowed = _scope_ids(scope_qs, {pid for ids in ranked for pid in ids})
     ranked = [[pid for pid in ids if pid in allowed][:score_limit] for ids in ranked]
-    loaded: dict[int, tuple[Person, list[PreparedRecord]]] = {}
+    people: dict[int, tuple[Person, list, list[PersonRecord]]] = {}
     wanted = {pid for ids in ranked for pid in ids}
     for chunk in _chunks(sorted(wanted), KEY_CHUNK):
-        for pk, (person, recs) in load_records(chunk).items():
-            loaded[pk] = (person, [prepare(r) for r in recs])
+        people.update(load_people(chunk))
+    levels = person_levels(viewer, [p for p, _, _ in people.values()]) if viewer is not None else {}
+    shown: dict[int, list[PreparedRecord]] = {}  # what each person is scored on
+    full: dict[int, list[PreparedRecord]] = {}  # the whole record, of restricted persons
+    restricted_keys: dict[int, set[str]] = {}
+    for pk, (person, names, recs) in people.items():
+        if viewer is not None and levels.get(pk, Level.NONE) < Level.SENSITIVE:
+            shown[pk] = [prepare(r) for r in minimal_records_for(person, names)]
+            restricted_keys[pk] = {k[:KEY_LENGTH] for p in shown[pk] for k in p.blocking}
+            if keep_full:
+                full[pk] = [prepare(r) for r in recs]
+        else:
+            shown[pk] = [prepare(r) for r in recs]
     scoring = model_for(scope_qs)
     results = []
-    for index, (group, ids) in enumerate(zip(prepared, ranked, strict=True)):
+    for index, (group, ids, keys) in enumerate(zip(prepared, ranked, key_sets, strict=True)):
         skip = exclude[index] if exclude else set()
+        mine = {k[:KEY_LENGTH] for k in keys}
         found = []
         for pid in ids:
-            if pid in skip or pid not in loaded:
+            if pid in skip or pid not in people:
                 continue
-            person, theirs = loaded[pid]
-            scored = _best(group, theirs, scoring, explain=False)
+            if pid in restricted_keys and not mine & restricted_keys[pid]:
+                continue  # found only through what the viewer may not see
+            scored = _best(group, shown[pid], scoring, explain=False)
             if scored is not None and scored.probability >= floor:
                 found.append((scored.probability, pid))
         found.sort(key=lambda item: (-item[0], item[1]))
-        shown = []
+        candidates = []
         for _, pid in found[:limit]:
-            person, theirs = loaded[pid]
-            scored = _best(group, theirs, scoring)
-            shown.append(Candidate(person, scored.probability, explanation_of(scored)))
-        results.append(shown)
+            person = people[pid][0]
+            scored = _best(group, shown[pid], scoring)
+            candidate = Candidate(person, scored.probability, explanation_of(scored))
+            if pid in restricted_keys:
+                candidate.restricted = True
+                candidate.explanation = _minimal(candidate.explanation, person)
+                if pid in full:
+                    whole = _best(group, full[pid], scoring)
+                    if whole is not None:
+                        candidate.full_probability = whole.probability
+                        candidate.full_explanation = explanation_of(whole)
+            candidates.append(candidate)
+        results.append(candidates)
     return results
 
 
@@ -274,12 +318,15 @@ def candidates_for(
     *,
     floor: float = SHOWN_FLOOR,
     exclude: set[int] | None = None,
+    viewer=None,
 ) -> list[Candidate]:
-    """Known persons (within `scope_qs`) who may be `record`, most probable first."""
+    """Known persons (within `scope_qs`) who may be `record`, most probable first (judged on what
+    `viewer`, when given, may see of each: see `candidates_bulk`)."""
     group = [record] if isinstance(record, PersonRecord) else list(record)
-    return candidates_bulk([group], scope_qs, limit=limit, floor=floor, exclude=[exclude or set()])[
-        0
-    ]
+    found = candidates_bulk(
+        [group], scope_qs, limit=limit, floor=floor, exclude=[exclude or set()], viewer=viewer
+    )
+    return found[0]
 
 
 # --- The intake check ---------------------------------------------------------------------------
@@ -327,18 +374,20 @@ def _intake_birth(birth_date, birth_precision, age_stated, age_stated_on) -> Bir
     return BirthRange(earliest, latest, {"age": "estimated"}.get(precision, precision))
 
 
-_MINIMAL_FIELDS = {"family_name", "given_name"}
+# The comparisons the minimal evidence (names, sex, birth year) can make.
+_MINIMAL_FIELDS = {"family_name", "given_name", "birth_date", "sex", "father", "kunya"}
 
 
 def _minimal(explanation: dict, person: Person) -> dict:
-    """Only what the duplicate check may tell: the candidate's names and birth year."""
+    """The explanation of a score on the minimal evidence: the candidate's birth shown as the
+    year the viewer may see, and nothing that evidence does not hold."""
     fields = []
     for f in explanation.get("fields", []):
+        if f["field"] not in _MINIMAL_FIELDS:
+            continue
         f = dict(f)
         if f["field"] == "birth_date":
             f["right"] = str(person.birth_year) if person.birth_year and f["right"] else ""
-        elif f["field"] not in _MINIMAL_FIELDS and f["right"]:
-            f["right"] = WITHHELD
         fields.append(f)
     return {**explanation, "fields": fields}
 
@@ -360,7 +409,12 @@ def intake_candidates(
 ) -> list[Candidate]:
     """ "This person may already be known": persons of the actor's organisation the duplicate
     check may reveal (never protected ones unless the actor may see them), with name, birth year
-    and status only, and the comparison field by field (the candidate's other values withheld).
+    and status only, and the comparison field by field.
+
+    Each candidate is found and scored only on what the actor may see of them: a person of the
+    actor's own cases on the whole record, any other one on the minimal evidence (names, sex,
+    birth year), so trying values (a birthplace, a mother's name, an exact date) teaches nothing
+    about a record the actor may not read. The explanation holds only what was compared.
     """
     common = {
         "sex": sex if sex in ("F", "M") else "",
@@ -375,8 +429,7 @@ def intake_candidates(
     records = [r for r in (_name_record(n, common) for n in names or ()) if r is not None]
     if not records:
         return []
-    found = candidates_for(records, duplicate_check_scope(actor), limit=limit)
-    return [Candidate(c.person, c.probability, _minimal(c.explanation, c.person)) for c in found]
+    return candidates_for(records, duplicate_check_scope(actor), limit=limit, viewer=actor)
 
 
 # --- Suggestions and decisions ------------------------------------------------------------------
@@ -436,6 +489,7 @@ def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
         row.person = suggestion.person
         row.reason = "confirmed by a reviewer"
         row.save(update_fields=["outcome", "person", "reason"])
+        refresh_name_keys(suggestion.person)  # the row may name the person's mother or father
         closed = []
         for other in others.filter(decision__in=[Decision.PENDING, Decision.NEEDS_INFO]):
             _set_decision(other, actor, Decision.REJECTED, "another person was confirmed")

@@ -3,6 +3,12 @@
 Everything that hangs on the absorbed record moves to the survivor; what moved (and the relations
 dropped as self-links or duplicates) is written into `PersonMerge.moved`, which is what the undo
 reads. Sharing with partners does not move: a merge never widens what a partner sees.
+
+Suggestions: the pending pairs of the two records are confirmed by the merge (the undo puts back
+the decision each had); suggestions that a list row or report entry is the absorbed record move to
+the survivor (one the survivor already has for that row stays, and the absorbed one is set aside
+for the undo). Name keys are stored again for both records and the children of each (a child's
+keys carry the names of their parents).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from casework import audit
 from casework.audit import AuditAction
@@ -29,10 +36,11 @@ from casework.models import (
     Placement,
     Relationship,
     ReportEntry,
+    SuggestionKind,
 )
 from casework.permissions import Action, require
 from casework.services.errors import ServiceError
-from casework.services.names import refresh_name_keys
+from casework.services.names import children_of, refresh_name_keys_of
 
 # (key in `moved`, model, the field pointing at the person)
 CARRIED = [
@@ -86,6 +94,117 @@ def _move_relationships(survivor: Person, absorbed: Person) -> dict:
     return {"relations_from": moved_from, "relations_to": moved_to, "relations_dropped": dropped}
 
 
+_DECISION_FIELDS = ("decision", "decided_by_id", "decided_at", "decision_reason")
+# Suggestions that something else (a list row, a report entry) is the person: (kind, its field).
+_ITEM_SUGGESTIONS = (
+    (SuggestionKind.ROW_PERSON, "list_row"),
+    (SuggestionKind.ENTRY_PERSON, "report_entry"),
+)
+
+
+def _decision_row(suggestion: MatchSuggestion) -> dict:
+    return {
+        "pk": suggestion.pk,
+        "decision": suggestion.decision,
+        "decided_by": suggestion.decided_by_id,
+        "decided_at": suggestion.decided_at.isoformat() if suggestion.decided_at else None,
+        "decision_reason": suggestion.decision_reason,
+    }
+
+
+def _suggestion_row(suggestion: MatchSuggestion) -> dict:
+    return {
+        "public_id": str(suggestion.public_id),
+        "organisation": suggestion.organisation_id,
+        "kind": suggestion.kind,
+        "list_row": suggestion.list_row_id,
+        "report_entry": suggestion.report_entry_id,
+        "probability": suggestion.probability,
+        "explanation": suggestion.explanation,
+        **{k: v for k, v in _decision_row(suggestion).items() if k != "pk"},
+        "created_at": suggestion.created_at.isoformat(),
+    }
+
+
+def _move_item_suggestions(survivor: Person, absorbed: Person) -> dict:
+    """Suggestions that a row or entry is the absorbed record now say it may be the survivor."""
+    moved, set_aside = [], []
+    for kind, item in _ITEM_SUGGESTIONS:
+        taken = set(
+            MatchSuggestion.objects.filter(person=survivor, kind=kind).values_list(
+                f"{item}_id", flat=True
+            )
+        )
+        for suggestion in MatchSuggestion.objects.filter(person=absorbed, kind=kind).order_by("pk"):
+            if getattr(suggestion, f"{item}_id") not in taken:
+                moved.append(suggestion.pk)
+            elif suggestion.decision in (Decision.PENDING, Decision.NEEDS_INFO):
+                # The survivor's pair asks the same question now; the undo brings this one back.
+                set_aside.append(_suggestion_row(suggestion))
+                suggestion.delete()
+    MatchSuggestion.objects.filter(pk__in=moved).update(person=survivor)
+    return {"suggestions_moved": moved, "suggestions_set_aside": set_aside}
+
+
+def _restore_item_suggestions(survivor: Person, absorbed: Person, moved: dict) -> None:
+    MatchSuggestion.objects.filter(
+        pk__in=moved.get("suggestions_moved", []), person=survivor
+    ).update(person=absorbed)
+    for row in moved.get("suggestions_set_aside", []):
+        if MatchSuggestion.objects.filter(public_id=row["public_id"]).exists():
+            continue
+        suggestion = MatchSuggestion(
+            public_id=row["public_id"],
+            organisation_id=row["organisation"],
+            kind=row["kind"],
+            person=absorbed,
+            list_row_id=row["list_row"],
+            report_entry_id=row["report_entry"],
+            probability=row["probability"],
+            explanation=row["explanation"],
+            decision=row["decision"],
+            decided_by_id=row["decided_by"],
+            decided_at=parse_datetime(row["decided_at"]) if row["decided_at"] else None,
+            decision_reason=row["decision_reason"],
+        )
+        suggestion.save()
+        MatchSuggestion.objects.filter(pk=suggestion.pk).update(
+            created_at=parse_datetime(row["created_at"])
+        )
+
+
+def _restore_decisions(actor, confirmed: list, reason: str) -> None:
+    """Put back the decision each pair had before the merge confirmed it (unless a person has
+    decided it again since)."""
+    for entry in confirmed:
+        if isinstance(entry, dict):
+            previous = entry
+        else:  # [pk, decision]: a merge recorded before the decider was kept
+            previous = {"pk": entry[0], "decision": entry[1], "decided_by": None}
+        suggestion = MatchSuggestion.objects.select_for_update().filter(pk=previous["pk"]).first()
+        if suggestion is None or suggestion.decision != Decision.CONFIRMED:
+            continue
+        suggestion.decision = previous["decision"]
+        if previous["decision"] == Decision.PENDING:
+            suggestion.decided_by = None
+            suggestion.decided_at = None
+            suggestion.decision_reason = ""
+        elif previous.get("decided_by"):
+            suggestion.decided_by_id = previous["decided_by"]
+            suggestion.decided_at = parse_datetime(previous["decided_at"] or "") or None
+            suggestion.decision_reason = previous.get("decision_reason", "")
+        else:
+            suggestion.decided_by = actor
+            suggestion.decided_at = timezone.now()
+            suggestion.decision_reason = f"merge undone: {reason}"
+        suggestion.save(update_fields=list(_DECISION_FIELDS))
+
+
+def _refresh_keys(*persons: Person) -> None:
+    ids = [p.pk for p in persons]
+    refresh_name_keys_of([*ids, *children_of(ids)])
+
+
 def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> PersonMerge:
     """Fold `absorbed` into `survivor` (a supervisor's act, on both records)."""
     require(actor, Action.MERGE_PERSONS, survivor)
@@ -130,13 +249,14 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
             other_person_id__in=[survivor.pk, absorbed.pk],
             decision__in=[Decision.PENDING, Decision.NEEDS_INFO],
         ):
-            confirmed.append([suggestion.pk, suggestion.decision])
+            confirmed.append(_decision_row(suggestion))
             suggestion.decision = Decision.CONFIRMED
             suggestion.decided_by = actor
             suggestion.decided_at = timezone.now()
             suggestion.decision_reason = reason.strip()
             suggestion.save()
         moved["suggestions_confirmed"] = confirmed
+        moved.update(_move_item_suggestions(survivor, absorbed))
         absorbed.status = PersonStatus.CLOSED_DUPLICATE
         absorbed.status_changed_at = timezone.now()
         absorbed.merged_into = survivor
@@ -145,8 +265,7 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
         Person.objects.filter(pk=survivor.pk).update(version=F("version") + 1)
         survivor.refresh_from_db()
         absorbed.refresh_from_db()
-        refresh_name_keys(survivor)
-        refresh_name_keys(absorbed)
+        _refresh_keys(survivor, absorbed)
         merge = PersonMerge.objects.create(
             survivor=survivor,
             absorbed=absorbed,
@@ -212,6 +331,8 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
                     "confidence": row["confidence"],
                 },
             )
+        _restore_item_suggestions(survivor, absorbed, moved)
+        _restore_decisions(actor, moved.get("suggestions_confirmed", []), reason.strip())
         absorbed.status = moved.get("absorbed_status", PersonStatus.VERIFYING)
         absorbed.status_changed_at = timezone.now()
         absorbed.merged_into = None
@@ -220,8 +341,7 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
         Person.objects.filter(pk=survivor.pk).update(version=F("version") + 1)
         survivor.refresh_from_db()
         absorbed.refresh_from_db()
-        refresh_name_keys(survivor)
-        refresh_name_keys(absorbed)
+        _refresh_keys(survivor, absorbed)
         merge.undone_at = timezone.now()
         merge.undone_by = actor
         merge.save(update_fields=["undone_at", "undone_by", "updated_at"])

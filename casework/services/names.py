@@ -8,13 +8,26 @@ finds every stored person that the engine would have paired with it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Q
+from django.db.models.fields.json import KT
+
 from casework.matching import BirthRange, PersonRecord, prepare
-from casework.models import NameKey, Person, PersonName, Relationship, RelationshipKind
+from casework.models import (
+    ListImportRow,
+    NameKey,
+    Person,
+    PersonName,
+    Relationship,
+    RelationshipKind,
+    RowOutcome,
+)
 
 KEY_LENGTH = 80  # NameKey.key
+_REFRESH_CHUNK = 500  # persons whose keys are computed again per round of queries
 _ALIAS_KINDS = ("alias", "kunya", "nickname")
 _PRECISION = {"exact": "exact", "month": "month", "year": "year", "age": "estimated"}
 
@@ -63,23 +76,62 @@ def records_for(
 
 
 def parents_of(person_ids: Iterable[int]) -> dict[int, dict[str, str]]:
-    """{person id: {"mother": name, "father": name}} from relationships, in two queries."""
+    """{person id: {"mother": name, "father": name}}, in two queries.
+
+    A recorded relative comes first; without one, the name a list gave for the person's mother
+    or father, kept with the list row the person was created from or linked to (the person model
+    has no field for a parent's name, and a list's "mother" is not a case of her own)."""
     ids = list(person_ids)
     parents: dict[int, dict[str, str]] = defaultdict(dict)
     if not ids:
         return parents
     # `from_person` is the `kind` of `to_person`: the mother of X is from=M, to=X, kind=mother.
-    for child_id, kind, name in Relationship.objects.filter(
-        to_person_id__in=ids, kind__in=[RelationshipKind.MOTHER, RelationshipKind.FATHER]
-    ).values_list("to_person_id", "kind", "from_person__display_name"):
-        parents[child_id].setdefault(kind, name)
-    for child_id, sex, name in Relationship.objects.filter(
-        from_person_id__in=ids, kind=RelationshipKind.CHILD
-    ).values_list("from_person_id", "to_person__sex", "to_person__display_name"):
-        kind = {"F": "mother", "M": "father"}.get(sex)
+    links = Relationship.objects.filter(
+        Q(to_person_id__in=ids, kind__in=[RelationshipKind.MOTHER, RelationshipKind.FATHER])
+        | Q(from_person_id__in=ids, kind=RelationshipKind.CHILD)
+    ).values_list(
+        "from_person_id",
+        "to_person_id",
+        "kind",
+        "from_person__display_name",
+        "to_person__display_name",
+        "to_person__sex",
+    )
+    as_child = []
+    for from_id, to_id, kind, from_name, to_name, to_sex in links.order_by("pk"):
+        if kind == RelationshipKind.CHILD:
+            as_child.append((from_id, {"F": "mother", "M": "father"}.get(to_sex), to_name))
+        else:
+            parents[to_id].setdefault(kind, from_name)
+    for child_id, kind, name in as_child:
         if kind:
             parents[child_id].setdefault(kind, name)
+    rows = (
+        ListImportRow.objects.filter(
+            person_id__in=ids, outcome__in=[RowOutcome.CREATED, RowOutcome.LINKED]
+        )
+        .order_by("pk")
+        .values_list("person_id", KT("data__fields__mother_name"), KT("data__fields__father_name"))
+    )
+    for person_id, mother, father in rows:
+        for kind, name in (("mother", mother), ("father", father)):
+            if name and isinstance(name, str):
+                parents[person_id].setdefault(kind, name)
     return parents
+
+
+def children_of(person_ids: Iterable[int]) -> set[int]:
+    """Persons whose mother or father is one of these (their keys carry that parent's name)."""
+    ids = list(person_ids)
+    if not ids:
+        return set()
+    found = set()
+    for from_id, to_id, kind in Relationship.objects.filter(
+        Q(from_person_id__in=ids, kind__in=[RelationshipKind.MOTHER, RelationshipKind.FATHER])
+        | Q(to_person_id__in=ids, kind=RelationshipKind.CHILD)
+    ).values_list("from_person_id", "to_person_id", "kind"):
+        found.add(from_id if kind == RelationshipKind.CHILD else to_id)
+    return found - set(ids)
 
 
 # What candidate search reads of a person and their names (the rest loads only if asked for).
@@ -92,8 +144,10 @@ _NAME_FIELDS = ("person_id", "family_name", "given_name", "patronymic", "full_te
                 "is_primary")  # fmt: skip
 
 
-def load_records(person_ids: Iterable[int]) -> dict[int, tuple[Person, list[PersonRecord]]]:
-    """Persons with their engine records, in bulk: three queries whatever the number."""
+def load_people(
+    person_ids: Iterable[int],
+) -> dict[int, tuple[Person, list[PersonName], list[PersonRecord]]]:
+    """Persons with their names and engine records, in bulk: four queries whatever the number."""
     ids = list(person_ids)
     if not ids:
         return {}
@@ -107,9 +161,26 @@ def load_records(person_ids: Iterable[int]) -> dict[int, tuple[Person, list[Pers
         names[name.person_id].append(name)
     parents = parents_of(ids)
     return {
-        pk: (person, records_for(person, names[pk], parents.get(pk)))
+        pk: (person, names[pk], records_for(person, names[pk], parents.get(pk)))
         for pk, person in persons.items()
     }
+
+
+def load_records(person_ids: Iterable[int]) -> dict[int, tuple[Person, list[PersonRecord]]]:
+    """Persons with their engine records, in bulk (see `load_people`)."""
+    return {pk: (person, records) for pk, (person, _, records) in load_people(person_ids).items()}
+
+
+def minimal_records_for(person: Person, names: Iterable[PersonName]) -> list[PersonRecord]:
+    """The person as someone who may see only the minimal level sees them (`casework.
+    classification`: the names as written, the sex, the birth year), as engine records.
+
+    Nothing else goes in: not the exact birth date, birthplace, region, age or parents, and not
+    the kind of a name (an alias is compared as the text it is, like any name)."""
+    year = person.birth_year
+    birth = BirthRange(dt.date(year, 1, 1), dt.date(year, 12, 31), "year") if year else BirthRange()
+    common = {"sex": person.sex if person.sex in ("F", "M") else "", "birth": birth}
+    return [PersonRecord(record_id=str(person.pk), **common, **_name_parts(name)) for name in names]
 
 
 def keys_of_records(records: Iterable[PersonRecord]) -> set[str]:
@@ -134,11 +205,27 @@ def name_keys_for(person: Person, parents: dict[str, str] | None = None) -> set[
 
 
 def refresh_name_keys(person: Person) -> None:
-    keys = name_keys_for(person)
-    NameKey.objects.filter(person=person).delete()
-    NameKey.objects.bulk_create(
-        [NameKey(person=person, key=key[:KEY_LENGTH], kind=kind) for key, kind in sorted(keys)]
-    )
+    """Store the person's keys again, and their children's: a child's keys carry the names of
+    their parents. Call it on every path that changes what the keys are made of: a name, a
+    relationship to a parent, a list row linked to the person, a merge and its undo."""
+    refresh_name_keys_of([person.pk, *children_of([person.pk])])
+
+
+def refresh_name_keys_of(person_ids: Iterable[int]) -> None:
+    """The stored keys of many persons computed again from the database, in bulk (a merged-away
+    record keeps none: it is never a candidate again)."""
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), _REFRESH_CHUNK):
+        chunk = ids[start : start + _REFRESH_CHUNK]
+        loaded = load_records(chunk)
+        keys = [
+            NameKey(person_id=pk, key=key, kind=_kind(key))
+            for pk, (person, records) in loaded.items()
+            if not person.merged_into_id
+            for key in sorted(keys_of_records(records))
+        ]
+        NameKey.objects.filter(person_id__in=chunk).delete()
+        NameKey.objects.bulk_create(keys, batch_size=5000)
 
 
 # --- Adding a name to a person (the persons area) ---------------------------------------------

@@ -1,4 +1,8 @@
-"""Linking relatives. One row says "from is the <kind> of to"; the page reads it both ways."""
+"""Linking relatives. One row says "from is the <kind> of to"; the page reads it both ways.
+
+A child's name keys carry the names of their parents (`casework.services.names`): linking or
+unlinking a parent stores the keys of both persons again, in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from casework.models import Confidence, Relationship, RelationshipKind
 from casework.permissions import Action, Hidden, person_scope, require
 from casework.services._common import clean_text, recheck_scope
 from casework.services.errors import ServiceError
+from casework.services.names import refresh_name_keys_of
 
 # What `to` is of `from` when `from` is the <kind> of `to`.
 RECIPROCAL = {
@@ -73,6 +78,7 @@ def relationship_link(
             )
             recheck_scope(actor, person)
             recheck_scope(actor, relative)
+            refresh_name_keys_of([person.pk, relative.pk])
             audit.record(
                 actor,
                 AuditAction.CREATE,
@@ -83,3 +89,27 @@ def relationship_link(
     except IntegrityError as exc:  # a concurrent identical link
         raise ServiceError({"relative": ["This relationship is already recorded."]}) from exc
     return link
+
+
+def relationship_unlink(*, actor, relationship: Relationship, reason: str) -> None:
+    """Remove a relationship recorded in error, with why. The actor must be able to link
+    relatives on both persons; the keys of both are stored again (a parent's name leaves the
+    child's keys)."""
+    person, relative = relationship.to_person, relationship.from_person
+    require(actor, Action.LINK_RELATIVE, person)
+    require(actor, Action.LINK_RELATIVE, relative)
+    reason = clean_text("reason", reason, max_length=500, required=True)
+    with transaction.atomic():
+        locked = Relationship.objects.select_for_update().filter(pk=relationship.pk).first()
+        if locked is None:
+            raise ServiceError({"relationship": ["This relationship was already removed."]})
+        audit.record(
+            actor,
+            AuditAction.DELETE,
+            locked,
+            person=person,
+            fields=["from_person", "to_person", "kind", "source", "confidence"],
+            reason=reason,
+        )
+        locked.delete()
+        refresh_name_keys_of([person.pk, relative.pk])

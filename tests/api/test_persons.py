@@ -263,6 +263,73 @@ def test_create_reports_service_errors_per_field(world, api):
     assert "birth_date" in response.json()["error"]["fields"]
 
 
+def _known_child(world):
+    from casework.services.persons import NameInput, person_create
+
+    return person_create(
+        actor=world.supervisor, names=[NameInput(family_name="Тагиров", given_name="Билал")],
+        sex="M", birth_precision="year", birth_date=dt.date(2015, 1, 1), birthplace="Raqqa",
+        team=world.team_a,
+    )  # fmt: skip
+
+
+CHILD = {
+    "names": [{"family_name": "Tagirov", "given_name": "Bilal"}],
+    "sex": "M",
+    "birth_precision": "year",
+    "birth_date": "2015-01-01",
+}
+
+
+@pytest.mark.parametrize(
+    ("persona", "sees_id"), [("caseworker", True), ("other_team_caseworker", False)]
+)
+def test_create_answers_409_with_the_likely_duplicates(world, api, persona, sees_id):
+    known = _known_child(world)
+    persons = Person.objects.count()
+    response = api(getattr(world, persona)).post(URL, CHILD, content_type="application/json")
+    assert response.status_code == 409, response.content
+    error = response.json()["error"]
+    assert error["code"] == "possible_duplicates" and "confirm_new" in error["message"]
+    [candidate] = error["candidates"]
+    assert candidate["display_name"] == "Тагиров Билал"
+    assert candidate["birth_year"] == 2015 and candidate["status"] == "reported"
+    assert candidate["likelihood"] >= 0.5
+    assert candidate["id"] == (str(known.public_id) if sees_id else WITHHELD)
+    assert set(candidate) == {"id", "display_name", "birth_year", "status", "likelihood"}
+    assert "Raqqa" not in response.content.decode()
+    assert Person.objects.count() == persons
+
+
+def test_create_with_confirm_new_creates_the_person_anyway(world, api):
+    _known_child(world)
+    client = api(world.caseworker)
+    key = {"HTTP_IDEMPOTENCY_KEY": "child-1"}
+    first = client.post(URL, CHILD, content_type="application/json", **key)
+    assert first.status_code == 409
+    response = client.post(
+        URL, {**CHILD, "confirm_new": True}, content_type="application/json", **key
+    )
+    assert response.status_code == 201, response.content
+    assert Person.objects.filter(display_name="Tagirov Bilal").count() == 1
+
+
+def test_create_without_a_likely_duplicate_needs_no_confirmation(world, api):
+    _known_child(world)
+    body = {**CHILD, "names": [{"family_name": "Khasiev", "given_name": "Adam"}]}
+    response = api(world.caseworker).post(URL, body, content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def test_the_schema_documents_the_duplicate_check(world, api):
+    schema = api(world.intake).get("/api/v1/schema/").json()
+    post = schema["paths"]["/api/v1/persons/"]["post"]
+    assert "409" in post["responses"] and "confirm_new" in post["description"]
+    create = schema["components"]["schemas"]["PersonCreate"]
+    assert "confirm_new" in create["properties"]
+    assert "409" in create["properties"]["confirm_new"]["description"]
+
+
 def test_a_partner_may_not_create_persons(world, api):
     body = {"names": [{"family_name": "Testova"}]}
     response = api(world.partner).post(URL, body, content_type="application/json")

@@ -52,3 +52,23 @@ def _file(name, data):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+def test_a_broken_utf16_file_is_a_clear_error_not_a_500(world, login):
+    client = login(world.caseworker)
+    body = "family_name,given_name\nТестова,Зарема\n".encode("utf-16-le")
+    for data in (b"\xff\xfe" + body + b"X", b"\xff\xfe" + body[:10] + b"\x00\xd8" + body[10:]):
+        response = client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+        assert response.status_code == 400
+        assert "The file is not valid UTF-16" in response.content.decode()
+    assert not ListImport.objects.exists()
+
+
+def test_a_utf8_file_with_a_bad_byte_is_refused_not_garbled(world, login):
+    client = login(world.caseworker)
+    data = "family_name,given_name\nТестова,Зарема\nПримерова,Хеда\n".encode()
+    data = data[:29] + b"\xff" + data[29:]  # between two letters of Тестова
+    response = client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+    assert response.status_code == 400
+    assert "not valid UTF-8: byte 29 (line 2)" in response.content.decode()
+    assert not ListImport.objects.exists()

@@ -208,3 +208,132 @@ def test_two_uploads_of_one_file_commit_once(world):
     with pytest.raises(ServiceError, match="already imported"):
         list_import_commit(actor=world.caseworker, list_import=second)
     assert _counts() == before
+
+
+# --- Linking only where the importer may write ------------------------------------------------
+
+
+@pytest.fixture
+def team_a_child(world):
+    """A child of team A's cases, with a birthplace team B may not see."""
+    return person_create(
+        actor=world.supervisor, names=[NameInput(family_name="Тагиров", given_name="Билал")],
+        sex="M", birth_precision="exact", birth_date=dt.date(2015, 4, 3), birthplace="Raqqa",
+        team=world.team_a,
+    )  # fmt: skip
+
+
+ROW_OF_THE_CHILD = "R1,Tagirov,Bilal,M,2015-04-03,,,Roj camp\n"
+
+
+def test_a_row_matching_another_teams_case_waits_for_review_and_writes_nothing_there(
+    world, team_a_child
+):
+    from casework.selectors import suggestions_visible_to
+
+    persons = Person.objects.count()
+    importer = world.other_team_caseworker  # team B
+    done = _commit(importer, (HEADER + ROW_OF_THE_CHILD).encode())
+    row = ListImportRow.objects.get(list_import=done)
+    assert (row.outcome, row.person) == ("ambiguous", None)
+    assert "outside your cases" in row.reason and "p=" not in row.reason
+    assert not Placement.objects.filter(person=team_a_child).exists()
+    assert Person.objects.count() == persons  # no duplicate created either
+    suggestion = MatchSuggestion.objects.get(list_row=row)
+    assert suggestion.person == team_a_child and suggestion.probability >= 0.5
+    # those who may see the person decide; the importer does not even see the pair
+    assert suggestion in suggestions_visible_to(world.supervisor)
+    assert suggestion in suggestions_visible_to(world.caseworker)
+    assert suggestion not in suggestions_visible_to(importer)
+    suggestion_decide(
+        actor=world.supervisor, suggestion=suggestion, decision="confirmed", reason="Same child"
+    )
+    row.refresh_from_db()
+    assert (row.outcome, row.person) == ("linked", team_a_child)
+
+
+def test_the_dry_run_of_another_team_says_review_not_linked(world, team_a_child):
+    upload = _upload(world.other_team_caseworker, (HEADER + ROW_OF_THE_CHILD).encode())
+    plan = list_import_dry_run(actor=world.other_team_caseworker, list_import=upload)
+    assert plan.counts["linked"] == 0 and plan.counts["ambiguous"] == 1
+
+
+def test_a_row_matching_ones_own_case_is_still_linked(world, team_a_child):
+    done = _commit(world.caseworker, (HEADER + ROW_OF_THE_CHILD).encode())  # team A
+    row = ListImportRow.objects.get(list_import=done)
+    assert (row.outcome, row.person) == ("linked", team_a_child)
+    assert Placement.objects.filter(person=team_a_child, place_text="Roj camp").exists()
+
+
+def test_the_write_is_checked_again_on_the_locked_person_inside_the_commit(
+    world, team_a_child, monkeypatch
+):
+    from casework.services import imports
+
+    planned = imports.plan_import
+
+    def plan_then_reassign(**kwargs):
+        plan = planned(**kwargs)
+        # another supervisor moves the case to team B after the plan was made
+        Person.objects.filter(pk=team_a_child.pk).update(team=world.team_b)
+        return plan
+
+    monkeypatch.setattr(imports, "plan_import", plan_then_reassign)
+    done = _commit(world.caseworker, (HEADER + ROW_OF_THE_CHILD).encode())
+    row = ListImportRow.objects.get(list_import=done)
+    assert (row.outcome, row.person) == ("ambiguous", None)
+    assert not Placement.objects.filter(person=team_a_child).exists()
+    assert MatchSuggestion.objects.get(list_row=row).person == team_a_child
+
+
+# --- Parents' names from a list ---------------------------------------------------------------
+
+PARENTS_HEADER = "family_name,given_name,sex,birth_date,mother_name,father_name\n"
+
+
+def _found_by_parents_only(world, person) -> bool:
+    from casework.matching import PersonRecord, prepare
+    from casework.services.matching import candidates_for
+
+    record = PersonRecord(record_id="x", given_name="Bilal", mother_name="Тагирова Зарема")
+    assert {k.split("|")[0] for k in prepare(record).blocking} == {"gm"}
+    found = candidates_for(record, Person.objects.filter(organisation=world.north))
+    return person in [c.person for c in found]
+
+
+def test_a_created_person_keeps_the_parents_names_the_list_gives(world):
+    from casework.services.names import parents_of, refresh_name_keys
+
+    data = PARENTS_HEADER + "Tagirov,Bilal,M,2015,Tagirova Zarema,Abu Muhammad\n"
+    done = _commit(world.supervisor, data.encode())
+    person = ListImportRow.objects.get(list_import=done).person
+    assert parents_of([person.pk])[person.pk] == {
+        "mother": "Tagirova Zarema",
+        "father": "Abu Muhammad",
+    }
+    assert _found_by_parents_only(world, person)
+    refresh_name_keys(person)  # computed again from the database: still there
+    assert _found_by_parents_only(world, person)
+
+
+def test_a_linked_row_adds_the_parents_names_to_a_known_person(world):
+    known = person_create(
+        actor=world.supervisor, names=[NameInput(family_name="Тагиров", given_name="Билал")],
+        sex="M", birth_precision="exact", birth_date=dt.date(2015, 4, 3),
+    )  # fmt: skip
+    assert not _found_by_parents_only(world, known)
+    data = PARENTS_HEADER + "Tagirov,Bilal,M,2015-04-03,Tagirova Zarema,\n"
+    done = _commit(world.supervisor, data.encode())
+    assert ListImportRow.objects.get(list_import=done).person == known
+    assert _found_by_parents_only(world, known)
+
+
+def test_a_row_made_a_person_after_review_keeps_the_parents_names(world):
+    sup = world.supervisor
+    person_create(actor=sup, names=[NameInput(family_name="Тагиров", given_name="Билал")])
+    done = _commit(sup, (PARENTS_HEADER + "Tagirov,Bilal,,,Tagirova Zarema,\n").encode())
+    row = ListImportRow.objects.get(list_import=done)
+    suggestion = MatchSuggestion.objects.get(list_row=row)
+    suggestion_decide(actor=sup, suggestion=suggestion, decision="rejected", reason="Other boy")
+    row.refresh_from_db()
+    assert row.outcome == "created" and _found_by_parents_only(world, row.person)

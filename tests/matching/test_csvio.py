@@ -55,3 +55,59 @@ def test_quoted_commas_do_not_change_the_separator():
     assert rows == [
         {"record_id": "X1", "full_name": "Testova, Zarema", "location": "Camp, sector 4"}
     ]
+
+
+UTF16_BODY = (HEADER + ROWS).encode("utf-16-le")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xff\xfe" + UTF16_BODY + b"X",  # odd length: the last character cut in half
+        b"\xff\xfe" + UTF16_BODY[:20] + b"\x00\xd8" + UTF16_BODY[20:],  # a lone high surrogate
+        b"\xfe\xff" + (HEADER + ROWS).encode("utf-16-be") + b"\xdc\x00",  # a lone low surrogate
+        UTF16_BODY + b"\x00\xdc",  # no BOM, found by its zero bytes
+    ],
+)
+def test_broken_utf16_is_a_clear_error(data):
+    with pytest.raises(CsvError, match=r"the file is not valid UTF-16: byte \d+"):
+        decode(data)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [b"\xff", b"\xd0", b"\xed\xa0\x80"],  # a stray byte, a cut letter, an encoded lone surrogate
+)
+def test_utf8_with_a_few_bad_bytes_is_refused_not_read_as_cp1251(bad):
+    good = (HEADER + ROWS * 5).encode("utf-8")
+    offset = len(HEADER.encode("utf-8")) + 3
+    data = good[:offset] + bad + good[offset:]
+    with pytest.raises(CsvError, match=rf"not valid UTF-8: byte {offset} \(line 2\)"):
+        decode(data)
+    with pytest.raises(CsvError):
+        read_rows(b"\xef\xbb\xbf" + data)  # a BOM saying UTF-8 does not change that
+
+
+@pytest.mark.parametrize(
+    ("data", "detected"),
+    [
+        ((HEADER + ROWS).encode("cp1251"), "cp1251"),
+        ("record_id,family_name\nX1,Testov №1\n".encode("cp1251"), "cp1251"),  # one odd byte
+        (b"\xef\xbb\xbf" + (HEADER + ROWS).encode("utf-8"), "utf-8-sig"),
+        (b"\xff\xfe" + (HEADER + ROWS).encode("utf-16-le"), "utf-16"),
+        (b"\xfe\xff" + (HEADER + ROWS).encode("utf-16-be"), "utf-16"),
+    ],
+)
+def test_the_usual_encodings_still_read(data, detected):
+    text, encoding = decode(data)
+    assert encoding == detected
+    assert "Тестова" in text or "Testov №1" in text
+
+
+def test_linklists_names_the_file_it_cannot_read(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    broken = tmp_path / "camp.csv"
+    broken.write_bytes(b"\xff\xfe" + (HEADER + ROWS).encode("utf-16-le") + b"X")
+    with pytest.raises(CommandError, match=r"camp\.csv: the file is not valid UTF-16"):
+        call_command("linklists", str(broken), "--output", str(tmp_path / "pairs.csv"))

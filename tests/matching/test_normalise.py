@@ -109,3 +109,27 @@ def test_abu_bakr_is_a_given_name_not_a_kunya():
     assert given_classes("Abu Bakr") == given_classes("Абубакар")
     parts = nm.split_full_name("Abu Bilal", is_known_given_name)
     assert parts.aliases == ("Abu Bilal",)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("ibn Abu Muhammad", "ибн Абу Магомед"),
+        ("bint Abu Bakr", "Bint Abu Bakr"),
+        ("ibn Yusuf", "bin Iusuf"),
+    ],
+)
+def test_a_child_known_only_as_child_of_someone_has_blocking_keys(one, other):
+    from datetime import date
+
+    from casework.matching import BirthRange, PersonRecord, candidate_pairs, prepare
+
+    born = BirthRange(date(2015, 1, 1), date(2015, 12, 31), "year")
+    a = prepare(PersonRecord(record_id="a", aliases=(one,), birth=born))
+    b = prepare(PersonRecord(record_id="b", full_name=other))  # the alias inside a full name
+    assert a.blocking and b.blocking
+    assert a.blocking & b.blocking  # one key without the year, for a record without one
+    assert candidate_pairs([a], [b]) == [(0, 0)]
+    daughter = prepare(PersonRecord(record_id="c", aliases=("bint Yusuf",), birth=born))
+    son = prepare(PersonRecord(record_id="d", aliases=("ibn Yusuf",), birth=born))
+    assert not daughter.blocking & son.blocking  # son and daughter of one man: not one person
