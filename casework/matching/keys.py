@@ -62,6 +62,7 @@ def is_known_given_name(word: str) -> bool:
     return nm.given_variant_key(nm.phonetic(word)) in given_name_table()
 
 
+@lru_cache(maxsize=100_000)
 def _split(full_name: str) -> nm.SplitName:
     return nm.split_full_name(full_name, is_known_given_name)
 
@@ -76,6 +77,9 @@ class NameKeys:
     classes: frozenset[str] = frozenset()
 
 
+# Names repeat (a list, a block of candidates, a seeded database share a few thousand surnames and
+# given names): the keys of a spelling are computed once per process. NameKeys is immutable.
+@lru_cache(maxsize=200_000)
 def surname_keys(text: str | None) -> NameKeys:
     phon = nm.phonetic(text)
     if not phon:
@@ -84,6 +88,7 @@ def surname_keys(text: str | None) -> NameKeys:
     return NameKeys(text or "", nm.fold(text), phon, key, nm.skeleton_of(key), frozenset({key}))
 
 
+@lru_cache(maxsize=200_000)
 def given_keys(text: str | None) -> NameKeys:
     phon = nm.phonetic(text)
     if not phon:
