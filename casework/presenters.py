@@ -168,3 +168,28 @@ def history_rows(events, level: Level) -> list[dict]:
             )
         rows.append(row)
     return rows
+
+
+def record_history_rows(events) -> list[dict]:
+    """The history of a report, flight or list, for a viewer the record's gate lets see it: the
+    record is theirs to read, so each event is shown whole (the same row shape as a person's)."""
+    rows = []
+    for event in events:
+        status = (event.changes or {}).get("status")
+        rows.append(
+            {
+                "at": event.at,
+                "actor_label": event.actor_label,
+                "action": event.action,
+                "withheld": False,
+                "object_type": event.object_type,
+                "fields": (
+                    []
+                    if event.action in _NOT_CHANGES
+                    else [_field_label(name) for name in event.fields or ()]
+                ),
+                "status_change": status if isinstance(status, list) and len(status) == 2 else None,
+                "reason": event.reason,
+            }
+        )
+    return rows

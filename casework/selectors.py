@@ -1,5 +1,7 @@
 """Reads. Every one starts from a gate in `casework.permissions` and takes the acting user."""
 
+from collections.abc import Iterable
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import FamilyReport, ReportEntry, ReportStatus, Role, TriageOutcome
@@ -82,6 +84,20 @@ def history_for(user, person) -> QuerySet:
         return AuditEvent.objects.none()
     merged = Person.objects.filter(merged_into=person).values_list("public_id", flat=True)
     return audit_events_visible_to(user).filter(person_id__in=[person.public_id, *merged])
+
+
+def record_history(user, gated: QuerySet, record, *, parts: Iterable = ()) -> QuerySet:
+    """The history of a record that is not a person (a report, a flight, a list): its own events
+    and those of its `parts` (a report's entries), for those the record's read gate `gated` lets
+    see it; none for anyone else. Newest first."""
+    from casework.models import AuditEvent
+
+    if not gated.filter(pk=record.pk).exists():
+        return AuditEvent.objects.none()
+    ids = [record.public_id, *(part.public_id for part in parts)]
+    return AuditEvent.objects.filter(
+        organisation_id=record.organisation_id, object_id__in=ids
+    ).order_by("-at", "-id")
 
 
 def break_glass_scope(user) -> QuerySet:

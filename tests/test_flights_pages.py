@@ -60,3 +60,18 @@ def test_proposing_the_same_person_twice_is_refused_with_a_message(world, login)
     assert ManifestEntry.objects.filter(flight=flight, person=person).count() == 1
     # The form no longer offers a person already on the flight.
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_a_flight_shows_its_own_history(world, login):
+    from casework.services.flights import flight_update
+
+    flight = FlightFactory(organisation=world.north, capacity=10)
+    flight_update(
+        actor=world.supervisor, flight=flight, expected_version=flight.version, capacity=12
+    )
+    page = login(world.caseworker).get(f"/flights/{flight.public_id}/")
+    assert page.status_code == 200
+    updates = [row for row in page.context["history"] if row["action"] == "update"]
+    assert [row["fields"] for row in updates] == [["capacity"]]
+    assert [row["actor_label"] for row in updates] == [world.supervisor.username]
+    assert 'id="record-history"' in page.content.decode()

@@ -350,3 +350,23 @@ def test_triaging_within_scope_goes_back_to_the_report(world, login):
     response = client.post(url, {"decision": "link", "person": str(world.case_a.public_id)})
     assert response.status_code == 302
     assert response["Location"] == f"/reports/{report.public_id}/"
+
+
+def test_a_report_shows_its_own_history_to_those_who_may_see_it(world, login):
+    from casework.services.reports import report_set_status
+
+    reports = _need_to_know_reports(world)
+    report = reports["queue"]
+    report_set_status(
+        actor=world.supervisor, report=report, status="spam", reason="Matrix advert spam."
+    )
+    shown = login(world.supervisor).get(f"/reports/{report.public_id}/")
+    history = shown.context["history"]
+    assert [row["reason"] for row in history if row["action"] == "status_change"] == [
+        "Matrix advert spam."
+    ]
+    assert 'id="record-history"' in shown.content.decode()
+    assert "Matrix advert spam." in shown.content.decode()
+    # Entries' triage is on it too: the supervisor linked the first entry of team A's report.
+    team_a = login(world.supervisor).get(f"/reports/{reports['team_a'].public_id}/")
+    assert any(row["object_type"] == "ReportEntry" for row in team_a.context["history"])

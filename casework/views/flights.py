@@ -25,7 +25,8 @@ from casework.forms.flights import (
 )
 from casework.models import ManifestRole, ManifestStatus, RecipientKind
 from casework.permissions import Action, can, may, person_scope
-from casework.selectors import flights_visible_to
+from casework.presenters import record_history_rows
+from casework.selectors import flights_visible_to, record_history
 from casework.services import flights as services
 from casework.services.errors import Conflict, ServiceError
 from casework.views.decorators import gated_or_404, staff_view
@@ -155,6 +156,9 @@ def flight_detail(request, flight_id):
             "escort_form": EscortForm(),
             "boarding_form": BoardingForm(),
             "may_approve": may(request.user, Action.APPROVE_MANIFEST),
+            "history": record_history_rows(
+                record_history(request.user, flights_visible_to(request.user), flight)[:100]
+            ),
         },
     )
 

@@ -12,7 +12,8 @@ from casework.filtersets import ListImportFilterSet
 from casework.forms.imports import CommitForm, MappingForm, UploadForm, apply_service_error
 from casework.models import ImportStatus, RowOutcome
 from casework.permissions import Action, person_scope
-from casework.selectors import list_imports_visible_to
+from casework.presenters import record_history_rows
+from casework.selectors import list_imports_visible_to, record_history
 from casework.services.errors import ServiceError
 from casework.services.imports import (
     ImportRejected,
@@ -113,6 +114,11 @@ def import_detail(request, public_id):
         {
             "list_import": list_import,
             "page": page,
+            "history": record_history_rows(
+                record_history(request.user, list_imports_visible_to(request.user), list_import)[
+                    :100
+                ]
+            ),
             "visible": visible,
             "counts": list_import.stats.get("counts", {}),
             "outcome": outcome or "",

@@ -17,7 +17,13 @@ from casework.filtersets import ReportFilterSet
 from casework.forms.reports import EntryFormSet, ReportForm, TriageForm, apply_service_errors
 from casework.models import AttachmentKind, ConsentPurpose, ReportStatus, TriageOutcome
 from casework.permissions import Action, Level, may
-from casework.selectors import may_see_reporter, report_entries_for, reports_visible_to
+from casework.presenters import record_history_rows
+from casework.selectors import (
+    may_see_reporter,
+    record_history,
+    report_entries_for,
+    reports_visible_to,
+)
 from casework.services import reports as services
 from casework.services.errors import ServiceError
 from casework.views.decorators import gated_or_404, staff_view
@@ -119,6 +125,14 @@ def report_detail(request, report_id):
             "report": report,
             "show_reporter": show_reporter,
             "entries": report_entries_for(request.user, report),
+            "history": record_history_rows(
+                record_history(
+                    request.user,
+                    reports_visible_to(request.user),
+                    report,
+                    parts=report.entries.all(),
+                )[:100]
+            ),
             "consent_rows": consent_rows,
             "partner_consents": partner_consents,
             "attachments": report.attachments.order_by("id") if show_reporter else [],

@@ -1,8 +1,16 @@
-"""The API (/api/v1/): every route × persona, with the exact visible set where it lists records."""
+"""The API (/api/v1/): every route × method × persona, with the exact set of records every list
+returns, which fields each record withholds, and what each write does."""
 
-from casework.models import FamilyReport, ManifestEntry
+import datetime as dt
+
+from django.utils import timezone
+
+from casework.models import FamilyReport, ManifestEntry, Person, SharedCase, SharingAgreement
 from tests.factories import FlightFactory, LocationFactory, ReportFactory
 from tests.matrix import Surface, expect
+from tests.matrix.records import audited, fresh
+from tests.matrix.surfaces_flights import _flights
+from tests.matrix.surfaces_reports import _reports
 
 WITHHELD = {"withheld": True}
 # Fields a partner's agreement names in the world (tests/conftest.py), besides the id.
@@ -11,24 +19,25 @@ PARTNER_FIELDS = {"display_name", "sex", "status"}
 SENSITIVE = ("birthplace", "citizenship", "languages", "birth_date", "vulnerabilities")
 
 VISIBLE_PERSONS = {
-    "caseworker": ["case_a"],
-    "other_team_caseworker": ["case_b"],
-    "intake": ["case_a", "case_b"],
-    "supervisor": ["case_a", "case_b", "protected_a"],
-    "dpo": ["case_a", "case_b"],
-    "admin": [],
-    "partner": ["case_a"],
-    "partner_without_agreement": [],
+    "caseworker": {"case_a"},
+    "other_team_caseworker": {"case_b"},
+    "intake": {"case_a", "case_b"},
+    "supervisor": {"case_a", "case_b", "protected_a"},
+    "dpo": {"case_a", "case_b"},
+    "partner": {"case_a"},
 }
 
 STAFF_ONLY = expect(200, partner=403, partner_without_agreement=403, anonymous=401)
 PLANNERS_ONLY = expect(
     403, caseworker=200, other_team_caseworker=200, supervisor=200, anonymous=401
 )
+PERSON_CREATORS = {"intake", "caseworker", "other_team_caseworker", "supervisor"}
+EDITORS_OF_CASE_A = {"caseworker", "supervisor"}
 
 
-def _ids(world, names):
-    return sorted(str(getattr(world, name).public_id) for name in names)
+def _persons(world, ids) -> set[str]:
+    known = {str(v.public_id): n for n, v in vars(world).items() if isinstance(v, Person)}
+    return {known.get(i, i) for i in ids}
 
 
 def _check_person_fields(persona, record):
@@ -50,35 +59,78 @@ def _check_person_fields(persona, record):
     assert "security_notes" not in record
 
 
-def _person_list(world, persona, response):
-    results = response.json()["results"]
-    assert sorted(r["id"] for r in results) == _ids(world, VISIBLE_PERSONS[persona])
-    for record in results:
+def _person_list(expected):
+    def check(world, persona, response):
+        results = response.json()["results"]
+        assert _persons(world, [r["id"] for r in results]) == expected.get(persona, set())
+        for record in results:
+            _check_person_fields(persona, record)
+
+    return check
+
+
+def _person_detail(name):
+    def check(world, persona, response):
+        record = response.json()
+        assert record["id"] == str(getattr(world, name).public_id)
         _check_person_fields(persona, record)
 
-
-def _person_detail(world, persona, response):
-    record = response.json()
-    assert record["id"] == str(world.case_a.public_id)
-    _check_person_fields(persona, record)
+    return check
 
 
-def _changes(world, persona, response):
-    body = response.json()
-    # Changes younger than the settle time wait (tests/api/test_sync.py), never someone else's.
-    allowed = set(_ids(world, VISIBLE_PERSONS[persona]))
-    assert {r["id"] for r in body["results"]} <= allowed
-    assert set(body) == {"results", "next_cursor", "has_more"}
+def _settled(w):
+    """The world's persons and shares were last changed an hour ago: the change feed has them."""
+    before = timezone.now() - dt.timedelta(hours=1)
+    Person.objects.update(updated_at=before)
+    SharedCase.objects.update(shared_at=before)
+    SharingAgreement.objects.update(updated_at=before)
+
+
+def _changes(expected):
+    def check(world, persona, response):
+        body = response.json()
+        assert set(body) == {"results", "next_cursor", "has_more"}
+        assert _persons(world, [r["id"] for r in body["results"]]) == expected.get(persona, set())
+        for record in body["results"]:
+            _check_person_fields(persona, record)
+
+    return check
 
 
 def _partner_report(world):
-    report = FamilyReport.objects.filter(reference="MATRIXREP1").first()
-    return report or ReportFactory(
-        organisation=world.north,
-        reference="MATRIXREP1",
-        channel="partner",
-        source_partner=world.partner_org,
-    )
+    if not hasattr(world, "partner_report"):
+        world.partner_report = ReportFactory(
+            organisation=world.north,
+            reference="MATRIXREP1",
+            channel="partner",
+            source_partner=world.partner_org,
+        )
+    return world.partner_report
+
+
+def _all_reports(w):
+    _reports(w)
+    _partner_report(w)
+    return w
+
+
+REPORTS = {
+    "caseworker": {"north_report", "partner_report"},
+    "other_team_caseworker": {"north_report", "team_b_report", "partner_report"},
+    "intake": {"north_report", "team_b_report", "partner_report"},
+    "supervisor": {"north_report", "team_b_report", "protected_report", "partner_report"},
+    "partner": {"partner_report"},
+}
+
+
+def _report_list(world, persona, response):
+    references = {r["reference"] for r in response.json()["results"]}
+    expected = {getattr(world, name).reference for name in REPORTS.get(persona, ())}
+    assert references == expected
+    for record in response.json()["results"]:
+        assert "reporter_name" not in record and "reporter_contact" not in record
+        if persona == "partner":
+            assert record["status"] == "received"
 
 
 def _report_detail(world, persona, response):
@@ -89,27 +141,28 @@ def _report_detail(world, persona, response):
         assert body["status"] == "received"
 
 
-def _report_list(world, persona, response):
-    references = [r["reference"] for r in response.json()["results"]]
-    assert references == []  # the world holds no reports: nothing of anyone else's shows
-
-
 def _location(world):
-    return LocationFactory(name="Matrix Camp", country="SY", access_notes="Gate 3 on request")
+    if not hasattr(world, "location"):
+        world.location = LocationFactory(
+            name="Matrix Camp", country="SY", access_notes="Gate 3 on request"
+        )
+    return world.location
 
 
 def _location_check(world, persona, response):
     body = response.json()
     records = body.get("results", [body])
+    assert {r["name"] for r in records} == {"Matrix Camp"}
     for record in records:
         shown = persona in ("caseworker", "other_team_caseworker", "supervisor", "admin")
         assert (record["access_notes"] != WITHHELD) is shown
 
 
-def _flight(world):
-    flight = FlightFactory(organisation=world.north, reference="FL-MATRIX")
-    ManifestEntry.objects.create(flight=flight, person=world.case_a)
-    return flight
+def _api_flight(world):
+    if not hasattr(world, "api_flight"):
+        world.api_flight = FlightFactory(organisation=world.north, reference="FL-MATRIX")
+        ManifestEntry.objects.create(flight=world.api_flight, person=world.case_a)
+    return world.api_flight
 
 
 def _flight_check(world, persona, response):
@@ -124,7 +177,20 @@ def _flight_check(world, persona, response):
 
 
 def _flight_list(world, persona, response):
-    assert response.json()["results"] == []  # the world holds no flights
+    references = {f["reference"] for f in response.json()["results"]}
+    assert references == {"NORTH-1", "FL-MATRIX"}
+    for flight in response.json()["results"]:
+        for entry in flight["manifest"]:
+            # A passenger shows only to whoever sees that person.
+            assert entry["person"] == WITHHELD or _persons(world, [entry["person"]["id"]]) <= (
+                VISIBLE_PERSONS[persona] | {"child_a"}
+            )
+
+
+def _no_restricted_field(response):
+    text = response.content.decode()
+    assert "security_notes" not in text and "legal_proceedings" not in text
+    assert "paths" in response.json()
 
 
 def _report_body(channel=None):
@@ -142,8 +208,42 @@ def _report_body(channel=None):
     return build
 
 
+def _report_submitted(w, persona):
+    user = w.personas()[persona]
+    report = FamilyReport.objects.get(account="My daughter left in 2014 with her children.")
+    assert report.organisation == w.north
+    if persona == "partner":
+        assert report.channel == "partner" and report.source_partner == w.partner_org
+    else:
+        assert report.channel == "letter" and report.entered_by == user
+    assert report.entries.get().family_name == "Testova"
+
+
 def _person_body(world):
     return {"names": [{"family_name": "Testova", "given_name": "Khava"}], "sex": "F"}
+
+
+def _person_created(w, persona):
+    person = Person.objects.get(display_name="Testova Khava")
+    assert person.organisation == w.north
+    team = {"caseworker": w.team_a, "other_team_caseworker": w.team_b}.get(persona)
+    assert person.team_id == (team.pk if team else None)
+    assert audited(w.personas()[persona], "create", person_id=person.public_id)
+
+
+def _if_match(w):
+    return {"If-Match": f'"{w.case_a.public_id}-{fresh(w.case_a).version}"'}
+
+
+def _patched(w, persona):
+    person = fresh(w.case_a)
+    assert person.birthplace == "Raqqa" and person.version == w.case_a.version + 1
+    assert audited(w.personas()[persona], "update", person_id=person.public_id)
+
+
+def _status_changed(w, persona):
+    assert fresh(w.case_a).status == "verifying"
+    assert audited(w.personas()[persona], "status_change", person_id=w.case_a.public_id)
 
 
 SURFACES = [
@@ -151,8 +251,61 @@ SURFACES = [
         name="api-person-list",
         path=lambda w: "/api/v1/persons/",
         expect=expect(200, anonymous=401),
-        api=True,
-        check=_person_list,
+        check=_person_list(VISIBLE_PERSONS),
+    ),
+    Surface(
+        name="api-person-list",
+        label="?search=team B's name",
+        path=lambda w: "/api/v1/persons/?search=Bekova",
+        expect=expect(200, anonymous=401),
+        # A partner's name search is dropped (it would look at names it never sees).
+        check=_person_list(
+            {
+                "other_team_caseworker": {"case_b"},
+                "intake": {"case_b"},
+                "supervisor": {"case_b"},
+                "dpo": {"case_b"},
+                "partner": {"case_a"},
+            }  # fmt: skip
+        ),
+    ),
+    Surface(
+        name="api-person-list",
+        label="?q=the protected name",
+        path=lambda w: "/api/v1/persons/?q=Protected",
+        expect=expect(200, anonymous=401),
+        check=_person_list({"supervisor": {"protected_a"}, "partner": {"case_a"}}),
+    ),
+    Surface(
+        name="api-person-list",
+        label="?team=B",
+        path=lambda w: f"/api/v1/persons/?team={w.team_b.public_id}",
+        expect=expect(200, anonymous=401),
+        # A partner may not filter on the team (its agreement does not name it): dropped.
+        check=_person_list(
+            {
+                "other_team_caseworker": {"case_b"},
+                "intake": {"case_b"},
+                "supervisor": {"case_b"},
+                "dpo": {"case_b"},
+                "partner": {"case_a"},
+            }  # fmt: skip
+        ),
+    ),
+    Surface(
+        name="api-person-list",
+        label="?birthplace=hidden filter",
+        path=lambda w: "/api/v1/persons/?birthplace=Raqqa",
+        expect=expect(200, anonymous=401),
+        check=_person_list({p: VISIBLE_PERSONS[p] for p in ("intake", "dpo", "partner")}),
+    ),
+    Surface(
+        name="api-person-list",
+        label="?ordering=birthplace",
+        path=lambda w: "/api/v1/persons/?ordering=-birthplace",
+        expect=expect(200, anonymous=401),
+        # The order is the cursor's: an ordering says nothing about a hidden field, for anyone.
+        check=_person_list(VISIBLE_PERSONS),
     ),
     Surface(
         name="api-person-list",
@@ -160,48 +313,55 @@ SURFACES = [
         path=lambda w: "/api/v1/persons/",
         data=_person_body,
         json=True,
-        expect=expect(
-            403,
-            intake=201,
-            caseworker=201,
-            other_team_caseworker=201,
-            supervisor=201,
-            anonymous=401,
-        ),
-        api=True,
+        expect=expect(403, **dict.fromkeys(PERSON_CREATORS, 201), anonymous=401),
+        writes=PERSON_CREATORS,
+        wrote=_person_created,
     ),
     Surface(
         name="api-person-detail",
         path=lambda w: f"/api/v1/persons/{w.case_a.public_id}/",
         expect=expect(
-            404,
-            caseworker=200,
-            intake=200,
-            supervisor=200,
-            dpo=200,
-            partner=200,
-            anonymous=401,
+            404, caseworker=200, intake=200, supervisor=200, dpo=200, partner=200, anonymous=401
         ),
-        api=True,
-        check=_person_detail,
+        check=_person_detail("case_a"),
+    ),
+    Surface(
+        name="api-person-detail",
+        label="protected",
+        path=lambda w: f"/api/v1/persons/{w.protected_a.public_id}/",
+        expect=expect(404, supervisor=200, anonymous=401),
+        check=_person_detail("protected_a"),
+    ),
+    Surface(
+        name="api-person-detail",
+        label="other organisation",
+        path=lambda w: f"/api/v1/persons/{w.south_case.public_id}/",
+        expect=expect(404, anonymous=401),
     ),
     Surface(
         # Without If-Match: who may edit is told to send it (428); who may not is refused first.
         name="api-person-detail",
         method="PATCH",
+        label="no If-Match",
         path=lambda w: f"/api/v1/persons/{w.case_a.public_id}/",
         data=lambda w: {"birthplace": "Raqqa"},
         json=True,
         expect=expect(
-            404,
-            caseworker=428,
-            supervisor=428,
-            intake=403,
-            dpo=403,
-            partner=403,
-            anonymous=401,
-        ),
-        api=True,
+            404, caseworker=428, supervisor=428, intake=403, dpo=403, partner=403, anonymous=401
+        ),  # fmt: skip
+    ),
+    Surface(
+        name="api-person-detail",
+        method="PATCH",
+        path=lambda w: f"/api/v1/persons/{w.case_a.public_id}/",
+        data=lambda w: {"birthplace": "Raqqa"},
+        headers=_if_match,
+        json=True,
+        expect=expect(
+            404, caseworker=200, supervisor=200, intake=403, dpo=403, partner=403, anonymous=401
+        ),  # fmt: skip
+        writes=EDITORS_OF_CASE_A,
+        wrote=_patched,
     ),
     Surface(
         name="api-person-status",
@@ -210,109 +370,120 @@ SURFACES = [
         data=lambda w: {"status": "verifying", "reason": "A letter from the camp arrived."},
         json=True,
         expect=expect(
-            404,
-            caseworker=200,
-            supervisor=200,
-            intake=403,
-            dpo=403,
-            partner=403,
-            anonymous=401,
-        ),
-        api=True,
+            404, caseworker=200, supervisor=200, intake=403, dpo=403, partner=403, anonymous=401
+        ),  # fmt: skip
+        writes=EDITORS_OF_CASE_A,
+        wrote=_status_changed,
     ),
     Surface(
         name="api-person-changes",
         path=lambda w: "/api/v1/persons/changes/",
+        setup=_settled,
         expect=expect(403, partner=200, partner_without_agreement=200, anonymous=401),
-        api=True,
-        check=_changes,
+        check=_changes({"partner": {"case_a"}}),
     ),
     Surface(
         name="api-report-list",
-        path=lambda w: "/api/v1/reports/",
+        path=lambda w: (_all_reports(w), "/api/v1/reports/")[1],
         expect=expect(200, dpo=403, admin=403, anonymous=401),
-        api=True,
         check=_report_list,
     ),
     Surface(
         # A partner's report (no channel: it is "partner"); staff must say how it came in.
         name="api-report-list",
         method="POST",
+        label="partner channel",
         path=lambda w: "/api/v1/reports/",
         data=_report_body(),
         json=True,
         expect=expect(
-            400,
-            partner=201,
-            partner_without_agreement=403,
-            dpo=403,
-            admin=403,
-            anonymous=401,
-        ),
-        api=True,
+            400, partner=201, partner_without_agreement=403, dpo=403, admin=403, anonymous=401
+        ),  # fmt: skip
+        writes={"partner"},
+        wrote=_report_submitted,
     ),
     Surface(
         name="api-report-list",
         method="POST",
+        label="letter",
         path=lambda w: "/api/v1/reports/",
         data=_report_body("letter"),
         json=True,
         expect=expect(
-            201,
-            partner=400,
-            partner_without_agreement=403,
-            dpo=403,
-            admin=403,
-            anonymous=401,
-        ),
-        api=True,
+            201, partner=400, partner_without_agreement=403, dpo=403, admin=403, anonymous=401
+        ),  # fmt: skip
+        writes={"caseworker", "other_team_caseworker", "intake", "supervisor"},
+        wrote=_report_submitted,
     ),
     Surface(
         name="api-report-detail",
         path=lambda w: f"/api/v1/reports/{_partner_report(w).public_id}/",
         expect=expect(200, partner_without_agreement=404, dpo=403, admin=403, anonymous=401),
-        api=True,
         check=_report_detail,
     ),
     Surface(
+        name="api-report-detail",
+        label="linked to team B's case",
+        path=lambda w: f"/api/v1/reports/{_reports(w) and w.team_b_report.public_id}/",
+        expect=expect(
+            404,
+            other_team_caseworker=200,
+            intake=200,
+            supervisor=200,
+            dpo=403,
+            admin=403,
+            anonymous=401,
+        ),  # fmt: skip
+    ),
+    Surface(
         name="api-location-list",
-        path=lambda w: "/api/v1/locations/",
+        path=lambda w: (_location(w), "/api/v1/locations/")[1],
         expect=STAFF_ONLY,
-        api=True,
         check=_location_check,
     ),
     Surface(
         name="api-location-detail",
         path=lambda w: f"/api/v1/locations/{_location(w).public_id}/",
         expect=STAFF_ONLY,
-        api=True,
         check=_location_check,
     ),
     Surface(
         name="api-flight-list",
-        path=lambda w: "/api/v1/flights/",
+        path=lambda w: (_flights(w), _api_flight(w), "/api/v1/flights/")[2],
         expect=PLANNERS_ONLY,
-        api=True,
         check=_flight_list,
     ),
     Surface(
         name="api-flight-detail",
-        path=lambda w: f"/api/v1/flights/{_flight(w).public_id}/",
+        path=lambda w: f"/api/v1/flights/{_api_flight(w).public_id}/",
         expect=PLANNERS_ONLY,
-        api=True,
         check=_flight_check,
     ),
     Surface(
-        # Any other path under /api/: the API's JSON 404 for everyone, signed in or not.
-        name="api-not-found",
-        path=lambda w: "/api/v2/persons/",
-        expect=expect(404),
-        api=True,
+        name="api-flight-detail",
+        label="other organisation",
+        path=lambda w: f"/api/v1/flights/{_flights(w)[1].public_id}/",
+        expect=expect(
+            403, caseworker=404, other_team_caseworker=404, supervisor=404, anonymous=401
+        ),  # fmt: skip
+    ),
+    # Any other path under /api/: the API's JSON 404 for everyone, signed in or not, any method.
+    *(
+        Surface(
+            name="api-not-found",
+            method=method,
+            path=lambda w: "/api/v2/persons/",
+            data=(lambda w: {}) if method != "GET" else None,
+            json=method != "GET",
+            expect=expect(404),
+        )
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
     ),
     Surface(
         name="api-schema",
         path=lambda w: "/api/v1/schema/",
         expect=STAFF_ONLY,
-        api=True,
+        # The schema can describe no restricted field: none is part of the API.
+        check=lambda w, persona, response: _no_restricted_field(response),
     ),
 ]

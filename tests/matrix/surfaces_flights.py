@@ -1,21 +1,23 @@
-"""The flights area in the permission matrix: planners of north see north's flights only, and a
-passenger they may not see is a withheld passenger."""
+"""The flights area: planners of north see north's flights only, a passenger they may not see is a
+withheld passenger, and each manifest action writes only for whoever may take it on that person."""
+
+import datetime as dt
 
 from django.utils import timezone
 
-from casework.models import PersonStatus
+from casework.models import Handover, ManifestEntry, PersonStatus, RepatriationFlight
 from tests.factories import FlightFactory, PersonFactory
-from tests.matrix import LOGIN, Surface, expect
+from tests.matrix import PAGES, Surface, expect
+from tests.matrix.records import audited, fresh
 
 PLANNERS = {"caseworker": 200, "other_team_caseworker": 200, "supervisor": 200}
-PAGES = {"anonymous": LOGIN, "partner": LOGIN, "partner_without_agreement": LOGIN}
+PLANNED = dict.fromkeys(PLANNERS, 302)
 
 
 def _flights(w):
-    """North's flight carries a passenger of team A and one of team B; south has its own."""
+    """North's flight carries a passenger of team A and one of team B, and a boarded child of
+    team A; south has its own flight."""
     if not hasattr(w, "north_flight"):
-        from casework.models import ManifestEntry
-
         w.north_flight = FlightFactory(
             organisation=w.north, reference="NORTH-1", date=timezone.localdate()
         )
@@ -31,6 +33,19 @@ def _flights(w):
             status=PersonStatus.CLEARED_FOR_RETURN,
             display_name="Readyova Amina",
         )
+        w.child_a = PersonFactory(
+            organisation=w.north,
+            team=w.team_a,
+            status=PersonStatus.ON_MANIFEST,
+            display_name="Childova Iman",
+            birth_precision="year",
+            birth_date=dt.date(2017, 1, 1),
+            birth_earliest=dt.date(2017, 1, 1),
+            birth_latest=dt.date(2017, 12, 31),
+        )
+        w.entry_child = ManifestEntry.objects.create(
+            flight=w.north_flight, person=w.child_a, status="boarded", approved_by=w.supervisor
+        )
     return w.north_flight, w.south_flight
 
 
@@ -42,8 +57,11 @@ def _south(w):
     return f"/flights/{_flights(w)[1].public_id}/"
 
 
-def _exactly_norths_flights(w, persona, response):
-    assert {f.reference for f in response.context["page"]} == {"NORTH-1"}
+def _flights_are(expected):
+    def check(w, persona, response):
+        assert {f.reference for f in response.context["page"]} == expected
+
+    return check
 
 
 def _manifest_as_far_as_visible(w, persona, response):
@@ -51,9 +69,15 @@ def _manifest_as_far_as_visible(w, persona, response):
     sees_a = persona in ("caseworker", "supervisor")
     sees_b = persona in ("other_team_caseworker", "supervisor")
     assert ("Alieva Madina" in body) is sees_a
+    assert ("Childova Iman" in body) is sees_a
     assert ("Bekova Zaira" in body) is sees_b
     withheld = body.count("withheld passenger")
-    assert withheld == (not sees_a) + (not sees_b)
+    assert withheld == 2 * (not sees_a) + (not sees_b)
+    # Whom the planner may propose: cleared persons they see, not yet on the flight.
+    proposable = {
+        p.display_name for p in response.context["propose_form"].fields["person"].queryset
+    }
+    assert proposable == ({"Readyova Amina"} if sees_a else set())
 
 
 def _entry(w, name):
@@ -65,12 +89,108 @@ def _entry_path(w, name, action):
     return f"{_north(w)}manifest/{_entry(w, name).public_id}/{action}/"
 
 
+def _flight_data(reference, version=None):
+    def data(w):
+        body = {
+            "reference": reference,
+            "date": "2026-12-24",
+            "origin": "Erbil",
+            "destination": "Grozny",
+            "capacity": "10",
+            "status": "planned",
+        }
+        if version:
+            body["version"] = str(fresh(version(w)).version)
+        return body
+
+    return data
+
+
+def _flight_created(w, persona):
+    flight = RepatriationFlight.objects.get(reference="NEW-1")
+    assert flight.organisation == w.north
+    assert audited(w.personas()[persona], "create", object_id=flight.public_id)
+
+
+def _flight_edited(w, persona):
+    flight = fresh(w.north_flight)
+    assert flight.reference == "NORTH-1B" and flight.capacity == 10
+    assert flight.version == w.north_flight.version + 1
+
+
+def _proposed(w, persona):
+    entry = ManifestEntry.objects.get(flight=w.north_flight, person=w.ready_a)
+    assert entry.status == "proposed"
+    assert audited(w.personas()[persona], "create", object_id=entry.public_id)
+
+
+def _escort(w, persona):
+    entry = ManifestEntry.objects.get(flight=w.north_flight, escort_name="Staff Escort")
+    assert entry.role == "escort"
+
+
+def _approved(w, persona):
+    entry = fresh(w.entry_a)
+    assert entry.status == "approved" and entry.approved_by == w.supervisor
+    assert fresh(w.case_a).status == PersonStatus.ON_MANIFEST
+
+
+def _not_boarded(w, persona):
+    entry = fresh(w.entry_b)
+    assert entry.status == "not_boarded" and entry.note == "probe"
+
+
+def _handover_page(w, persona, response):
+    assert response.context["entry"] == w.entry_child
+    assert "Childova Iman" in response.content.decode()
+
+
+def _handover_data(w):
+    handed = timezone.localtime(timezone.now() - dt.timedelta(hours=1))
+    return {
+        "recipient_kind": "relative",
+        "recipient_name": "Childova Khava",
+        "recipient_relationship": "aunt",
+        "handed_at": handed.strftime("%Y-%m-%d %H:%M"),
+        "place": "Grozny airport",
+        "documents": "birth certificate",
+    }
+
+
+def _handed_over(w, persona):
+    handover = Handover.objects.get(manifest_entry=w.entry_child)
+    assert handover.recorded_by == w.personas()[persona]
+    assert fresh(w.child_a).status == PersonStatus.REUNITED
+
+
 SURFACES = [
     Surface(
         name="flight_list",
         path=lambda w: (_flights(w), "/flights/")[1],
         expect=expect(403, **PLANNERS, **PAGES),
-        check=_exactly_norths_flights,
+        check=_flights_are({"NORTH-1"}),
+    ),
+    Surface(
+        name="flight_list",
+        method="POST",
+        path=lambda w: (_flights(w), "/flights/")[1],
+        data=lambda w: {},
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_flights_are({"NORTH-1"}),
+    ),
+    Surface(
+        name="flight_list",
+        label="?q=south's flight",
+        path=lambda w: (_flights(w), "/flights/?q=SOUTH")[1],
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_flights_are(set()),
+    ),
+    Surface(
+        name="flight_list",
+        label="?status=planned",
+        path=lambda w: (_flights(w), "/flights/?status=planned")[1],
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_flights_are({"NORTH-1"}),
     ),
     Surface(
         name="flight_new",
@@ -81,15 +201,10 @@ SURFACES = [
         name="flight_new",
         path=lambda w: "/flights/new/",
         method="POST",
-        data=lambda w: {
-            "reference": "NEW-1",
-            "date": "2026-12-24",
-            "origin": "Erbil",
-            "destination": "Grozny",
-            "capacity": "10",
-            "status": "planned",
-        },
-        expect=expect(403, **dict.fromkeys(PLANNERS, 302), **PAGES),
+        data=_flight_data("NEW-1"),
+        expect=expect(403, **PLANNED, **PAGES),
+        writes=set(PLANNERS),
+        wrote=_flight_created,
     ),
     Surface(
         name="flight_detail",
@@ -99,6 +214,15 @@ SURFACES = [
     ),
     Surface(
         name="flight_detail",
+        method="POST",
+        path=_north,
+        data=lambda w: {},
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_manifest_as_far_as_visible,
+    ),
+    Surface(
+        name="flight_detail",
+        label="other organisation",
         path=_south,
         expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
@@ -109,9 +233,19 @@ SURFACES = [
     ),
     Surface(
         name="flight_edit",
-        path=lambda w: _south(w) + "edit/",
         method="POST",
-        data=lambda w: {"version": "1", "capacity": "0"},
+        path=lambda w: _north(w) + "edit/",
+        data=_flight_data("NORTH-1B", version=lambda w: w.north_flight),
+        expect=expect(403, **PLANNED, **PAGES),
+        writes=set(PLANNERS),
+        wrote=_flight_edited,
+    ),
+    Surface(
+        name="flight_edit",
+        method="POST",
+        label="other organisation",
+        path=lambda w: _south(w) + "edit/",
+        data=_flight_data("SOUTH-1B", version=lambda w: w.south_flight),
         expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
     Surface(
@@ -120,11 +254,21 @@ SURFACES = [
         method="POST",
         data=lambda w: {"person": str(_entry(w, "ready_a").public_id)},
         # Redirected back to the flight; the team-B caseworker's choice list lacks the person.
-        expect=expect(403, **dict.fromkeys(PLANNERS, 302), **PAGES),
-        check=lambda w, persona, response: _proposed(w, persona),
+        expect=expect(403, **PLANNED, **PAGES),
+        writes={"caseworker", "supervisor"},
+        wrote=_proposed,
+    ),
+    Surface(
+        name="manifest_propose",
+        method="POST",
+        label="other organisation",
+        path=lambda w: _south(w) + "propose/",
+        data=lambda w: {"person": str(_entry(w, "ready_a").public_id)},
+        expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
     Surface(
         name="escort_add",
+        label="other organisation",
         path=lambda w: _south(w) + "escorts/",
         method="POST",
         data=lambda w: {"escort_name": "Probe"},
@@ -135,7 +279,9 @@ SURFACES = [
         path=lambda w: _north(w) + "escorts/",
         method="POST",
         data=lambda w: {"escort_name": "Staff Escort"},
-        expect=expect(403, **dict.fromkeys(PLANNERS, 302), **PAGES),
+        expect=expect(403, **PLANNED, **PAGES),
+        writes=set(PLANNERS),
+        wrote=_escort,
     ),
     Surface(
         name="manifest_approve",
@@ -143,6 +289,8 @@ SURFACES = [
         method="POST",
         # Only a supervisor approves; everyone else is refused by role.
         expect=expect(403, supervisor=302, **PAGES),
+        writes={"supervisor"},
+        wrote=_approved,
     ),
     Surface(
         name="manifest_board",
@@ -151,17 +299,22 @@ SURFACES = [
         data=lambda w: {"boarded": "no", "note": "probe"},
         # The team-A caseworker may not see the team-B passenger: 404.
         expect=expect(403, caseworker=404, other_team_caseworker=302, supervisor=302, **PAGES),
+        writes={"other_team_caseworker", "supervisor"},
+        wrote=_not_boarded,
     ),
     Surface(
         name="handover_new",
-        path=lambda w: _entry_path(w, "entry_a", "handover"),
+        path=lambda w: _entry_path(w, "entry_child", "handover"),
         expect=expect(403, caseworker=200, supervisor=200, other_team_caseworker=404, **PAGES),
+        check=_handover_page,
+    ),
+    Surface(
+        name="handover_new",
+        method="POST",
+        path=lambda w: _entry_path(w, "entry_child", "handover"),
+        data=_handover_data,
+        expect=expect(403, caseworker=302, supervisor=302, other_team_caseworker=404, **PAGES),
+        writes={"caseworker", "supervisor"},
+        wrote=_handed_over,
     ),
 ]
-
-
-def _proposed(w, persona):
-    from casework.models import ManifestEntry
-
-    on_flight = ManifestEntry.objects.filter(flight=w.north_flight, person=w.ready_a).exists()
-    assert on_flight is (persona in ("caseworker", "supervisor"))

@@ -1,12 +1,17 @@
-"""The imports area in the permission matrix: those who may import lists (caseworkers and
-supervisors) see their organisation's imports; another organisation's import is missing (404)."""
+"""The imports area: those who may import lists (caseworkers and supervisors) see exactly their
+organisation's imports; another organisation's import is missing (404); a committed list's rows
+link only the persons the viewer may see."""
 
 import datetime as dt
 
-from tests.matrix import LOGIN, Surface, expect
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from casework.models import ListImport, Person
+from tests.matrix import PAGES, Surface, expect
+from tests.matrix.records import audited, fresh
 
 IMPORTERS = {"caseworker": 200, "other_team_caseworker": 200, "supervisor": 200}
-PAGES = {"anonymous": LOGIN, "partner": LOGIN, "partner_without_agreement": LOGIN}
+DONE = dict.fromkeys(IMPORTERS, 302)
 CSV = b"record_id,family_name,given_name,birth_date\nX1,Testova,Amina,2014-05-02\n"
 
 
@@ -34,10 +39,15 @@ def _south(w):
     return w.south_import
 
 
-def _lists_only_north(world, persona, response):
-    ids = {i.public_id for i in response.context["page"]}
-    assert world.south_import.public_id not in ids
-    assert world.north_import.public_id in ids
+def _committed(w):
+    """A list the supervisor imported: its two rows became persons of no team."""
+    if not hasattr(w, "committed_import"):
+        from casework.services.imports import list_import_commit
+
+        w.committed_import = list_import_commit(
+            actor=w.supervisor, list_import=_upload(w, w.supervisor, "c")
+        )
+    return w.committed_import
 
 
 def _both(w):
@@ -46,12 +56,89 @@ def _both(w):
     return "/imports/"
 
 
+def _imports_are(expected):
+    def check(world, persona, response):
+        known = {v.pk: n for n, v in vars(world).items() if isinstance(v, ListImport)}
+        assert {known.get(i.pk, i.source) for i in response.context["page"]} == expected
+
+    return check
+
+
+def _visible_rows(count):
+    def check(world, persona, response):
+        # The supervisor sees the persons the rows became; a caseworker none of them (no team).
+        rows = list(response.context["page"])
+        assert len(rows) == count and all(r.person_id for r in rows)
+        expected = {r.person_id for r in rows} if persona == "supervisor" else set()
+        assert response.context["visible"] == expected
+
+    return check
+
+
+def _new_file(w):
+    return {
+        "source": "Matrix upload",
+        "as_of": "2026-02-01",
+        "file": SimpleUploadedFile("list.csv", CSV + b"U2,Uploadova,Leila,2013-01-01\n"),
+    }
+
+
+def _uploaded(w, persona):
+    user = w.personas()[persona]
+    upload = ListImport.objects.get(source="Matrix upload")
+    assert upload.organisation == w.north and upload.created_by == user
+    assert upload.status == "previewed" and upload.row_count == 2
+    assert audited(user, "import", object_id=upload.public_id)
+
+
+def _mapped(w, persona):
+    assert fresh(w.north_import).column_mapping["birth_date"] == ""
+    assert audited(w.personas()[persona], "update", object_id=w.north_import.public_id)
+
+
+def _committed_by(w, persona):
+    user = w.personas()[persona]
+    done = fresh(w.north_import)
+    assert done.status == "committed"
+    created = Person.objects.filter(pk__in=done.rows.values("person_id"))
+    assert set(created.values_list("display_name", flat=True)) == {"Testova Amina", "Testova Zaira"}
+    team = {"caseworker": w.team_a, "other_team_caseworker": w.team_b}.get(persona)
+    assert {p.team_id for p in created} == {team.pk if team else None}
+    assert audited(user, "import", object_id=done.public_id)
+
+
+def _dry_run_counts(world, persona, response):
+    assert response.context["counts"].get("created") == 2
+
+
 SURFACES = [
     Surface(
         name="import_list",
         path=_both,
         expect=expect(403, **IMPORTERS, **PAGES),
-        check=_lists_only_north,
+        check=_imports_are({"north_import"}),
+    ),
+    Surface(
+        name="import_list",
+        method="POST",
+        path=_both,
+        data=lambda w: {},
+        expect=expect(403, **IMPORTERS, **PAGES),
+        check=_imports_are({"north_import"}),
+    ),
+    Surface(
+        name="import_list",
+        label="?source=south's list",
+        path=lambda w: _both(w) + "?source=Matrix+list+s",
+        expect=expect(403, **IMPORTERS, **PAGES),
+        check=_imports_are(set()),
+    ),
+    Surface(
+        name="import_list",
+        label="?status=previewed",
+        path=lambda w: _both(w) + "?status=previewed",
+        expect=expect(403, **IMPORTERS, **PAGES),
+        check=_imports_are({"north_import"}),
     ),
     Surface(
         name="import_upload",
@@ -61,9 +148,19 @@ SURFACES = [
     Surface(
         name="import_upload",
         method="POST",
+        label="no file",
         path=lambda w: "/imports/new/",
         data=lambda w: {"source": "x"},  # no file: a form error, nothing written
         expect=expect(403, caseworker=400, other_team_caseworker=400, supervisor=400, **PAGES),
+    ),
+    Surface(
+        name="import_upload",
+        method="POST",
+        path=lambda w: "/imports/new/",
+        data=_new_file,
+        expect=expect(403, **DONE, **PAGES),
+        writes=set(IMPORTERS),
+        wrote=_uploaded,
     ),
     Surface(
         name="import_detail",
@@ -72,8 +169,30 @@ SURFACES = [
     ),
     Surface(
         name="import_detail",
+        method="POST",
+        path=lambda w: f"/imports/{_north(w).public_id}/",
+        data=lambda w: {},
+        expect=expect(403, **IMPORTERS, **PAGES),
+    ),
+    Surface(
+        name="import_detail",
+        label="other organisation",
         path=lambda w: f"/imports/{_south(w).public_id}/",
         expect=expect(403, caseworker=404, other_team_caseworker=404, supervisor=404, **PAGES),
+    ),
+    Surface(
+        name="import_detail",
+        label="committed",
+        path=lambda w: f"/imports/{_committed(w).public_id}/",
+        expect=expect(403, **IMPORTERS, **PAGES),
+        check=_visible_rows(2),
+    ),
+    Surface(
+        name="import_detail",
+        label="committed ?outcome=rejected",
+        path=lambda w: f"/imports/{_committed(w).public_id}/?outcome=rejected",
+        expect=expect(403, **IMPORTERS, **PAGES),
+        check=_visible_rows(0),
     ),
     Surface(
         name="import_mapping",
@@ -83,27 +202,49 @@ SURFACES = [
             "col_0": "record_id",
             "col_1": "family_name",
             "col_2": "given_name",
-            "col_3": "birth_date",
-        },
-        expect=expect(403, caseworker=302, other_team_caseworker=302, supervisor=302, **PAGES),
-    ),  # fmt: skip
+            "col_3": "",
+        },  # fmt: skip
+        expect=expect(403, **DONE, **PAGES),
+        writes=set(IMPORTERS),
+        wrote=_mapped,
+    ),
+    Surface(
+        name="import_mapping",
+        method="POST",
+        label="other organisation",
+        path=lambda w: f"/imports/{_south(w).public_id}/mapping/",
+        data=lambda w: {"col_0": "record_id"},
+        expect=expect(403, **dict.fromkeys(IMPORTERS, 404), **PAGES),
+    ),
     Surface(
         name="import_dry_run",
         method="POST",
         path=lambda w: f"/imports/{_north(w).public_id}/dry-run/",
         data=lambda w: {},
         expect=expect(403, **IMPORTERS, **PAGES),
+        check=_dry_run_counts,
+    ),
+    Surface(
+        name="import_dry_run",
+        method="POST",
+        label="other organisation",
+        path=lambda w: f"/imports/{_south(w).public_id}/dry-run/",
+        data=lambda w: {},
+        expect=expect(403, **dict.fromkeys(IMPORTERS, 404), **PAGES),
     ),
     Surface(
         name="import_commit",
         method="POST",
         path=lambda w: f"/imports/{_north(w).public_id}/commit/",
         data=lambda w: {},
-        expect=expect(403, caseworker=302, other_team_caseworker=302, supervisor=302, **PAGES),
+        expect=expect(403, **DONE, **PAGES),
+        writes=set(IMPORTERS),
+        wrote=_committed_by,
     ),
     Surface(
         name="import_commit",
         method="POST",
+        label="other organisation",
         path=lambda w: f"/imports/{_south(w).public_id}/commit/",
         data=lambda w: {},
         expect=expect(403, caseworker=404, other_team_caseworker=404, supervisor=404, **PAGES),

@@ -3,16 +3,19 @@ of those only what they need to know: supervisors all; intake and caseworkers th
 never a report with an entry linked to a person outside their person scope (another team's case for
 a caseworker, a protected person for intake and caseworkers)."""
 
+import datetime as dt
 import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
-from casework.models import Channel
-from tests.matrix import LOGIN, Surface, expect
+from casework.models import Channel, FamilyReport, ReportEntry
+from tests.matrix import PAGES, Surface, expect
+from tests.matrix.records import audited, fresh
 
 REPORT_STAFF = {"caseworker": 200, "other_team_caseworker": 200, "intake": 200, "supervisor": 200}
-PAGES = {"anonymous": LOGIN, "partner": LOGIN, "partner_without_agreement": LOGIN}
+STAFF_WHO_REPORT = set(REPORT_STAFF)
 
 
 def _photo():
@@ -101,30 +104,37 @@ def _list_path(w):
     return "/reports/"
 
 
-def _exactly_norths_reports(w, persona, response):
-    north, south = _reports(w)
-    by_name = {"north": north, "team_b": w.team_b_report, "protected": w.protected_report}
-    shown = {r.reference for r in response.context["page"]}
-    assert shown == {by_name[name].reference for name in LISTED[persona]}
-    body = response.content.decode()
-    assert south.reference not in body and "Canary Reporter South" not in body
-    for name, canary in (("team_b", "TeamB"), ("protected", "Protected")):
-        assert (f"Canary Reporter {canary}" in body) == (name in LISTED[persona])
+def _report_labels(w, reports) -> set[str]:
+    _reports(w)
+    known = {
+        w.north_report.pk: "north",
+        w.south_report.pk: "south",
+        w.team_b_report.pk: "team_b",
+        w.protected_report.pk: "protected",
+    }
+    return {known.get(r.pk, r.reference) for r in reports}
 
 
-def _reporter_search_finds_nothing_of_south(w, persona, response):
-    assert list(response.context["page"]) == []
+def _reports_are(expected):
+    """The queue shows exactly `expected[persona]`, and no reporter of a report it leaves out."""
+
+    def check(w, persona, response):
+        listed = _report_labels(w, response.context["page"])
+        assert listed == set(expected.get(persona, ())), listed
+        html = response.content.decode()
+        body = html[html.index("<tbody>") : html.index("</tbody>")]  # the rows, not the search
+        for name, reporter in (("south", "South"), ("team_b", "TeamB"), ("protected", "Protected")):
+            assert (f"Canary Reporter {reporter}" in body) is (name in listed), name
+
+    return check
 
 
-def _detail_shows_reporter(w, persona, response):
-    body = response.content.decode()
-    assert "Canary Reporter North" in body and "Canary account north" in body
-
-
-def _detail_shows(canary):
+def _detail_shows(canary, account=None):
     def check(w, persona, response):
         body = response.content.decode()
-        assert f"Canary Reporter {canary}" in body and f"Canary account {canary}" in body
+        assert f"Canary Reporter {canary}" in body
+        assert (account or f"Canary account {canary}") in body
+        assert "Canary Reporter South" not in body
 
     return check
 
@@ -139,40 +149,180 @@ def _south_detail(w):
     return f"/reports/{_reports(w)[1].public_id}/"
 
 
+def _entry_path(report, entry):
+    return f"/reports/{report.public_id}/entries/{entry.public_id}/triage/"
+
+
+def _north_entry(w):
+    north = _reports(w)[0]
+    return _entry_path(north, north.entries.get())
+
+
+def _triaged(outcome, person=None):
+    def wrote(w, persona):
+        user = w.personas()[persona]
+        entry = fresh(w.north_report.entries.get())
+        assert entry.outcome == outcome and entry.triaged_by == user
+        if person is not None:
+            assert entry.person == getattr(w, person)
+        if outcome == "created":
+            assert entry.person.display_name == "Entryova Lailo"
+            team = {"caseworker": w.team_a, "other_team_caseworker": w.team_b}.get(persona)
+            assert entry.person.team_id == (team.pk if team else None)
+        assert fresh(w.north_report).status == "triaged"
+        assert audited(user, "update", object_id=entry.public_id)
+
+    return wrote
+
+
+def _pending_triaged(w, persona):
+    user = w.personas()[persona]
+    assert ReportEntry.objects.filter(triaged_by=user, outcome="not_a_person").count() == 1
+
+
+def _new_report(w, persona):
+    from casework.services.reports import report_form_token
+
+    user = w.personas()[persona]
+    received = timezone.localtime(timezone.now() - dt.timedelta(days=1))
+    return {
+        "form_token": report_form_token(user) if user is not None else "",
+        "channel": "letter",
+        "received_at": received.strftime("%Y-%m-%d %H:%M"),
+        "reporter_name": "Matrix Reporter",
+        "account": "Our son left in 2015.",
+        "entries-TOTAL_FORMS": "1",
+        "entries-INITIAL_FORMS": "0",
+        "entries-MIN_NUM_FORMS": "1",
+        "entries-MAX_NUM_FORMS": "50",
+        "entries-0-family_name": "Newreportova",
+        "entries-0-given_name": "Seda",
+    }
+
+
+def _report_entered(w, persona):
+    user = w.personas()[persona]
+    report = FamilyReport.objects.get(reporter_name="Matrix Reporter")
+    assert report.organisation == w.north and report.entered_by == user
+    assert report.channel == "letter" and report.entries.get().family_name == "Newreportova"
+    assert audited(user, "create", object_id=report.public_id)
+
+
+def _consent_partners(w, persona, response):
+    # Consent can name only the partners north has an agreement with.
+    choices = response.context["form"].fields["share_partners"].queryset
+    assert {o.slug for o in choices} == {"partner-ngo"}
+
+
+def _triage_page(canary):
+    def check(w, persona, response):
+        assert response.context["show_details"] is True
+        body = response.content.decode()
+        assert canary in body and "Canary Reporter South" not in body
+
+    return check
+
+
+TRIAGERS = dict.fromkeys(REPORT_STAFF, 302)
+
 SURFACES = [
     Surface(
         name="report_list",
         path=_list_path,
         expect=expect(403, **REPORT_STAFF, **PAGES),
-        check=_exactly_norths_reports,
+        check=_reports_are(LISTED),
     ),
     Surface(
         name="report_list",
+        method="POST",
+        path=_list_path,
+        data=lambda w: {},
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_reports_are(LISTED),
+    ),
+    Surface(
+        name="report_list",
+        label="?q=south's reporter",
         path=lambda w: _list_path(w) + "?q=Canary+Reporter+South",
         expect=expect(403, **REPORT_STAFF, **PAGES),
-        check=_reporter_search_finds_nothing_of_south,
+        check=_reports_are({}),
+    ),
+    Surface(
+        name="report_list",
+        label="?q=team B's reporter",
+        path=lambda w: _list_path(w) + "?q=Canary+Reporter+TeamB",
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_reports_are({p: {"team_b"} for p in LISTED if "team_b" in LISTED[p]}),
+    ),
+    Surface(
+        name="report_list",
+        label="?q=the protected report's reference",
+        path=lambda w: f"{_list_path(w)}?q={w.protected_report.reference}",
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_reports_are({"supervisor": {"protected"}}),
+    ),
+    Surface(
+        name="report_list",
+        label="?q=south's reference",
+        path=lambda w: f"{_list_path(w)}?q={w.south_report.reference}",
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_reports_are({}),
+    ),
+    Surface(
+        name="report_list",
+        label="?status=in_triage",
+        path=lambda w: _list_path(w) + "?status=in_triage",
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_reports_are({p: LISTED[p] - {"north"} for p in LISTED}),
+    ),
+    Surface(
+        name="report_list",
+        label="?status=new",
+        path=lambda w: _list_path(w) + "?status=new",
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_reports_are({p: {"north"} for p in LISTED}),
     ),
     Surface(
         name="report_new",
         path=lambda w: "/reports/new/",
         expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_consent_partners,
     ),
     Surface(
         name="report_new",
-        path=lambda w: "/reports/new/",
         method="POST",
+        label="no token, no entries",
+        path=lambda w: "/reports/new/",
         data=lambda w: {"channel": "letter"},
         # Report staff get the form back with its errors (no token, no entries): nothing saved.
         expect=expect(403, **dict.fromkeys(REPORT_STAFF, 400), **PAGES),
     ),
     Surface(
-        name="report_detail",
-        path=lambda w: f"/reports/{_reports(w)[0].public_id}/",
-        expect=expect(403, **REPORT_STAFF, **PAGES),
-        check=_detail_shows_reporter,
+        name="report_new",
+        method="POST",
+        path=lambda w: "/reports/new/",
+        data=_new_report,
+        expect=expect(403, **dict.fromkeys(REPORT_STAFF, 302), **PAGES),
+        writes=STAFF_WHO_REPORT,
+        wrote=_report_entered,
     ),
     Surface(
         name="report_detail",
+        path=lambda w: f"/reports/{_reports(w)[0].public_id}/",
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_detail_shows("North", "Canary account north"),
+    ),
+    Surface(
+        name="report_detail",
+        method="POST",
+        path=lambda w: f"/reports/{_reports(w)[0].public_id}/",
+        data=lambda w: {},
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_detail_shows("North", "Canary account north"),
+    ),
+    Surface(
+        name="report_detail",
+        label="other organisation",
         path=_south_detail,
         expect=expect(403, **dict.fromkeys(REPORT_STAFF, 404), **PAGES),
     ),
@@ -186,32 +336,79 @@ SURFACES = [
         check=_attachment_headers,
     ),
     Surface(
-        name="report_entry_triage",
+        name="report_attachment",
+        method="POST",
         path=lambda w: (
-            f"/reports/{_reports(w)[0].public_id}/entries/"
-            f"{_reports(w)[0].entries.get().public_id}/triage/"
+            f"/reports/{_reports(w)[0].public_id}/attachments/"
+            f"{_reports(w)[0].attachments.get().public_id}/"
         ),
+        data=lambda w: {},
         expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_attachment_headers,
     ),
     Surface(
         name="report_entry_triage",
-        path=lambda w: (
-            f"/reports/{_reports(w)[1].public_id}/entries/"
-            f"{_reports(w)[1].entries.get().public_id}/triage/"
-        ),
+        path=_north_entry,
+        expect=expect(403, **REPORT_STAFF, **PAGES),
+        check=_triage_page("Entryova"),
+    ),
+    Surface(
+        name="report_entry_triage",
         method="POST",
+        label="other organisation",
+        path=lambda w: _entry_path(_reports(w)[1], _reports(w)[1].entries.get()),
         data=lambda w: {"decision": "not_a_person", "reason": "probe"},
         expect=expect(403, **dict.fromkeys(REPORT_STAFF, 404), **PAGES),
     ),
     Surface(
         name="report_entry_triage",
-        path=lambda w: (
-            f"/reports/{_reports(w)[0].public_id}/entries/"
-            f"{_reports(w)[0].entries.get().public_id}/triage/"
-        ),
         method="POST",
+        path=_north_entry,
         data=lambda w: {"decision": "not_a_person", "reason": "A test entry."},
-        expect=expect(403, **dict.fromkeys(REPORT_STAFF, 302), **PAGES),
+        expect=expect(403, **TRIAGERS, **PAGES),
+        writes=STAFF_WHO_REPORT,
+        wrote=_triaged("not_a_person"),
+    ),
+    # The duplicate check shows another team's case to intake and caseworkers: they may link to
+    # it (the report then leaves a caseworker's queue).
+    Surface(
+        name="report_entry_triage",
+        method="POST",
+        label="link to team B's case",
+        path=_north_entry,
+        data=lambda w: {"decision": "link", "person": str(w.case_b.public_id)},
+        expect=expect(403, **TRIAGERS, **PAGES),
+        writes=STAFF_WHO_REPORT,
+        wrote=_triaged("linked", "case_b"),
+    ),
+    # A protected person is never offered: only the supervisor links to one.
+    Surface(
+        name="report_entry_triage",
+        method="POST",
+        label="link to the protected person",
+        path=_north_entry,
+        data=lambda w: {"decision": "link", "person": str(w.protected_a.public_id)},
+        expect=expect(403, **{**dict.fromkeys(REPORT_STAFF, 400), "supervisor": 302}, **PAGES),
+        writes={"supervisor"},
+        wrote=_triaged("linked", "protected_a"),
+    ),
+    Surface(
+        name="report_entry_triage",
+        method="POST",
+        label="link to south's person",
+        path=_north_entry,
+        data=lambda w: {"decision": "link", "person": str(w.south_case.public_id)},
+        expect=expect(403, **dict.fromkeys(REPORT_STAFF, 400), **PAGES),
+    ),
+    Surface(
+        name="report_entry_triage",
+        method="POST",
+        label="create a person",
+        path=_north_entry,
+        data=lambda w: {"decision": "create"},
+        expect=expect(403, **TRIAGERS, **PAGES),
+        writes=STAFF_WHO_REPORT,
+        wrote=_triaged("created"),
     ),
     # A report linked to team B's case, and one linked to the protected person: hidden (404, as
     # if missing) on every page for whoever may not see that person.
@@ -224,12 +421,14 @@ SURFACES = [
         for surface in (
             Surface(
                 name="report_detail",
+                label=canary,
                 path=lambda w, report=report: f"/reports/{report(w).public_id}/",
                 expect=expect(403, **codes, **PAGES),
                 check=_detail_shows(canary),
             ),
             Surface(
                 name="report_attachment",
+                label=canary,
                 path=lambda w, report=report: (
                     f"/reports/{report(w).public_id}/attachments/"
                     f"{report(w).attachments.get().public_id}/"
@@ -239,25 +438,24 @@ SURFACES = [
             ),
             Surface(
                 name="report_entry_triage",
-                path=lambda w, report=report: (
-                    f"/reports/{report(w).public_id}/entries/"
-                    f"{_pending_entry(report(w)).public_id}/triage/"
-                ),
+                label=canary,
+                path=lambda w, report=report: _entry_path(report(w), _pending_entry(report(w))),
                 expect=expect(403, **codes, **PAGES),
+                check=_triage_page("Waitova"),
             ),
             Surface(
                 name="report_entry_triage",
-                path=lambda w, report=report: (
-                    f"/reports/{report(w).public_id}/entries/"
-                    f"{_pending_entry(report(w)).public_id}/triage/"
-                ),
                 method="POST",
+                label=canary,
+                path=lambda w, report=report: _entry_path(report(w), _pending_entry(report(w))),
                 data=lambda w: {"decision": "not_a_person", "reason": "A test entry."},
                 expect=expect(
                     403,
                     **{p: 302 if code == 200 else code for p, code in codes.items()},
                     **PAGES,
                 ),
+                writes={p for p, code in codes.items() if code == 200},
+                wrote=_pending_triaged,
             ),
         )
     ),

@@ -1,0 +1,311 @@
+"""The selectors, called as each persona: the exact set of records each returns (by the world's
+names for them, see `tests.matrix.labels`), or the exact answer of each yes/no gate."""
+
+from casework import selectors
+from casework.models import Organisation
+from tests.factories import LocationFactory
+from tests.matrix import Call, expect, labels, sets
+from tests.matrix.records import grant
+from tests.matrix.surfaces_account_audit import _audit_world, _grants
+from tests.matrix.surfaces_api import REPORTS, _all_reports
+from tests.matrix.surfaces_flights import _flights
+from tests.matrix.surfaces_imports import _north, _south
+from tests.matrix.surfaces_review import _merge, _pairs
+
+PERSONS = {
+    "caseworker": {"case_a"},
+    "other_team_caseworker": {"case_b"},
+    "intake": {"case_a", "case_b"},
+    "supervisor": {"case_a", "case_b", "protected_a"},
+    "dpo": {"case_a", "case_b"},
+    "partner": {"case_a"},
+}
+NORTH = {"case_a", "case_b", "protected_a"}
+REPORT_STAFF = ("caseworker", "other_team_caseworker", "intake", "supervisor")
+PLANNERS = ("caseworker", "other_team_caseworker", "supervisor")
+STAFF = ("caseworker", "other_team_caseworker", "intake", "supervisor", "dpo", "admin")
+
+
+def _selected(function, *args):
+    """Run `selectors.<function>(user, *args(world))` and name what it returned."""
+
+    def run(world, user):
+        result = getattr(selectors, function)(user, *(arg(world) for arg in args))
+        if isinstance(result, bool):
+            return result
+        return labels(world, result)
+
+    return run
+
+
+def _caseworkers_may_break_glass(w):
+    Organisation.objects.filter(pk=w.north.pk).update(caseworkers_may_break_glass=True)
+    w.north.refresh_from_db()
+    for user in (w.caseworker, w.other_team_caseworker):
+        user.refresh_from_db()
+        user.organisation  # noqa: B018 - the fresh organisation, as a request would load it
+
+
+def _flight_with_history(w):
+    from casework import audit
+
+    _flights(w)
+    if not hasattr(w, "flight_events"):
+        w.flight_events = [
+            audit.record(w.supervisor, "update", w.north_flight, reason="north flight moved"),
+            audit.record(w.south_supervisor, "update", w.south_flight, reason="south flight moved"),
+        ]
+    return w
+
+
+def _flight_history(flight_name):
+    """The reasons of the events `record_history` returns for the flight, through its gate."""
+
+    def run(world, user):
+        flight = getattr(world, flight_name)
+        gated = selectors.flights_visible_to(user)
+        return {e.reason for e in selectors.record_history(user, gated, flight)}
+
+    return run
+
+
+def _location(w):
+    if not hasattr(w, "location"):
+        w.location = LocationFactory(name="Matrix Camp", country="SY")
+    return w
+
+
+def _entries_of(report_name):
+    def run(world, user):
+        _all_reports(world)
+        report = getattr(world, report_name)
+        return {e.family_name for e in selectors.report_entries_for(user, report)}
+
+    return run
+
+
+def _reporter_of(report_name):
+    def run(world, user):
+        _all_reports(world)
+        return selectors.may_see_reporter(user, getattr(world, report_name))
+
+    return run
+
+
+def _caseworker_grant(expires_in_past=False):
+    def build(w):
+        g = grant(w, w.caseworker, w.case_b)
+        if expires_in_past:
+            from django.utils import timezone
+
+            type(g).objects.filter(pk=g.pk).update(expires_at=timezone.now())
+        return w
+
+    return build
+
+
+def _assigned_protected(w):
+    type(w.protected_a).objects.filter(pk=w.protected_a.pk).update(assigned_to=w.caseworker)
+
+
+CALLS = [
+    Call(name="selector:person_scope", run=_selected("person_scope"), expect=sets(**PERSONS)),
+    Call(
+        name="selector:person_scope",
+        label="with a break-glass grant",
+        setup=_caseworker_grant(),
+        run=_selected("person_scope"),
+        expect=sets(**{**PERSONS, "caseworker": {"case_a", "case_b"}}),
+    ),
+    Call(
+        name="selector:person_scope",
+        label="with an expired grant",
+        setup=_caseworker_grant(expires_in_past=True),
+        run=_selected("person_scope"),
+        expect=sets(**PERSONS),
+    ),
+    Call(
+        name="selector:person_scope",
+        label="protected person assigned to the caseworker",
+        setup=_assigned_protected,
+        run=_selected("person_scope"),
+        expect=sets(**{**PERSONS, "caseworker": {"case_a", "protected_a"}}),
+    ),
+    Call(
+        name="selector:reports_visible_to",
+        setup=_all_reports,
+        run=_selected("reports_visible_to"),
+        expect=sets(**REPORTS),
+    ),
+    Call(
+        name="selector:audit_events_visible_to",
+        setup=_audit_world,
+        run=_selected("audit_events_visible_to"),
+        expect=sets(
+            caseworker={"event_case_a"},
+            other_team_caseworker={"event_case_b"},
+            intake={"event_case_a", "event_case_b"},
+            supervisor={"event_case_a", "event_case_b", "event_protected"},
+            dpo={"event_case_a", "event_case_b", "event_protected", "event_north"},
+        ),
+    ),
+    Call(
+        name="selector:history_for",
+        setup=_audit_world,
+        run=_selected("history_for", lambda w: w.case_a),
+        expect=sets(
+            **{p: {"event_case_a"} for p in ("caseworker", "intake", "supervisor", "dpo")}
+        ),  # fmt: skip
+    ),
+    Call(
+        name="selector:history_for",
+        label="protected",
+        setup=_audit_world,
+        run=_selected("history_for", lambda w: w.protected_a),
+        expect=sets(supervisor={"event_protected"}),
+    ),
+    Call(
+        name="selector:record_history",
+        label="north's flight",
+        setup=_flight_with_history,
+        run=_flight_history("north_flight"),
+        expect=sets(**dict.fromkeys(PLANNERS, {"north flight moved"})),
+    ),
+    Call(
+        name="selector:record_history",
+        label="south's flight",
+        setup=_flight_with_history,
+        run=_flight_history("south_flight"),
+        expect=sets(),
+    ),
+    Call(
+        name="selector:break_glass_scope",
+        run=_selected("break_glass_scope"),
+        expect=sets(supervisor=NORTH),
+    ),
+    Call(
+        name="selector:break_glass_scope",
+        label="caseworkers allowed",
+        setup=_caseworkers_may_break_glass,
+        run=_selected("break_glass_scope"),
+        expect=sets(supervisor=NORTH, caseworker=NORTH, other_team_caseworker=NORTH),
+    ),
+    Call(
+        name="selector:may_break_glass_at_all",
+        run=_selected("may_break_glass_at_all"),
+        expect=expect(False, supervisor=True),
+    ),
+    Call(
+        name="selector:may_break_glass_at_all",
+        label="caseworkers allowed",
+        setup=_caseworkers_may_break_glass,
+        run=_selected("may_break_glass_at_all"),
+        expect=expect(False, supervisor=True, caseworker=True, other_team_caseworker=True),
+    ),
+    Call(
+        name="selector:break_glass_grants_visible_to",
+        setup=_grants,
+        run=_selected("break_glass_grants_visible_to"),
+        expect=sets(dpo={"grant_north"}),
+    ),
+    Call(
+        name="selector:may_see_reporter",
+        setup=_all_reports,
+        run=_reporter_of("north_report"),
+        expect=expect(False, **dict.fromkeys(REPORT_STAFF, True)),
+    ),
+    Call(
+        name="selector:may_see_reporter",
+        label="linked to team B's case",
+        setup=_all_reports,
+        run=_reporter_of("team_b_report"),
+        expect=expect(False, other_team_caseworker=True, intake=True, supervisor=True),
+    ),
+    Call(
+        name="selector:may_see_reporter",
+        label="linked to the protected person",
+        setup=_all_reports,
+        run=_reporter_of("protected_report"),
+        expect=expect(False, supervisor=True),
+    ),
+    Call(
+        name="selector:may_see_reporter",
+        label="a partner's report",
+        setup=_all_reports,
+        run=_reporter_of("partner_report"),
+        # North's report staff read who reported; the partner reads no reporter (nor the API).
+        expect=expect(False, **dict.fromkeys(REPORT_STAFF, True)),
+    ),
+    Call(
+        name="selector:may_see_reporter",
+        label="other organisation",
+        setup=_all_reports,
+        run=_reporter_of("south_report"),
+        expect=expect(False),
+    ),
+    Call(
+        name="selector:report_entries_for",
+        setup=_all_reports,
+        run=_entries_of("team_b_report"),
+        expect=sets(
+            **{p: {"Linkova", "Waitova"} for p in ("other_team_caseworker", "intake", "supervisor")}
+        ),  # fmt: skip
+    ),
+    Call(
+        name="selector:report_entries_for",
+        label="a partner's report",
+        setup=lambda w: _all_reports(w).partner_report.entries.create(
+            position=1, family_name="Partnerova"
+        ),
+        run=_entries_of("partner_report"),
+        expect=sets(**{p: {"Partnerova"} for p in ("partner", *REPORT_STAFF)}),
+    ),
+    Call(
+        name="selector:report_entries_for",
+        label="other organisation",
+        setup=_all_reports,
+        run=_entries_of("south_report"),
+        expect=sets(),
+    ),
+    Call(
+        name="selector:flights_visible_to",
+        setup=_flights,
+        run=_selected("flights_visible_to"),
+        expect=sets(**dict.fromkeys(PLANNERS, {"north_flight"})),
+    ),
+    Call(
+        name="selector:proposable_persons",
+        setup=_flights,
+        run=_selected("proposable_persons", lambda w: w.north_flight),
+        # Persons the user sees who are cleared to fly and not on the flight yet (the flight
+        # pages ask for the planner's role first).
+        expect=sets(**dict.fromkeys(("caseworker", "intake", "supervisor", "dpo"), {"ready_a"})),
+    ),
+    Call(
+        name="selector:list_imports_visible_to",
+        setup=lambda w: (_north(w), _south(w)),
+        run=_selected("list_imports_visible_to"),
+        expect=sets(**dict.fromkeys(PLANNERS, {"north_import"})),
+    ),
+    Call(
+        name="selector:suggestions_visible_to",
+        setup=_pairs,
+        run=_selected("suggestions_visible_to"),
+        expect=sets(
+            caseworker={"pair_a"}, other_team_caseworker={"pair_b"}, supervisor={"pair_a", "pair_b"}
+        ),  # fmt: skip
+    ),
+    Call(
+        name="selector:merges_visible_to",
+        setup=_merge,
+        run=_selected("merges_visible_to"),
+        # Merges of two persons the user may both see (the merge pages are the supervisor's).
+        expect=sets(**dict.fromkeys(("caseworker", "intake", "supervisor", "dpo"), {"merge"})),
+    ),
+    Call(
+        name="selector:locations_visible_to",
+        setup=_location,
+        run=_selected("locations_visible_to"),
+        expect=sets(**dict.fromkeys(STAFF, {"location"})),
+    ),
+]
