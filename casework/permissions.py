@@ -150,7 +150,9 @@ _ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.EXPORT_IDENTIFIABLE,
     },
     Role.ADMIN: {Action.MANAGE_REFERENCE_DATA, Action.MANAGE_USERS},
-    Role.PARTNER: {Action.VIEW_PERSON, Action.ENTER_REPORT, Action.IMPORT_LIST},
+    # No partner surface takes list rows yet (an import would land in the partner's own
+    # organisation, outside any agreement): until one does, partners may not import.
+    Role.PARTNER: {Action.VIEW_PERSON, Action.ENTER_REPORT},
 }
 
 # The least level on a person each person-bound action needs.
@@ -196,13 +198,20 @@ def _active_grants(user) -> QuerySet:
     )
 
 
-def _active_agreements(user) -> QuerySet:
+def active_agreements() -> QuerySet:
+    """Sharing agreements in force today: not revoked, begun, not ended."""
     today = timezone.localdate()
-    return SharingAgreement.objects.filter(
-        partner_id=user.organisation_id,
-        revoked_at__isnull=True,
-        valid_from__lte=today,
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    return SharingAgreement.objects.filter(revoked_at__isnull=True, valid_from__lte=today).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+
+
+def active_agreements_between(owner_id, partner_id) -> QuerySet:
+    return active_agreements().filter(owner_id=owner_id, partner_id=partner_id)
+
+
+def _active_agreements(user) -> QuerySet:
+    return active_agreements().filter(partner_id=user.organisation_id)
 
 
 def person_scope(user, qs: QuerySet | None = None) -> QuerySet:

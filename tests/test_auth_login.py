@@ -112,3 +112,25 @@ def test_a_deactivated_account_cannot_log_in(world):
     response = _post_login(Client(), "caseworker", TEST_PASSWORD)
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+def test_a_partner_account_cannot_sign_in_with_a_password(world):
+    from django.test import Client
+
+    world.partner.set_password("partner-password-long-1")
+    world.partner.save()
+    client = Client()
+    response = client.post(
+        "/account/login/", {"username": "partner", "password": "partner-password-long-1"}
+    )
+    assert response.status_code == 200
+    assert "uses its API token" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_api_refuses_a_partner_session(world):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.partner)
+    assert client.get("/api/v1/persons/").status_code in (401, 403)

@@ -24,8 +24,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from casework import audit
 from casework.api.authentication import hash_token_secret, new_token_parts
 from casework.audit import AuditAction
-from casework.models import PartnerToken, Role, SharingAgreement, User
-from casework.permissions import Action, is_active_user, may, require
+from casework.models import PartnerToken, Role, User
+from casework.permissions import (
+    Action,
+    active_agreements_between,
+    is_active_user,
+    may,
+    require,
+)
 from casework.services.errors import ServiceError
 
 RECOVERY_CODE_COUNT = 10
@@ -59,9 +65,7 @@ def _require_user_admin(actor, user: User) -> None:
     if (
         user.role == Role.PARTNER
         and may(actor, Action.MANAGE_USERS)
-        and SharingAgreement.objects.filter(
-            owner_id=actor.organisation_id, partner_id=user.organisation_id
-        ).exists()
+        and active_agreements_between(actor.organisation_id, user.organisation_id).exists()
     ):
         return
     require(actor, Action.MANAGE_USERS, user)

@@ -695,7 +695,8 @@ def row_create_person(*, actor, row: ListImportRow):
     """A row every candidate of which was rejected: it becomes a new person (called by the
     review service inside its transaction)."""
     list_import = row.list_import
-    require(actor, Action.CREATE_PERSON)
+    # A row of another organisation's list is missing to the actor, whatever their role.
+    require(actor, Action.CREATE_PERSON, list_import)
     data, errors = validate_row(
         row.row_number,
         row.data.get("raw", {}),

@@ -86,12 +86,15 @@ def model() -> Model:
 def population(scope_qs: QuerySet) -> int:
     """How many persons a search draws from. A large count is reused a few minutes (it only
     sets the prior, and moves little); a small one is counted every time."""
-    key = str(scope_qs.filter(merged_into__isnull=True).query)
+    scope_qs = scope_qs.filter(merged_into__isnull=True)
+    if scope_qs.query.is_empty():
+        return 0  # a gate that lets the caller see no one (`str()` of its query would raise)
+    key = str(scope_qs.query)
     now = time.monotonic()
     cached = _population_cache.get(key)
     if cached is not None and now - cached[0] <= POPULATION_TTL:
         return cached[1]
-    size = scope_qs.filter(merged_into__isnull=True).count()
+    size = scope_qs.count()
     if size >= CACHED_POPULATION:
         _population_cache[key] = (now, size)
     return size
@@ -427,9 +430,10 @@ def intake_candidates(
     if isinstance(names, str | dict):
         names = [names]
     records = [r for r in (_name_record(n, common) for n in names or ()) if r is not None]
-    if not records:
+    scope = duplicate_check_scope(actor)
+    if not records or scope.query.is_empty():
         return []
-    return candidates_for(records, duplicate_check_scope(actor), limit=limit, viewer=actor)
+    return candidates_for(records, scope, limit=limit, viewer=actor)
 
 
 # --- Suggestions and decisions ------------------------------------------------------------------

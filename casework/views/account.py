@@ -5,6 +5,7 @@ from django import forms
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -15,13 +16,27 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from casework.middleware import SESSION_EPOCH
+from casework.models import Role
 from casework.services import accounts
 from casework.services.errors import ServiceError
+
+
+class LoginForm(AuthenticationForm):
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        # A partner account is a system's: it comes in with its API token (scoped, expiring,
+        # revocable), never with a password session that would skip all of that.
+        if user.role == Role.PARTNER:
+            raise forms.ValidationError(
+                _("This is a partner system's account: it uses its API token, not this page."),
+                code="partner_account",
+            )
 
 
 class LoginView(auth_views.LoginView):
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
 
 def _next_target(request) -> str:
