@@ -1,5 +1,7 @@
 """The frame every page extends: navigation per role, language switch, accessibility, CSP-safe."""
 
+import ast
+import gettext
 import re
 from pathlib import Path
 
@@ -77,6 +79,39 @@ def test_every_russian_message_is_translated():
     untranslated = [e for e in untranslated if not re.search(r'^msgstr(\[\d\])? ""\n"', e, re.M)]
     assert not untranslated, untranslated[:3]
     assert (ROOT / "casework/locale/ru/LC_MESSAGES/django.mo").exists()
+
+
+def _po_singulars(po: str) -> dict[str, str]:
+    """msgid → msgstr of the .po's plain entries (no context, no plural), strings joined."""
+
+    def text(lines: list[str]) -> str:
+        return "".join(ast.literal_eval(line) for line in lines)
+
+    found = {}
+    for entry in po.split("\n\n"):
+        lines = [line for line in entry.splitlines() if not line.startswith("#")]
+        if any(line.startswith(("msgctxt", "msgid_plural")) for line in lines):
+            continue
+        try:
+            start = next(i for i, line in enumerate(lines) if line.startswith("msgid "))
+            middle = next(i for i, line in enumerate(lines) if line.startswith("msgstr "))
+        except StopIteration:
+            continue
+        msgid = text([lines[start][6:], *lines[start + 1 : middle]])
+        msgstr = text([lines[middle][7:], *lines[middle + 1 :]])
+        if msgid:
+            found[msgid] = msgstr
+    return found
+
+
+def test_the_compiled_russian_catalogue_is_the_one_in_the_po_file():
+    folder = ROOT / "casework/locale/ru/LC_MESSAGES"
+    with (folder / "django.mo").open("rb") as handle:
+        catalogue = gettext.GNUTranslations(handle)
+    expected = _po_singulars((folder / "django.po").read_text(encoding="utf-8"))
+    assert len(expected) > 400
+    stale = [msgid for msgid, msgstr in expected.items() if catalogue.gettext(msgid) != msgstr]
+    assert not stale, f"run manage.py compilemessages: {stale[:3]}"
 
 
 def test_templates_have_no_inline_scripts_or_styles():
