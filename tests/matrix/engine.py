@@ -261,8 +261,10 @@ def run_surface(surface: Surface, world) -> None:
                 except AssertionError as exc:
                     detail = str(exc) or _trace()
                     problems.append(f"{persona}: wrong content: {detail}")
-            if hasattr(response, "close"):
-                response.close()
+            # A served file is closed by hand: `response.close()` would send request_finished,
+            # whose handler closes the database connection mid-test on PostgreSQL.
+            for closer in getattr(response, "_resource_closers", ()):
+                closer()
             problems += _effect_errors(
                 surface, world, persona, before, persona in surface.writes, not problems
             )
