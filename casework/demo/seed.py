@@ -1119,6 +1119,10 @@ class Seeder:
             )
         if rng.random() < 0.6:
             consents.append(ReportConsent(purpose="share_authority", given=rng.random() < 0.3))
+        for consent in consents:
+            # Derived from the report's id, not drawn: the same on every run, and the random
+            # stream (everything seeded after) unchanged.
+            consent.public_id = uuid.uuid5(report.public_id, f"consent:{consent.purpose}")
         return report, entries, consents
 
     def _entry(self, ctx, report, position, member, person, english, relationship, place):
