@@ -46,14 +46,25 @@ def demo_logins(usernames) -> list[Login]:
     return logins
 
 
+PARTNER_HINT = (
+    "signs in with an API token, not a password: "
+    ".venv/bin/python manage.py issue_partner_token partner --name demo --days 7"
+)
+
+
 def format_logins(logins: list[Login], password: str | None) -> str:
     shown = password or "(as printed at the first seed)"
+    width = max(18, len(shown))
     lines = [
-        f"  {'username':<11} {'role':<11} {'password':<18} {'TOTP secret (base32)':<34} otpauth URI"
+        f"  {'username':<11} {'role':<11} {'password':<{width}} {'TOTP secret (base32)':<34} "
+        "otpauth URI"
     ]
     for login in logins:
+        if login.role == "partner":
+            lines.append(f"  {login.username:<11} {login.role:<11} {PARTNER_HINT}")
+            continue
         lines.append(
-            f"  {login.username:<11} {login.role:<11} {shown:<18} {login.totp_secret:<34} "
+            f"  {login.username:<11} {login.role:<11} {shown:<{width}} {login.totp_secret:<34} "
             f"{login.otpauth_uri}"
         )
     lines.append(
