@@ -42,7 +42,7 @@ from casework.models import (
 )
 from casework.permissions import Action, Level, person_scope, require, role_of
 from casework.presenters import person_fields_bulk, person_fields_for
-from casework.services.matching import intake_candidates
+from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
 
 WITHHELD_JSON = {"withheld": True}
@@ -474,28 +474,9 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
 
 
 def _likely_duplicates(user, names: list[NameInput], values: dict) -> list:
-    """The intake check of the person form (`services.matching.intake_candidates`), keeping the
-    candidates at or above the review threshold."""
-    found = intake_candidates(
-        actor=user,
-        names=[
-            {
-                "family_name": n.family_name,
-                "given_name": n.given_name,
-                "patronymic": n.patronymic,
-                "full_text": n.full_text,
-                "kind": n.kind,
-            }
-            for n in names
-        ],
-        sex=values.get("sex"),
-        birth_date=values.get("birth_date"),
-        birth_precision=values.get("birth_precision"),
-        age_stated=values.get("age_stated"),
-        age_stated_on=values.get("age_stated_on"),
-        birthplace=values.get("birthplace", ""),
-        region=values.get("region_of_origin", ""),
-    )
+    """The intake check of the person form, keeping the candidates at or above the review
+    threshold."""
+    found = intake_candidates_for_input(actor=user, names=names, values=values)
     return [c for c in found if c.probability >= MATCH_THRESHOLD]
 
 

@@ -436,6 +436,31 @@ def intake_candidates(
     return candidates_for(records, scope, limit=limit, viewer=actor)
 
 
+def intake_candidates_for_input(*, actor, names, values: dict) -> list[Candidate]:
+    """`intake_candidates` for a person about to be created from a form or an API body: `names`
+    as `NameInput`s, `values` the person's fields as the create service takes them."""
+    return intake_candidates(
+        actor=actor,
+        names=[
+            {
+                "family_name": n.family_name,
+                "given_name": n.given_name,
+                "patronymic": n.patronymic,
+                "full_text": n.full_text,
+                "kind": n.kind,
+            }
+            for n in names
+        ],
+        sex=values.get("sex"),
+        birth_date=values.get("birth_date"),
+        birth_precision=values.get("birth_precision"),
+        age_stated=values.get("age_stated"),
+        age_stated_on=values.get("age_stated_on"),
+        birthplace=values.get("birthplace", ""),
+        region=values.get("region_of_origin", ""),
+    )
+
+
 # --- Suggestions and decisions ------------------------------------------------------------------
 
 

@@ -102,26 +102,7 @@ def _names_of(formset) -> list[NameInput]:
 
 
 def _candidates(user, names, data) -> list:
-    return matching.intake_candidates(
-        actor=user,
-        names=[
-            {
-                "family_name": n.family_name,
-                "given_name": n.given_name,
-                "patronymic": n.patronymic,
-                "full_text": n.full_text,
-                "kind": n.kind,
-            }
-            for n in names
-        ],
-        sex=data.get("sex"),
-        birth_date=data.get("birth_date"),
-        birth_precision=data.get("birth_precision"),
-        age_stated=data.get("age_stated"),
-        age_stated_on=data.get("age_stated_on"),
-        birthplace=data.get("birthplace", ""),
-        region=data.get("region_of_origin", ""),
-    )
+    return matching.intake_candidates_for_input(actor=user, names=names, values=data)
 
 
 @staff_view(action=Action.CREATE_PERSON)

@@ -338,6 +338,20 @@ def _candidates(name):
     return run
 
 
+def _candidates_for_input(name):
+    def run(w, user):
+        from casework.services.persons import NameInput
+
+        family, _, given = name.partition(" ")
+        return matching.intake_candidates_for_input(
+            actor=user,
+            names=[NameInput(family_name=family, given_name=given)],
+            values={"birthplace": "Raqqa"},
+        )
+
+    return run
+
+
 def _candidates_are(expected):
     def check(w, persona, result):
         got = labels(w, [c.person for c in result])
@@ -875,6 +889,15 @@ CALLS = [
     ),
     # Intake and caseworkers are told another team's case is already known; no one is told of a
     # protected person they may not see, nor of another organisation's.
+    # What the person form and the API's create call ask: the same check, from NameInputs.
+    Call(
+        name="service:intake_candidates_for_input",
+        setup=_keyed,
+        run=_candidates_for_input("Bekova Zaira"),
+        expect=expect(A),
+        writes=False,
+        check=_candidates_are({p: {"case_b"} for p in REPORT_STAFF}),
+    ),
     Call(
         name="service:intake_candidates",
         setup=_keyed,
