@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.renderers import JSONRenderer
 
+from casework import audit
 from casework.api.base import JSONOnly
 from casework.permissions import STAFF_ROLES, role_of
 
@@ -18,7 +19,13 @@ class SchemaView(SpectacularAPIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if role_of(request.user) not in STAFF_ROLES:
-            raise PermissionDenied
+            exc = PermissionDenied()
+            # A refusal here is on the trail like every other one (the schema tells the shape of
+            # the data, if not the data).
+            audit.record_denial(
+                request.user, "api_schema", None, hidden=False, exc=exc, detail={"method": "GET"}
+            )
+            raise exc
 
 
 class PartnerTokenScheme(OpenApiAuthenticationExtension):

@@ -86,3 +86,8 @@ def test_partners_do_not_get_the_schema(world, api, persona):
     response = api(getattr(world, persona)).get(URL)
     assert response.status_code == 403
     assert "paths" not in response.json()
+    from casework.models import AuditEvent
+
+    refusal = AuditEvent.objects.get(action="denied", actor=getattr(world, persona))
+    assert refusal.changes["attempted"] == "api_schema"
+    assert refusal.changes["answered"] == "403"
