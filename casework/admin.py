@@ -153,8 +153,8 @@ def _record(request, action, obj, fields=()):
     )
 
 
-class ReadOnlyAdmin(AuditedAdmin):
-    """Shown, never written here."""
+class ReadOnly:
+    """Shown, never written here (before SuperusersOnly in the bases, so that it wins)."""
 
     def has_add_permission(self, request, *args):
         return False
@@ -165,6 +165,8 @@ class ReadOnlyAdmin(AuditedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+class ReadOnlyAdmin(ReadOnly, AuditedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
@@ -174,16 +176,7 @@ class Inline(SuperusersOnly, admin.TabularInline):
     show_change_link = True
 
 
-class ReadOnlyInline(Inline):
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class ReadOnlyInline(ReadOnly, Inline):
     def get_readonly_fields(self, request, obj=None):
         return list(self.fields or [f.name for f in self.model._meta.fields])
 
