@@ -80,10 +80,9 @@ class AuditedAdmin(SuperusersOnly, admin.ModelAdmin):
         # A superuser sees every field here: opening a record with sensitive or restricted
         # fields is a read like any other, on the trail.
         response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200:
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                _record_read(request, obj)
+        shown = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and shown is not None:
+            _record_read(request, shown)  # the record the page rendered, not fetched again
         return response
 
     def changelist_view(self, request, extra_context=None):

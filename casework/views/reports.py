@@ -165,19 +165,10 @@ def report_attachment(request, report_id, attachment_id):
 
 
 def _candidates(user, entry):
-    from casework.services.matching import intake_candidates
+    from casework.services.matching import intake_candidates_for_input
 
     start = services.person_input_from_entry(entry)
-    return intake_candidates(
-        actor=user,
-        names=start["names"],
-        sex=start.get("sex"),
-        birth_date=start.get("birth_date"),
-        birth_precision=start.get("birth_precision"),
-        age_stated=start.get("age_stated"),
-        age_stated_on=start.get("age_stated_on"),
-        birthplace=start.get("birthplace", ""),
-    )
+    return intake_candidates_for_input(actor=user, names=start["names"], values=start)
 
 
 @staff_view(action=Action.TRIAGE_REPORT)
