@@ -21,3 +21,19 @@ def navigation(request):
             "admin": user.is_superuser or may(user, Action.MANAGE_USERS),
         }
     }
+
+
+# Each language named in itself: a family who cannot read the current one still finds theirs.
+PUBLIC_LANGUAGE_NAMES = (("ru", "Русский"), ("en", "English"), ("ar", "العربية"))
+
+
+def languages(request):
+    """The languages each kind of page offers: staff pages English and Russian, the families'
+    pages Arabic too, and where the families' "leave quickly" button goes."""
+    from django.conf import settings
+
+    return {
+        "staff_languages": settings.STAFF_LANGUAGES,
+        "public_languages": PUBLIC_LANGUAGE_NAMES,
+        "quick_exit_url": settings.PUBLIC_QUICK_EXIT_URL,
+    }

@@ -5,6 +5,7 @@ ImproperlyConfigured naming the variable and what it accepts.
 """
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,3 +62,18 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
     return value
+
+
+_RATE = re.compile(r"^\d+/\d*[smhd]$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate such as 20/h (per second, minute, hour or day), as django-ratelimit reads it."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    if not _RATE.match(raw):
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: write a count per s, m, h or d, such as 20/h."
+        )
+    return raw

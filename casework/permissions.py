@@ -70,6 +70,7 @@ class Action(StrEnum):
     MANAGE_REFERENCE_DATA = "manage_reference_data"
     MANAGE_USERS = "manage_users"
     SHARE_CASE = "share_case"
+    REISSUE_REPORT_SECRET = "reissue_report_secret"  # noqa: S105 (an action's name)
 
 
 class Hidden(Http404):
@@ -111,6 +112,7 @@ _ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.ENTER_REPORT,
         Action.VIEW_REPORT,
         Action.TRIAGE_REPORT,
+        Action.REISSUE_REPORT_SECRET,
         Action.IMPORT_LIST,
         Action.DECIDE_MATCH,
         Action.MANAGE_FLIGHT,
@@ -132,6 +134,7 @@ _ROLE_ACTIONS: dict[str, set[Action]] = {
         Action.ENTER_REPORT,
         Action.VIEW_REPORT,
         Action.TRIAGE_REPORT,
+        Action.REISSUE_REPORT_SECRET,
         Action.IMPORT_LIST,
         Action.DECIDE_MATCH,
         Action.MERGE_PERSONS,

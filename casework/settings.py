@@ -10,7 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from casework.env import env_bool, env_choice, env_int, env_list, env_str
+from casework.env import env_bool, env_choice, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.navigation",
+                "casework.context_processors.languages",
             ],
         },
     },
@@ -192,7 +193,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ru", _("Russian"))]
+# Arabic is for the families' pages; the staff pages offer English and Russian.
+LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("ar", _("Arabic"))]
+STAFF_LANGUAGES = ("en", "ru")
 LOCALE_PATHS = [BASE_DIR / "casework" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -264,6 +267,33 @@ CACHES = {
         "LOCATION": env_str("CACHE_URL", "casework"),
     }
 }
+
+# The families' pages. Posts of the report form per address (a family fixing a refused form
+# sends it again; a robot sends it fifty times a minute), wrong status secrets per address and
+# over everyone, and the least time a person takes to fill the form.
+PUBLIC_REPORT_RATE = env_rate("PUBLIC_REPORT_RATE", "20/h")
+PUBLIC_STATUS_FAILURES_PER_ADDRESS = env_rate("PUBLIC_STATUS_FAILURES_PER_ADDRESS", "10/h")
+PUBLIC_STATUS_FAILURES_ALL = env_rate("PUBLIC_STATUS_FAILURES_ALL", "500/h")
+PUBLIC_FORM_MIN_SECONDS = env_int("PUBLIC_FORM_MIN_SECONDS", 3, minimum=0)
+# Where "Leave quickly" goes: a neutral site that says nothing about who left.
+PUBLIC_QUICK_EXIT_URL = env_str("PUBLIC_QUICK_EXIT_URL", "https://www.google.com/")
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_VIEW = None
+
+# Mail to families (their reference, never their secret). The demo prints mail on the console.
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if (DEBUG or DEMO)
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # Break-glass access lasts this long.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)

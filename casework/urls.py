@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", include("casework.views.account_urls")),
     path("audit/", include("casework.views.audit_urls")),
     path("persons/", include("casework.views.persons_urls")),
+    path("report/", include("casework.views.public_urls")),
     path("reports/", include("casework.views.reports_urls")),
     path("flights/", include("casework.views.flights_urls")),
     path("imports/", include("casework.views.imports_urls")),

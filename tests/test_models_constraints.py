@@ -869,6 +869,51 @@ def _(check):
     check.accepts(lambda: ReportFactory(status="spam"))
 
 
+@case("report_public_status_note_valid")
+def _(check):
+    check.refuses(lambda: ReportFactory(public_status_note="deceased"))
+    check.accepts(lambda: ReportFactory(public_status_note="contact_us"))
+
+
+@case("entry_last_known_precision_valid")
+def _(check):
+    report = ReportFactory()
+    day = dt.date(2019, 3, 1)
+    # A last-seen date is never an age, and a date always says how precise it is.
+    check.refuses(_report_entry(report, 1, last_known_date=day, last_known_precision="age"))
+    check.refuses(_report_entry(report, 2, last_known_date=day, last_known_precision="unknown"))
+    check.accepts(_report_entry(report, 3, last_known_date=day, last_known_precision="month"))
+    check.accepts(_report_entry(report, 4))
+
+
+@case("follow_up_adds_something")
+def _(check):
+    report = ReportFactory()
+    now = timezone.now()
+    check.refuses(lambda: models.ReportFollowUp.objects.create(report=report, received_at=now))
+    check.accepts(
+        lambda: models.ReportFollowUp.objects.create(report=report, received_at=now, text="more")
+    )
+    check.accepts(
+        lambda: models.ReportFollowUp.objects.create(
+            report=report, received_at=now, attachments_added=1
+        )
+    )
+
+
+@case("one_organisation_receives_public_reports")
+def _(check):
+    check.accepts(lambda: OrganisationFactory(receives_public_reports=True))
+    check.refuses(lambda: OrganisationFactory(receives_public_reports=True))
+    check.accepts(lambda: OrganisationFactory(receives_public_reports=False))
+
+
+@case("public_reports_not_to_partner_only")
+def _(check):
+    check.refuses(lambda: OrganisationFactory(receives_public_reports=True, is_partner_only=True))
+    check.accepts(lambda: OrganisationFactory(is_partner_only=True))
+
+
 def _consent(report, purpose, partner=None, given=True):
     return lambda: models.ReportConsent.objects.create(
         report=report, purpose=purpose, partner=partner, given=given

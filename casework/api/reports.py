@@ -13,12 +13,12 @@ from casework import audit
 from casework.api.base import ApiViewSet, parse_uuid
 from casework.api.pagination import StableCursorPagination
 from casework.api.persons import StrictSerializer
+from casework.family_status import family_status
 from casework.models import (
     Channel,
     ConsentPurpose,
     FamilyReport,
     Organisation,
-    ReportStatus,
     Role,
     SharingAgreement,
 )
@@ -26,17 +26,10 @@ from casework.permissions import Action, Denied, may, require, role_of
 from casework.selectors import reports_visible_to
 from casework.services.reports import STAFF_CHANNELS, report_submit
 
-# What a partner is told of a report's progress: no more than the family is.
-COARSE_STATUS = {
-    ReportStatus.NEW: "received",
-    ReportStatus.IN_TRIAGE: "received",
-    ReportStatus.SPAM: "received",
-    ReportStatus.TRIAGED: "being traced",
-}
-
 
 def coarse_status(report: FamilyReport) -> str:
-    return report.public_status_note or COARSE_STATUS.get(report.status, "received")
+    """What a partner is told of a report's progress: no more than the family is."""
+    return family_status(report).value
 
 
 class ReportSerializer(serializers.ModelSerializer):

@@ -188,6 +188,7 @@ class Seeder:
             name="Demo Family Tracing",
             slug=DEMO_ORG_SLUG,
             caseworkers_may_break_glass=True,
+            receives_public_reports=True,
         )
         second = Organisation.objects.create(
             public_id=self.uuid(), name="Second Tracing Initiative", slug=SECOND_ORG_SLUG

@@ -185,6 +185,25 @@ class TriageForm(forms.Form):
         return data
 
 
+class FamilyStatusForm(forms.Form):
+    contact_us = forms.TypedChoiceField(
+        label=_("The family's status page"),
+        choices=[
+            ("1", _("Ask the family to contact us")),
+            ("0", _("Show the usual status")),
+        ],
+        coerce=lambda value: value == "1",
+    )
+    reason = forms.CharField(label=_("Why"), max_length=report_services.REASON_MAX_CHARS)
+
+
+class ReissueSecretForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Who asked, and how you know it is the family"),
+        max_length=report_services.REASON_MAX_CHARS,
+    )
+
+
 def apply_service_errors(error, form, formset=None) -> None:
     """Put a ServiceError's messages on the fields they name (entries-N-field → formset form N)."""
     for key, messages in error.message_dict.items():

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from casework.imports.columns import FIELDS, NAME_FIELDS
 from casework.matching import BirthRange, PersonRecord
+from casework.text import clean_line
 
 MAX_CELL = 2000  # any cell, mapped or not
 MAX_LENGTH = {
@@ -94,13 +94,6 @@ class RowData:
         )
 
 
-def clean_text(text: str) -> str:
-    """NFC, without format characters (zero-width, bidi overrides), with spaces collapsed."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def parse_date(text: str) -> tuple[dt.date, str]:
     """(date, precision) from 2015-08-25, 2015-08, 2015, 25.08.2015, 08.2015. ValueError if not."""
     text = text.strip()
@@ -172,7 +165,7 @@ def validate_row(
     for header, value in raw.items():
         target = mapping.get(header)
         if target:
-            fields[target] = clean_text(value)
+            fields[target] = clean_line(value)
     for name, limit in MAX_LENGTH.items():
         if len(fields[name]) > limit:
             errors.append(

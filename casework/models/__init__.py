@@ -54,6 +54,7 @@ from casework.models.reports import (
     ReportAttachment,
     ReportConsent,
     ReportEntry,
+    ReportFollowUp,
     ReportStatus,
     TriageOutcome,
 )
@@ -106,6 +107,7 @@ __all__ = [
     "ReportAttachment",
     "ReportConsent",
     "ReportEntry",
+    "ReportFollowUp",
     "ReportStatus",
     "Role",
     "RowOutcome",

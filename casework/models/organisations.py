@@ -16,9 +16,22 @@ class Organisation(PublicModel):
         default=False, help_text="A partner system's organisation: it holds no cases of its own."
     )
     caseworkers_may_break_glass = models.BooleanField(default=False)
+    # The organisation that receives what families send through this instance's public form.
+    receives_public_reports = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receives_public_reports"],
+                condition=Q(receives_public_reports=True),
+                name="one_organisation_receives_public_reports",
+            ),
+            models.CheckConstraint(
+                condition=Q(receives_public_reports=False) | Q(is_partner_only=False),
+                name="public_reports_not_to_partner_only",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

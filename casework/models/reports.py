@@ -36,6 +36,9 @@ class FamilyReport(PublicModel):
     reporter_name = models.CharField(max_length=200, blank=True)
     reporter_relationship = models.CharField(max_length=100, blank=True)
     reporter_contact = models.CharField(max_length=300, blank=True)
+    reporter_phone = models.CharField(max_length=40, blank=True)
+    reporter_messenger = models.CharField(max_length=120, blank=True)
+    reporter_email = models.CharField(max_length=254, blank=True)
     reporter_region = models.CharField(max_length=100, blank=True)
     reporter_language = models.CharField(max_length=10, blank=True)
     account = models.TextField(blank=True, help_text="The family's account in their own words.")
@@ -43,7 +46,13 @@ class FamilyReport(PublicModel):
     # The family checks the status with the reference and a secret; only the secret's hash is kept.
     reference = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=128, blank=True)
-    public_status_note = models.CharField(max_length=20, blank=True)
+    # What triage asks the family to do, shown on the status page ("please contact us").
+    public_status_note = models.CharField(
+        max_length=20, blank=True, choices=[("", "none"), ("contact_us", "please contact us")]
+    )
+    # The public form's one-time submission key (a hash): a double click or a retry of the same
+    # form finds the report it already made instead of making a second one.
+    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -61,6 +70,10 @@ class FamilyReport(PublicModel):
             models.CheckConstraint(
                 condition=Q(status__in=[s.value for s in ReportStatus]),
                 name="report_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(public_status_note__in=["", "contact_us"]),
+                name="report_public_status_note_valid",
             ),
         ]
 
@@ -131,6 +144,26 @@ class ReportAttachment(PublicModel):
         ]
 
 
+class ReportFollowUp(PublicModel):
+    """What the family added later through the status page: kept as they sent it, beside the
+    report, never merged into the first account."""
+
+    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="follow_ups")
+    received_at = models.DateTimeField()
+    text = models.TextField(blank=True)
+    entries_added = models.PositiveSmallIntegerField(default=0)
+    attachments_added = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["report", "received_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text="", entries_added=0, attachments_added=0),
+                name="follow_up_adds_something",
+            ),
+        ]
+
+
 class TriageOutcome(models.TextChoices):
     PENDING = "pending", "waiting for triage"
     LINKED = "linked", "linked to a known person"
@@ -157,6 +190,13 @@ class ReportEntry(PublicModel):
     birthplace = models.CharField(max_length=200, blank=True)
     relationship_to_reporter = models.CharField(max_length=100, blank=True)
     last_known_place = models.CharField(max_length=300, blank=True)
+    last_known_date = models.DateField(null=True, blank=True)
+    last_known_precision = models.CharField(
+        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+    )
+    mother_name = models.CharField(max_length=300, blank=True)
+    father_name = models.CharField(max_length=300, blank=True)
+    relationship_to_others = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True)
     person = models.ForeignKey(
         "casework.Person",
@@ -194,6 +234,12 @@ class ReportEntry(PublicModel):
             models.CheckConstraint(
                 condition=Q(birth_precision__in=DatePrecision.values),
                 name="entry_birth_precision_valid",
+            ),
+            # A last-seen date is a day, a month or a year: never an age.
+            models.CheckConstraint(
+                condition=Q(last_known_precision__in=["exact", "month", "year", "unknown"])
+                & (Q(last_known_date__isnull=True) | ~Q(last_known_precision="unknown")),
+                name="entry_last_known_precision_valid",
             ),
             # As the family said it: blank when they did not say.
             models.CheckConstraint(condition=Q(sex__in=["", *Sex.values]), name="entry_sex_valid"),

@@ -7,19 +7,26 @@ entry); triage only records what became of each entry.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -34,6 +41,7 @@ from casework.models import (
     ReportAttachment,
     ReportConsent,
     ReportEntry,
+    ReportFollowUp,
     ReportStatus,
     Role,
     SharingAgreement,
@@ -51,6 +59,12 @@ from casework.permissions import (
 from casework.services.errors import ServiceError
 from casework.services.persons import NameInput, person_create
 from casework.services.uploads import UploadRefused, clean_upload
+from casework.text import clean_line, clean_text
+
+logger = logging.getLogger(__name__)
+
+# The languages of the public pages and of what is sent to families.
+PUBLIC_LANGUAGES = ("ru", "en", "ar")
 
 # No 0/O, 1/I/L: a family reads the reference out over the phone.
 REFERENCE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -67,6 +81,9 @@ REPORTER_FIELDS = {
     "reporter_name": 200,
     "reporter_relationship": 100,
     "reporter_contact": 300,
+    "reporter_phone": 40,
+    "reporter_messenger": 120,
+    "reporter_email": 254,
     "reporter_region": 100,
     "reporter_language": 10,
 }
@@ -79,9 +96,22 @@ ENTRY_TEXT_FIELDS = {
     "birthplace": 200,
     "relationship_to_reporter": 100,
     "last_known_place": 300,
+    "mother_name": 300,
+    "father_name": 300,
+    "relationship_to_others": 300,
     "description": DESCRIPTION_MAX_CHARS,
 }
-ENTRY_FIELDS = set(ENTRY_TEXT_FIELDS) | {"sex", "birth_date", "birth_precision", "age_stated"}
+# Written over several lines by a family: line breaks are kept.
+MULTILINE_FIELDS = {"account", "description", "text"}
+ENTRY_FIELDS = set(ENTRY_TEXT_FIELDS) | {
+    "sex",
+    "birth_date",
+    "birth_precision",
+    "age_stated",
+    "last_known_date",
+    "last_known_precision",
+}
+LAST_KNOWN_PRECISIONS = (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR)
 ENTRY_NAME_FIELDS = ("family_name", "given_name", "full_name", "aliases")
 # Roles that see who reported and how to reach them (the org's own report staff).
 REPORTER_ROLES = {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
@@ -93,15 +123,22 @@ REPORTER_ROLES = {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
 def text_problem(value: str, max_chars: int) -> str | None:
     """Why `value` cannot be stored as text, or None."""
     if "\x00" in value:
-        return "This text contains a NUL character (\\0), which cannot be stored: remove it."
+        return gettext(
+            "This text contains a NUL character (\\0), which cannot be stored: remove it."
+        )
     if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-        return "This text contains a broken character (a lone surrogate): retype it."
+        return gettext("This text contains a broken character (a lone surrogate): retype it.")
     if len(value) > max_chars:
-        return f"Keep this under {max_chars:,} characters (it has {len(value):,})."
+        return gettext("Keep this under %(limit)s characters (it has %(count)s).") % {
+            "limit": f"{max_chars:,}",
+            "count": f"{len(value):,}",
+        }
     return None
 
 
 def _clean_text(errors: dict, key: str, value, max_chars: int) -> str:
+    """The value through the one text cleaner (NFC; no control, bidi-override or zero-width
+    characters), or "" with the reason in `errors`."""
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -111,7 +148,8 @@ def _clean_text(errors: dict, key: str, value, max_chars: int) -> str:
     if problem:
         errors.setdefault(key, []).append(problem)
         return ""
-    return value.strip()
+    field = key.rsplit("-", 1)[-1]
+    return clean_text(value) if field in MULTILINE_FIELDS else clean_line(value)
 
 
 # --- Reference and secret ---------------------------------------------------------------------
@@ -159,7 +197,7 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
         for name, limit in ENTRY_TEXT_FIELDS.items()
     }
     if not any(entry[name] for name in ENTRY_NAME_FIELDS):
-        errors[prefix + "__all__"] = ["Name the person: a name, a nickname or a kunya."]
+        errors[prefix + "__all__"] = [gettext("Name the person: a name, a nickname or a kunya.")]
     sex = raw.get("sex") or ""
     if sex not in ("", "F", "M", "U"):
         errors[prefix + "sex"] = ["Sex must be F, M or U (unknown)."]
@@ -177,9 +215,9 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
             birth_date = None
     if birth_date is not None:
         if birth_date > today:
-            errors[prefix + "birth_date"] = ["The birth date is in the future."]
+            errors[prefix + "birth_date"] = [gettext("The birth date is in the future.")]
         elif birth_date.year < 1900:
-            errors[prefix + "birth_date"] = ["The birth date is before 1900."]
+            errors[prefix + "birth_date"] = [gettext("The birth date is before 1900.")]
     precision = raw.get("birth_precision") or ""
     if precision and precision not in DatePrecision.values:
         errors[prefix + "birth_precision"] = [f"Unknown precision {precision!r}."]
@@ -188,7 +226,7 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
     if precision in (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR) and not (
         birth_date
     ):
-        errors.setdefault(prefix + "birth_date", ["Give the date for this precision."])
+        errors.setdefault(prefix + "birth_date", [gettext("Give the date for this precision.")])
     age = raw.get("age_stated")
     if age in ("", None):
         age = None
@@ -198,18 +236,20 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
                 raise ValueError(age)
             age = int(age)
         except (ValueError, TypeError):
-            errors[prefix + "age_stated"] = ["An age is a whole number of years."]
+            errors[prefix + "age_stated"] = [gettext("An age is a whole number of years.")]
             age = None
     if age is not None and not 0 <= age <= 120:
-        errors[prefix + "age_stated"] = ["An age must be between 0 and 120."]
+        errors[prefix + "age_stated"] = [gettext("An age must be between 0 and 120.")]
         age = None
     if age is not None and birth_date is not None:
         # Stated today-ish: a year of slack either side for how families count ages.
         implied = today.year - birth_date.year
         if not implied - 2 <= age <= implied + 1:
             errors[prefix + "age_stated"] = [
-                f"An age of {age} contradicts the birth date {birth_date:%Y-%m-%d}."
+                gettext("An age of %(age)s contradicts the birth date %(date)s.")
+                % {"age": age, "date": f"{birth_date:%Y-%m-%d}"}
             ]
+    entry.update(_clean_last_known(prefix, raw, today, errors))
     entry.update(
         birth_date=birth_date,
         birth_precision=precision if (birth_date or precision == "unknown") else "unknown",
@@ -218,6 +258,31 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
     if age is not None and birth_date is None and precision == DatePrecision.UNKNOWN:
         entry["birth_precision"] = DatePrecision.AGE_ESTIMATE
     return entry
+
+
+def _clean_last_known(prefix: str, raw: dict, today: dt.date, errors: dict) -> dict:
+    """When and how precisely the person was last known to be somewhere (a day, month or year)."""
+    value = raw.get("last_known_date")
+    precision = raw.get("last_known_precision") or ""
+    if value in ("", None):
+        if precision not in ("", DatePrecision.UNKNOWN):
+            errors[prefix + "last_known_date"] = [gettext("Give the date for this precision.")]
+        return {"last_known_date": None, "last_known_precision": DatePrecision.UNKNOWN}
+    try:
+        value = _parse_date(value)
+    except (ValueError, TypeError):
+        errors[prefix + "last_known_date"] = [gettext("Not a real date (use YYYY-MM-DD).")]
+        return {}
+    if precision and precision not in LAST_KNOWN_PRECISIONS:
+        errors[prefix + "last_known_precision"] = [
+            "The last known date is a day, a month or a year."
+        ]
+        return {}
+    if value > today:
+        errors[prefix + "last_known_date"] = [gettext("The date is in the future.")]
+    elif value.year < 1900:
+        errors[prefix + "last_known_date"] = [gettext("The date is before 1900.")]
+    return {"last_known_date": value, "last_known_precision": precision or DatePrecision.EXACT}
 
 
 def _partner_agreements(partner_org, owner):
@@ -302,7 +367,9 @@ def _clean_consents(consents, organisation, errors: dict) -> list[dict]:
 def _clean_attachments(attachments, errors: dict) -> list:
     attachments = list(attachments or ())
     if len(attachments) > MAX_ATTACHMENTS:
-        errors["attachments"] = [f"Send at most {MAX_ATTACHMENTS} files with one report."]
+        errors["attachments"] = [
+            gettext("Send at most %(count)s files with one report.") % {"count": MAX_ATTACHMENTS}
+        ]
         return []
     cleaned = []
     for index, uploaded in enumerate(attachments):
@@ -310,7 +377,9 @@ def _clean_attachments(attachments, errors: dict) -> list:
             cleaned.append(clean_upload(uploaded))
         except UploadRefused as exc:
             # Numbered, never the sender's file name: it may carry a child's name into logs.
-            errors.setdefault("attachments", []).append(f"File {index + 1}: {exc}")
+            errors.setdefault("attachments", []).append(
+                gettext("File %(n)s: %(problem)s") % {"n": index + 1, "problem": exc}
+            )
     return cleaned
 
 
@@ -326,9 +395,14 @@ def report_submit(
     attachments: Iterable = (),
     source_partner=None,
     received_at=None,
+    submission_key: str | None = None,
+    secret: str | None = None,
 ) -> tuple[FamilyReport, str]:
     """Take in one report with its consents, entries and files, in one transaction with one audit
-    event. Returns the report and the family's status secret (shown once, only its hash kept)."""
+    event. Returns the report and the family's status secret (shown once, only its hash kept).
+
+    When the family gave an e-mail address and agreed to be contacted, the reference alone is
+    mailed to them once the report is stored."""
     channel, source_partner, entered_by = _check_submitter(
         actor, organisation, channel, source_partner
     )
@@ -345,6 +419,13 @@ def report_submit(
         for name, limit in REPORTER_FIELDS.items()
     }
     account_text = _clean_text(errors, "account", account, ACCOUNT_MAX_CHARS)
+    if reporter_values["reporter_email"]:
+        try:
+            validate_email(reporter_values["reporter_email"])
+        except ValidationError:
+            errors.setdefault("reporter_email", []).append(
+                gettext("This is not an e-mail address (name@example.org).")
+            )
     if actor is None or received_at is None:
         received_at = now  # the public form cannot backdate what it sends
     elif not isinstance(received_at, dt.datetime):
@@ -356,9 +437,11 @@ def report_submit(
         errors["received_at"] = ["The date received is implausibly early."]
     entries = list(entries or ())
     if not entries:
-        errors["entries"] = ["Describe at least one person the report is about."]
+        errors["entries"] = [gettext("Describe at least one person the report is about.")]
     elif len(entries) > MAX_ENTRIES:
-        errors["entries"] = [f"A report describes at most {MAX_ENTRIES} persons."]
+        errors["entries"] = [
+            gettext("A report describes at most %(count)s persons.") % {"count": MAX_ENTRIES}
+        ]
         entries = []
     cleaned_entries = [_clean_entry(i, raw, today, errors) for i, raw in enumerate(entries)]
     cleaned_consents = _clean_consents(consents, organisation, errors)
@@ -366,7 +449,7 @@ def report_submit(
     if errors:
         raise ServiceError(errors)
 
-    secret = secrets.token_urlsafe(16)
+    secret = secret or secrets.token_urlsafe(16)
     stored: list = []
     try:
         with transaction.atomic():
@@ -379,24 +462,13 @@ def report_submit(
                 secret=secret,
                 entered_by=entered_by,
                 source_partner=source_partner,
+                submission_key=submission_key,
             )
             for consent in cleaned_consents:
                 ReportConsent.objects.create(report=report, **consent)
             for position, entry in enumerate(cleaned_entries, start=1):
                 ReportEntry.objects.create(report=report, position=position, **entry)
-            for clean in cleaned_files:
-                attachment = ReportAttachment(
-                    report=report,
-                    kind=clean.kind,
-                    content_type=clean.content_type,
-                    size=len(clean.content),
-                    sha256=clean.sha256,
-                )
-                attachment.file.save(
-                    f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.content), save=False
-                )
-                stored.append(attachment.file.name)
-                attachment.save()
+            _store_attachments(report, cleaned_files, stored)
             audit.record(
                 actor,
                 AuditAction.CREATE,
@@ -413,7 +485,48 @@ def report_submit(
     except BaseException:
         _delete_files(stored)
         raise
+    if reporter_values["reporter_email"] and any(
+        c["purpose"] == ConsentPurpose.CONTACT and c["given"] for c in cleaned_consents
+    ):
+        transaction.on_commit(lambda: send_reference_mail(report))
     return report, secret
+
+
+def _store_attachments(report: FamilyReport, cleaned_files: list, stored: list[str]) -> None:
+    """Each file under a random name (the sender's may carry a child's name); `stored` collects
+    the names so that a failed transaction removes them again."""
+    for clean in cleaned_files:
+        attachment = ReportAttachment(
+            report=report,
+            kind=clean.kind,
+            content_type=clean.content_type,
+            size=len(clean.content),
+            sha256=clean.sha256,
+        )
+        attachment.file.save(
+            f"{uuid.uuid4().hex}.{clean.extension}", ContentFile(clean.content), save=False
+        )
+        stored.append(attachment.file.name)
+        attachment.save()
+
+
+def send_reference_mail(report: FamilyReport) -> None:
+    """The reference alone, never the secret, in the family's language. The wording is neutral:
+    someone else may read the family's mail."""
+    language = report.reporter_language if report.reporter_language in PUBLIC_LANGUAGES else "en"
+    with translation.override(language):
+        subject = gettext("Your message was received")
+        body = gettext(
+            "Thank you. Your message was received.\n\n"
+            "Your reference: %(reference)s\n\n"
+            "Keep the secret code you were shown with it: we never send it by e-mail and never "
+            "ask for it. With both you can see the status of your message and add to it.\n"
+        ) % {"reference": report.reference}
+    try:
+        send_mail(subject, body, None, [report.reporter_email])
+    except Exception:
+        # The report is stored; a mail server that is down must not turn that into an error.
+        logger.warning("Could not send the reference mail of report %s", report.public_id)
 
 
 def _create_report(*, secret, reporter_values, **fields) -> FamilyReport:
@@ -645,6 +758,247 @@ def report_set_status(*, actor, report: FamilyReport, status: str, reason: str) 
             locked,
             fields=["status"],
             changes={"status": [before, status]},
+            reason=reason,
+        )
+    return locked
+
+
+# --- The families' door: the public form and the status page ----------------------------------
+
+_PUBLIC_TOKEN_SALT = "casework.public-report-form"  # noqa: S105 (a signing salt, not a secret)
+PUBLIC_FORM_MAX_AGE = 24 * 3600
+# A retry of the same form (a double click, a connection that dropped before the answer came)
+# shows the receipt again, secret included, only this soon after the report was stored.
+RECEIPT_REPLAY_SECONDS = 30 * 60
+_STATUS_TOKEN_SALT = "casework.report-status"  # noqa: S105 (a signing salt, not a secret)
+STATUS_TOKEN_MAX_AGE = 30 * 60
+MAX_FOLLOW_UPS = 100
+
+
+def public_receiving_organisation() -> Organisation | None:
+    """The organisation that receives what families send through the public form."""
+    return Organisation.objects.filter(receives_public_reports=True, is_partner_only=False).first()
+
+
+def public_form_token() -> str:
+    """A signed one-time token for one public form: its nonce makes a retry find the same report,
+    its time lets the view refuse a form filled faster than a person can."""
+    return signing.dumps(
+        {"n": secrets.token_hex(16), "t": int(timezone.now().timestamp())},
+        salt=_PUBLIC_TOKEN_SALT,
+    )
+
+
+def read_public_form_token(token: str) -> tuple[str, dt.datetime]:
+    """The nonce and issue time of a public form token, or ServiceError (expired, altered)."""
+    try:
+        payload = signing.loads(token or "", salt=_PUBLIC_TOKEN_SALT, max_age=PUBLIC_FORM_MAX_AGE)
+        nonce, issued = str(payload["n"]), int(payload["t"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise ServiceError(
+            {"form_token": [gettext("This form has expired: send it again.")]}
+        ) from exc
+    return nonce, dt.datetime.fromtimestamp(issued, tz=dt.UTC)
+
+
+def _derived(purpose: str, nonce: str) -> str:
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{nonce}".encode(), "sha256")
+    return digest.hexdigest()
+
+
+def _family_secret_for(nonce: str) -> str:
+    # Derived, not stored: a retry of the same form can show the same secret again, and nothing
+    # kept in the database leads back to it (the submission key is another derivation).
+    raw = hmac.new(settings.SECRET_KEY.encode(), f"report-secret:{nonce}".encode(), "sha256")
+    return base64.urlsafe_b64encode(raw.digest()[:16]).decode().rstrip("=")
+
+
+def report_submit_public(
+    *, form_token: str, organisation, **submit
+) -> tuple[FamilyReport, str | None, bool]:
+    """`report_submit` for the public form: the same form sent twice makes one report.
+
+    Returns (report, secret, created). A repeat within RECEIPT_REPLAY_SECONDS gets the secret
+    again (the family may never have seen the first answer); a later one gets None."""
+    nonce, _issued = read_public_form_token(form_token)
+    key = _derived("submission", nonce)
+    secret = _family_secret_for(nonce)
+    existing = FamilyReport.objects.filter(submission_key=key).first()
+    if existing is not None:
+        return existing, _replayable_secret(existing, secret), False
+    try:
+        report, secret = report_submit(
+            actor=None,
+            organisation=organisation,
+            channel=Channel.WEB_FORM,
+            submission_key=key,
+            secret=secret,
+            **submit,
+        )
+    except IntegrityError:
+        # The same form arrived twice at once: the other request made the report.
+        existing = FamilyReport.objects.filter(submission_key=key).first()
+        if existing is None:
+            raise
+        return existing, _replayable_secret(existing, secret), False
+    return report, secret, True
+
+
+def _replayable_secret(report: FamilyReport, secret: str) -> str | None:
+    recent = timezone.now() - report.received_at < dt.timedelta(seconds=RECEIPT_REPLAY_SECONDS)
+    return secret if recent and report_secret_matches(report, secret) else None
+
+
+def normalise_reference(text: str) -> str:
+    """A reference as families type it: any case, with spaces or dashes."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[: REFERENCE_LENGTH * 2]
+
+
+_NO_SUCH_HASH = hash_secret("no report has this secret")
+
+
+def report_for_family(reference: str, secret: str) -> FamilyReport | None:
+    """The report whose reference and secret these are, or None. An unknown reference costs the
+    same comparison as a wrong secret, so neither answers faster than the other."""
+    reference = normalise_reference(reference)
+    secret = (secret or "").strip()
+    report = FamilyReport.objects.filter(reference=reference).first() if reference else None
+    expected = report.secret_hash if report is not None and report.secret_hash else _NO_SUCH_HASH
+    matches = hmac.compare_digest(expected, hash_secret(secret))
+    return report if (report is not None and matches and secret) else None
+
+
+def family_status_token(report: FamilyReport) -> str:
+    """Carries the family from the status page to adding information without the secret being
+    written into the page. It dies with the secret: a new secret ends it."""
+    return signing.dumps(
+        {"r": str(report.public_id), "h": report.secret_hash[:16]}, salt=_STATUS_TOKEN_SALT
+    )
+
+
+def report_from_status_token(token: str) -> FamilyReport | None:
+    try:
+        payload = signing.loads(token or "", salt=_STATUS_TOKEN_SALT, max_age=STATUS_TOKEN_MAX_AGE)
+        report = FamilyReport.objects.filter(public_id=uuid.UUID(str(payload["r"]))).first()
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    if report is None or not report.secret_hash.startswith(str(payload.get("h") or "-")):
+        return None
+    return report
+
+
+def report_family_add(
+    *, report: FamilyReport, text: str = "", entries: list[dict] = (), attachments: Iterable = ()
+) -> FamilyReport:
+    """What the family adds later through the status page: a message, more persons, more files,
+    kept beside the first account. New persons go back to the triage queue."""
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    message = _clean_text(errors, "text", text, ACCOUNT_MAX_CHARS)
+    entries = list(entries or ())
+    if len(entries) > MAX_ENTRIES:
+        errors["entries"] = [
+            gettext("A report describes at most %(count)s persons.") % {"count": MAX_ENTRIES}
+        ]
+        entries = []
+    cleaned_entries = [_clean_entry(i, raw, today, errors) for i, raw in enumerate(entries)]
+    cleaned_files = _clean_attachments(attachments, errors)
+    if not errors and not (message or cleaned_entries or cleaned_files):
+        errors["text"] = [gettext("Write something, describe a person or choose a file to add.")]
+    if errors:
+        raise ServiceError(errors)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
+            if locked.follow_ups.count() >= MAX_FOLLOW_UPS:
+                raise ServiceError(
+                    {"text": [gettext("This report cannot take more additions online.")]}
+                )
+            if locked.entries.count() + len(cleaned_entries) > MAX_ENTRIES:
+                raise ServiceError(
+                    {
+                        "entries": [
+                            gettext("A report describes at most %(count)s persons.")
+                            % {"count": MAX_ENTRIES}
+                        ]
+                    }
+                )
+            last = locked.entries.order_by("-position").values_list("position", flat=True).first()
+            for position, entry in enumerate(cleaned_entries, start=(last or 0) + 1):
+                ReportEntry.objects.create(report=locked, position=position, **entry)
+            _store_attachments(locked, cleaned_files, stored)
+            follow_up = ReportFollowUp.objects.create(
+                report=locked,
+                received_at=timezone.now(),
+                text=message,
+                entries_added=len(cleaned_entries),
+                attachments_added=len(cleaned_files),
+            )
+            if cleaned_entries and locked.status == ReportStatus.TRIAGED:
+                locked.status = ReportStatus.IN_TRIAGE
+                locked.save(update_fields=["status", "updated_at"])
+            audit.record(
+                None,
+                AuditAction.CREATE,
+                follow_up,
+                fields=["text"] if message else [],
+                changes={
+                    "report": locked.reference,
+                    "entries": len(cleaned_entries),
+                    "attachments": len(cleaned_files),
+                },
+            )
+    except BaseException:
+        _delete_files(stored)
+        raise
+    return locked
+
+
+def report_reissue_secret(*, actor, report: FamilyReport, reason: str) -> str:
+    """A new secret for a family who lost theirs (they asked us, and staff know who is asking):
+    the old one, and every status page opened with it, stop working. Shown once to staff."""
+    require(actor, Action.REISSUE_REPORT_SECRET, report)
+    errors: dict = {}
+    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
+    if not errors and not reason:
+        errors["reason"] = ["Say who asked and how you know it is the family."]
+    if errors:
+        raise ServiceError(errors)
+    secret = secrets.token_urlsafe(16)
+    with transaction.atomic():
+        locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
+        locked.secret_hash = hash_secret(secret)
+        locked.save(update_fields=["secret_hash", "updated_at"])
+        audit.record(actor, AuditAction.UPDATE, locked, fields=["secret_hash"], reason=reason)
+    return secret
+
+
+def report_set_family_status(
+    *, actor, report: FamilyReport, contact_us: bool, reason: str
+) -> FamilyReport:
+    """Ask the family, through their status page, to contact us (or stop asking)."""
+    require(actor, Action.TRIAGE_REPORT, report)
+    errors: dict = {}
+    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
+    if not errors and not reason:
+        errors["reason"] = ["Say why."]
+    if errors:
+        raise ServiceError(errors)
+    note = "contact_us" if contact_us else ""
+    with transaction.atomic():
+        locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
+        before = locked.public_status_note
+        if before == note:
+            return locked
+        locked.public_status_note = note
+        locked.save(update_fields=["public_status_note", "updated_at"])
+        audit.record(
+            actor,
+            AuditAction.STATUS_CHANGE,
+            locked,
+            fields=["public_status_note"],
+            changes={"public_status_note": [before, note]},
             reason=reason,
         )
     return locked

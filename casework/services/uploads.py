@@ -14,13 +14,14 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 # Formats a camera or phone produces; anything else is refused rather than guessed at.
-ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF"}
-_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF8", b"RIFF")
+ACCEPTED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
 
 
 class UploadRefused(ValueError):
@@ -60,24 +61,54 @@ def read_limited(uploaded, limit: int) -> bytes:
 
 
 def _too_large(limit: int) -> str:
-    return f"The file is larger than the limit of {limit:,} bytes."
+    return gettext("The file is larger than the limit of %(size)s MB (%(bytes)s bytes).") % {
+        "size": f"{limit / (1024 * 1024):g}",
+        "bytes": f"{limit:,}",
+    }
 
 
 def clean_upload(uploaded) -> CleanFile:
     """A safe copy of the uploaded photo or PDF document, or UploadRefused."""
     data = read_limited(uploaded, max_upload_bytes())
     if not data:
-        raise UploadRefused("The file is empty.")
+        raise UploadRefused(gettext("The file is empty."))
     if data.startswith(b"%PDF-"):
+        _refuse_active_pdf(data)
         return CleanFile("document", data, "application/pdf", "pdf")
     head = data[:1024].lstrip().lower()
     if head.startswith(b"<"):
         if b"<svg" in head:
             raise UploadRefused(
-                "SVG images are not accepted (they can carry scripts): send a photo."
+                gettext("SVG images are not accepted (they can carry scripts): send a photo.")
             )
-        raise UploadRefused("This is a web page or text file, not a photo or PDF document.")
+        raise UploadRefused(
+            gettext("This is a web page or text file, not a photo or PDF document.")
+        )
     return _clean_image(data)
+
+
+# A PDF is kept as sent, so one that can act (scripts, launch actions, files inside it) or that
+# is also a web page (a polyglot) is refused: a scanned letter has none of these.
+_ACTIVE_PDF_MARKERS = (b"/javascript", b"/js ", b"/js(", b"/js<", b"/launch", b"/embeddedfile")
+_MARKUP_MARKERS = (b"<html", b"<script", b"<svg", b"<iframe", b"<body")
+
+
+def _refuse_active_pdf(data: bytes) -> None:
+    lowered = data.lower()
+    if any(marker in lowered for marker in _MARKUP_MARKERS):
+        raise UploadRefused(
+            gettext(
+                "This PDF is also a web page, which is not accepted: print it to a new PDF or "
+                "send photos of its pages."
+            )
+        )
+    if any(marker in lowered for marker in _ACTIVE_PDF_MARKERS):
+        raise UploadRefused(
+            gettext(
+                "This PDF contains scripts or files inside it, which are not accepted: print it "
+                "to a new PDF or send photos of its pages."
+            )
+        )
 
 
 def _clean_image(data: bytes) -> CleanFile:
@@ -89,23 +120,27 @@ def _clean_image(data: bytes) -> CleanFile:
         raise UploadRefused(_too_many_pixels()) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         if data.startswith(_IMAGE_MAGIC):
-            raise UploadRefused("The photo is damaged or incomplete: send it again.") from exc
-        raise UploadRefused("Only photos (JPEG, PNG, …) and PDF documents are accepted.") from exc
+            raise UploadRefused(
+                gettext("The photo is damaged or incomplete: send it again.")
+            ) from exc
+        raise UploadRefused(_only_accepted()) from exc
     with image:
+        if getattr(image, "n_frames", 1) > 1:
+            raise UploadRefused(gettext("Animated images are not accepted: send a still photo."))
         if image.format not in ACCEPTED_IMAGE_FORMATS:
-            raise UploadRefused("Only photos (JPEG, PNG, …) and PDF documents are accepted.")
+            raise UploadRefused(_only_accepted())
         width, height = image.size  # from the header: nothing decoded yet
         if width <= 0 or height <= 0:
-            raise UploadRefused("The photo has no pixels.")
+            raise UploadRefused(gettext("The photo has no pixels."))
         if width * height > MAX_PIXELS:
             raise UploadRefused(_too_many_pixels())
-        if getattr(image, "n_frames", 1) > 1:
-            raise UploadRefused("Animated images are not accepted: send a still photo.")
         try:
             image.load()
             upright = ImageOps.exif_transpose(image) or image
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-            raise UploadRefused("The photo is damaged or incomplete: send it again.") from exc
+            raise UploadRefused(
+                gettext("The photo is damaged or incomplete: send it again.")
+            ) from exc
         source_format = image.format
         has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
             upright.mode == "P" and "transparency" in upright.info
@@ -123,4 +158,10 @@ def _clean_image(data: bytes) -> CleanFile:
 
 
 def _too_many_pixels() -> str:
-    return f"The picture is too large (more than {MAX_PIXELS // 1_000_000} megapixels)."
+    return gettext("The picture is too large (more than %(count)s megapixels).") % {
+        "count": MAX_PIXELS // 1_000_000
+    }
+
+
+def _only_accepted() -> str:
+    return gettext("Only photos (JPEG, PNG or WebP) and PDF documents are accepted.")

@@ -11,12 +11,21 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from casework import audit
+from casework.family_status import family_status
 from casework.filtersets import ReportFilterSet
-from casework.forms.reports import EntryFormSet, ReportForm, TriageForm, apply_service_errors
+from casework.forms.reports import (
+    EntryFormSet,
+    FamilyStatusForm,
+    ReissueSecretForm,
+    ReportForm,
+    TriageForm,
+    apply_service_errors,
+)
 from casework.models import AttachmentKind, ConsentPurpose, ReportStatus, TriageOutcome
-from casework.permissions import Action, Level, may
+from casework.permissions import Action, Level, can, may
 from casework.presenters import record_history_rows
 from casework.selectors import (
     may_see_reporter,
@@ -109,6 +118,8 @@ def report_new(request):
 def report_detail(request, report_id):
     report = _visible_report(request, report_id)
     show_reporter = may_see_reporter(request.user, report)
+    can_triage = can(request.user, Action.TRIAGE_REPORT, report)
+    can_reissue = can(request.user, Action.REISSUE_REPORT_SECRET, report)
     if show_reporter:
         audit.record_read(request.user, report, Level.SENSITIVE, fields=REPORTER_SHOWN)
     consents = {c.purpose: c for c in report.consents.filter(partner__isnull=True)}
@@ -137,8 +148,68 @@ def report_detail(request, report_id):
             "partner_consents": partner_consents,
             "attachments": report.attachments.order_by("id") if show_reporter else [],
             "may_triage": report.status != ReportStatus.SPAM,
+            "family_status": family_status(report),
+            "follow_ups": report.follow_ups.all() if show_reporter else [],
+            "family_status_form": FamilyStatusForm() if can_triage else None,
+            "reissue_form": ReissueSecretForm() if can_reissue else None,
+            "contact_us": report.public_status_note == "contact_us",
         },
     )
+
+
+@staff_view(action=Action.TRIAGE_REPORT)
+@never_cache
+@require_POST
+def report_family_status(request, report_id):
+    """Ask the family, on their status page, to contact us (or stop asking)."""
+    report = _visible_report(request, report_id)
+    form = FamilyStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_set_family_status(
+                actor=request.user,
+                report=report,
+                contact_us=form.cleaned_data["contact_us"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            form = _with_errors(form, exc)
+        else:
+            messages.success(request, _("The family's status page was changed."))
+            return redirect("report_detail", report_id=report.public_id)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("report_detail", report_id=report.public_id)
+
+
+@staff_view(action=Action.REISSUE_REPORT_SECRET)
+@never_cache
+@require_POST
+def report_reissue_secret(request, report_id):
+    """A new secret for a family who lost theirs: shown once here, never stored in clear."""
+    report = _visible_report(request, report_id)
+    form = ReissueSecretForm(request.POST)
+    if form.is_valid():
+        try:
+            secret = services.report_reissue_secret(
+                actor=request.user, report=report, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            form = _with_errors(form, exc)
+        else:
+            return render(
+                request, "reports/secret_issued.html", {"report": report, "secret": secret}
+            )
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("report_detail", report_id=report.public_id)
+
+
+def _with_errors(form, exc: ServiceError):
+    for key, errors in exc.message_dict.items():
+        for message in errors:
+            form.add_error(key if key in form.fields else None, message)
+    return form
 
 
 @staff_view(action=Action.VIEW_REPORT)

@@ -14,6 +14,16 @@ urlpatterns = [
         name="report_attachment",
     ),
     path(
+        "<uuid:report_id>/family-status/",
+        reports.report_family_status,
+        name="report_family_status",
+    ),
+    path(
+        "<uuid:report_id>/reissue-secret/",
+        reports.report_reissue_secret,
+        name="report_reissue_secret",
+    ),
+    path(
         "<uuid:report_id>/entries/<uuid:entry_id>/triage/",
         reports.report_entry_triage,
         name="report_entry_triage",

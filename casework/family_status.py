@@ -1,0 +1,40 @@
+"""What a family (and a partner that sent the report) is told of a report: one of three coarse
+statuses, nothing more (DESIGN.md: "received", "being traced", "please contact us").
+
+Never a place, another person, whether a person was already known, or bad news: a death or a
+closed case reaches a family through a person, so the page then asks them to contact us.
+"""
+
+from __future__ import annotations
+
+from django.db.models import TextChoices
+from django.utils.translation import gettext_lazy as _
+
+from casework.models import FamilyReport, PersonStatus, TriageOutcome
+
+# A person's status that a family must hear from a person, not from a web page.
+_TOLD_IN_PERSON = {
+    PersonStatus.DECEASED,
+    PersonStatus.NOT_TRACEABLE,
+    PersonStatus.CLOSED_OTHER,
+}
+
+
+class FamilyStatus(TextChoices):
+    RECEIVED = "received", _("Received")
+    BEING_TRACED = "being traced", _("Being traced")
+    CONTACT_US = "please contact us", _("Please contact us")
+
+
+def family_status(report: FamilyReport) -> FamilyStatus:
+    if report.public_status_note == "contact_us":
+        return FamilyStatus.CONTACT_US
+    linked = report.entries.filter(
+        outcome__in=[TriageOutcome.LINKED, TriageOutcome.CREATED], person__isnull=False
+    )
+    statuses = set(linked.values_list("person__status", flat=True))
+    if statuses & _TOLD_IN_PERSON:
+        return FamilyStatus.CONTACT_US
+    if statuses:
+        return FamilyStatus.BEING_TRACED
+    return FamilyStatus.RECEIVED
