@@ -534,15 +534,26 @@ class ReportAttachmentInline(ReadOnlyInline):
     fields = ("kind", "content_type", "size", "sha256", "created_at")
 
 
+class ReportFollowUpInline(ReadOnlyInline):
+    # What the family added through the status page: kept as they sent it, never edited.
+    model = models.ReportFollowUp
+    fields = ("received_at", "text", "entries_added", "attachments_added")
+
+
 @admin.register(models.FamilyReport)
 class FamilyReportAdmin(AuditedAdmin):
     list_display = ("reference", "organisation", "channel", "status", "received_at")
     list_filter = ("status", "channel", "organisation")
     list_select_related = ("organisation",)
     search_fields = ("=reference", "reporter_name")
-    readonly_fields = ("public_id", "secret_hash")
+    readonly_fields = ("public_id", "secret_hash", "submission_key")
     date_hierarchy = "received_at"
-    inlines = [ReportEntryInline, ReportConsentInline, ReportAttachmentInline]
+    inlines = [
+        ReportEntryInline,
+        ReportConsentInline,
+        ReportAttachmentInline,
+        ReportFollowUpInline,
+    ]
 
 
 @admin.register(models.ReportEntry)
@@ -552,6 +563,13 @@ class ReportEntryAdmin(AuditedAdmin):
     list_select_related = ("report", "person")
     raw_id_fields = ("report", "person")
     search_fields = ("family_name", "given_name", "full_name", "aliases", "=report__reference")
+
+
+@admin.register(models.ReportFollowUp)
+class ReportFollowUpAdmin(ReadOnlyAdmin):
+    list_display = ("report", "received_at", "entries_added", "attachments_added")
+    list_select_related = ("report",)
+    search_fields = ("=report__reference",)
 
 
 @admin.register(models.ReportConsent)

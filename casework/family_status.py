@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import FamilyReport, PersonStatus, TriageOutcome
+from casework.models import FamilyReport, PersonStatus, ReportStatus, TriageOutcome
 
 # A person's status that a family must hear from a person, not from a web page.
 _TOLD_IN_PERSON = {
@@ -35,6 +35,6 @@ def family_status(report: FamilyReport) -> FamilyStatus:
     statuses = set(linked.values_list("person__status", flat=True))
     if statuses & _TOLD_IN_PERSON:
         return FamilyStatus.CONTACT_US
-    if statuses:
+    if statuses or report.status == ReportStatus.TRIAGED:
         return FamilyStatus.BEING_TRACED
     return FamilyStatus.RECEIVED

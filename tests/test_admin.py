@@ -35,6 +35,7 @@ READ_ONLY = {
     models.PartnerTombstone,
     models.PersonMerge,
     models.ReportAttachment,
+    models.ReportFollowUp,
 }
 # Not added here, but changed (revoked): issued by `manage.py issue_partner_token`.
 NOT_ADDED = READ_ONLY | {models.PartnerToken}

@@ -17,6 +17,9 @@ COMPATIBLE = (
     "BSD-3-Clause",
     "BSD 3-Clause",
     "Apache-2.0",
+    # django-ratelimit has no SPDX expression: its License field is the Apache 2.0 notice (version
+    # 2.0 matters: Apache-1.1 does not combine with the GPL family).
+    "Apache License, Version 2.0",
     "PSF",
     "PSFL",
     "PSF-2.0",

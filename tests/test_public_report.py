@@ -144,7 +144,7 @@ def test_the_form_is_safe_to_open_on_a_watched_device():
     response = family().get(FORM)
     html = response.content.decode()
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     # A neutral title: nothing in the browser's tabs or history says what this is.
     assert re.search(r"<title>\s*Contact form\s*</title>", html)
     assert "data-quick-exit" in html and 'rel="noreferrer noopener"' in html
@@ -871,3 +871,19 @@ def test_the_partner_api_shows_the_same_coarse_status_as_the_family(world):
     assert coarse_status(report) == "received"
     report.public_status_note = "contact_us"
     assert coarse_status(report) == "please contact us"
+
+
+def test_staff_pages_stay_in_english_or_russian_after_the_family_pages_in_arabic(world, login):
+    client = login(world.intake)
+    client.cookies["django_language"] = "ar"
+    staff = client.get("/reports/")
+    assert '<html lang="en" dir="ltr">' in staff.content.decode()
+    public = client.get(FORM)
+    assert '<html lang="ar" dir="rtl">' in public.content.decode()
+
+
+def test_aliases_separated_by_an_arabic_comma_become_separate_names():
+    send(entries=[{"family_name": "Testova", "aliases": "أم بلال، أم عمر; Umm Omar"}])
+    entry = FamilyReport.objects.get().entries.get()
+    names = services.person_input_from_entry(entry)["names"]
+    assert [n.full_text for n in names if n.kind == "alias"] == ["أم بلال", "أم عمر", "Umm Omar"]

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Iterable
@@ -647,7 +648,8 @@ def person_input_from_entry(entry: ReportEntry) -> dict:
             source=f"report {entry.report.reference}",
         )
     ]
-    for alias in filter(None, (a.strip() for a in entry.aliases.split(","))):
+    # Families separate names with the Latin or the Arabic comma (or a semicolon).
+    for alias in filter(None, (a.strip() for a in re.split(r"[,،;]", entry.aliases))):
         names.append(NameInput(full_text=alias, kind="alias", source=names[0].source))
     data = {"names": names, "sex": entry.sex or "U", "birthplace": entry.birthplace}
     if entry.birth_date:

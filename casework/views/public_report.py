@@ -36,13 +36,14 @@ FORM_TEMPLATE = "public/report_form.html"
 
 
 def public_page(view):
-    """No-store, no referrer, not indexed: the headers of every page a family sees."""
+    """No-store, no referrer to other sites, not indexed: the headers of every page a family sees.
+    (Not "no-referrer": browsers then send `Origin: null` with the form, which CSRF refuses.)"""
 
     @functools.wraps(view)
     @never_cache
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         response["X-Robots-Tag"] = "noindex, nofollow"
         return response
 
@@ -82,7 +83,7 @@ def _error_list(form, formset) -> list[tuple[str, str]]:
             continue
         for name, messages in entry_form.errors.items():
             anchor = entry_form[name].auto_id if name in entry_form.fields else f"person-{index}"
-            label = _("Person %(n)s") % {"n": index}
+            label = _("Missing person %(n)s") % {"n": index}
             found.extend((anchor, f"{label}: {message}") for message in messages)
     return found
 

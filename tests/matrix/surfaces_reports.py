@@ -224,6 +224,63 @@ def _triage_page(canary):
 
 
 TRIAGERS = dict.fromkeys(REPORT_STAFF, 302)
+# Who may give a family a new secret: caseworkers and the supervisor, not intake.
+REISSUERS = {"caseworker": 200, "other_team_caseworker": 200, "supervisor": 200}
+CONTACT_US = {"contact_us": "1", "reason": "Their caseworker must call them."}
+REISSUE = {"reason": "The grandmother called; we know her voice."}
+
+
+def _family_status_path(report):
+    return lambda w: f"/reports/{report(w).public_id}/family-status/"
+
+
+def _reissue_path(report):
+    return lambda w: f"/reports/{report(w).public_id}/reissue-secret/"
+
+
+def _north(w):
+    return _reports(w)[0]
+
+
+def _south(w):
+    return _reports(w)[1]
+
+
+def _asked_to_contact(report):
+    def wrote(w, persona):
+        user = w.personas()[persona]
+        assert fresh(report(w)).public_status_note == "contact_us"
+        assert audited(user, "status_change", object_id=report(w).public_id)
+
+    return wrote
+
+
+def _secret_reissued(report):
+    def wrote(w, persona):
+        user = w.personas()[persona]
+        before = report(w)
+        assert fresh(before).secret_hash != before.secret_hash
+        assert audited(user, "update", object_id=before.public_id)
+
+    return wrote
+
+
+def _secret_shown(report):
+    def check(w, persona, response):
+        from casework.services.reports import report_for_family
+
+        # Shown once to staff, and it opens the family's status page of this report.
+        secret = response.context["secret"]
+        assert secret in response.content.decode()
+        assert report_for_family(report(w).reference, secret) == report(w)
+
+    return check
+
+
+def _from_codes(codes, ok):
+    """A POST's statuses from the page's (200 → `ok`, else as the page)."""
+    return {p: ok if code == 200 else code for p, code in codes.items()}
+
 
 SURFACES = [
     Surface(
@@ -410,6 +467,60 @@ SURFACES = [
         writes=STAFF_WHO_REPORT,
         wrote=_triaged("created"),
     ),
+    # The family's status page: whoever may triage the report asks the family to contact us.
+    Surface(
+        name="report_family_status",
+        method="POST",
+        path=_family_status_path(_north),
+        data=lambda w: CONTACT_US,
+        expect=expect(403, **TRIAGERS, **PAGES),
+        writes=STAFF_WHO_REPORT,
+        wrote=_asked_to_contact(_north),
+    ),
+    Surface(
+        name="report_family_status",
+        method="POST",
+        label="no reason",
+        path=_family_status_path(_north),
+        data=lambda w: {"contact_us": "1"},
+        # Sent back to the report with the form's error: nothing changed.
+        expect=expect(403, **TRIAGERS, **PAGES),
+    ),
+    Surface(
+        name="report_family_status",
+        method="POST",
+        label="other organisation",
+        path=_family_status_path(_south),
+        data=lambda w: CONTACT_US,
+        expect=expect(403, **dict.fromkeys(REPORT_STAFF, 404), **PAGES),
+    ),
+    # A new secret for a family who lost theirs: caseworkers and the supervisor, never intake.
+    Surface(
+        name="report_reissue_secret",
+        method="POST",
+        path=_reissue_path(_north),
+        data=lambda w: REISSUE,
+        expect=expect(403, **REISSUERS, **PAGES),
+        writes=set(REISSUERS),
+        wrote=_secret_reissued(_north),
+        check=_secret_shown(_north),
+    ),
+    Surface(
+        name="report_reissue_secret",
+        method="POST",
+        label="no reason",
+        path=_reissue_path(_north),
+        data=lambda w: {},
+        expect=expect(403, **dict.fromkeys(REISSUERS, 302), **PAGES),
+    ),
+    Surface(
+        name="report_reissue_secret",
+        method="POST",
+        label="other organisation",
+        path=_reissue_path(_south),
+        data=lambda w: REISSUE,
+        expect=expect(403, **dict.fromkeys(REISSUERS, 404), **PAGES),
+    ),
     # A report linked to team B's case, and one linked to the protected person: hidden (404, as
     # if missing) on every page for whoever may not see that person.
     *(
@@ -456,6 +567,28 @@ SURFACES = [
                 ),
                 writes={p for p, code in codes.items() if code == 200},
                 wrote=_pending_triaged,
+            ),
+            Surface(
+                name="report_family_status",
+                method="POST",
+                label=canary,
+                path=_family_status_path(report),
+                data=lambda w: CONTACT_US,
+                expect=expect(403, **_from_codes(codes, 302), **PAGES),
+                writes={p for p, code in codes.items() if code == 200},
+                wrote=_asked_to_contact(report),
+            ),
+            Surface(
+                name="report_reissue_secret",
+                method="POST",
+                label=canary,
+                path=_reissue_path(report),
+                data=lambda w: REISSUE,
+                # Intake may not reissue at all: 403 before the report is looked at.
+                expect=expect(403, **{**_from_codes(codes, 200), "intake": 403}, **PAGES),
+                writes={p for p, code in codes.items() if code == 200 and p in REISSUERS},
+                wrote=_secret_reissued(report),
+                check=_secret_shown(report),
             ),
         )
     ),

@@ -265,6 +265,55 @@ def _spam(w, persona):
     assert fresh(w.north_report).status == "spam"
 
 
+def _set_family_status(report, reason="Their caseworker must call them."):
+    def run(w, user):
+        _all_reports(w)
+        return reports.report_set_family_status(
+            actor=user, report=getattr(w, report), contact_us=True, reason=reason
+        )
+
+    return run
+
+
+def _family_asked(report):
+    def wrote(w, persona):
+        assert fresh(getattr(w, report)).public_status_note == "contact_us"
+        assert audited(
+            _actor_of(w, persona), "status_change", object_id=getattr(w, report).public_id
+        )
+
+    return wrote
+
+
+def _reissue(report, reason="The grandmother called; we know her voice."):
+    def run(w, user):
+        _all_reports(w)
+        return reports.report_reissue_secret(actor=user, report=getattr(w, report), reason=reason)
+
+    return run
+
+
+def _reissued(report):
+    def wrote(w, persona):
+        before = getattr(w, report)
+        assert fresh(before).secret_hash != before.secret_hash
+        assert audited(_actor_of(w, persona), "update", object_id=before.public_id)
+
+    return wrote
+
+
+def _new_secret_opens(report):
+    def check(w, persona, secret):
+        found = reports.report_for_family(getattr(w, report).reference, secret)
+        assert found is not None and found.pk == getattr(w, report).pk
+
+    return check
+
+
+# Caseworkers and the supervisor may give a family a new secret; intake is denied.
+REISSUE = expect(HIDDEN, caseworker=A, other_team_caseworker=A, supervisor=A, intake=DENIED)
+
+
 def _submit_values(w, organisation, channel):
     return {
         "organisation": organisation(w),
@@ -812,6 +861,70 @@ CALLS = [
         run=_set_spam,
         expect=expect(HIDDEN, **dict.fromkeys(REPORT_STAFF, A)),
         wrote=_spam,
+    ),
+    # The family's status page: whoever may triage the report.
+    Call(
+        name="service:report_set_family_status",
+        setup=_all_reports,
+        run=_set_family_status("north_report"),
+        expect=expect(HIDDEN, **dict.fromkeys(REPORT_STAFF, A)),
+        wrote=_family_asked("north_report"),
+    ),
+    Call(
+        name="service:report_set_family_status",
+        label="no reason",
+        setup=_all_reports,
+        run=_set_family_status("north_report", reason=""),
+        expect=expect(HIDDEN, **dict.fromkeys(REPORT_STAFF, INVALID)),
+    ),
+    Call(
+        name="service:report_set_family_status",
+        label="linked to the protected person",
+        setup=_all_reports,
+        run=_set_family_status("protected_report"),
+        expect=expect(HIDDEN, supervisor=A),
+        wrote=_family_asked("protected_report"),
+    ),
+    Call(
+        name="service:report_set_family_status",
+        label="other organisation",
+        setup=_all_reports,
+        run=_set_family_status("south_report"),
+        expect=expect(HIDDEN),
+    ),
+    Call(
+        name="service:report_reissue_secret",
+        setup=_all_reports,
+        run=_reissue("north_report"),
+        expect=REISSUE,
+        check=_new_secret_opens("north_report"),
+        wrote=_reissued("north_report"),
+    ),
+    Call(
+        name="service:report_reissue_secret",
+        label="no reason",
+        setup=_all_reports,
+        run=_reissue("north_report", reason=""),
+        expect={
+            **REISSUE,
+            **dict.fromkeys(("caseworker", "other_team_caseworker", "supervisor"), INVALID),
+        },  # fmt: skip
+    ),
+    Call(
+        name="service:report_reissue_secret",
+        label="linked to team B's case",
+        setup=_all_reports,
+        run=_reissue("team_b_report"),
+        expect={**REISSUE, "caseworker": HIDDEN},
+        check=_new_secret_opens("team_b_report"),
+        wrote=_reissued("team_b_report"),
+    ),
+    Call(
+        name="service:report_reissue_secret",
+        label="other organisation",
+        setup=_all_reports,
+        run=_reissue("south_report"),
+        expect=expect(HIDDEN),
     ),
     # Staff enter what came by letter; a partner's reports have the channel "partner"; a partner
     # without an agreement with north finds no north to report to.

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         host = addrport if ":" in addrport else f"127.0.0.1:{addrport}"
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"casework demo: http://{host}"))
+        self.stdout.write(f"The families' form (no login): http://{host}/report/")
         self.stdout.write(credentials.format_logins(logins, password))
         self.stdout.write("Invented data only. Stop with Ctrl-C.\n")
         if no_serve:
