@@ -542,6 +542,10 @@ def _create_report(*, secret, reporter_values, **fields) -> FamilyReport:
                     **fields,
                 )
         except IntegrityError:
+            # The same public form stored by a request a moment earlier: not ours to retry.
+            key = fields.get("submission_key")
+            if key and FamilyReport.objects.filter(submission_key=key).exists():
+                raise
             # A reference collision (1 in 30^10): draw again.
             continue
     raise RuntimeError("Could not draw a unique report reference.")
