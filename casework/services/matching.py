@@ -458,6 +458,8 @@ def intake_candidates_for_input(*, actor, names, values: dict) -> list[Candidate
         age_stated_on=values.get("age_stated_on"),
         birthplace=values.get("birthplace", ""),
         region=values.get("region_of_origin", ""),
+        mother_name=values.get("mother_name", ""),
+        father_name=values.get("father_name", ""),
     )
 
 

@@ -130,9 +130,9 @@ def text_problem(value: str, max_chars: int) -> str | None:
     if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
         return gettext("This text contains a broken character (a lone surrogate): retype it.")
     if len(value) > max_chars:
-        return gettext("Keep this under %(limit)s characters (it has %(count)s).") % {
-            "limit": f"{max_chars:,}",
-            "count": f"{len(value):,}",
+        return gettext("Keep this to at most %(limit)s characters (it has %(count)s).") % {
+            "limit": number_format(max_chars, force_grouping=True),
+            "count": number_format(len(value), force_grouping=True),
         }
     return None
 

@@ -14,6 +14,7 @@ import warnings
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -63,7 +64,7 @@ def read_limited(uploaded, limit: int) -> bytes:
 def _too_large(limit: int) -> str:
     return gettext("The file is larger than the limit of %(size)s MB (%(bytes)s bytes).") % {
         "size": f"{limit / (1024 * 1024):g}",
-        "bytes": f"{limit:,}",
+        "bytes": number_format(limit, force_grouping=True),
     }
 
 

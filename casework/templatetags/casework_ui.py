@@ -25,6 +25,19 @@ def shown(value):
 
 
 @register.filter
+def to_precision(value, precision) -> str:
+    """A date written as precisely as it is known: 2015, 2015-04 or 2015-04-21 (never a made-up
+    day for a date known to the month)."""
+    if not value:
+        return "—"
+    if precision == "year":
+        return f"{value:%Y}"
+    if precision == "month":
+        return f"{value:%Y-%m}"
+    return f"{value:%Y-%m-%d}"
+
+
+@register.filter
 def is_withheld(value) -> bool:
     return value is WITHHELD
 

@@ -239,7 +239,10 @@ def _candidates(user, entry):
     from casework.services.matching import intake_candidates_for_input
 
     start = services.person_input_from_entry(entry)
-    return intake_candidates_for_input(actor=user, names=start["names"], values=start)
+    # The parents' names a family gave weigh in the comparison (scored only where the user may
+    # see them), though they are not part of the person record that triage would create.
+    values = {**start, "mother_name": entry.mother_name, "father_name": entry.father_name}
+    return intake_candidates_for_input(actor=user, names=start["names"], values=values)
 
 
 @staff_view(action=Action.TRIAGE_REPORT)
