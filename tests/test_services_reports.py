@@ -266,7 +266,7 @@ def test_it_refuses_100000_character_fields(world):
     with pytest.raises(ServiceError) as excinfo:
         submit(world, account=huge, entries=[{"given_name": "Lailo", "description": huge}])
     errors = errors_of(excinfo)
-    assert "under 20,000" in errors["account"][0]
+    assert "at most 20,000" in errors["account"][0]
     assert "entries-0-description" in errors
 
 
