@@ -934,3 +934,67 @@ def receipt_of_one(report, receipts):
     assert reference == report.reference
     assert services.report_secret_matches(report, secret)
     return reference, secret
+
+
+# --- More bad inputs of SECURITY.md -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("29.02.2023", "There is no 29"),
+        ("1850", "The date is before 1900."),
+        ("2099", "The date is in the future."),
+        ("-1", "An age must be between 0 and 120 years."),
+        ("200", "An age must be between 0 and 120 years."),
+        ("12-03-1986", "Write the date as"),
+        ("spring 2015", "Write the date as"),
+    ],
+)
+def test_impossible_birth_dates_and_ages_are_refused_next_to_the_field(typed, message):
+    response, _ = send(entries=[{"family_name": "Testova", "birth": typed}])
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert message in html
+    assert 'id="id_entries-0-birth_error"' in html
+    assert FamilyReport.objects.count() == 0
+
+
+def test_broken_utf8_in_a_post_is_data_or_an_error_never_a_crash():
+    client = family()
+    token, csrf = open_form(client)
+    body = (
+        f"csrfmiddlewaretoken={csrf}&form_token={token}&entries-TOTAL_FORMS=1"
+        "&entries-INITIAL_FORMS=0&entries-0-family_name=Test%ED%A0%80ova%FF"
+    )
+    response = client.post(FORM, body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        name = FamilyReport.objects.get().entries.get().family_name
+        assert name.startswith("Test") and not any(0xD800 <= ord(c) <= 0xDFFF for c in name)
+
+
+def test_a_body_over_ten_megabytes_is_refused_cleanly():
+    client = family()
+    token, csrf = open_form(client)
+    response = client.post(FORM, form_data(token, csrf, account="x" * (11 * 1024 * 1024)))
+    assert response.status_code == 400
+    assert "nothing was stored" in response.content.decode()
+    assert FamilyReport.objects.count() == 0
+
+
+def test_an_animated_image_is_refused():
+    frames = [Image.new("RGB", (16, 16), color) for color in ((255, 0, 0), (0, 255, 0))]
+    out = io.BytesIO()
+    frames[0].save(out, format="GIF", save_all=True, append_images=frames[1:])
+    response, _ = send(files=[upload("moving.gif", out.getvalue(), "image/gif")])
+    assert response.status_code == 400
+    assert "Animated images are not accepted" in response.content.decode()
+
+
+def test_a_file_name_that_climbs_out_of_the_folder_is_never_used():
+    response, _ = send(files=[upload("../../../etc/x.jpg", jpeg())])
+    assert response.status_code == 200
+    name = FamilyReport.objects.get().attachments.get().file.name
+    assert ".." not in name and "etc" not in name and "x.jpg" not in name
+    assert re.fullmatch(r"attachments/\d{4}/\d{2}/[0-9a-f]{32}\.jpg", name)
