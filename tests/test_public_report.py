@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import os
 import re
 import shutil
@@ -998,3 +999,20 @@ def test_a_file_name_that_climbs_out_of_the_folder_is_never_used():
     name = FamilyReport.objects.get().attachments.get().file.name
     assert ".." not in name and "etc" not in name and "x.jpg" not in name
     assert re.fullmatch(r"attachments/\d{4}/\d{2}/[0-9a-f]{32}\.jpg", name)
+
+
+def test_what_a_family_sends_never_reaches_a_log_line(caplog, django_capture_on_commit_callbacks):
+    canaries = ("Canaryeva Zulfiya", "+7 999 123 45 67", "canary@example.org", "Canarygrad")
+    with caplog.at_level(logging.DEBUG), django_capture_on_commit_callbacks(execute=True):
+        send(
+            entries=[{"family_name": canaries[0], "last_known_place": canaries[3]}],
+            reporter_phone=canaries[1],
+            reporter_email=canaries[2],
+            consent_contact="yes",
+        )
+        send(entries=[{"family_name": canaries[0], "birth": "12/31/1986"}])
+        send(website=canaries[0])
+    assert FamilyReport.objects.count() == 1
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for canary in canaries:
+        assert canary not in logged
