@@ -540,23 +540,23 @@ def test_one_byte_over_the_limit_is_refused(settings):
 
 
 def test_a_failed_transaction_leaves_no_file_behind(monkeypatch):
-    before = set(_all_stored_files())
+    written = []
+    store = services._store_attachments
+
+    def store_and_note(report, cleaned_files, stored):
+        store(report, cleaned_files, stored)
+        written.extend(stored)
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")
 
+    monkeypatch.setattr(services, "_store_attachments", store_and_note)
     monkeypatch.setattr(services.audit, "record", broken)
     with pytest.raises(RuntimeError):
         send(files=[upload("a.jpg", jpeg())])
     assert FamilyReport.objects.count() == 0
-    assert set(_all_stored_files()) == before
-
-
-def _all_stored_files():
-    root = default_storage.location
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            yield os.path.join(folder, name)
+    assert written  # the file was written before the failure ...
+    assert not any(default_storage.exists(name) for name in written)  # ... and removed after
 
 
 # --- Abuse ---------------------------------------------------------------------------------------

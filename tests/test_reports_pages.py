@@ -52,7 +52,7 @@ def test_a_date_that_does_not_exist_is_a_form_error(world, login):
         "/reports/new/", _form(_token(client), **{"entries-0-birth_date": "2023-02-29"})
     )
     assert response.status_code == 400
-    assert "29 February exists only in leap years" in response.content.decode()
+    assert "There is no 29 February in 2023." in response.content.decode()
     assert not FamilyReport.objects.exists()
 
 
@@ -370,3 +370,46 @@ def test_a_report_shows_its_own_history_to_those_who_may_see_it(world, login):
     # Entries' triage is on it too: the supervisor linked the first entry of team A's report.
     team_a = login(world.supervisor).get(f"/reports/{reports['team_a'].public_id}/")
     assert any(row["object_type"] == "ReportEntry" for row in team_a.context["history"])
+
+
+@pytest.mark.parametrize(
+    ("typed", "date", "precision"),
+    [
+        ("1994", "1994-01-01", "year"),
+        ("1994-05", "1994-05-01", "month"),
+        ("03.12.1986", "1986-12-03", "exact"),
+        ("03/12/1986", "1986-12-03", "exact"),  # day first, in English too
+    ],
+)
+def test_staff_type_dates_as_families_write_them(world, login, typed, date, precision):
+    client = login(world.intake)
+    data = _form(_token(client), **{"entries-0-birth_date": typed})
+    response = client.post("/reports/new/", data)
+    assert response.status_code == 302
+    entry = FamilyReport.objects.get().entries.get(position=1)
+    assert (entry.birth_date.isoformat(), entry.birth_precision) == (date, precision)
+
+
+def test_staff_type_an_age_and_a_last_known_month(world, login):
+    client = login(world.intake)
+    response = client.post(
+        "/reports/new/",
+        _form(
+            _token(client),
+            **{"entries-0-birth_date": "about 7", "entries-0-last_known_date": "05.2019"},
+        ),
+    )
+    assert response.status_code == 302
+    entry = FamilyReport.objects.get().entries.get(position=1)
+    assert (entry.age_stated, entry.birth_precision) == (7, "age")
+    assert entry.last_known_date.isoformat() == "2019-05-01"
+    assert entry.last_known_precision == "month"
+
+
+def test_an_american_date_is_refused_on_the_staff_form(world, login):
+    client = login(world.intake)
+    response = client.post(
+        "/reports/new/", _form(_token(client), **{"entries-0-birth_date": "12/31/1986"})
+    )
+    assert response.status_code == 400
+    assert "There is no month 31." in str(response.context["formset"].forms[0].errors["birth_date"])

@@ -8,13 +8,11 @@ Nothing here decides who may do what: anyone may send a report.
 from __future__ import annotations
 
 from django import forms
-from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from casework.dates import DateNotUnderstood, ParsedDate, parse_family_date
-from casework.forms.reports import MultipleFileField
-from casework.models import ConsentPurpose, DatePrecision
+from casework.forms.fields import FamilyDateField, MultipleFileField, entry_dates
+from casework.models import ConsentPurpose
 from casework.services import reports as report_services
 from casework.services.uploads import max_upload_bytes
 
@@ -54,29 +52,6 @@ CONSENTS = (
 
 def _attrs(**extra) -> dict:
     return {"autocomplete": "off", **extra}
-
-
-class FamilyDateField(forms.CharField):
-    """A date as families write it (`casework.dates`): cleans to a ParsedDate or None."""
-
-    def __init__(self, *args, allow_age=True, **kwargs):
-        self.allow_age = allow_age
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("max_length", 40)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value):
-        text = super().clean(value)
-        try:
-            parsed = parse_family_date(text, reference_date=timezone.localdate())
-        except DateNotUnderstood as exc:
-            raise forms.ValidationError(str(exc)) from None
-        is_age = parsed is not None and parsed.precision == DatePrecision.AGE_ESTIMATE
-        if is_age and not self.allow_age:
-            raise forms.ValidationError(
-                _("Write a date or a year here, such as 2017 or 05.2017, not an age.")
-            )
-        return parsed
 
 
 def _files_help() -> str:
@@ -259,15 +234,7 @@ class PublicEntryForm(AccessibleForm):
 
     def entry(self) -> dict:
         data = dict(self.cleaned_data)
-        birth: ParsedDate | None = data.pop("birth", None)
-        last: ParsedDate | None = data.pop("last_known_date", None)
-        if birth is not None and birth.precision == DatePrecision.AGE_ESTIMATE:
-            data["age_stated"] = birth.age
-        elif birth is not None:
-            data.update(birth_date=birth.date, birth_precision=birth.precision)
-        if last is not None:
-            data.update(last_known_date=last.date, last_known_precision=last.precision)
-        return data
+        return entry_dates(data, data.pop("birth", None), data.pop("last_known_date", None))
 
 
 PublicEntryFormSet = forms.formset_factory(

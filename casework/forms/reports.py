@@ -11,28 +11,13 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.models import Channel, ConsentPurpose, DatePrecision, Organisation
+from casework.forms.fields import FamilyDateField, MultipleFileField, entry_dates
+from casework.models import Channel, ConsentPurpose, Organisation
 from casework.services import reports as report_services
 
 STAFF_CHANNEL_CHOICES = [(c.value, c.label) for c in Channel if c in report_services.STAFF_CHANNELS]
 CONSENT_CHOICES = [("", _("not asked")), ("yes", _("given")), ("no", _("refused"))]
 SEX_CHOICES = [("", _("not said")), ("F", _("female")), ("M", _("male"))]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        if isinstance(data, list | tuple):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)] if data else []
 
 
 def sharing_partners(organisation) -> Organisation:
@@ -89,7 +74,7 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    attachments = MultipleFileField(label=_("Photos and documents (JPEG, PNG, PDF)"))
+    attachments = MultipleFileField(label=_("Photos and documents (JPEG, PNG, WebP, PDF)"))
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -126,24 +111,26 @@ class EntryForm(forms.Form):
         label=_("Aliases, nicknames, kunya (comma-separated)"), required=False, max_length=300
     )
     sex = forms.ChoiceField(label=_("Sex"), choices=SEX_CHOICES, required=False)
-    birth_date = forms.DateField(
-        label=_("Birth date (YYYY-MM-DD)"),
-        required=False,
-        error_messages={"invalid": _("Not a real date (29 February exists only in leap years).")},
-    )
-    birth_precision = forms.ChoiceField(
-        label=_("The birth date is known to the"),
-        choices=[("", "—")] + list(DatePrecision.choices),
-        required=False,
-    )
-    age_stated = forms.IntegerField(
-        label=_("Age as stated"), required=False, min_value=0, max_value=120
+    # One parser for every way in (casework.dates): a year, a month, a day (day first) or an age.
+    birth_date = FamilyDateField(
+        label=_("Born (date, year or age)"),
+        help_text=_("For example 2015, 04.2015, 21.04.2015 or an age: 7, about 7."),
     )
     birthplace = forms.CharField(label=_("Birthplace"), required=False, max_length=200)
+    mother_name = forms.CharField(label=_("Mother's name"), required=False, max_length=300)
+    father_name = forms.CharField(label=_("Father's name"), required=False, max_length=300)
     relationship_to_reporter = forms.CharField(
         label=_("Relationship to the reporter"), required=False, max_length=100
     )
+    relationship_to_others = forms.CharField(
+        label=_("Relationship to the others"), required=False, max_length=300
+    )
     last_known_place = forms.CharField(label=_("Last known place"), required=False, max_length=300)
+    last_known_date = FamilyDateField(
+        label=_("When was that? (date, month or year)"),
+        allow_age=False,
+        help_text=_("For example 2019, 03.2019 or 15.03.2019."),
+    )
     description = forms.CharField(
         label=_("Description"),
         required=False,
@@ -152,7 +139,8 @@ class EntryForm(forms.Form):
     )
 
     def entry(self) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if name != "DELETE"}
+        data = {name: value for name, value in self.cleaned_data.items() if name != "DELETE"}
+        return entry_dates(data, data.pop("birth_date", None), data.pop("last_known_date", None))
 
 
 EntryFormSet = forms.formset_factory(
@@ -204,6 +192,14 @@ class ReissueSecretForm(forms.Form):
     )
 
 
+# The service's date keys and the one form field each is typed into.
+DATE_PARTS = {
+    "birth_precision": "birth_date",
+    "age_stated": "birth_date",
+    "last_known_precision": "last_known_date",
+}
+
+
 def apply_service_errors(error, form, formset=None) -> None:
     """Put a ServiceError's messages on the fields they name (entries-N-field → formset form N)."""
     for key, messages in error.message_dict.items():
@@ -211,6 +207,7 @@ def apply_service_errors(error, form, formset=None) -> None:
             _, index, field = key.split("-", 2)
             if index.isdigit() and int(index) < len(formset.forms):
                 target = formset.forms[int(index)]
+                field = DATE_PARTS.get(field, field)
                 for message in messages:
                     target.add_error(field if field in target.fields else None, message)
                 continue

@@ -24,6 +24,7 @@ from casework.forms.public_report import (
     StatusLookupForm,
     with_one_more_entry,
 )
+from casework.forms.reports import DATE_PARTS
 from casework.services import reports as services
 from casework.services.errors import ServiceError
 from casework.views.public_limits import (
@@ -33,6 +34,7 @@ from casework.views.public_limits import (
 )
 
 FORM_TEMPLATE = "public/report_form.html"
+BIRTH_PARTS = {"birth_date", "birth_precision", "age_stated"}
 
 
 def public_page(view):
@@ -94,10 +96,7 @@ def _apply_service_errors(exc: ServiceError, form, formset) -> None:
             _prefix, index, field = (key.split("-", 2) + ["", ""])[:3]
             if index.isdigit() and int(index) < len(formset.forms):
                 target = formset.forms[int(index)]
-                if field in ("birth_date", "birth_precision", "age_stated"):
-                    field = "birth"
-                elif field == "last_known_precision":
-                    field = "last_known_date"
+                field = "birth" if field in BIRTH_PARTS else DATE_PARTS.get(field, field)
                 for message in messages:
                     target.add_error(field if field in target.fields else None, message)
                 continue

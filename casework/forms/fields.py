@@ -1,0 +1,61 @@
+"""Form fields every way in shares: dates as families write them, and several files at once."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casework.dates import DateNotUnderstood, ParsedDate, parse_family_date
+from casework.models import DatePrecision
+
+
+class FamilyDateField(forms.CharField):
+    """A date as families write it (`casework.dates`): cleans to a ParsedDate or None."""
+
+    def __init__(self, *args, allow_age=True, **kwargs):
+        self.allow_age = allow_age
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 40)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            parsed = parse_family_date(text, reference_date=timezone.localdate())
+        except DateNotUnderstood as exc:
+            raise forms.ValidationError(str(exc)) from None
+        is_age = parsed is not None and parsed.precision == DatePrecision.AGE_ESTIMATE
+        if is_age and not self.allow_age:
+            raise forms.ValidationError(
+                _("Write a date or a year here, such as 2017 or 05.2017, not an age.")
+            )
+        return parsed
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+def entry_dates(data: dict, birth: ParsedDate | None, last: ParsedDate | None) -> dict:
+    """A report entry's dates as the report service takes them: a birth date with its precision
+    or an age, and a last-known date with its precision."""
+    if birth is not None and birth.precision == DatePrecision.AGE_ESTIMATE:
+        data["age_stated"] = birth.age
+    elif birth is not None:
+        data.update(birth_date=birth.date, birth_precision=birth.precision)
+    if last is not None:
+        data.update(last_known_date=last.date, last_known_precision=last.precision)
+    return data
