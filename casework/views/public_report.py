@@ -24,7 +24,7 @@ from casework.forms.public_report import (
     StatusLookupForm,
     with_one_more_entry,
 )
-from casework.forms.reports import DATE_PARTS
+from casework.forms.reports import DATE_PARTS, apply_service_errors
 from casework.services import reports as services
 from casework.services.errors import ServiceError
 from casework.views.public_limits import (
@@ -34,7 +34,13 @@ from casework.views.public_limits import (
 )
 
 FORM_TEMPLATE = "public/report_form.html"
-BIRTH_PARTS = {"birth_date", "birth_precision", "age_stated"}
+# The service's names for an entry's date parts, and the one field of this form each is typed in.
+ENTRY_FIELDS = {
+    **DATE_PARTS,
+    "birth_date": "birth",
+    "birth_precision": "birth",
+    "age_stated": "birth",
+}
 
 
 def public_page(view):
@@ -88,21 +94,6 @@ def _error_list(form, formset) -> list[tuple[str, str]]:
             label = _("Missing person %(n)s") % {"n": index}
             found.extend((anchor, f"{label}: {message}") for message in messages)
     return found
-
-
-def _apply_service_errors(exc: ServiceError, form, formset) -> None:
-    for key, messages in exc.message_dict.items():
-        if key.startswith("entries-"):
-            _prefix, index, field = (key.split("-", 2) + ["", ""])[:3]
-            if index.isdigit() and int(index) < len(formset.forms):
-                target = formset.forms[int(index)]
-                field = "birth" if field in BIRTH_PARTS else DATE_PARTS.get(field, field)
-                for message in messages:
-                    target.add_error(field if field in target.fields else None, message)
-                continue
-        field = key if key in form.fields else None
-        for message in messages:
-            form.add_error(field, message)
 
 
 def _filled_too_fast(form) -> bool:
@@ -177,7 +168,7 @@ def report_form(request):
                 attachments=form.cleaned_data["attachments"],
             )
         except ServiceError as exc:
-            _apply_service_errors(exc, form, formset)
+            apply_service_errors(exc, form, formset, entry_fields=ENTRY_FIELDS)
         else:
             return render(
                 request,
@@ -283,9 +274,7 @@ def report_status_add(request):
                 attachments=form.cleaned_data["attachments"],
             )
         except ServiceError as exc:
-            for key, messages in exc.message_dict.items():
-                for message in messages:
-                    form.add_error(key if key in form.fields else None, message)
+            apply_service_errors(exc, form)
         else:
             return _status_page(
                 request,

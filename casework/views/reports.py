@@ -173,13 +173,10 @@ def report_family_status(request, report_id):
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
-            form = _with_errors(form, exc)
+            apply_service_errors(exc, form)
         else:
             messages.success(request, _("The family's status page was changed."))
-            return redirect("report_detail", report_id=report.public_id)
-    for error in form.errors.values():
-        messages.error(request, " ".join(error))
-    return redirect("report_detail", report_id=report.public_id)
+    return _back_to_report(request, report, form)
 
 
 @staff_view(action=Action.REISSUE_REPORT_SECRET)
@@ -195,21 +192,19 @@ def report_reissue_secret(request, report_id):
                 actor=request.user, report=report, reason=form.cleaned_data["reason"]
             )
         except ServiceError as exc:
-            form = _with_errors(form, exc)
+            apply_service_errors(exc, form)
         else:
             return render(
                 request, "reports/secret_issued.html", {"report": report, "secret": secret}
             )
+    return _back_to_report(request, report, form)
+
+
+def _back_to_report(request, report, form):
+    """Back to the report, with what refused the small form there (if anything) as messages."""
     for error in form.errors.values():
         messages.error(request, " ".join(error))
     return redirect("report_detail", report_id=report.public_id)
-
-
-def _with_errors(form, exc: ServiceError):
-    for key, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(key if key in form.fields else None, message)
-    return form
 
 
 @staff_view(action=Action.VIEW_REPORT)
