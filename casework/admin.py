@@ -15,13 +15,20 @@ import uuid
 from functools import reduce
 from operator import or_
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q, UUIDField
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import audit, models
 from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens
+from casework.services import accounts
+from casework.services.errors import ServiceError
 from casework.services.names import refresh_name_keys
 from casework.services.persons import birth_range
 
@@ -191,6 +198,30 @@ class CaseworkUserAdmin(AuditedAdmin, UserAdmin):
     list_filter = ("role", "organisation", "is_active")
     list_select_related = ("organisation",)
 
+    def user_change_password(self, request, id, form_url=""):
+        """A password set here goes through the account service: audited, and every session and
+        token of the user ends (Django's own view would leave them running, unrecorded)."""
+        user = self.get_object(request, unquote(id))
+        allowed = user is not None and self.has_change_permission(request, user)
+        if request.method != "POST" or not allowed:
+            return super().user_change_password(request, id, form_url)
+        form = self.change_password_form(user, request.POST)
+        if not form.is_valid():
+            return super().user_change_password(request, id, form_url)
+        try:
+            if form.cleaned_data.get("set_usable_password", True):
+                accounts.user_change_password(
+                    actor=request.user, user=user, new_password=form.cleaned_data["password1"]
+                )
+            else:
+                accounts.user_disable_password(actor=request.user, user=user)
+        except ServiceError as exc:
+            for message in [m for ms in exc.message_dict.values() for m in ms]:
+                messages.error(request, message)
+            return redirect(request.get_full_path())
+        messages.success(request, _("Password changed; the user's sessions and tokens ended."))
+        return redirect("admin:casework_user_change", user.pk)
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if obj is None:
@@ -198,6 +229,33 @@ class CaseworkUserAdmin(AuditedAdmin, UserAdmin):
             # database insists: user_has_organisation_unless_superuser).
             form.base_fields["organisation"].required = True
         return form
+
+
+# Second-factor devices: their keys are never shown and no device is made here (an administrator
+# who could set a user's key could log in as them). A lost phone is handled by deleting the
+# device (audited); the user then enrols a new one after the password.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
+
+
+class SecondFactorDeviceAdmin(AuditedAdmin):
+    list_display = ("user", "name", "confirmed")
+    list_filter = ("confirmed",)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "name", "confirmed")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(TOTPDevice, SecondFactorDeviceAdmin)
+admin.site.register(StaticDevice, SecondFactorDeviceAdmin)
 
 
 @admin.register(models.Organisation)

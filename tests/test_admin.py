@@ -360,3 +360,69 @@ def test_reading_reference_data_here_is_no_event(world, root):
     assert client.get(_url(models.Organisation, "change", world.north.pk)).status_code == 200
     assert client.get(_url(models.Organisation, "changelist")).status_code == 200
     assert not models.AuditEvent.objects.filter(actor=root, action__startswith="read").exists()
+
+
+# --- Accounts: no second-factor key is ever shown, a password set here ends sessions -------------
+
+
+def _device_for(user):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
+def test_a_superuser_never_sees_a_users_second_factor_key(world, root):
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = _device_for(world.caseworker)
+    codes = StaticDevice.objects.create(user=world.caseworker, name="backup", confirmed=True)
+    StaticToken.objects.create(device=codes, token="recov3rycode")
+    client = verified_client(root)
+    for model, obj in ((TOTPDevice, device), (StaticDevice, codes)):
+        for page in (_url(model, "change", obj.pk), _url(model, "changelist")):
+            html = client.get(page).content.decode()
+            assert device.key not in html and "recov3rycode" not in html
+            assert "qrcode" not in html.lower()
+        # Nobody sets a user's key here (that would let them log in as the user).
+        assert client.get(_url(model, "add")).status_code == 403
+        assert client.post(_url(model, "change", obj.pk), {"key": "00" * 20}).status_code == 403
+    # A lost phone: the device is deleted, on the trail.
+    response = client.post(_url(TOTPDevice, "delete", device.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    assert models.AuditEvent.objects.filter(action="delete", actor=root).exists()
+
+
+def test_a_password_set_here_is_audited_and_ends_the_users_sessions(world, root):
+    victim = world.caseworker
+    session_client = verified_client(victim)
+    assert session_client.get("/").status_code == 200
+    epoch = victim.session_epoch
+    client = verified_client(root)
+    new = "a-new-long-passphrase-7"
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[victim.pk]),
+        {"password1": new, "password2": new, "usable_password": "true"},
+    )
+    assert response.status_code == 302
+    victim.refresh_from_db()
+    assert victim.check_password(new)
+    assert victim.session_epoch == epoch + 1
+    events = models.AuditEvent.objects.filter(actor=root, object_id=victim.public_id)
+    assert {"update", "session_ended"} <= set(events.values_list("action", flat=True))
+    # The session the user had is over.
+    assert session_client.get("/").status_code == 302
+
+
+def test_a_weak_password_set_here_is_refused_and_changes_nothing(world, root):
+    victim = world.caseworker
+    before = victim.password
+    client = verified_client(root)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[victim.pk]),
+        {"password1": "password", "password2": "password", "usable_password": "true"},
+    )
+    assert response.status_code == 200
+    victim.refresh_from_db()
+    assert victim.password == before

@@ -132,6 +132,21 @@ def user_change_password(
     return user
 
 
+def user_disable_password(*, actor, user: User) -> User:
+    """No password login for `user` any more (an administrator's choice); sessions and tokens
+    end."""
+    if actor == user:
+        raise ServiceError({"password": ["You cannot disable your own password."]})
+    _require_user_admin(actor, user)
+    with transaction.atomic():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        _bump_epoch(user)
+        audit.record(actor, AuditAction.UPDATE, user, fields=["password"])
+        audit.record(actor, AuditAction.SESSION_ENDED, user, reason="password disabled")
+    return user
+
+
 # --- Second factor -----------------------------------------------------------------------------
 
 
