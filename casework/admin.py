@@ -281,11 +281,11 @@ class MembershipAdmin(AuditedAdmin):
     search_fields = ("user__username", "team__name")
 
 
-class SharedCaseInline(Inline):
+class SharedCaseInline(ReadOnlyInline):
+    # Shared and unshared only through the sharing service (a supervisor, on the person's page):
+    # it holds to the agreement owner's own, non-protected persons.
     model = models.SharedCase
-    raw_id_fields = ("person",)
     fields = ("person", "shared_at")
-    readonly_fields = ("shared_at",)
 
 
 @admin.register(models.SharingAgreement)
@@ -298,7 +298,7 @@ class SharingAgreementAdmin(AuditedAdmin):
 
 
 @admin.register(models.SharedCase)
-class SharedCaseAdmin(AuditedAdmin):
+class SharedCaseAdmin(ReadOnlyAdmin):
     list_display = ("agreement", "person", "shared_at")
     list_filter = ("agreement",)
     list_select_related = ("agreement", "person")

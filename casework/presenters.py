@@ -37,17 +37,17 @@ def person_fields_for(user, person) -> tuple[Level, set[str]]:
 
 def person_fields_bulk(user, persons) -> dict[int, tuple[Level, set[str]]]:
     """`person_fields_for` for a page of persons, in a constant number of queries."""
-    from casework.models import SharedCase
-    from casework.permissions import _active_agreements, person_levels
+    from casework.permissions import partner_shares, person_levels
 
     persons = list(persons)
     levels = person_levels(user, persons)
     shared: dict[int, set[str]] = {}
     if any(level == Level.PARTNER for level in levels.values()):
-        rows = SharedCase.objects.filter(
-            person__in=[p.pk for p in persons if levels[p.pk] == Level.PARTNER],
-            agreement__in=_active_agreements(user),
-        ).values_list("person_id", "agreement__shared_fields")
+        rows = (
+            partner_shares(user)
+            .filter(person__in=[p.pk for p in persons if levels[p.pk] == Level.PARTNER])
+            .values_list("person_id", "agreement__shared_fields")
+        )
         for person_id, fields in rows:
             shared.setdefault(person_id, set()).update(fields)
     return {

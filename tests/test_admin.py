@@ -36,6 +36,7 @@ READ_ONLY = {
     models.PersonMerge,
     models.ReportAttachment,
     models.ReportFollowUp,
+    models.SharedCase,
 }
 # Not added here, but changed (revoked): issued by `manage.py issue_partner_token`.
 NOT_ADDED = READ_ONLY | {models.PartnerToken}

@@ -20,10 +20,11 @@ from casework.models import (
     Script,
     Sensitivity,
     Sex,
+    SharingAgreement,
     Team,
     User,
 )
-from casework.permissions import Action, Level, can, person_scope
+from casework.permissions import Action, Level, active_agreements, can, person_scope
 from casework.services.errors import ServiceError
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -246,3 +247,34 @@ class NoteForm(forms.Form):
 
 class AddNameForm(NameForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.ALIAS)
+
+
+class ShareForm(forms.Form):
+    """Share a person with a partner under one of the organisation's agreements in force, or
+    stop sharing; each agreement says whether the person is already shared under it."""
+
+    agreement = forms.ModelChoiceField(
+        label=_("Sharing agreement"),
+        queryset=SharingAgreement.objects.none(),
+        to_field_name="public_id",
+    )
+    share = forms.TypedChoiceField(
+        label=_("What to do"),
+        choices=[("1", _("Share with the partner")), ("0", _("Stop sharing"))],
+        coerce=lambda value: value == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    reason = forms.CharField(label=_("Why"), max_length=500)
+
+    def __init__(self, data=None, *, person, **kwargs):
+        super().__init__(data, **kwargs)
+        shared = set(person.shares.values_list("agreement_id", flat=True))
+        field = self.fields["agreement"]
+        field.queryset = (
+            active_agreements().filter(owner_id=person.organisation_id).select_related("partner")
+        )
+        field.label_from_instance = lambda agreement: (
+            f"{agreement.partner.name} — {agreement.title} "
+            + (_("(shared)") if agreement.pk in shared else _("(not shared)"))
+        )

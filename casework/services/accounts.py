@@ -135,9 +135,9 @@ def user_change_password(
 def user_disable_password(*, actor, user: User) -> User:
     """No password login for `user` any more (an administrator's choice); sessions and tokens
     end."""
+    _require_user_admin(actor, user)
     if actor == user:
         raise ServiceError({"password": ["You cannot disable your own password."]})
-    _require_user_admin(actor, user)
     with transaction.atomic():
         user.set_unusable_password()
         user.save(update_fields=["password"])

@@ -14,6 +14,7 @@ from casework.forms.persons import (
     NoteForm,
     PlacementForm,
     RelativeForm,
+    ShareForm,
     StatusForm,
     apply_service_error,
 )
@@ -24,6 +25,7 @@ from casework.services.notes import note_add
 from casework.services.persons import person_assign, person_change_status
 from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
+from casework.services.sharing import person_share
 from casework.views.decorators import staff_view
 from casework.views.persons import visible_person
 
@@ -163,4 +165,19 @@ def person_name(request, public_id):
         done=_("The name was added."),
         title=_("Add a name or alias"),
         submit=_("Add"),
+    )
+
+
+@staff_view(action=Action.SHARE_CASE)
+@never_cache
+def person_share_view(request, public_id):
+    return _form_then_service(
+        request,
+        public_id,
+        action=Action.SHARE_CASE,
+        make_form=lambda data, person: ShareForm(data, person=person),
+        service=person_share,
+        done=_("The sharing was changed."),
+        title=_("Share with a partner"),
+        submit=_("Save"),
     )

@@ -131,6 +131,7 @@ def detail_context(user, person: Person) -> dict:
         "may_place": can(user, Action.RECORD_PLACEMENT, person),
         "may_link": can(user, Action.LINK_RELATIVE, person),
         "may_note": can(user, Action.ADD_NOTE, person),
+        "may_share": can(user, Action.SHARE_CASE, person),
         # Who, when, what for every event; why and what it touched only at the level it needs.
         "history": history_rows(history_for(user, person)[:100], level),
         # A merged record points to the one it lives on in, when the user may see that one.

@@ -24,5 +24,6 @@ urlpatterns: list = [
     ),
     path("<uuid:public_id>/notes/new/", person_actions.person_note, name="person_note_new"),
     path("<uuid:public_id>/names/new/", person_actions.person_name, name="person_name_new"),
+    path("<uuid:public_id>/share/", person_actions.person_share_view, name="person_share"),
     path("<uuid:public_id>/break-glass/", break_glass.break_glass, name="person_break_glass"),
 ]

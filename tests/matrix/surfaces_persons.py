@@ -303,6 +303,21 @@ def _assigned(w, persona):
     assert person.team_id == w.team_b.pk and person.assigned_to_id is None
 
 
+def _share_choices(w, persona, response):
+    # Only the organisation's own agreements in force, each saying whether the case is shared.
+    field = response.context["form"].fields["agreement"]
+    assert list(field.queryset) == [w.agreement]
+    assert "(shared)" in response.content.decode()
+
+
+def _unshared(w, persona):
+    from casework.models import SharedCase
+
+    assert not SharedCase.objects.filter(person=w.case_a, agreement=w.agreement).exists()
+    supervisor = w.personas()["supervisor"]
+    assert audited(supervisor, "update", object_id=w.case_a.public_id, fields=["shares"])
+
+
 SURFACES = [
     # --- The list, its search, filters and orderings ---
     Surface(name="person_list", path=lambda w: "/persons/", expect=VIEWERS, check=_exact_list),
@@ -566,6 +581,26 @@ SURFACES = [
         expect=expect(403, supervisor=302, **PAGES),
         writes={"supervisor"},
         wrote=_assigned,
+    ),
+    # --- Sharing with a partner (supervisors, through the sharing service) ---
+    Surface(
+        name="person_share",
+        path=lambda w: f"{_case_a(w)}share/",
+        expect=expect(403, supervisor=200, **PAGES),
+        check=_share_choices,
+    ),
+    Surface(
+        name="person_share",
+        method="POST",
+        path=lambda w: f"{_case_a(w)}share/",
+        data=lambda w: {
+            "agreement": str(w.agreement.public_id),
+            "share": "0",
+            "reason": "The family withdrew their consent.",
+        },  # fmt: skip
+        expect=expect(403, supervisor=302, **PAGES),
+        writes={"supervisor"},
+        wrote=_unshared,
     ),
     # --- Placements, relatives, notes, names ---
     Surface(

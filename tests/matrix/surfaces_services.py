@@ -34,6 +34,7 @@ from casework.services import (
     placements,
     relationships,
     reports,
+    sharing,
 )
 from casework.services import persons as person_services
 from tests.factories import TEST_PASSWORD
@@ -134,6 +135,23 @@ def _assign(w, user):
 
 def _assigned(w, persona):
     assert fresh(w.case_a).team_id == w.team_b.pk
+
+
+def _unshare(w, user):
+    return sharing.person_share(
+        actor=user,
+        person=w.case_a,
+        agreement=w.agreement,
+        share=False,
+        reason="The family withdrew their consent.",
+    )
+
+
+def _unshared(w, persona):
+    from casework.models import SharedCase
+
+    assert not SharedCase.objects.filter(person=w.case_a, agreement=w.agreement).exists()
+    assert audited(_actor_of(w, persona), "update", object_id=w.case_a.public_id)
 
 
 def _placement(w, user):
@@ -669,6 +687,16 @@ def _password_changed(w, persona):
     assert fresh(w.caseworker).check_password("another long passphrase 2026")
 
 
+def _disable_password(w, user):
+    return accounts.user_disable_password(actor=user, user=fresh(w.caseworker))
+
+
+def _password_disabled(w, persona):
+    person = fresh(w.caseworker)
+    assert not person.has_usable_password()
+    assert person.session_epoch == w.caseworker.session_epoch + 1
+
+
 def _issue(target):
     def run(w, user):
         return accounts.partner_token_issue(
@@ -761,6 +789,12 @@ CALLS = [
         run=_assign,
         expect=SUPERVISOR_ON_CASE_A,
         wrote=_assigned,
+    ),
+    Call(
+        name="service:person_share",
+        run=_unshare,
+        expect=SUPERVISOR_ON_CASE_A,
+        wrote=_unshared,
     ),
     Call(name="service:placement_record", run=_placement, expect=ON_CASE_A, wrote=_placed),
     Call(
@@ -1238,6 +1272,12 @@ CALLS = [
         run=_deactivate,
         expect=_by_role({"admin"}),
         wrote=_deactivated,
+    ),
+    Call(
+        name="service:user_disable_password",
+        run=_disable_password,
+        expect=_by_role({"admin"}),
+        wrote=_password_disabled,
     ),
     Call(
         name="service:user_change_password",
