@@ -22,6 +22,7 @@ from casework.audit import AuditAction
 from casework.classification import Sens, sensitivity, shown_at
 from casework.filtersets import PersonFilterSet
 from casework.permissions import Action, Level, partner_fields, person_levels, person_scope, require
+from casework.presenters import year_only
 from casework.services.errors import ServiceError
 from casework.spreadsheet import safe_row
 
@@ -41,6 +42,7 @@ IDENTIFIABLE = [
     ("id", "public_id"),
     ("name", "display_name"),
     ("sex", "sex"),
+    ("birth_year", "birth_earliest"),
     ("birth_earliest", "birth_earliest"),
     ("birth_latest", "birth_latest"),
     ("birth_precision", "birth_precision"),
@@ -61,10 +63,10 @@ def pseudonym(public_id) -> str:
     return f"P-{digest[:16]}"
 
 
-def _cell(person, column: str, field: str | None, shown: set[str]):
+def _cell(person, column: str, field: str | None, level: Level, shown: set[str]):
     if column == "pseudonym":
         return pseudonym(person.public_id)
-    if field not in shown:
+    if field not in shown or (column != "birth_year" and year_only(field, level)):
         return WITHHELD
     if column == "birth_year":
         return person.birth_year or ""
@@ -147,7 +149,7 @@ def persons_export(
         level = levels[person.pk]
         extra = partner_fields(actor, person) if level == Level.PARTNER else None
         shown = shown_at("Person", level, partner_fields=extra)
-        writer.writerow(safe_row(_cell(person, c, f, shown) for c, f in columns))
+        writer.writerow(safe_row(_cell(person, c, f, level, shown) for c, f in columns))
     with transaction.atomic():
         audit.record(
             actor,

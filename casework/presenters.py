@@ -12,6 +12,15 @@ from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens, shown_at
 from casework.permissions import Level, partner_fields, person_level
 
+# At the minimal level a birth range shows only as its year: for an exact date the range is the
+# birth date itself, which that level may not see. The page, the API and the exports follow this.
+YEAR_ONLY_BELOW_SENSITIVE = frozenset({"birth_earliest", "birth_latest"})
+
+
+def year_only(field: str, level: Level) -> bool:
+    """Whether this field of a person is shown only as a year (or withheld) at `level`."""
+    return field in YEAR_ONLY_BELOW_SENSITIVE and Level.PARTNER < level < Level.SENSITIVE
+
 
 class _Withheld:
     """Renders as "withheld" in pages and is serialised as {"withheld": true} by the API."""

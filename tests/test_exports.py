@@ -161,3 +161,32 @@ def test_the_export_page_audits_the_query_string_filters_redacted(world, login):
     assert event.changes["identifiable"] is True
     assert event.reason == "Manifest check with the ombudsperson"
     assert "Invented Town Zay" not in str(event.changes)
+
+
+def test_the_dpos_identifiable_export_gives_the_birth_year_not_the_exact_date(world, login):
+    import datetime as dt
+
+    Person.objects.filter(pk=world.case_a.pk).update(
+        birth_date=dt.date(2015, 4, 21),
+        birth_precision="exact",
+        birth_earliest=dt.date(2015, 4, 21),
+        birth_latest=dt.date(2015, 4, 21),
+    )
+    text, _ = persons_export(
+        actor=world.dpo, params={}, identifiable=True, reason="Subject access request 12"
+    )
+    row = next(r for r in _rows(text) if r["id"] == str(world.case_a.public_id))
+    assert row["birth_year"] == "2015"
+    assert row["birth_earliest"] == row["birth_latest"] == "withheld"
+    assert "2015-04-21" not in text
+    # The page and the API withhold the same from the DPO.
+    page = login(world.dpo).get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "2015-04-21" not in page
+    api = login(world.dpo).get(f"/api/v1/persons/{world.case_a.public_id}/").json()
+    assert api["birth_earliest"] == {"withheld": True}
+    # A supervisor sees the whole range, in the export as on the page.
+    text, _ = persons_export(
+        actor=world.supervisor, params={}, identifiable=True, reason="Manifest check, ministry"
+    )
+    row = next(r for r in _rows(text) if r["id"] == str(world.case_a.public_id))
+    assert row["birth_earliest"] == "2015-04-21"

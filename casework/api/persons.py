@@ -41,7 +41,7 @@ from casework.models import (
     Team,
 )
 from casework.permissions import Action, Level, person_scope, require, role_of
-from casework.presenters import person_fields_bulk, person_fields_for
+from casework.presenters import person_fields_bulk, person_fields_for, year_only
 from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
 
@@ -98,9 +98,6 @@ class PersonSerializer(serializers.Serializer):
 
     # The model field whose visibility decides each output field (when it is not the same name).
     GATES = {"birth_year": "birth_earliest"}
-    # At the minimal level the birth range shows only as a year: for an exact date the range is
-    # the birth date itself, which that level may not see.
-    YEAR_ONLY_BELOW_SENSITIVE = {"birth_earliest", "birth_latest"}
 
     def visibility(self, person) -> tuple[Level, set[str]]:
         cache = self.context.setdefault("visibility", {})
@@ -116,9 +113,7 @@ class PersonSerializer(serializers.Serializer):
                 continue
             if name == "names":
                 out[name] = self._names(person, level) if level >= Level.MINIMAL else WITHHELD_JSON
-            elif self.GATES.get(name, name) not in shown or (
-                name in self.YEAR_ONLY_BELOW_SENSITIVE and Level.PARTNER < level < Level.SENSITIVE
-            ):
+            elif self.GATES.get(name, name) not in shown or year_only(name, level):
                 out[name] = WITHHELD_JSON
             elif name == "merged_into":
                 out[name] = self._merged_into(person)
