@@ -1,11 +1,11 @@
 """What every page's frame needs: which areas of the navigation this user may use."""
 
-from casework.permissions import STAFF_ROLES, Action, may, needs_second_factor
+from casework.permissions import Action, is_staff_member, may, needs_second_factor
 
 
 def navigation(request):
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or user.role not in STAFF_ROLES:
+    if user is None or not is_staff_member(user):
         return {"nav": {}}
     if needs_second_factor(user) and not user.is_verified():
         # Until the second factor is passed, nothing but the second-factor page is reachable.

@@ -23,7 +23,6 @@ from casework.models import (
     PersonStatus,
     RepatriationFlight,
     ReportStatus,
-    Role,
     Sex,
     SuggestionKind,
     Team,
@@ -63,18 +62,12 @@ def person_list_fields(user) -> set[str]:
     """Person fields a user may filter or order their list on: those shown at the least level
     they have on any person of the list, so no filter answers a question about a hidden field."""
     from casework.classification import shown_at
-    from casework.permissions import Level, _active_agreements, role_of
+    from casework.permissions import Level, person_list_level
 
-    role = role_of(user)
-    if role in (Role.CASEWORKER, Role.SUPERVISOR):
-        return shown_at("Person", Level.SENSITIVE)
-    if role in (Role.INTAKE, Role.DPO):
-        return shown_at("Person", Level.MINIMAL)
-    if role == Role.PARTNER:
-        named = [set(a.shared_fields) for a in _active_agreements(user)]
-        common = set.intersection(*named) if named else set()
-        return shown_at("Person", Level.PARTNER, partner_fields=common)
-    return set()
+    level, common = person_list_level(user)
+    if level == Level.NONE:
+        return set()
+    return shown_at("Person", level, partner_fields=common)
 
 
 # (name in the query string, the Person field it reveals, label); a field ordered through an
@@ -251,16 +244,12 @@ class ReportFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         condition = Q(reference__iexact=value.replace(" ", "").upper())
+        from casework.permissions import may_see_reporters
+
         user = getattr(self.request, "user", None)
-        if user is not None and _may_search_reporters(user):
+        if user is not None and may_see_reporters(user):
             condition |= Q(reporter_name__icontains=value) | Q(reporter_contact__icontains=value)
         return queryset.filter(condition)
-
-
-def _may_search_reporters(user) -> bool:
-    # The filtered queryset is `reports_visible_to(user)` (reports the user may open, reporter
-    # and all); within it, the role decides.
-    return getattr(user, "role", None) in {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
 
 
 class FlightFilterSet(django_filters.FilterSet):

@@ -186,6 +186,62 @@ def role_of(user) -> str | None:
     return user.role if is_active_user(user) else None
 
 
+# --- Who someone is, as the rest of casework may ask it (no other layer names a role) ------------
+
+
+def is_staff_member(user) -> bool:
+    """A person of an organisation who works in the browser (every role but a partner system)."""
+    return role_of(user) in STAFF_ROLES
+
+
+def is_partner_system(user) -> bool:
+    """A partner organisation's system: it reads and writes through the API with its token only,
+    and is told of reports no more than the family is."""
+    return role_of(user) == Role.PARTNER
+
+
+# The report staff: they see who reported, how to reach them and the family's account.
+_REPORTER_ROLES = frozenset({Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR})
+
+
+def may_see_reporters(user) -> bool:
+    """Whether the user sees (and may search) reporters' names and contacts in the reports they
+    may open."""
+    return role_of(user) in _REPORTER_ROLES
+
+
+def may_search_person_names(user) -> bool:
+    """A partner may not search by name: the search also looks at aliases and other names that no
+    agreement shares."""
+    return not is_partner_system(user)
+
+
+def assignable_users(organisation_id) -> QuerySet:
+    """Who a case of this organisation may be assigned to: its active caseworkers and
+    supervisors."""
+    from casework.models import User
+
+    return User.objects.filter(
+        organisation_id=organisation_id,
+        is_active=True,
+        role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+    )
+
+
+def person_list_level(user) -> tuple[Level, set[str] | None]:
+    """The least level the user has on any person of their list, and for a partner the fields
+    every agreement of theirs names: what list filters and orderings may use."""
+    role = role_of(user)
+    if role in (Role.CASEWORKER, Role.SUPERVISOR):
+        return Level.SENSITIVE, None
+    if role in (Role.INTAKE, Role.DPO):
+        return Level.MINIMAL, None
+    if role == Role.PARTNER:
+        named = [set(a.shared_fields) for a in _active_agreements(user)]
+        return Level.PARTNER, (set.intersection(*named) if named else set())
+    return Level.NONE, None
+
+
 def may(user, action: Action) -> bool:
     """Whether the user's role may take this action on anything at all."""
     role = role_of(user)

@@ -5,11 +5,15 @@ from collections.abc import Iterable
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from casework.models import FamilyReport, ReportEntry, ReportStatus, Role, TriageOutcome
-from casework.permissions import is_active_user, person_scope, person_scope_condition
+from casework.permissions import (
+    is_active_user,
+    may_see_reporters,
+    person_scope,
+    person_scope_condition,
+)
 
 __all__ = ["person_scope", "reports_visible_to"]
 
-_REPORT_ROLES = {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
 # The report queue: reports nobody has started on, or still describing someone not yet triaged.
 _QUEUE_STATUSES = (ReportStatus.NEW, ReportStatus.IN_TRIAGE)
 
@@ -33,7 +37,7 @@ def reports_visible_to(user) -> QuerySet:
     if user.role == Role.PARTNER:
         # A partner sees the reports it sent, and no one else's.
         return FamilyReport.objects.filter(source_partner_id=user.organisation_id)
-    if user.role not in _REPORT_ROLES:
+    if not may_see_reporters(user):  # the report staff: intake, caseworkers, supervisors
         return FamilyReport.objects.none()
     reports = FamilyReport.objects.filter(organisation_id=user.organisation_id)
     if user.role == Role.SUPERVISOR:
@@ -141,8 +145,7 @@ def may_see_reporter(user, report) -> bool:
     aliases and last known place: the organisation's report staff only (intake, caseworkers,
     supervisors), and only on a report the gate lets them see."""
     return (
-        is_active_user(user)
-        and user.role in _REPORT_ROLES
+        may_see_reporters(user)
         and report.organisation_id == user.organisation_id
         and reports_visible_to(user).filter(pk=report.pk).exists()
     )

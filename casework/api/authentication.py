@@ -23,8 +23,7 @@ import secrets
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
-from casework.models import Role
-from casework.permissions import needs_second_factor
+from casework.permissions import is_partner_system, needs_second_factor
 
 TOKEN_QUERY_PARAMETERS = ("token", "access_token", "api_key", "key")
 
@@ -172,7 +171,7 @@ class VerifiedSessionAuthentication(authentication.SessionAuthentication):
         if result is None:
             return None
         user = result[0]
-        if user.role == Role.PARTNER:
+        if is_partner_system(user):
             # A partner system comes in with its token; a session would skip its scopes.
             raise exceptions.AuthenticationFailed("Partner accounts use their API token.")
         if needs_second_factor(user) and not user.is_verified():

@@ -35,12 +35,11 @@ from casework.models import (
     Person,
     PersonName,
     PersonStatus,
-    Role,
     Script,
     Sex,
     Team,
 )
-from casework.permissions import Action, Level, person_scope, require, role_of
+from casework.permissions import Action, Level, is_partner_system, person_scope, require
 from casework.presenters import person_fields_bulk, person_fields_for, year_only
 from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
@@ -452,7 +451,7 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
     )
     def changes(self, request, *args, **kwargs):
         user = request.user
-        if role_of(user) != Role.PARTNER:
+        if not is_partner_system(user):
             # Staff work on the records themselves; the feed is a partner's copy kept in step.
             raise PermissionDenied
         page, next_cursor, has_more = changes_since(

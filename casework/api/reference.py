@@ -13,7 +13,7 @@ from casework.api.base import ApiViewSet
 from casework.api.pagination import StableCursorPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import DetentionLocation
-from casework.permissions import STAFF_ROLES, Action, may, role_of
+from casework.permissions import Action, is_staff_member, may
 from casework.selectors import locations_visible_to
 
 
@@ -55,7 +55,7 @@ class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if role_of(request.user) not in STAFF_ROLES:
+        if not is_staff_member(request.user):
             raise PermissionDenied
 
     def get_queryset(self):

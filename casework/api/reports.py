@@ -19,10 +19,9 @@ from casework.models import (
     ConsentPurpose,
     FamilyReport,
     Organisation,
-    Role,
     SharingAgreement,
 )
-from casework.permissions import Action, Denied, may, require, role_of
+from casework.permissions import Action, Denied, is_partner_system, may, require
 from casework.selectors import reports_visible_to
 from casework.services.reports import STAFF_CHANNELS, report_submit
 
@@ -45,7 +44,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
     def get_status(self, report) -> str:
         user = self.context["request"].user
-        return coarse_status(report) if role_of(user) == Role.PARTNER else report.status
+        return coarse_status(report) if is_partner_system(user) else report.status
 
     def get_entries(self, report) -> int:
         return report.entries.count()
@@ -83,7 +82,7 @@ def _submitting_agreements(user):
 
 
 def _organisation_for(user, requested) -> Organisation:
-    if role_of(user) != Role.PARTNER:
+    if not is_partner_system(user):
         if requested is not None and requested != user.organisation.public_id:
             raise _unknown("organisation")
         return user.organisation
@@ -126,7 +125,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         user = request.user
-        if role_of(user) != Role.PARTNER and not may(user, Action.VIEW_REPORT):
+        if not is_partner_system(user) and not may(user, Action.VIEW_REPORT):
             raise PermissionDenied
 
     def get_queryset(self):
@@ -136,7 +135,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def create(self, request, *args, **kwargs):
         user = request.user
         require(user, Action.ENTER_REPORT)
-        if role_of(user) == Role.PARTNER and not _submitting_agreements(user).exists():
+        if is_partner_system(user) and not _submitting_agreements(user).exists():
             refusal = Denied()
             audit.record_denial(user, Action.ENTER_REPORT, None, hidden=False, exc=refusal)
             raise refusal

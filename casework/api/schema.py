@@ -8,7 +8,7 @@ from rest_framework.renderers import JSONRenderer
 
 from casework import audit
 from casework.api.base import JSONOnly
-from casework.permissions import STAFF_ROLES, role_of
+from casework.permissions import is_staff_member
 
 
 class SchemaView(SpectacularAPIView):
@@ -18,7 +18,7 @@ class SchemaView(SpectacularAPIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if role_of(request.user) not in STAFF_ROLES:
+        if not is_staff_member(request.user):
             exc = PermissionDenied()
             # A refusal here is on the trail like every other one (the schema tells the shape of
             # the data, if not the data).

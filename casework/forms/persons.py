@@ -16,7 +16,6 @@ from casework.models import (
     PlacementSource,
     RelationshipKind,
     Reliability,
-    Role,
     Script,
     Sensitivity,
     Sex,
@@ -24,7 +23,14 @@ from casework.models import (
     Team,
     User,
 )
-from casework.permissions import Action, Level, active_agreements, can, person_scope
+from casework.permissions import (
+    Action,
+    Level,
+    active_agreements,
+    assignable_users,
+    can,
+    person_scope,
+)
 from casework.services.errors import ServiceError
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -184,9 +190,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         org = person.organisation_id
         self.fields["team"].queryset = Team.objects.filter(organisation_id=org)
-        self.fields["assigned_to"].queryset = User.objects.filter(
-            organisation_id=org, is_active=True, role__in=[Role.CASEWORKER, Role.SUPERVISOR]
-        ).order_by("username")
+        self.fields["assigned_to"].queryset = assignable_users(org).order_by("username")
 
 
 class PlacementForm(forms.Form):

@@ -115,8 +115,6 @@ ENTRY_FIELDS = set(ENTRY_TEXT_FIELDS) | {
 }
 LAST_KNOWN_PRECISIONS = (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR)
 ENTRY_NAME_FIELDS = ("family_name", "given_name", "full_name", "aliases")
-# Roles that see who reported and how to reach them (the org's own report staff).
-REPORTER_ROLES = {Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR}
 
 
 # --- Text checks shared by every field ---------------------------------------------------------

@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from casework.middleware import SESSION_EPOCH
-from casework.models import Role
+from casework.permissions import is_partner_system
 from casework.services import accounts
 from casework.services.errors import ServiceError
 
@@ -26,7 +26,7 @@ class LoginForm(AuthenticationForm):
         super().confirm_login_allowed(user)
         # A partner account is a system's: it comes in with its API token (scoped, expiring,
         # revocable), never with a password session that would skip all of that.
-        if user.role == Role.PARTNER:
+        if is_partner_system(user):
             raise forms.ValidationError(
                 _("This is a partner system's account: it uses its API token, not this page."),
                 code="partner_account",

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from casework.audit import record_denial
-from casework.permissions import STAFF_ROLES, Action, may, visible_or_404
+from casework.permissions import Action, is_staff_member, may, visible_or_404
 
 STAFF_AREA = "staff_area"
 
@@ -38,7 +38,7 @@ def staff_view(view=None, *, action: Action | None = None):
         @wraps(func)
         def wrapper(request, *args, **kwargs):
             user = request.user
-            if user.role not in STAFF_ROLES:
+            if not is_staff_member(user):
                 raise _refuse(request, None)
             if action is not None and not may(user, action):
                 raise _refuse(request, action)

@@ -70,7 +70,7 @@ def person_list(request):
             "page": page,
             "rows": rows,
             "query": query_without_page(request.GET),
-            "may_create": request.user.role != "dpo",
+            "may_create": may(request.user, Action.CREATE_PERSON),
             "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
         },
     )

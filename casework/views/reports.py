@@ -25,7 +25,7 @@ from casework.forms.reports import (
     apply_service_errors,
 )
 from casework.models import AttachmentKind, ConsentPurpose, ReportStatus, TriageOutcome
-from casework.permissions import Action, Level, can, may
+from casework.permissions import Action, Level, can, may, may_see_reporters
 from casework.presenters import record_history_rows
 from casework.selectors import (
     may_see_reporter,
@@ -59,7 +59,7 @@ def report_list(request):
             "filterset": filterset,
             "page": page,
             "query": query_without_page(request.GET),
-            "show_reporter": request.user.role in services.REPORTER_ROLES,
+            "show_reporter": may_see_reporters(request.user),
             "may_enter": may(request.user, Action.ENTER_REPORT),
         },
         status=status,
