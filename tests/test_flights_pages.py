@@ -75,3 +75,36 @@ def test_a_flight_shows_its_own_history(world, login):
     assert [row["fields"] for row in updates] == [["capacity"]]
     assert [row["actor_label"] for row in updates] == [world.supervisor.username]
     assert 'id="record-history"' in page.content.decode()
+
+
+def test_boarding_is_offered_only_as_the_service_allows_it(world, login):
+    flight = FlightFactory(organisation=world.north, date=timezone.localdate())
+    proposed = ManifestEntry.objects.create(
+        flight=flight,
+        person=PersonFactory(
+            organisation=world.north, team=world.team_a, status=PersonStatus.CLEARED_FOR_RETURN
+        ),
+    )
+    approved = ManifestEntry.objects.create(
+        flight=flight,
+        status="approved",
+        approved_by=world.supervisor,
+        person=PersonFactory(
+            organisation=world.north, team=world.team_a, status=PersonStatus.ON_MANIFEST
+        ),
+    )
+    page = login(world.caseworker).get(f"/flights/{flight.public_id}/").content.decode()
+    # A proposed passenger can only be recorded as not boarded; an approved one either way.
+    assert f'id="board-{proposed.public_id}-no"' in page
+    assert f'id="board-{proposed.public_id}-yes"' not in page
+    assert f'id="board-{approved.public_id}-yes"' in page
+    assert f'id="board-{approved.public_id}-no"' in page
+    # And what the page does not offer, the service refuses.
+    response = login(world.caseworker).post(
+        f"/flights/{flight.public_id}/manifest/{proposed.public_id}/boarding/",
+        {"boarded": "yes"},
+        follow=True,
+    )
+    proposed.refresh_from_db()
+    assert proposed.status == "proposed"
+    assert "cannot be marked boarded" in response.content.decode()

@@ -283,6 +283,22 @@ def manifest_mark_not_boarded(*, actor, entry: ManifestEntry, note: str = "") ->
     return _mark(actor, entry, ManifestStatus.NOT_BOARDED, note=note)
 
 
+def boarding_moves(entry: ManifestEntry, flight: RepatriationFlight | None = None) -> set[str]:
+    """What boarding may record for this manifest row: an approved passenger (or a listed escort)
+    boarded or not; a passenger only proposed can only not have boarded. The one rule that the
+    service enforces and the flight page offers."""
+    flight = flight or entry.flight
+    if flight.status == FlightStatus.CANCELLED:
+        return set()
+    if entry.status == ManifestStatus.APPROVED or (
+        entry.role == ManifestRole.ESCORT and entry.status == ManifestStatus.PROPOSED
+    ):
+        return {ManifestStatus.BOARDED, ManifestStatus.NOT_BOARDED}
+    if entry.status == ManifestStatus.PROPOSED:
+        return {ManifestStatus.NOT_BOARDED}
+    return set()
+
+
 def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:
     require(actor, Action.MANAGE_FLIGHT, entry.flight)
     if entry.role == ManifestRole.PASSENGER:
@@ -295,12 +311,7 @@ def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:
         flight, locked = _locked_entry(entry)
         if flight.status == FlightStatus.CANCELLED:
             raise ServiceError({"flight": ["The flight was cancelled."]})
-        allowed_from = {ManifestStatus.APPROVED}
-        if to == ManifestStatus.NOT_BOARDED:
-            allowed_from.add(ManifestStatus.PROPOSED)
-        if locked.role == ManifestRole.ESCORT:
-            allowed_from.add(ManifestStatus.PROPOSED)
-        if locked.status not in allowed_from:
+        if to not in boarding_moves(locked, flight):
             raise ServiceError(
                 {"entry": [f"A passenger who is {locked.status} cannot be marked {to}."]}
             )

@@ -107,6 +107,10 @@ def flight_edit(request, flight_id):
     )
 
 
+# The boarding form's answers and the manifest status each records.
+BOARDING_CHOICE = {"yes": ManifestStatus.BOARDED, "no": ManifestStatus.NOT_BOARDED}
+
+
 def _manifest_rows(user, flight):
     visible = set(
         person_scope(user).filter(manifest_entries__flight=flight).values_list("pk", flat=True)
@@ -114,6 +118,7 @@ def _manifest_rows(user, flight):
     rows = []
     for entry in flight.manifest.select_related("person").order_by("role", "id"):
         shown = entry.role == ManifestRole.ESCORT or entry.person_id in visible
+        moves = services.boarding_moves(entry, flight) if shown else set()
         rows.append(
             {
                 "entry": entry,
@@ -123,8 +128,12 @@ def _manifest_rows(user, flight):
                 and entry.status == ManifestStatus.PROPOSED
                 and entry.role == ManifestRole.PASSENGER
                 and can(user, Action.APPROVE_MANIFEST, entry.person),
-                "may_board": shown
-                and entry.status in (ManifestStatus.APPROVED, ManifestStatus.PROPOSED),
+                "may_board": bool(moves),
+                "boarding_choices": [
+                    (value, label)
+                    for value, label in BoardingForm.base_fields["boarded"].choices
+                    if BOARDING_CHOICE[value] in moves
+                ],
                 "may_hand_over": shown
                 and entry.status == ManifestStatus.BOARDED
                 and entry.role == ManifestRole.PASSENGER
