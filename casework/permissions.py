@@ -269,6 +269,21 @@ def active_agreements_between(owner_id, partner_id) -> QuerySet:
     return active_agreements().filter(owner_id=owner_id, partner_id=partner_id)
 
 
+def sharing_partners(owner_id) -> QuerySet:
+    """The partner organisations `owner_id` has a sharing agreement in force with: the only ones
+    a family's consent, a share or a report can name."""
+    from casework.models import Organisation
+
+    partner_ids = active_agreements().filter(owner_id=owner_id).values("partner_id")
+    return Organisation.objects.filter(pk__in=partner_ids)
+
+
+def may_see_access_notes(user) -> bool:
+    """A detention place's access notes ("photos are not allowed"): for those who record
+    placements or keep the reference data."""
+    return may(user, Action.RECORD_PLACEMENT) or may(user, Action.MANAGE_REFERENCE_DATA)
+
+
 def _active_agreements(user) -> QuerySet:
     return active_agreements().filter(partner_id=user.organisation_id)
 

@@ -13,12 +13,8 @@ from casework.api.base import ApiViewSet
 from casework.api.pagination import StableCursorPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import DetentionLocation
-from casework.permissions import Action, is_staff_member, may
+from casework.permissions import is_staff_member, may_see_access_notes
 from casework.selectors import locations_visible_to
-
-
-def may_see_access_notes(user) -> bool:
-    return may(user, Action.RECORD_PLACEMENT) or may(user, Action.MANAGE_REFERENCE_DATA)
 
 
 class LocationSerializer(serializers.ModelSerializer):

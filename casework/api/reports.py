@@ -19,9 +19,15 @@ from casework.models import (
     ConsentPurpose,
     FamilyReport,
     Organisation,
-    SharingAgreement,
 )
-from casework.permissions import Action, Denied, is_partner_system, may, require
+from casework.permissions import (
+    Action,
+    Denied,
+    is_partner_system,
+    may,
+    require,
+    sharing_partners,
+)
 from casework.selectors import reports_visible_to
 from casework.services.reports import STAFF_CHANNELS, report_submit
 
@@ -107,9 +113,9 @@ def _consent_partners(consents, organisation) -> list[dict]:
         partner_id = consent.pop("partner", None)
         partner = None
         if partner_id is not None:
-            # Only partners the organisation shares with: any other id is unknown, as if missing.
-            partner_ids = SharingAgreement.objects.filter(owner=organisation).values("partner_id")
-            partner = Organisation.objects.filter(pk__in=partner_ids, public_id=partner_id).first()
+            # Only partners the organisation shares with now: any other id is unknown, as if
+            # missing (a revoked or ended agreement names no one).
+            partner = sharing_partners(organisation.pk).filter(public_id=partner_id).first()
             if partner is None:
                 raise _unknown("consents")
         resolved.append({**consent, "partner": partner})

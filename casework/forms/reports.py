@@ -7,35 +7,17 @@ is checked again by `casework.services.reports`, whose errors are put back onto 
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms.fields import FamilyDateField, MultipleFileField, entry_dates
 from casework.models import Channel, ConsentPurpose, Organisation
+from casework.permissions import sharing_partners
 from casework.services import reports as report_services
 
 STAFF_CHANNEL_CHOICES = [(c.value, c.label) for c in Channel if c in report_services.STAFF_CHANNELS]
 CONSENT_CHOICES = [("", _("not asked")), ("yes", _("given")), ("no", _("refused"))]
 SEX_CHOICES = [("", _("not said")), ("F", _("female")), ("M", _("male"))]
-
-
-def sharing_partners(organisation) -> Organisation:
-    """Partners the organisation has an agreement with: the only ones consent can name."""
-    today = timezone.localdate()
-    return (
-        Organisation.objects.filter(
-            agreements_received__owner=organisation,
-            agreements_received__revoked_at__isnull=True,
-            agreements_received__valid_from__lte=today,
-        )
-        .filter(
-            Q(agreements_received__valid_until__isnull=True)
-            | Q(agreements_received__valid_until__gte=today)
-        )
-        .distinct()
-        .order_by("name")
-    )
 
 
 class ReportForm(forms.Form):
@@ -78,7 +60,7 @@ class ReportForm(forms.Form):
 
     def __init__(self, *args, organisation=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["share_partners"].queryset = sharing_partners(organisation)
+        self.fields["share_partners"].queryset = sharing_partners(organisation.pk).order_by("name")
 
     def consents(self) -> list[dict]:
         data = self.cleaned_data

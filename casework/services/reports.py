@@ -46,13 +46,13 @@ from casework.models import (
     ReportFollowUp,
     ReportStatus,
     Role,
-    SharingAgreement,
     TriageOutcome,
 )
 from casework.permissions import (
     Action,
     Denied,
     Hidden,
+    active_agreements_between,
     duplicate_check_scope,
     person_scope,
     require,
@@ -285,13 +285,6 @@ def _clean_last_known(prefix: str, raw: dict, today: dt.date, errors: dict) -> d
     return {"last_known_date": value, "last_known_precision": precision or DatePrecision.EXACT}
 
 
-def _partner_agreements(partner_org, owner):
-    today = timezone.localdate()
-    return SharingAgreement.objects.filter(
-        partner=partner_org, owner=owner, revoked_at__isnull=True, valid_from__lte=today
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-
-
 def _check_submitter(actor, organisation, channel, source_partner) -> tuple:
     """Who may submit what: returns the (channel, source_partner, entered_by) to store."""
     if not isinstance(organisation, Organisation) or organisation.is_partner_only:
@@ -305,7 +298,7 @@ def _check_submitter(actor, organisation, channel, source_partner) -> tuple:
     role = role_of(actor)
     if role == Role.PARTNER:
         require(actor, Action.ENTER_REPORT)
-        agreements = _partner_agreements(actor.organisation_id, organisation)
+        agreements = active_agreements_between(organisation.pk, actor.organisation_id)
         if not agreements.exists():
             exc = Hidden()
             audit.record_denial(actor, Action.ENTER_REPORT, organisation, hidden=True, exc=exc)
@@ -348,7 +341,7 @@ def _clean_consents(consents, organisation, errors: dict) -> list[dict]:
             continue
         if purpose == ConsentPurpose.SHARE_PARTNER:
             if not isinstance(partner, Organisation) or not (
-                _partner_agreements(partner, organisation).exists()
+                active_agreements_between(organisation.pk, partner.pk).exists()
             ):
                 errors[key] = ["Name a partner the organisation has a sharing agreement with."]
                 continue

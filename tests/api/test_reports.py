@@ -131,6 +131,22 @@ def test_a_consent_naming_a_sharing_partner_is_kept(world, api):
     assert report.consents.filter(purpose="share_partner", partner=world.partner_org).exists()
 
 
+def test_a_consent_naming_a_partner_whose_agreement_ended_is_unknown(world, api):
+    # The partner once had an agreement: revoked, it names no one, like a missing id.
+    from django.utils import timezone
+
+    SharingAgreement.objects.filter(pk=world.agreement.pk).update(revoked_at=timezone.now())
+    consents = [
+        {"purpose": "share_partner", "given": True, "partner": str(world.partner_org.public_id)}
+    ]
+    unknown = [{"purpose": "share_partner", "given": True, "partner": str(uuid.uuid4())}]
+    ended = _submit(api(world.intake), _body(channel="phone", consents=consents))
+    missing = _submit(api(world.intake), _body(channel="phone", consents=unknown))
+    assert ended.status_code == missing.status_code == 400
+    assert ended.json() == missing.json()
+    assert not FamilyReport.objects.exists()
+
+
 def test_staff_enter_a_report_received_by_letter(world, api):
     response = _submit(api(world.intake), _body(channel="letter"))
     assert response.status_code == 201, response.content
