@@ -3,10 +3,11 @@
 A staff flag or model permissions are not enough: the whole site, and each model on it, opens to
 active superusers alone. Every change made here is written to the audit trail (field names, never
 values), like a change made through the services. Audit events are read-only here, like
-everywhere; so are the records only the application may write (merges, name keys, idempotency
-records, tombstones) and attachments, whose files only the upload service may make safe to keep.
-Persons and their names stay consistent when edited here: birth range, display name and the name
-keys candidate search uses are derived again, and the version is bumped.
+everywhere; so is case data (persons, names, relatives, notes, placements, flights and manifests,
+reports, lists, suggestions, shares): it changes only through the services, which check who may,
+follow the workflow and keep derived fields and name keys in step. What has no page of its own
+yet (tasks, legal proceedings) and the administration of accounts, organisations, agreements and
+reference data stay editable here, audited.
 
 Foreign keys to persons (and to other tables that grow with them) are raw ids, not drop-downs.
 """
@@ -29,8 +30,6 @@ from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens
 from casework.services import accounts
 from casework.services.errors import ServiceError
-from casework.services.names import refresh_name_keys
-from casework.services.persons import birth_range
 
 ADMIN_REASON = "Django admin"
 
@@ -355,23 +354,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 # --- persons -----------------------------------------------------------------------------------
 
 
-def _derive_person(person: models.Person) -> None:
-    """What the services derive from a person's own fields, derived again after an admin edit."""
-    person.birth_earliest, person.birth_latest = birth_range(
-        person.birth_precision, person.birth_date, person.age_stated, person.age_stated_on
-    )
-
-
-def _refresh_names(person: models.Person) -> None:
-    """The display name from the primary name, and the keys candidate search finds a person by."""
-    primary = person.names.filter(is_primary=True).first()
-    if primary is not None and primary.as_text()[:300] != person.display_name:
-        person.display_name = primary.as_text()[:300]
-        models.Person.objects.filter(pk=person.pk).update(display_name=person.display_name)
-    refresh_name_keys(person)
-
-
-class PersonNameInline(Inline):
+class PersonNameInline(ReadOnlyInline):
     model = models.PersonName
     fields = (
         "family_name",
@@ -384,12 +367,9 @@ class PersonNameInline(Inline):
         "is_primary",
     )
 
-    def get_extra(self, request, obj=None, **kwargs):
-        return 1 if obj is None else 0  # a new person needs a name
-
 
 @admin.register(models.Person)
-class PersonAdmin(AuditedAdmin):
+class PersonAdmin(ReadOnlyAdmin):
     list_display = ("display_name", "public_id", "organisation", "team", "status", "sensitivity")
     list_filter = ("status", "sensitivity", "sex", "organisation")
     list_select_related = ("organisation", "team__organisation")
@@ -398,39 +378,14 @@ class PersonAdmin(AuditedAdmin):
     readonly_fields = ("public_id", "display_name", "version", "status_changed_at")
     inlines = [PersonNameInline]
 
-    def save_model(self, request, obj, form, change):
-        _derive_person(obj)
-        if change:
-            obj.version += 1  # an open form in the application now sees it changed
-        super().save_model(request, obj, form, change)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        _refresh_names(form.instance)
-
 
 @admin.register(models.PersonName)
-class PersonNameAdmin(AuditedAdmin):
+class PersonNameAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "person", "script", "kind", "is_primary")
     list_filter = ("script", "kind", "is_primary")
     list_select_related = ("person",)
     raw_id_fields = ("person",)
     search_fields = ("family_name", "given_name", "full_text")
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _refresh_names(obj.person)
-
-    def delete_model(self, request, obj):
-        person = obj.person
-        super().delete_model(request, obj)
-        _refresh_names(person)
-
-    def delete_queryset(self, request, queryset):
-        persons = list(models.Person.objects.filter(names__in=queryset).distinct())
-        super().delete_queryset(request, queryset)
-        for person in persons:
-            _refresh_names(person)
 
 
 @admin.register(models.NameKey)
@@ -444,39 +399,16 @@ class NameKeyAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.Relationship)
-class RelationshipAdmin(AuditedAdmin):
+class RelationshipAdmin(ReadOnlyAdmin):
     list_display = ("from_person", "kind", "to_person", "confidence")
     list_filter = ("kind", "confidence")
     list_select_related = ("from_person", "to_person")
     raw_id_fields = ("from_person", "to_person")
     search_fields = ("from_person__display_name", "to_person__display_name")
 
-    # Keys carry parents' names: whichever side the relation names as the parent (a mother
-    # relation points at the child, a child relation at the parent), both are refreshed.
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        for person in (obj.from_person, obj.to_person):
-            refresh_name_keys(person)
-
-    def delete_model(self, request, obj):
-        persons = (obj.from_person, obj.to_person)
-        super().delete_model(request, obj)
-        for person in persons:
-            refresh_name_keys(person)
-
-    def delete_queryset(self, request, queryset):
-        persons = list(
-            models.Person.objects.filter(
-                Q(relations_in__in=queryset) | Q(pk__in=queryset.values("from_person_id"))
-            ).distinct()
-        )
-        super().delete_queryset(request, queryset)
-        for person in persons:
-            refresh_name_keys(person)
-
 
 @admin.register(models.CaseNote)
-class CaseNoteAdmin(AuditedAdmin):
+class CaseNoteAdmin(ReadOnlyAdmin):
     list_display = ("person", "author", "is_security_note", "created_at")
     list_filter = ("is_security_note",)
     list_select_related = ("person", "author")
@@ -503,7 +435,7 @@ class DetentionLocationAdmin(AuditedAdmin):
 
 
 @admin.register(models.Placement)
-class PlacementAdmin(AuditedAdmin):
+class PlacementAdmin(ReadOnlyAdmin):
     list_display = ("person", "location", "place_text", "start_date", "end_date", "reliability")
     list_filter = ("reliability", "source", "is_sighting", "location__country")
     list_select_related = ("person", "location")
@@ -524,14 +456,14 @@ class LegalProceedingAdmin(AuditedAdmin):
 # --- flights -----------------------------------------------------------------------------------
 
 
-class ManifestEntryInline(Inline):
+class ManifestEntryInline(ReadOnlyInline):
     model = models.ManifestEntry
     raw_id_fields = ("person",)
     fields = ("role", "person", "escort_name", "status", "approved_by", "note")
 
 
 @admin.register(models.RepatriationFlight)
-class RepatriationFlightAdmin(AuditedAdmin):
+class RepatriationFlightAdmin(ReadOnlyAdmin):
     list_display = ("reference", "organisation", "date", "origin", "destination", "status")
     list_filter = ("status", "organisation")
     list_select_related = ("organisation",)
@@ -541,7 +473,7 @@ class RepatriationFlightAdmin(AuditedAdmin):
 
 
 @admin.register(models.ManifestEntry)
-class ManifestEntryAdmin(AuditedAdmin):
+class ManifestEntryAdmin(ReadOnlyAdmin):
     list_display = ("flight", "role", "person", "escort_name", "status")
     list_filter = ("status", "role", "flight__organisation")
     list_select_related = ("flight", "person")
@@ -550,7 +482,7 @@ class ManifestEntryAdmin(AuditedAdmin):
 
 
 @admin.register(models.Handover)
-class HandoverAdmin(AuditedAdmin):
+class HandoverAdmin(ReadOnlyAdmin):
     list_display = ("manifest_entry", "recipient_kind", "recipient_name", "handed_at")
     list_filter = ("recipient_kind",)
     list_select_related = ("manifest_entry__flight", "manifest_entry__person")
@@ -561,7 +493,7 @@ class HandoverAdmin(AuditedAdmin):
 # --- reports -----------------------------------------------------------------------------------
 
 
-class ReportEntryInline(Inline):
+class ReportEntryInline(ReadOnlyInline):
     model = models.ReportEntry
     raw_id_fields = ("person",)
     fields = (
@@ -580,7 +512,7 @@ class ReportEntryInline(Inline):
     )
 
 
-class ReportConsentInline(Inline):
+class ReportConsentInline(ReadOnlyInline):
     model = models.ReportConsent
     fields = ("purpose", "partner", "given", "recorded_at")
     readonly_fields = ("recorded_at",)
@@ -599,7 +531,7 @@ class ReportFollowUpInline(ReadOnlyInline):
 
 
 @admin.register(models.FamilyReport)
-class FamilyReportAdmin(AuditedAdmin):
+class FamilyReportAdmin(ReadOnlyAdmin):
     list_display = ("reference", "organisation", "channel", "status", "received_at")
     list_filter = ("status", "channel", "organisation")
     list_select_related = ("organisation",)
@@ -615,7 +547,7 @@ class FamilyReportAdmin(AuditedAdmin):
 
 
 @admin.register(models.ReportEntry)
-class ReportEntryAdmin(AuditedAdmin):
+class ReportEntryAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "report", "position", "outcome", "person")
     list_filter = ("outcome",)
     list_select_related = ("report", "person")
@@ -631,7 +563,7 @@ class ReportFollowUpAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.ReportConsent)
-class ReportConsentAdmin(AuditedAdmin):
+class ReportConsentAdmin(ReadOnlyAdmin):
     list_display = ("report", "purpose", "partner", "given", "recorded_at")
     list_filter = ("purpose", "given")
     list_select_related = ("report", "partner")
@@ -654,7 +586,7 @@ class ReportAttachmentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.ListImport)
-class ListImportAdmin(AuditedAdmin):
+class ListImportAdmin(ReadOnlyAdmin):
     list_display = ("source", "organisation", "as_of", "status", "row_count", "created_at")
     list_filter = ("status", "organisation")
     list_select_related = ("organisation",)
@@ -662,7 +594,7 @@ class ListImportAdmin(AuditedAdmin):
 
 
 @admin.register(models.ListImportRow)
-class ListImportRowAdmin(AuditedAdmin):
+class ListImportRowAdmin(ReadOnlyAdmin):
     list_display = ("list_import", "row_number", "record_id", "outcome", "person")
     list_filter = ("outcome",)
     list_select_related = ("list_import", "person")
@@ -671,7 +603,7 @@ class ListImportRowAdmin(AuditedAdmin):
 
 
 @admin.register(models.MatchSuggestion)
-class MatchSuggestionAdmin(AuditedAdmin):
+class MatchSuggestionAdmin(ReadOnlyAdmin):
     list_display = ("person", "kind", "other_person", "probability", "decision", "decided_by")
     list_filter = ("decision", "kind", "organisation")
     list_select_related = ("person", "other_person", "decided_by")
