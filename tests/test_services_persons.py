@@ -245,3 +245,30 @@ def test_the_creation_event_lists_the_fields_given_and_no_restricted_one_left_em
     assert {"sex", "birthplace", "team_id", "display_name", "organisation_id"} <= set(event.fields)
     assert "security_notes" not in event.fields
     assert "citizenship" not in event.fields
+
+
+def test_names_and_short_details_pass_the_one_text_cleaner(world):
+    import unicodedata
+
+    from casework.services.notes import note_add
+    from casework.services.persons import NameInput, person_create
+
+    decomposed = unicodedata.normalize("NFD", "Йылдыз")
+    person = person_create(
+        actor=world.supervisor,
+        names=[
+            NameInput(family_name=f"\u202e{decomposed}\u200b", given_name="Ali\u2066ya\u2069"),
+            NameInput(full_text="Umm\u00a0\u00a0Bilal\u200e", kind="kunya"),
+        ],
+        birthplace="Raq\u200bqa\u202e",
+        region_of_origin="Dagestan\u2067",
+    )
+    legal, kunya = person.names.order_by("id")
+    assert legal.family_name == "Йылдыз" and unicodedata.is_normalized("NFC", legal.family_name)
+    assert legal.given_name == "Aliya"
+    assert kunya.full_text == "Umm Bilal"
+    assert person.birthplace == "Raqqa" and person.region_of_origin == "Dagestan"
+    assert person.display_name == "Йылдыз Aliya"
+    # Long free text keeps its lines; its invisible controls go.
+    note = note_add(actor=world.supervisor, person=person, text="Line one\u202e\r\nLine two")
+    assert note.text == "Line one\nLine two"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from casework import text
 from casework.models import Person
 from casework.permissions import Hidden, person_scope
 from casework.services.errors import ServiceError
@@ -17,11 +18,16 @@ def recheck_scope(actor, person: Person) -> None:
         raise Hidden()
 
 
-def clean_text(field: str, value: str, *, max_length: int, required: bool = False) -> str:
-    """Trimmed text, or a ServiceError naming the field: NUL bytes, over-long, missing."""
-    value = (value or "").strip()
+def clean_text(
+    field: str, value: str, *, max_length: int, required: bool = False, multiline: bool = False
+) -> str:
+    """The text through the one text cleaner (`casework.text`: NFC; no control, bidi-override or
+    zero-width characters; line breaks kept only in multi-line text), or a ServiceError naming
+    the field: NUL bytes, over-long, missing."""
+    value = value or ""
     if "\x00" in value:
         raise ServiceError({field: ["This text contains a NUL byte; remove it."]})
+    value = text.clean_text(value) if multiline else text.clean_line(value)
     if len(value) > max_length:
         raise ServiceError(
             {field: [f"This text is {len(value)} characters long; at most {max_length}."]}

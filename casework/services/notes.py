@@ -16,7 +16,7 @@ def note_add(*, actor, person, text: str, is_security_note: bool = False) -> Cas
     require(actor, Action.ADD_NOTE, person)
     if is_security_note:
         require(actor, Action.RECORD_PROCEEDING, person)  # the restricted level of this person
-    text = clean_text("text", text, max_length=MAX_TEXT, required=True)
+    text = clean_text("text", text, max_length=MAX_TEXT, required=True, multiline=True)
     with transaction.atomic():
         note = CaseNote.objects.create(
             person=person, author=actor, text=text, is_security_note=is_security_note

@@ -3,6 +3,7 @@ call these; each checks permission, writes in one transaction and audits in it."
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ from casework.models import (
     Role,
 )
 from casework.permissions import Action, Hidden, require
-from casework.services._common import recheck_scope
+from casework.services._common import clean_text, recheck_scope
 from casework.services.errors import Conflict, ServiceError
-from casework.services.names import guess_script, refresh_name_keys
+from casework.services.names import clean_name_parts, guess_script, refresh_name_keys
 
 
 @dataclass
@@ -133,6 +134,38 @@ def _filled_fields(person: Person) -> list[str]:
     ]
 
 
+# Short text details of a person (one line each); security notes are multi-line.
+_LINE_DETAILS = {"birthplace", "citizenship", "region_of_origin"}
+_MULTILINE_DETAILS = {"security_notes"}
+
+
+def _cleaned_name(name: NameInput) -> NameInput:
+    """A name as stored: through the one text cleaner (no bidi overrides, zero-width or control
+    characters, NFC), whichever way it came in."""
+    parts = clean_name_parts(
+        {
+            "family_name": name.family_name,
+            "given_name": name.given_name,
+            "patronymic": name.patronymic,
+            "full_text": name.full_text,
+        }
+    )
+    source = clean_text("source", name.source, max_length=200)
+    return dataclasses.replace(name, **parts, source=source)
+
+
+def _cleaned_details(details: dict) -> dict:
+    cleaned = dict(details)
+    for field in _LINE_DETAILS & set(details):
+        if isinstance(details[field], str):
+            limit = Person._meta.get_field(field).max_length
+            cleaned[field] = clean_text(field, details[field], max_length=limit)
+    for field in _MULTILINE_DETAILS & set(details):
+        if isinstance(details[field], str):
+            cleaned[field] = clean_text(field, details[field], max_length=10_000, multiline=True)
+    return cleaned
+
+
 def _display_name(name: NameInput) -> str:
     if name.full_text:
         return name.full_text.strip()
@@ -154,7 +187,8 @@ def person_create(
     **details,
 ) -> Person:
     require(actor, Action.CREATE_PERSON)
-    names = list(names)
+    names = [_cleaned_name(name) for name in names]
+    details = _cleaned_details(details)
     if not names or not any(_display_name(n) for n in names):
         raise ServiceError({"names": ["A person needs at least one name, alias or kunya."]})
     validate_birth(birth_precision, birth_date, age_stated, age_stated_on)
@@ -238,6 +272,7 @@ def person_update(*, actor, person: Person, expected_version: int, reason: str =
         )
     if set(changes) & _RESTRICTED_EDITS:
         require(actor, Action.RECORD_PROCEEDING, person)  # restricted-level edit
+    changes = _cleaned_details(changes)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if locked.version != expected_version:

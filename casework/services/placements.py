@@ -37,7 +37,7 @@ def placement_record(
 ) -> Placement:
     require(actor, Action.RECORD_PLACEMENT, person)
     place_text = clean_text("place_text", place_text, max_length=300)
-    notes = clean_text("notes", notes, max_length=10_000)
+    notes = clean_text("notes", notes, max_length=10_000, multiline=True)
     errors: dict[str, list[str]] = {}
     if location is None and not place_text:
         errors["location"] = ["Choose a known location or describe the place."]
