@@ -1,5 +1,7 @@
 r"""One text cleaner for every way into casework: public form, staff forms, API, list imports.
 
+Names and short fields go through `clean_line`; long free text through `clean_text`.
+
 Names are matched, searched and shown to people deciding who a child is, so what is stored must be
 what is seen. Invisible characters break that: a zero-width space inside "Мари\u200bя" makes it a
 different name to a search and to the matcher while it looks the same on screen, and a
@@ -37,19 +39,23 @@ def clean_line(value: str) -> str:
 
 
 def clean_text(value: str) -> str:
-    """Multi-line text (a family's account) cleaned like clean_line, keeping its line breaks.
+    """Long free text (a family's account, a note) as it should be stored: it keeps its
+    characters, direction marks and joiners included (they are part of how Arabic and Persian
+    are written, and such text is always rendered escaped and bidi-isolated, `dir="auto"`, so
+    an override inside it reorders nothing around it); control characters and lone surrogates go,
+    and it is NFC.
 
     CR LF, CR and the Unicode line and paragraph separators become "\\n"; tabs become spaces;
     spaces at the end of each line are dropped; at most two blank lines follow each other.
     """
     text = _LINE_BREAK.sub("\n", value)
-    text = unicodedata.normalize("NFC", _visible(text, keep_newlines=True))
+    text = unicodedata.normalize("NFC", _visible(text, keep_newlines=True, keep_format=True))
     text = _SPACES.sub(" ", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     return _MANY_BLANK_LINES.sub("\n\n\n", text).strip()
 
 
-def _visible(value: str, *, keep_newlines: bool) -> str:
+def _visible(value: str, *, keep_newlines: bool, keep_format: bool = False) -> str:
     # Removed before NFC: a format character between a letter and its accent would otherwise
     # keep them from composing, and its removal afterwards would leave the text not NFC.
     out = []
@@ -57,6 +63,8 @@ def _visible(value: str, *, keep_newlines: bool) -> str:
         category = unicodedata.category(ch)
         if category == "Cc":
             out.append("\n" if keep_newlines and ch == "\n" else " ")
-        elif category not in ("Cf", "Cs"):
+        elif category == "Cs" or (category == "Cf" and not keep_format):
+            continue
+        else:
             out.append(ch)
     return "".join(out)

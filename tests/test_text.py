@@ -42,7 +42,7 @@ def test_nothing_is_transliterated_or_case_folded(clean):
 # Invisible and reordering characters ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("clean", CLEANERS)
+@pytest.mark.parametrize("clean", [clean_line])
 def test_a_right_to_left_override_is_removed(clean):
     # Shown as "Aliexe.png"; the override would also reverse what the page shows after it.
     assert clean("Ali\u202egnp.exe") == "Alignp.exe"
@@ -73,25 +73,25 @@ def test_a_right_to_left_override_is_removed(clean):
         "\U000e0041",  # tag letter A (another Cf)
     ],
 )
-@pytest.mark.parametrize("clean", CLEANERS)
+@pytest.mark.parametrize("clean", [clean_line])
 def test_each_invisible_format_character_is_removed(clean, char):
     assert unicodedata.category(char) == "Cf"
     assert clean(f"Ma{char}ria") == "Maria"
     assert clean(f"{char}Maria{char}") == "Maria"
 
 
-@pytest.mark.parametrize("clean", CLEANERS)
+@pytest.mark.parametrize("clean", [clean_line])
 def test_a_zero_width_space_inside_a_cyrillic_name_is_removed(clean):
     assert clean("Мари\u200bя") == "Мария"
     assert clean("Мари\u200bя") == clean("Мария")
 
 
-@pytest.mark.parametrize("clean", CLEANERS)
+@pytest.mark.parametrize("clean", [clean_line])
 def test_a_byte_order_mark_at_the_start_is_removed(clean):
     assert clean("\ufeffFatima") == "Fatima"
 
 
-@pytest.mark.parametrize("clean", CLEANERS)
+@pytest.mark.parametrize("clean", [clean_line])
 def test_a_format_character_between_letter_and_accent_does_not_block_composition(clean):
     assert clean("e\u200b\u0301") == "é"
 
@@ -160,7 +160,13 @@ def test_clean_text_keeps_at_most_two_blank_lines():
 
 def test_clean_text_strips_the_whole():
     assert clean_text("\n\n  account  \n\n") == "account"
-    assert clean_text("\ufeff\n\u200b\naccount") == "account"
+
+
+@pytest.mark.parametrize("char", ["\u200f", "\u200e", "\u061c", "\u200c", "\u200d", "\u202e"])
+def test_long_text_keeps_its_format_characters(char):
+    # Direction marks and joiners are part of how Arabic and Persian are written; long text is
+    # rendered escaped and bidi-isolated (dir="auto"), so nothing in it reorders the page.
+    assert clean_text(f"سلام{char} world") == f"سلام{char} world"
 
 
 def test_clean_text_turns_nul_and_other_controls_into_spaces_but_keeps_newlines():
@@ -208,9 +214,9 @@ def test_clean_line_output_has_no_control_format_or_surrogate_character(value):
 
 
 @given(st.one_of(st.text(), tricky))
-def test_clean_text_output_has_no_control_format_or_surrogate_character_but_newlines(value):
+def test_clean_text_output_has_no_control_or_surrogate_character_but_newlines(value):
     cleaned = clean_text(value)
-    assert not categories(cleaned.replace("\n", "")) & {"Cc", "Cf", "Cs"}
+    assert not categories(cleaned.replace("\n", "")) & {"Cc", "Cs"}
     assert "\r" not in cleaned
     assert cleaned == unicodedata.normalize("NFC", cleaned)
     assert cleaned == cleaned.strip()
