@@ -51,7 +51,7 @@ CONSENTS = (
 
 
 def _attrs(**extra) -> dict:
-    return {"autocomplete": "off", **extra}
+    return {"autocomplete": "off", "dir": "auto", **extra}
 
 
 def _files_help() -> str:
@@ -149,7 +149,7 @@ class PublicReportForm(AccessibleForm):
             "When and where you last heard from them, who they were with, anything you know. "
             "Write as much or as little as you wish."
         ),
-        widget=forms.Textarea(attrs={"rows": 6}),
+        widget=forms.Textarea(attrs={"rows": 6, "dir": "auto"}),
     )
     consent_process = forms.ChoiceField(
         label=CONSENTS[0][2], choices=YES_NO, required=False, widget=forms.RadioSelect
@@ -228,6 +228,8 @@ class PublicEntryForm(AccessibleForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.setdefault("autocomplete", "off")
+            # Names and accounts come in any script: each box takes the direction of what is typed.
+            field.widget.attrs.setdefault("dir", "auto")
 
     def is_blank(self) -> bool:
         return not any((self.data.get(self.add_prefix(name)) or "").strip() for name in self.fields)
@@ -294,6 +296,6 @@ class FamilyAddForm(AccessibleForm):
         required=False,
         max_length=report_services.ACCOUNT_MAX_CHARS,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=forms.Textarea(attrs={"rows": 5, "dir": "auto"}),
     )
     attachments = _files_field()
