@@ -5,6 +5,7 @@ Each filters only on fields its callers may see; the queryset it filters always 
 
 import django_filters
 import django_filters.constants
+from django import forms
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +116,18 @@ class PersonOrderingFilter(django_filters.OrderingFilter):
         return qs.order_by(*chosen, *PERSON_ORDERING_TIE_BREAK)
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A year of birth: a whole number from 1900 on. Year 0 or 10000 has no date to compare with
+    (it was a server error); anything else is a clear error on the filter."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1900)
+        kwargs.setdefault("max_value", 2100)
+        super().__init__(*args, **kwargs)
+
+
 class PersonFilterSet(django_filters.FilterSet):
     """Filters `Person.objects.visible_to(user)`, never more. Pass `user=`: filters and orderings
     on fields the user may not see are removed, so a value for them is ignored like an unknown
@@ -126,10 +139,10 @@ class PersonFilterSet(django_filters.FilterSet):
         choices=PersonStatus.choices, label=_("Status"), distinct=False
     )
     sex = django_filters.ChoiceFilter(choices=Sex.choices, label=_("Sex"))
-    born_from = django_filters.NumberFilter(
+    born_from = YearFilter(
         field_name="birth_latest", lookup_expr="year__gte", label=_("Born from (year)")
     )
-    born_to = django_filters.NumberFilter(
+    born_to = YearFilter(
         field_name="birth_earliest", lookup_expr="year__lte", label=_("Born until (year)")
     )
     team = django_filters.ModelChoiceFilter(

@@ -1,0 +1,42 @@
+"""A birth-year filter out of range is never a server error (year 0 or 10000 has no date to
+compare with): the list says so on the filter and drops it (never half-applied to no one), the API
+answers 400 in JSON, the export ignores it like any value the filter does not offer."""
+
+import pytest
+
+from casework.exports import persons_export
+
+
+@pytest.mark.parametrize(
+    "query", ["born_from=0", "born_from=-5", "born_to=10000", "born_from=1990.5", "born_to=x"]
+)
+def test_the_list_answers_a_bad_year_with_a_clear_error(world, login, query):
+    response = login(world.caseworker).get(f"/persons/?{query}")
+    assert response.status_code == 200
+    errors = response.context["filterset"].form.errors
+    name = query.split("=")[0]
+    assert errors[name]
+    assert str(errors[name][0]) in response.content.decode()
+    assert [row["person"] for row in response.context["rows"]] == [world.case_a]
+
+
+@pytest.mark.parametrize("query", ["born_from=0", "born_to=10000", "born_from=-5"])
+def test_the_api_answers_a_bad_year_with_json(world, login, query):
+    response = login(world.caseworker).get(f"/api/v1/persons/?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "born_" in response.content.decode()
+
+
+def test_the_export_ignores_a_bad_year(world):
+    from casework.models import AuditEvent
+
+    for value in ("0", "-5", "10000"):
+        _text, count = persons_export(actor=world.caseworker, params={"born_from": value})
+        assert count == 1
+    assert AuditEvent.objects.filter(action="export").count() == 3
+
+
+def test_a_good_year_still_filters(world, login):
+    response = login(world.caseworker).get("/persons/?born_from=1990&born_to=2020")
+    assert response.status_code == 200
