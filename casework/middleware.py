@@ -106,3 +106,17 @@ class SecondFactorRequiredMiddleware:
         ):
             return redirect(reverse("second_factor") + "?" + urlencode({"next": request.path}))
         return self.get_response(request)
+
+
+class PrivateApiResponsesMiddleware:
+    """Every API answer is about people (or says who may ask): no browser, proxy or shared cache
+    keeps one, whatever view, error handler or refusal produced it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith("/api/"):
+            response["Cache-Control"] = "no-store, private"
+        return response

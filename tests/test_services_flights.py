@@ -82,6 +82,24 @@ def test_flight_planners_create_flights(world, persona):
     assert AuditEvent.objects.filter(object_id=flight.public_id, action="create").exists()
 
 
+@pytest.mark.parametrize("status", ["completed", "cancelled"])
+def test_a_flight_does_not_begin_completed_or_cancelled(world, status):
+    from casework.models import RepatriationFlight
+
+    with pytest.raises(ServiceError) as refused:
+        flight_create(
+            actor=world.supervisor,
+            reference="EVAC-9",
+            date=dt.date(2026, 12, 1),
+            origin="Erbil",
+            destination="Grozny",
+            capacity=30,
+            status=status,
+        )
+    assert "planned or confirmed" in refused.value.message_dict["status"][0]
+    assert not RepatriationFlight.objects.filter(reference="EVAC-9").exists()
+
+
 @pytest.mark.parametrize("persona", ["intake", "dpo", "admin", "partner"])
 def test_other_roles_do_not_create_flights(world, persona):
     with pytest.raises(Denied):

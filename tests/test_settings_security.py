@@ -132,3 +132,22 @@ def test_second_factor_and_session_middleware_run_after_authentication():
     timeout = order.index("casework.middleware.SessionTimeoutMiddleware")
     second = order.index("casework.middleware.SecondFactorRequiredMiddleware")
     assert auth < otp < timeout < second
+
+
+def test_every_page_refuses_camera_microphone_and_location(client):
+    header = client.get("/report/status/")["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in header
+
+
+def test_api_answers_are_never_cached(world, client):
+    from tests.conftest import verified_client
+
+    answers = [
+        verified_client(world.caseworker).get("/api/v1/persons/"),
+        verified_client(world.caseworker).get(f"/api/v1/persons/{world.case_a.public_id}/"),
+        client.get("/api/v1/persons/"),  # refused: still not kept
+        verified_client(world.caseworker).get("/api/v1/persons/?born_from=0"),
+    ]
+    for response in answers:
+        assert "no-store" in response["Cache-Control"], response.status_code

@@ -114,6 +114,11 @@ def flight_create(
         },
         errors,
     )
+    if values.get("status") not in (None, *OPEN_FLIGHT):
+        # Completed or cancelled is what becomes of a flight: none begins that way.
+        errors.setdefault("status", []).append(
+            "A new flight is planned or confirmed; it is completed once it has flown."
+        )
     if errors:
         raise ServiceError(errors)
     try:
