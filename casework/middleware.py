@@ -54,6 +54,10 @@ def _why_session_ended(user, *, now: int, started: int, seen: int, epoch: int) -
     return ""
 
 
+def _seen_write_interval() -> int:
+    return max(1, min(60, settings.SESSION_IDLE_SECONDS // 2))
+
+
 class SessionTimeoutMiddleware:
     """Idle (30 min) and absolute (12 h) timeouts, and ending sessions when the user's epoch moves
     (deactivation, password change, "log out everywhere")."""
@@ -76,9 +80,10 @@ class SessionTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"{reverse('login')}?expired=1")
-            # Writing the session on every request would be a write per page; a minute's slack on
-            # the idle clock costs nothing.
-            if now - seen >= 60 or SESSION_SEEN not in session:
+            # Writing the session on every request would be a write per page: the last-seen time
+            # is written at most once a minute, and at least twice per idle period, so an active
+            # user is never taken for an idle one however short the period is.
+            if now - seen >= _seen_write_interval() or SESSION_SEEN not in session:
                 session[SESSION_SEEN] = now
         return self.get_response(request)
 

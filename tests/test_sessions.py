@@ -63,6 +63,22 @@ def test_the_idle_clock_moves_with_time_itself(world, login, monkeypatch):
     assert _is_logged_out(client.get("/"))
 
 
+def test_an_active_user_is_not_logged_out_by_a_short_idle_period(
+    world, login, monkeypatch, settings
+):
+    # With SESSION_IDLE_SECONDS=60, a request every 40 s is activity: it must keep the session.
+    settings.SESSION_IDLE_SECONDS = 60
+    client = login(world.caseworker)
+    start = time.time()
+    monkeypatch.setattr(middleware.time, "time", lambda: start)
+    client.get("/")
+    for step in range(1, 8):
+        monkeypatch.setattr(middleware.time, "time", lambda s=step: start + s * 40)
+        assert client.get("/").status_code == 200, step
+    monkeypatch.setattr(middleware.time, "time", lambda: start + 7 * 40 + 61)
+    assert _is_logged_out(client.get("/"))
+
+
 def test_activity_does_not_stretch_a_session_past_twelve_hours(world, login, monkeypatch):
     client = login(world.caseworker)
     client.get("/")
