@@ -11,11 +11,8 @@ from django.utils.http import urlencode
 
 from casework import request_context
 from casework.audit import AuditAction, record, write_deferred
+from casework.client_address import client_ip
 from casework.permissions import needs_second_factor
-
-
-def _client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class RequestIdMiddleware:
@@ -25,7 +22,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
         token = request_context.bind(
-            request_context.RequestContext(ip=_client_ip(request), request_id=request.request_id)
+            request_context.RequestContext(ip=client_ip(request), request_id=request.request_id)
         )
         try:
             response = self.get_response(request)

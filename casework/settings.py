@@ -163,9 +163,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_TLS_PROXY", False) else None
-)
+BEHIND_TLS_PROXY = env_bool("DJANGO_BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# How many proxies stand in front of the app: the client's address is that many entries from the
+# right of X-Forwarded-For (casework.client_address). One behind the README's TLS proxy.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0, minimum=0)
 X_FRAME_OPTIONS = "DENY"
 
 # Login throttling keyed on username + address: a whole field office behind one address must not be
@@ -177,6 +179,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_CLIENT_IP_CALLABLE = "casework.client_address.client_ip"
 
 OTP_TOTP_ISSUER = "casework"
 
@@ -304,6 +307,7 @@ PUBLIC_FORM_MIN_SECONDS = env_int("PUBLIC_FORM_MIN_SECONDS", 3, minimum=0)
 # Where "Leave quickly" goes: a neutral site that says nothing about who left.
 PUBLIC_QUICK_EXIT_URL = env_str("PUBLIC_QUICK_EXIT_URL", "https://www.google.com/")
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "casework.client_address.ratelimit_ip"
 RATELIMIT_VIEW = None
 
 # Mail to families (their reference, never their secret). The demo prints mail on the console.
