@@ -16,7 +16,7 @@ from casework.api.authentication import VerifiedSessionAuthentication
 from casework.audit import AuditAction
 from casework.models import AuditEvent, Role
 from casework.permissions import ROLES_NEEDING_SECOND_FACTOR
-from tests.factories import UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 
 SETUP = "/account/2fa/setup/"
 VERIFY = "/account/2fa/"
@@ -207,6 +207,34 @@ def test_recovery_codes_can_be_renewed_only_from_a_verified_session(world, login
     unverified = _password_only(world.caseworker).post("/account/recovery-codes/")
     assert unverified.status_code == 302
     assert not StaticDevice.objects.filter(user=world.caseworker).exists()
-    response = login(world.caseworker).post("/account/recovery-codes/")
+    response = login(world.caseworker).post("/account/recovery-codes/", {"password": TEST_PASSWORD})
     assert response.status_code == 200
     assert StaticToken.objects.filter(device__user=world.caseworker).count() == 10
+
+
+def test_a_stolen_session_alone_cannot_make_new_recovery_codes(world, login):
+    client = login(world.caseworker)
+    for password in ({}, {"password": "a guess at the password"}):
+        response = client.post("/account/recovery-codes/", password)
+        assert response.status_code == 400
+        assert "Your password was entered wrongly." in response.content.decode()
+    assert not StaticToken.objects.filter(device__user=world.caseworker).exists()
+
+
+def test_a_stolen_session_alone_cannot_replace_the_second_factor(world, login):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = login(world.caseworker)  # verified, with a confirmed authenticator
+    page = client.get(SETUP)
+    assert 'name="password"' in page.content.decode()
+    device = TOTPDevice.objects.get(user=world.caseworker, confirmed=False)
+    refused = client.post(SETUP, {"token": _code(device)})
+    assert refused.status_code == 400
+    device.refresh_from_db()
+    assert not device.confirmed
+    assert TOTPDevice.objects.filter(user=world.caseworker, confirmed=True, name="test").exists()
+    done = client.post(SETUP, {"token": _code(device), "password": TEST_PASSWORD})
+    assert done.status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+    assert not TOTPDevice.objects.filter(user=world.caseworker, name="test").exists()

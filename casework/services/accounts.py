@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -171,11 +172,17 @@ def totp_secret_base32(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode("ascii")
 
 
-def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> list[str] | None:
+def totp_enrolment_confirm(
+    *, user: User, device: TOTPDevice, token: str, password: str | None = None
+) -> list[str] | None:
     """Confirm the authenticator with a code from it. Returns the new recovery codes (shown once),
-    or None when the code is wrong."""
+    or None when the code is wrong. Replacing a confirmed second factor also takes the password:
+    a stolen session alone must not become a lasting takeover."""
     if device.user_id != user.pk or device.confirmed:
         raise ServiceError({"token": ["This enrolment is no longer open. Start again."]})
+    replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
+    if replacing.exists():
+        _require_password(user, password, what="replacement")
     with transaction.atomic():
         if not device.verify_token(token.strip().replace(" ", "")):
             audit.record(user, AuditAction.SECOND_FACTOR, user, changes={"enrolment": "failed"})
@@ -189,13 +196,25 @@ def totp_enrolment_confirm(*, user: User, device: TOTPDevice, token: str) -> lis
     return codes
 
 
-def recovery_codes_regenerate(*, user: User) -> list[str]:
+def recovery_codes_regenerate(*, user: User, password: str | None = None) -> list[str]:
+    """New recovery codes (the old ones stop working). Takes the password too: with a session
+    alone, new codes would be a second factor of the session thief's own."""
+    _require_password(user, password, what="recovery_codes")
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
         audit.record(
             user, AuditAction.SECOND_FACTOR, user, changes={"recovery_codes": "regenerated"}
         )
     return codes
+
+
+def _require_password(user: User, password: str | None, *, what: str) -> None:
+    if password and user.check_password(password):
+        return
+    audit.record_outside_transaction(
+        user, AuditAction.SECOND_FACTOR, user, changes={what: "refused: password not given"}
+    )
+    raise ServiceError({"password": [gettext("Your password was entered wrongly.")]})
 
 
 def _replace_recovery_codes(user: User) -> list[str]:

@@ -87,7 +87,7 @@ def second_factor(request):
 
 @login_required
 @never_cache
-@sensitive_post_parameters("token")
+@sensitive_post_parameters("token", "password")
 def second_factor_setup(request):
     """Enrol an authenticator app. Once a device is confirmed, only a verified session may replace
     it: a password alone must never be enough to enrol a second factor of one's own."""
@@ -95,10 +95,17 @@ def second_factor_setup(request):
     if accounts.has_confirmed_device(user) and not user.is_verified():
         return redirect(_with_next("second_factor", request))
     device = accounts.totp_enrolment_start(user=user)
+    replacing = accounts.has_confirmed_device(user)
     error = ""
+    codes = None
     if request.method == "POST":
         token = request.POST.get("token", "")
-        codes = accounts.totp_enrolment_confirm(user=user, device=device, token=token)
+        try:
+            codes = accounts.totp_enrolment_confirm(
+                user=user, device=device, token=token, password=request.POST.get("password")
+            )
+        except ServiceError as exc:
+            error = " ".join(m for ms in exc.message_dict.values() for m in ms)
         if codes is not None:
             _start_verified_session(request, device)
             return render(
@@ -106,7 +113,9 @@ def second_factor_setup(request):
                 "registration/recovery_codes.html",
                 {"codes": codes, "next": _next_target(request)},
             )
-        error = _("That code is not valid. Check the time on your phone and try the current code.")
+        error = error or _(
+            "That code is not valid. Check the time on your phone and try the current code."
+        )
     qr = segno.make(device.config_url, error="m").svg_data_uri(scale=4, border=2)
     return render(
         request,
@@ -116,6 +125,7 @@ def second_factor_setup(request):
             "qr": qr,
             "error": error,
             "next": _next_target(request),
+            "replacing": replacing,
         },
         status=200 if not error else 400,
     )
@@ -123,12 +133,21 @@ def second_factor_setup(request):
 
 @login_required
 @never_cache
+@sensitive_post_parameters("password")
 def recovery_codes(request):
     """New recovery codes (the old ones stop working), shown once. POST only, from a verified
     session (the middleware sees to the second factor)."""
     if request.method != "POST":
         return render(request, "registration/recovery_codes_confirm.html")
-    codes = accounts.recovery_codes_regenerate(user=request.user)
+    try:
+        codes = accounts.recovery_codes_regenerate(
+            user=request.user, password=request.POST.get("password")
+        )
+    except ServiceError as exc:
+        error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+        return render(
+            request, "registration/recovery_codes_confirm.html", {"error": error}, status=400
+        )
     return render(request, "registration/recovery_codes.html", {"codes": codes, "next": "/"})
 
 

@@ -76,7 +76,8 @@ def _enrolment_with_right_code(w, persona):
     user = w.personas()[persona]
     if user is None or user.role == "partner":
         return {"token": "000000"}
-    return {"token": _totp_token(totp_enrolment_start(user=user))}
+    # Staff here already have a confirmed authenticator: replacing it takes the password too.
+    return {"token": _totp_token(totp_enrolment_start(user=user)), "password": TEST_PASSWORD}
 
 
 def _enrolled(w, persona):
@@ -204,7 +205,7 @@ SURFACES = [
         name="recovery_codes",
         method="POST",
         path=lambda w: "/account/recovery-codes/",
-        data=lambda w: {},
+        data=lambda w: {"password": TEST_PASSWORD},
         expect=SIGNED_IN,
         writes=set(STAFF),
         wrote=_codes_replaced,
