@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import connections
 from django.dispatch import receiver
@@ -352,10 +353,34 @@ def _on_logout(sender, request, user, **kwargs):
         record(user, AuditAction.LOGOUT, user)
 
 
+def _attempted_account(username: str):
+    """The account a failed login named, when one exists: the event then belongs to it and its
+    organisation, so the data-protection officer sees attempts on their staff's accounts. A name
+    that is no account may be a mistyped password: only its length is ever kept."""
+    from casework.models import User
+
+    return User.objects.filter(username=username).first() if username else None
+
+
 @receiver(user_login_failed)
 def _on_login_failed(sender, credentials, request=None, **kwargs):
-    # The attempted username may be a mistyped password: keep only its length.
     username = str(credentials.get("username", ""))
     record_outside_transaction(
-        None, AuditAction.LOGIN_FAILED, changes={"username_length": len(username)}
+        None,
+        AuditAction.LOGIN_FAILED,
+        _attempted_account(username),
+        changes={"username_length": len(username)},
+    )
+
+
+@receiver(user_locked_out)
+def _on_locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    # Further attempts on this account from this address are refused for a while: on the trail,
+    # so the DPO sees an attack as it happens, not only its failed attempts.
+    username = str(username or "")
+    record_outside_transaction(
+        None,
+        AuditAction.LOGIN_FAILED,
+        _attempted_account(username),
+        changes={"username_length": len(username), "locked_out": True},
     )

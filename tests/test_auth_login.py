@@ -134,3 +134,23 @@ def test_the_api_refuses_a_partner_session(world):
     client = Client()
     client.force_login(world.partner)
     assert client.get("/api/v1/persons/").status_code in (401, 403)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dpo_sees_failed_logins_and_lockouts_on_their_staffs_accounts(world):
+    from tests.conftest import verified_client
+
+    for _ in range(6):
+        _post_login(Client(), "dpo", WRONG, ip="198.51.100.40")
+    _post_login(Client(), "nobody-at-all", WRONG)
+    events = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED)
+    on_dpo = events.filter(object_id=world.dpo.public_id)
+    assert on_dpo.filter(organisation=world.north).count() >= 5
+    assert on_dpo.filter(changes__locked_out=True).exists()
+    assert all(e.ip == "198.51.100.40" for e in on_dpo)
+    # A name that is no account stays out of every organisation's trail, kept as a length only.
+    stray = events.exclude(object_id=world.dpo.public_id).get()
+    assert stray.organisation_id is None and "nobody" not in str(stray.changes)
+    page = verified_client(world.dpo).get("/audit/", {"action": "login_failed"})
+    assert page.status_code == 200
+    assert len(page.context["page"].object_list) >= 5
