@@ -2,6 +2,7 @@
 message naming the variable; DEBUG is off unless asked for; the API's unsafe defaults are gone."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -151,3 +152,34 @@ def test_api_answers_are_never_cached(world, client):
     ]
     for response in answers:
         assert "no-store" in response["Cache-Control"], response.status_code
+
+
+def test_check_deploy_is_clean_with_the_readme_recipe(tmp_path):
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": "/tmp",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),  # as the README makes it
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "DJANGO_ALLOWED_HOSTS": "casework.example.org",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://casework.example.org",
+        "DJANGO_BEHIND_TLS_PROXY": "1",
+        "CASEWORK_PRIVATE_ROOT": str(tmp_path / "private"),
+    }
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_behind_the_proxy_plain_http_is_redirected_but_the_health_check_is_not():
+    code = "print(s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT, s.SECURE_HSTS_PRELOAD)"
+    result = _import_settings(code, DJANGO_SECRET_KEY=KEY, DJANGO_BEHIND_TLS_PROXY="1")
+    assert result.stdout.strip() == "True ['^health/$'] True"
+    demo = _import_settings(code, CASEWORK_DEMO="1")
+    assert demo.stdout.strip() == "False ['^health/$'] False"
