@@ -330,7 +330,9 @@ def test_demo_serve_seeds_once_and_fills_the_review_queue(settings, tmp_path, mo
     call_command("demo_serve", "--no-serve", stdout=out)
     text = out.getvalue()
     assert "http://127.0.0.1:8000" in text
+    assert "http://127.0.0.1:8000/report/" in text  # the families' form, no login
     assert "possible duplicates for the review queue" in text
+    assert models.Organisation.objects.get(receives_public_reports=True).slug == "demo-ngo"
     pending = models.MatchSuggestion.objects.filter(decision="pending")
     assert pending.exists()
     assert all(0 <= s.probability <= 1 and s.explanation for s in pending)
@@ -338,3 +340,20 @@ def test_demo_serve_seeds_once_and_fills_the_review_queue(settings, tmp_path, mo
     before = (models.Person.objects.count(), pending.count())
     call_command("demo_serve", "--no-serve", stdout=StringIO())
     assert (models.Person.objects.count(), pending.count()) == before
+
+
+@pytest.mark.django_db
+def test_demo_serve_leaves_static_files_to_whitenoise(settings, monkeypatch):
+    # runserver's own static view (--insecure) answered 500 to /static/..%2f; WhiteNoise, as in
+    # production, answers 404.
+    from casework.management.commands import demo_serve
+
+    settings.DEMO = True
+    calls = []
+    monkeypatch.setattr(demo_serve, "existing_seed", lambda: object())
+    monkeypatch.setattr(
+        demo_serve, "call_command", lambda name, *args, **kwargs: calls.append((name, kwargs))
+    )
+    call_command("demo_serve", stdout=StringIO())
+    runserver = [kwargs for name, kwargs in calls if name == "runserver"]
+    assert runserver == [{"use_reloader": False}]

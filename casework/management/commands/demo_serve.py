@@ -49,8 +49,10 @@ class Command(BaseCommand):
         self.stdout.write("Invented data only. Stop with Ctrl-C.\n")
         if no_serve:
             return
-        # --insecure: serve static files with DEBUG off; --noreload: a reload would seed again.
-        call_command("runserver", addrport, insecure_serving=True, use_reloader=False)
+        # Static files come from WhiteNoise (collected above), as in production: runserver's own
+        # static view (--insecure) answered 500 to a path like /static/..%2f. --noreload: a reload
+        # would seed again.
+        call_command("runserver", addrport, use_reloader=False)
 
     def _fill_review_queue(self) -> None:
         """Run "find duplicates" once, as the demo supervisor would, so the review queue of the demo
