@@ -216,6 +216,14 @@ def may_search_person_names(user) -> bool:
     return not is_partner_system(user)
 
 
+def data_protection_officers(organisation_id) -> QuerySet:
+    """Who reads the organisation's audit trail (and is told of a break-glass as it happens)."""
+    from casework.models import User
+
+    roles = [role for role, actions in _ROLE_ACTIONS.items() if Action.VIEW_AUDIT in actions]
+    return User.objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
+
+
 def assignable_users(organisation_id) -> QuerySet:
     """Who a case of this organisation may be assigned to: its active caseworkers and
     supervisors."""

@@ -334,6 +334,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # Break-glass access lasts this long.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)
+# Distinct records one person may open by break-glass in 24 hours.
+BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 5, minimum=1)
 # A partner's change feed delivers changes only once they are this old: a write that commits a
 # little after the time it stamped (or on a server whose clock lags) is then never skipped.
 API_SYNC_SETTLE_SECONDS = env_int("API_SYNC_SETTLE_SECONDS", 5, minimum=0)

@@ -82,7 +82,10 @@ def test_other_roles_never_break_glass(world, persona):
         break_glass_open(actor=getattr(world, persona), person=world.case_b, reason=REASON)
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "because", "need it now", "x" * 2001])
+@pytest.mark.parametrize(
+    "reason",
+    ["", "   ", "because", "need it now", "x" * 2001, "x x x checking this", "1 2 3 4 5 6"],
+)
 def test_it_needs_a_real_reason(world, reason):
     with pytest.raises(ServiceError) as caught:
         break_glass_open(actor=world.supervisor, person=world.case_b, reason=reason)
@@ -171,3 +174,39 @@ def test_the_dpo_sees_every_grant_of_the_organisation(world, login):
 @pytest.mark.parametrize("persona", ["caseworker", "supervisor", "intake", "admin"])
 def test_only_the_dpo_sees_the_grants(world, login, persona):
     assert login(getattr(world, persona)).get("/audit/break-glass/").status_code == 403
+
+
+# The refusal is written outside any transaction (it must outlive the request's work).
+@pytest.mark.django_db(transaction=True)
+def test_more_than_the_daily_limit_of_records_is_refused_on_the_trail(world, settings):
+    from tests.factories import PersonFactory
+
+    settings.BREAK_GLASS_PER_DAY = 2
+    _allow_caseworkers(world)
+    others = [PersonFactory(organisation=world.north, team=world.team_b) for _ in range(3)]
+    break_glass_open(actor=world.caseworker, person=others[0], reason=REASON)
+    break_glass_open(actor=world.caseworker, person=others[1], reason=REASON)
+    # The same record again is no new record.
+    break_glass_open(actor=world.caseworker, person=others[0], reason=REASON)
+    with pytest.raises(ServiceError) as refused:
+        break_glass_open(actor=world.caseworker, person=others[2], reason=REASON)
+    assert "the most allowed" in refused.value.message_dict["reason"][0]
+    assert person_level(world.caseworker, others[2]) == Level.NONE
+    assert AuditEvent.objects.filter(
+        action=AuditAction.DENIED, actor=world.caseworker, person_id=others[2].public_id
+    ).exists()
+
+
+def test_the_officer_is_told_of_each_break_glass_as_it_happens(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    world.dpo.email = "dpo@north.example.org"
+    world.dpo.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        grant = break_glass_open(actor=world.supervisor, person=world.case_b, reason=REASON)
+    assert [m.to for m in mail.outbox] == [["dpo@north.example.org"]]
+    body = mail.outbox[0].body
+    assert str(grant.public_id) in body and "supervisor" in body
+    assert "Bekova" not in body and "hotline" not in body  # no name, no reason by mail

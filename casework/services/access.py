@@ -7,7 +7,11 @@ written to the audit trail, where the data-protection officer reads it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import re
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,21 +22,29 @@ from casework.permissions import (
     Action,
     Hidden,
     break_glass_minutes,
+    data_protection_officers,
     may_break_glass,
     require,
 )
 from casework.services.errors import ServiceError
+
+logger = logging.getLogger(__name__)
 
 REASON_MIN_WORDS = 3
 REASON_MIN_CHARS = 15
 REASON_MAX_CHARS = 2000
 
 
+# A word of a reason: three letters or more ("x x x checking this" has two).
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
 def validate_break_glass_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ServiceError({"reason": ["Say why you need this record: a reason is required."]})
-    if len(reason.split(" ")) < REASON_MIN_WORDS or len(reason) < REASON_MIN_CHARS:
+    words = {word.casefold() for word in _WORD.findall(reason)}
+    if len(words) < REASON_MIN_WORDS or len(reason) < REASON_MIN_CHARS:
         raise ServiceError(
             {
                 "reason": [
@@ -57,6 +69,7 @@ def break_glass_open(*, actor, person: Person, reason: str) -> BreakGlassGrant:
         raise exc
     require(actor, Action.BREAK_GLASS, person)
     reason = validate_break_glass_reason(reason)
+    _refuse_beyond_the_daily_limit(actor, person)
     with transaction.atomic():
         grant = BreakGlassGrant.objects.create(
             user=actor,
@@ -71,4 +84,52 @@ def break_glass_open(*, actor, person: Person, reason: str) -> BreakGlassGrant:
             reason=reason,
             changes={"grant": str(grant.public_id), "until": grant.expires_at.isoformat()},
         )
+        transaction.on_commit(lambda: _alert_the_officers(grant))
     return grant
+
+
+def _refuse_beyond_the_daily_limit(actor, person: Person) -> None:
+    """Break-glass is for an emergency, not for reading through an organisation: more than
+    BREAK_GLASS_PER_DAY records a day is refused, on the trail, until the officer has looked."""
+    limit = settings.BREAK_GLASS_PER_DAY
+    since = timezone.now() - dt.timedelta(days=1)
+    opened = BreakGlassGrant.objects.filter(user=actor, created_at__gte=since)
+    if opened.exclude(person=person).values("person").distinct().count() < limit:
+        return
+    audit.record_outside_transaction(
+        actor,
+        AuditAction.DENIED,
+        person,
+        changes={"action": Action.BREAK_GLASS.value, "limit": limit, "per": "day"},
+    )
+    raise ServiceError(
+        {
+            "reason": [
+                f"You have opened {limit} records outside your cases today, the most allowed: "
+                "ask your supervisor or the data-protection officer."
+            ]
+        }
+    )
+
+
+def _alert_the_officers(grant: BreakGlassGrant) -> None:
+    """Each break-glass is mailed to the organisation's data-protection officers as it happens:
+    who, when and the grant to review on the audit page; never the person's name or the reason."""
+    recipients = list(
+        data_protection_officers(grant.user.organisation_id)
+        .exclude(email="")
+        .values_list("email", flat=True)
+    )
+    if not recipients:
+        return
+    body = (
+        f"{grant.user.get_username()} used break-glass at {grant.created_at:%Y-%m-%d %H:%M} UTC "
+        f"(grant {grant.public_id}, until {grant.expires_at:%H:%M} UTC). Review it on the "
+        "audit page, under break-glass."
+    )
+    try:
+        send_mail("casework: break-glass used", body, None, recipients)
+    except Exception:
+        # The access is recorded on the trail either way; a mail server that is down must not
+        # turn the grant into an error.
+        logger.warning("Could not mail the break-glass alert for grant %s", grant.public_id)
