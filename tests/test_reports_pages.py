@@ -413,3 +413,46 @@ def test_an_american_date_is_refused_on_the_staff_form(world, login):
     )
     assert response.status_code == 400
     assert "There is no month 31." in str(response.context["formset"].forms[0].errors["birth_date"])
+
+
+def _entry_like_case_a(world):
+    from casework.services.names import refresh_name_keys
+
+    refresh_name_keys(world.case_a)  # the factory writes persons without their search keys
+    report, _ = report_submit(
+        actor=world.intake,
+        organisation=world.north,
+        channel=Channel.PHONE,
+        reporter={},
+        account="",
+        consents=[],
+        entries=[{"family_name": "Alieva", "given_name": "Madina"}],
+    )
+    entry = report.entries.get()
+    return report, entry, f"/reports/{report.public_id}/entries/{entry.public_id}/triage/"
+
+
+def test_creating_a_person_beside_a_likely_known_one_asks_first(world, login):
+    _report, entry, url = _entry_like_case_a(world)
+    client = login(world.intake)
+    page = client.get(url).content.decode()
+    assert 'class="link-candidate"' in page and str(world.case_a.public_id) in page
+    refused = client.post(url, {"decision": "create"})
+    assert refused.status_code == 400
+    assert "may already be known" in refused.content.decode()
+    entry.refresh_from_db()
+    assert entry.outcome == "pending"
+    done = client.post(url, {"decision": "create", "confirm_new": "on"})
+    assert done.status_code == 302
+    entry.refresh_from_db()
+    assert entry.outcome == "created" and entry.person_id != world.case_a.pk
+
+
+def test_a_candidate_is_linked_with_one_button(world, login):
+    _report, entry, url = _entry_like_case_a(world)
+    response = login(world.intake).post(
+        url, {"decision": "link", "person": str(world.case_a.public_id)}
+    )
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert (entry.outcome, entry.person_id) == ("linked", world.case_a.pk)

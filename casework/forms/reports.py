@@ -145,6 +145,15 @@ class TriageForm(forms.Form):
     reason = forms.CharField(
         label=_("Why not a person"), required=False, max_length=report_services.REASON_MAX_CHARS
     )
+    confirm_new = forms.BooleanField(
+        label=_("Create anyway: none of the persons above is this one"), required=False
+    )
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = list(candidates)
+        if not self.candidates:
+            del self.fields["confirm_new"]
 
     def clean(self):
         data = super().clean()
@@ -152,6 +161,18 @@ class TriageForm(forms.Form):
             self.add_error("person", _("Choose the known person."))
         if data.get("decision") == self.NOT_A_PERSON and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why this entry is not a person to trace."))
+        if data.get("decision") == self.CREATE and self.candidates and not data.get("confirm_new"):
+            # The same question the person form asks: a new record beside a likely known one
+            # is a duplicate someone must later find and merge.
+            best = max(c.probability for c in self.candidates)
+            self.add_error(
+                "confirm_new",
+                _(
+                    "This person may already be known (likelihood %(p).2f): link to one of the "
+                    "persons above, or tick 'Create anyway'."
+                )
+                % {"p": best},
+            )
         return data
 
 

@@ -245,7 +245,9 @@ def _candidates(user, entry):
 def report_entry_triage(request, report_id, entry_id):
     report = _visible_report(request, report_id)
     entry = get_object_or_404(report_entries_for(request.user, report), public_id=entry_id)
-    form = TriageForm(request.POST or None)
+    pending = entry.outcome == TriageOutcome.PENDING
+    candidates = _candidates(request.user, entry) if pending else []
+    form = TriageForm(request.POST or None, candidates=candidates)
     status = 200
     if request.method == "POST":
         status = 400
@@ -261,7 +263,6 @@ def report_entry_triage(request, report_id, entry_id):
                 if reports_visible_to(request.user).filter(pk=report.pk).exists():
                     return redirect("report_detail", report_id=report.public_id)
                 return redirect("report_list")
-    pending = entry.outcome == TriageOutcome.PENDING
     return render(
         request,
         "reports/entry_triage.html",
@@ -270,7 +271,7 @@ def report_entry_triage(request, report_id, entry_id):
             "entry": entry,
             "form": form,
             "pending": pending,
-            "candidates": _candidates(request.user, entry) if pending else [],
+            "candidates": candidates,
             "show_details": may_see_reporter(request.user, report),
         },
         status=status,
