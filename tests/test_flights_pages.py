@@ -108,3 +108,17 @@ def test_boarding_is_offered_only_as_the_service_allows_it(world, login):
     proposed.refresh_from_db()
     assert proposed.status == "proposed"
     assert "cannot be marked boarded" in response.content.decode()
+
+
+def test_a_completed_flight_offers_no_proposal_or_approval(world, login):
+    flight = FlightFactory(organisation=world.north, date=timezone.localdate(), status="completed")
+    ManifestEntry.objects.create(
+        flight=flight,
+        person=PersonFactory(
+            organisation=world.north, team=world.team_a, status=PersonStatus.CLEARED_FOR_RETURN
+        ),
+    )
+    page = login(world.supervisor).get(f"/flights/{flight.public_id}/").content.decode()
+    assert 'id="propose"' not in page and 'id="escort"' not in page
+    assert "/approve/" not in page
+    assert 'id="manifest-closed"' in page

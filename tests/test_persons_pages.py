@@ -366,7 +366,7 @@ def test_it_records_a_placement_with_free_text(world, login):
     placement = Placement.objects.get(person=world.case_a)
     assert placement.place_text == "Hasakah, women's section"
     html = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
-    assert "Hasakah, women&#x27;s section (since 2024-03-01)" in html
+    assert "Hasakah, women&#x27;s section (since 2024-03)" in html  # known to the month
 
 
 def test_a_placement_needs_a_place(world, login):
@@ -602,3 +602,20 @@ def test_ordering_by_birth_year_reveals_no_order_within_the_year(world, login, o
     assert response.status_code == 200
     names = [row["person"].display_name for row in response.context["rows"]]
     assert names == BIRTH_YEAR_ORDER[ordering]
+
+
+def test_a_placement_known_to_the_month_shows_no_made_up_day(world, login):
+    import datetime as dt
+
+    from casework.models import Placement
+
+    Placement.objects.create(
+        person=world.case_a,
+        place_text="A camp in the north-east",
+        start_date=dt.date(2019, 5, 1),
+        start_precision="month",
+        source="letter",
+        reliability="confirmed",
+    )
+    page = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "2019-05" in page and "2019-05-01" not in page

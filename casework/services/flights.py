@@ -180,8 +180,14 @@ def _require_visible_person(actor, person: Person | None) -> Person:
     return person
 
 
+def manifest_is_open(flight: RepatriationFlight) -> bool:
+    """Whether passengers may still be proposed, approved or added: the flight has not flown and
+    was not cancelled. The page offers what this allows."""
+    return flight.status in OPEN_FLIGHT
+
+
 def _require_open(flight: RepatriationFlight) -> None:
-    if flight.status not in OPEN_FLIGHT:
+    if not manifest_is_open(flight):
         raise ServiceError({"flight": [f"The flight is {flight.status}: its manifest is closed."]})
 
 

@@ -125,6 +125,7 @@ def _manifest_rows(user, flight):
                 "shown": shown,
                 "person": entry.person if shown and entry.person_id else None,
                 "may_approve": shown
+                and services.manifest_is_open(flight)
                 and entry.status == ManifestStatus.PROPOSED
                 and entry.role == ManifestRole.PASSENGER
                 and can(user, Action.APPROVE_MANIFEST, entry.person),
@@ -161,6 +162,7 @@ def flight_detail(request, flight_id):
             "flight": flight,
             "rows": rows,
             "seated": seated,
+            "manifest_open": services.manifest_is_open(flight),
             "propose_form": ProposeForm(user=request.user, flight=flight),
             "escort_form": EscortForm(),
             "boarding_form": BoardingForm(),
