@@ -122,3 +122,27 @@ def test_a_completed_flight_offers_no_proposal_or_approval(world, login):
     assert 'id="propose"' not in page and 'id="escort"' not in page
     assert "/approve/" not in page
     assert 'id="manifest-closed"' in page
+
+
+def test_nobody_boards_a_flight_that_has_not_left(world, login):
+    import datetime as dt
+
+    flight = FlightFactory(
+        organisation=world.north, date=timezone.localdate() + dt.timedelta(days=60)
+    )
+    entry = ManifestEntry.objects.create(
+        flight=flight,
+        status="approved",
+        approved_by=world.supervisor,
+        person=PersonFactory(
+            organisation=world.north, team=world.team_a, status=PersonStatus.ON_MANIFEST
+        ),
+    )
+    client = login(world.caseworker)
+    page = client.get(f"/flights/{flight.public_id}/").content.decode()
+    assert f'id="board-{entry.public_id}-yes"' not in page
+    client.post(
+        f"/flights/{flight.public_id}/manifest/{entry.public_id}/boarding/", {"boarded": "yes"}
+    )
+    entry.refresh_from_db()
+    assert entry.status == "approved"

@@ -295,11 +295,15 @@ def manifest_mark_not_boarded(*, actor, entry: ManifestEntry, note: str = "") ->
 
 
 def boarding_moves(entry: ManifestEntry, flight: RepatriationFlight | None = None) -> set[str]:
-    """What boarding may record for this manifest row: an approved passenger (or a listed escort)
-    boarded or not; a passenger only proposed can only not have boarded. The one rule that the
-    service enforces and the flight page offers."""
+    """What boarding may record for this manifest row, from the flight's day on: an approved
+    passenger (or a listed escort) boarded or not; a passenger only proposed can only not have
+    boarded. The one rule that the service enforces and the flight page offers."""
     flight = flight or entry.flight
     if flight.status == FlightStatus.CANCELLED:
+        return set()
+    if flight.date > timezone.localdate():
+        # Nobody boards a flight that has not left: boarding is recorded on its day or after,
+        # like the handover that follows it.
         return set()
     if entry.status == ManifestStatus.APPROVED or (
         entry.role == ManifestRole.ESCORT and entry.status == ManifestStatus.PROPOSED
