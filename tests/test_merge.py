@@ -256,3 +256,17 @@ def test_a_merge_and_its_undo_refresh_the_keys_of_the_children(world):
     assert mothers_keys() != as_linked  # the child's mother is now known by the survivor's name
     persons_unmerge(actor=sup, merge=merge, reason="Two sisters")
     assert mothers_keys() == as_linked
+
+
+def test_the_side_by_side_review_is_a_read_on_the_trail(world, pair, login):
+    survivor, absorbed = pair[0], pair[1]
+    suggestion = _suggestion(world, survivor, other_person=absorbed, kind="person_person")
+    response = login(world.supervisor).get(f"/review/{suggestion.public_id}/")
+    assert response.status_code == 200
+    for person in (survivor, absorbed):
+        event = AuditEvent.objects.get(
+            action__in=["read_sensitive", "read_restricted"],
+            actor=world.supervisor,
+            object_id=person.public_id,
+        )
+        assert "birth_date" in event.fields and "birthplace" in event.fields

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casework import audit
 from casework.filtersets import MatchSuggestionFilterSet
 from casework.forms.imports import DecisionForm, ReasonForm, apply_service_error
 from casework.models import Decision, PersonName, SuggestionKind
@@ -51,7 +52,9 @@ ROW_FIELDS = [
 
 
 def _person_side(user, person) -> dict:
-    _, shown = person_fields_for(user, person)
+    level, shown = person_fields_for(user, person)
+    # The side by side prints birth dates and birthplaces: a read like the person page's.
+    audit.record_read(user, person, level, fields=sorted(f for f in PERSON_FIELDS if f in shown))
     names = [n.as_text() for n in PersonName.objects.filter(person=person)] if shown else []
     return {"person": person, "fields": present(person, shown, PERSON_FIELDS), "names": names}
 
