@@ -106,6 +106,9 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "reason": SE,
         "expires_at": S,
         "revoked_at": S,
+        "reviewed_at": S,
+        "reviewed_by": S,
+        "review_note": SE,
     },
     "Person": {
         **_COMMON,

@@ -71,6 +71,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     SHARE_CASE = "share_case"
     REISSUE_REPORT_SECRET = "reissue_report_secret"  # noqa: S105 (an action's name)
+    REVIEW_BREAK_GLASS = "review_break_glass"
 
 
 class Hidden(Http404):
@@ -149,6 +150,7 @@ _ROLE_ACTIONS: dict[str, set[Action]] = {
     Role.DPO: {
         Action.VIEW_PERSON,
         Action.VIEW_AUDIT,
+        Action.REVIEW_BREAK_GLASS,
         Action.EXPORT_PSEUDONYMISED,
         Action.EXPORT_IDENTIFIABLE,
     },

@@ -210,3 +210,35 @@ def test_the_officer_is_told_of_each_break_glass_as_it_happens(
     body = mail.outbox[0].body
     assert str(grant.public_id) in body and "supervisor" in body
     assert "Bekova" not in body and "hotline" not in body  # no name, no reason by mail
+
+
+def test_the_dpo_marks_a_grant_reviewed_and_revokes_it(world, login):
+    _allow_caseworkers(world)
+    grant = break_glass_open(actor=world.caseworker, person=world.protected_a, reason=REASON)
+    client = login(world.dpo)
+    page = client.get("/audit/break-glass/").content.decode()
+    assert f"/audit/break-glass/{grant.public_id}/review/" in page
+    url = f"/audit/break-glass/{grant.public_id}/review/"
+    refused = client.post(url, {"revoke": "on"})  # revoking needs a reason
+    assert refused.status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoked_at is None and grant.reviewed_at is None
+    response = client.post(url, {"revoke": "on", "note": "No emergency: ask the supervisor."})
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoked_at is not None and grant.reviewed_by == world.dpo
+    assert person_level(world.caseworker, world.protected_a) == Level.NONE
+    event = AuditEvent.objects.get(action="update", object_id=grant.public_id)
+    assert event.actor == world.dpo and "revoked_at" in event.fields
+    assert "reviewed by dpo" in client.get("/audit/break-glass/").content.decode()
+
+
+@pytest.mark.parametrize("persona", ["caseworker", "supervisor", "south_supervisor"])
+def test_only_the_organisations_dpo_reviews_grants(world, login, persona):
+    grant = break_glass_open(actor=world.supervisor, person=world.case_b, reason=REASON)
+    response = login(getattr(world, persona)).post(
+        f"/audit/break-glass/{grant.public_id}/review/", {"note": "fine"}
+    )
+    assert response.status_code == 403
+    grant.refresh_from_db()
+    assert grant.reviewed_at is None

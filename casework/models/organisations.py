@@ -167,6 +167,12 @@ class BreakGlassGrant(PublicModel):
     reason = models.TextField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The data-protection officer's look at it: when, who, and what they concluded.
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_note = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

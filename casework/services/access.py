@@ -133,3 +133,43 @@ def _alert_the_officers(grant: BreakGlassGrant) -> None:
         # The access is recorded on the trail either way; a mail server that is down must not
         # turn the grant into an error.
         logger.warning("Could not mail the break-glass alert for grant %s", grant.public_id)
+
+
+def break_glass_review(
+    *, actor, grant: BreakGlassGrant, note: str = "", revoke: bool = False
+) -> BreakGlassGrant:
+    """The data-protection officer's look at a break-glass: marked reviewed with what they
+    concluded, and, when the access should not go on, revoked at once."""
+    from casework.selectors import break_glass_grants_visible_to
+
+    require(actor, Action.REVIEW_BREAK_GLASS)
+    if not break_glass_grants_visible_to(actor).filter(pk=grant.pk).exists():
+        exc = Hidden()
+        audit.record_denial(actor, Action.REVIEW_BREAK_GLASS, grant, hidden=True, exc=exc)
+        raise exc
+    note = " ".join((note or "").split())
+    if len(note) > 500:
+        raise ServiceError({"note": ["Keep the note under 500 characters."]})
+    if revoke and not note:
+        raise ServiceError({"note": ["Say why the access is revoked."]})
+    with transaction.atomic():
+        locked = BreakGlassGrant.objects.select_for_update().get(pk=grant.pk)
+        now = timezone.now()
+        changed = ["reviewed_at", "reviewed_by", "review_note"]
+        locked.reviewed_at, locked.reviewed_by, locked.review_note = now, actor, note
+        if revoke:
+            if locked.revoked_at is not None or locked.expires_at <= now:
+                raise ServiceError({"revoke": ["This access has already ended."]})
+            locked.revoked_at = now
+            changed.append("revoked_at")
+        locked.save(update_fields=changed)
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            locked,
+            fields=changed,
+            changes={"revoked": revoke},
+            reason=note,
+            person=locked.person,
+        )
+    return locked

@@ -1,14 +1,19 @@
 """The audit trail for the data-protection officer: events of the organisation, and the
 break-glass grants with their reasons."""
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from casework.filtersets import AuditEventFilterSet
-from casework.permissions import Action
+from casework.permissions import Action, may
 from casework.selectors import audit_events_visible_to, break_glass_grants_visible_to
-from casework.views.decorators import staff_view
+from casework.services.access import break_glass_review
+from casework.services.errors import ServiceError
+from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 
 
@@ -38,5 +43,30 @@ def break_glass_list(request):
     return render(
         request,
         "audit/break_glass_list.html",
-        {"page": page_of(request, grants), "now": timezone.now()},
+        {
+            "page": page_of(request, grants),
+            "now": timezone.now(),
+            "may_review": may(request.user, Action.REVIEW_BREAK_GLASS),
+        },
     )
+
+
+@staff_view(action=Action.REVIEW_BREAK_GLASS)
+@never_cache
+@require_POST
+def break_glass_review_view(request, grant_id):
+    """Mark a break-glass reviewed, with a note, and revoke it when it should not go on."""
+    grant = gated_or_404(request, break_glass_grants_visible_to(request.user), grant_id)
+    try:
+        break_glass_review(
+            actor=request.user,
+            grant=grant,
+            note=request.POST.get("note", ""),
+            revoke=request.POST.get("revoke") == "on",
+        )
+    except ServiceError as exc:
+        for errors in exc.message_dict.values():
+            messages.error(request, " ".join(errors))
+    else:
+        messages.success(request, _("The break-glass access was reviewed."))
+    return redirect("audit_break_glass")

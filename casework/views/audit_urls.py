@@ -7,4 +7,9 @@ from casework.views import audit
 urlpatterns = [
     path("", audit.event_list, name="audit_events"),
     path("break-glass/", audit.break_glass_list, name="audit_break_glass"),
+    path(
+        "break-glass/<uuid:grant_id>/review/",
+        audit.break_glass_review_view,
+        name="audit_break_glass_review",
+    ),
 ]

@@ -53,6 +53,12 @@ def _grants(w):
     return w
 
 
+def _reviewed(w, persona):
+    assert fresh(w.grant_north).reviewed_by_id == w.dpo.pk
+    assert fresh(w.grant_north).revoked_at is not None
+    assert audited(w.dpo, "update", object_id=w.grant_north.public_id)
+
+
 def _grants_are(expected):
     def check(world, persona, response):
         known = {v.pk: n for n, v in vars(world).items() if isinstance(v, BreakGlassGrant)}
@@ -309,6 +315,23 @@ SURFACES = [
         data=lambda w: {},
         expect=DPO_ONLY,
         check=_grants_are({"grant_north"}),
+    ),
+    Surface(
+        name="audit_break_glass_review",
+        method="POST",
+        path=lambda w: f"/audit/break-glass/{_grants(w).grant_north.public_id}/review/",
+        data=lambda w: {"note": "No emergency: ask the supervisor.", "revoke": "on"},
+        expect=expect(403, dpo=302, **PAGES),
+        writes={"dpo"},
+        wrote=_reviewed,
+    ),
+    Surface(
+        name="audit_break_glass_review",
+        method="POST",
+        label="another organisation's grant",
+        path=lambda w: f"/audit/break-glass/{_grants(w).grant_south.public_id}/review/",
+        data=lambda w: {"note": "fine"},
+        expect=expect(403, dpo=404, **PAGES),
     ),
     # --- Break-glass ---
     # North does not let caseworkers break glass: for them the page is missing (404); roles that

@@ -239,6 +239,25 @@ def _break_glass(name):
     return run
 
 
+def _review_grant(target):
+    def run(w, user):
+        from tests.matrix.records import grant
+
+        if not hasattr(w, f"review_{target}"):
+            person = w.case_b if target == "north" else w.south_case
+            owner = w.supervisor if target == "north" else w.south_supervisor
+            setattr(w, f"review_{target}", grant(w, owner, person))
+        return access.break_glass_review(
+            actor=user, grant=getattr(w, f"review_{target}"), note="Looked at it: fine."
+        )
+
+    return run
+
+
+def _grant_reviewed(w, persona):
+    assert fresh(w.review_north).reviewed_by_id == _actor_of(w, persona).pk
+
+
 def _glass_broken(name):
     def wrote(w, persona):
         assert BreakGlassGrant.objects.filter(
@@ -851,6 +870,18 @@ CALLS = [
         run=_break_glass("case_b"),
         expect=expect(HIDDEN, supervisor=A, caseworker=A, other_team_caseworker=A),
         wrote=_glass_broken("case_b"),
+    ),
+    Call(
+        name="service:break_glass_review",
+        run=_review_grant("north"),
+        expect=expect(DENIED, dpo=A, partner=DENIED, partner_without_agreement=DENIED),
+        wrote=_grant_reviewed,
+    ),
+    Call(
+        name="service:break_glass_review",
+        label="other organisation",
+        run=_review_grant("south"),
+        expect=expect(DENIED, dpo=HIDDEN),
     ),
     Call(
         name="service:break_glass_open",
