@@ -20,12 +20,6 @@ CREATE TRIGGER casework_audit_append_only
     FOR EACH ROW EXECUTE FUNCTION casework_audit_append_only();
 """
 
-BACKWARD = """
-DROP TRIGGER IF EXISTS casework_audit_append_only ON casework_auditevent;
-DROP FUNCTION IF EXISTS casework_audit_append_only();
-"""
-
-
 def _on_postgres(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":
@@ -37,4 +31,5 @@ def _on_postgres(sql):
 class Migration(migrations.Migration):
     dependencies = [("casework", "0001_initial")]
 
-    operations = [migrations.RunPython(_on_postgres(FORWARD), _on_postgres(BACKWARD))]
+    # No way back: migrating to 0001 would drop the trigger, and with it the trail's protection.
+    operations = [migrations.RunPython(_on_postgres(FORWARD))]

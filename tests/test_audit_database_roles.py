@@ -1,0 +1,90 @@
+"""The audit trail holds against the application's own database role (PostgreSQL): run as a role
+that owns no table (`manage.py grant_app_role`), it appends events and can do nothing else to
+them; the database dates every event itself; no one but a superuser empties the table."""
+
+import datetime as dt
+import uuid
+
+import psycopg
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's"),
+]
+
+ROLE = "casework_app_role_test"
+
+INSERT = (
+    "INSERT INTO casework_auditevent (public_id, at, actor_label, action, object_type, fields, "
+    "changes, reason, request_id) VALUES (%s, %s, 'forger', 'login', '', '[]', '{}', '', '')"
+)
+
+
+@pytest.fixture
+def app_role(transactional_db):
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP ROLE IF EXISTS {ROLE}")
+        cursor.execute(f"CREATE ROLE {ROLE} LOGIN")
+    call_command("grant_app_role", ROLE, stdout=open("/dev/null", "w"))  # noqa: SIM115
+    settings = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=settings["NAME"], host=settings["HOST"] or "127.0.0.1", port=settings["PORT"] or 5432
+    )
+    app = psycopg.connect(conninfo, user=ROLE, autocommit=True)
+    yield app
+    app.close()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP OWNED BY {ROLE}")
+        cursor.execute(f"DROP ROLE {ROLE}")
+
+
+def _refused(app, statement, params=()):
+    with pytest.raises(psycopg.Error) as refused:
+        app.execute(statement, params)
+    return str(refused.value)
+
+
+def test_the_app_role_appends_and_can_do_nothing_else(app_role):
+    forged_at = dt.datetime(2001, 1, 1, tzinfo=dt.UTC)
+    app_role.execute(INSERT, (uuid.uuid4(), forged_at))
+    (at,) = app_role.execute(
+        "SELECT at FROM casework_auditevent WHERE actor_label = 'forger'"
+    ).fetchone()
+    # Back-dating is impossible: the database dates every event itself.
+    assert at > dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    for statement in (
+        "UPDATE casework_auditevent SET reason = 'tampered'",
+        "DELETE FROM casework_auditevent",
+        "TRUNCATE casework_auditevent",
+        "ALTER TABLE casework_auditevent DISABLE TRIGGER ALL",
+        "DROP TRIGGER casework_audit_append_only ON casework_auditevent",
+        "SET session_replication_role = replica",
+    ):
+        assert _refused(app_role, statement), statement
+    # The case data is the application's to work with.
+    app_role.execute("SELECT count(*) FROM casework_person").fetchone()
+
+
+def test_a_grant_all_still_does_not_let_a_role_truncate_the_trail(app_role):
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT ALL ON casework_auditevent TO {ROLE}")
+    assert "TRUNCATE refused" in _refused(app_role, "TRUNCATE casework_auditevent")
+
+
+def test_the_command_refuses_a_role_that_would_own_the_trail(transactional_db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="superuser"):
+        call_command("grant_app_role", connection.settings_dict["USER"] or "postgres")
+
+
+def test_a_migration_cannot_take_the_protection_back(db):
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection)
+    for name in ("0002_audit_append_only", "0009_audit_no_truncate_no_backdating"):
+        migration = loader.get_migration("casework", name)
+        assert all(not op.reversible for op in migration.operations), name
