@@ -291,6 +291,8 @@ def test_demo_users_have_their_roles_and_a_confirmed_totp_device(demo_password):
         if role == Role.PARTNER:
             # A partner system signs in with a token: the demo says how to issue one.
             assert "issue_partner_token partner" in line and PASSWORD not in line
+            # As printed it runs: with the demo's settings (no secret key of its own otherwise).
+            assert "CASEWORK_DEMO=1 " in line
             continue
         assert secret in line and "otpauth://totp/" in line and PASSWORD in line
     admin = models.User.objects.get(username="admin")

@@ -5,7 +5,9 @@ Credentials are secrets, not data: they come from `secrets` (or DEMO_PASSWORD), 
 
 from __future__ import annotations
 
+import os
 import secrets
+import shlex
 from base64 import b32encode
 from dataclasses import dataclass
 
@@ -46,10 +48,17 @@ def demo_logins(usernames) -> list[Login]:
     return logins
 
 
-PARTNER_HINT = (
-    "signs in with an API token, not a password: "
-    ".venv/bin/python manage.py issue_partner_token partner --name demo --days 7"
-)
+def partner_hint() -> str:
+    """How to issue the demo partner's API token, as a command that works as printed: with the
+    demo's own settings and database (`make run` sets both in its environment, not the shell's)."""
+    database_url = os.environ.get("DATABASE_URL", "")
+    env = "CASEWORK_DEMO=1 "
+    if database_url:
+        env += f"DATABASE_URL={shlex.quote(database_url)} "
+    return (
+        "signs in with an API token, not a password: "
+        f"{env}.venv/bin/python manage.py issue_partner_token partner --name demo --days 7"
+    )
 
 
 def format_logins(logins: list[Login], password: str | None) -> str:
@@ -61,7 +70,7 @@ def format_logins(logins: list[Login], password: str | None) -> str:
     ]
     for login in logins:
         if login.role == "partner":
-            lines.append(f"  {login.username:<11} {login.role:<11} {PARTNER_HINT}")
+            lines.append(f"  {login.username:<11} {login.role:<11} {partner_hint()}")
             continue
         lines.append(
             f"  {login.username:<11} {login.role:<11} {shown:<{width}} {login.totp_secret:<34} "
