@@ -59,3 +59,20 @@ def entry_dates(data: dict, birth: ParsedDate | None, last: ParsedDate | None) -
     if last is not None:
         data.update(last_known_date=last.date, last_known_precision=last.precision)
     return data
+
+
+class ReportEntryFields(forms.Form):
+    """What the families' form and the staff's report form ask alike of each person described:
+    names, parents and where and when they were last known. Each form adds its own wording for
+    the rest (and the order it shows them in)."""
+
+    family_name = forms.CharField(label=_("Family name"), required=False, max_length=150)
+    given_name = forms.CharField(label=_("Given name"), required=False, max_length=150)
+    mother_name = forms.CharField(label=_("Mother's name"), required=False, max_length=300)
+    father_name = forms.CharField(label=_("Father's name"), required=False, max_length=300)
+    last_known_place = forms.CharField(label=_("Last known place"), required=False, max_length=300)
+    last_known_date = FamilyDateField(
+        label=_("When was that? (date, month or year)"),
+        allow_age=False,
+        help_text=_("For example 2019, 03.2019 or 15.03.2019."),
+    )

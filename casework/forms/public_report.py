@@ -11,7 +11,12 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms.fields import FamilyDateField, MultipleFileField, entry_dates
+from casework.forms.fields import (
+    FamilyDateField,
+    MultipleFileField,
+    ReportEntryFields,
+    entry_dates,
+)
 from casework.models import ConsentPurpose
 from casework.services import reports as report_services
 from casework.services.uploads import max_upload_bytes
@@ -177,9 +182,7 @@ class PublicReportForm(AccessibleForm):
         ]
 
 
-class PublicEntryForm(AccessibleForm):
-    family_name = forms.CharField(label=_("Family name"), required=False, max_length=150)
-    given_name = forms.CharField(label=_("Given name"), required=False, max_length=150)
+class PublicEntryForm(AccessibleForm, ReportEntryFields):
     patronymic = forms.CharField(
         label=_("Patronymic or father's name as part of the name"),
         required=False,
@@ -197,8 +200,6 @@ class PublicEntryForm(AccessibleForm):
         help_text=_("For example 2015, 04.2015, 21.04.2015 or an age: 7, about 7."),
     )
     birthplace = forms.CharField(label=_("Place of birth"), required=False, max_length=200)
-    mother_name = forms.CharField(label=_("Mother's name"), required=False, max_length=300)
-    father_name = forms.CharField(label=_("Father's name"), required=False, max_length=300)
     relationship_to_reporter = forms.CharField(
         label=_("Who is this person to you?"),
         required=False,
@@ -210,12 +211,6 @@ class PublicEntryForm(AccessibleForm):
         required=False,
         max_length=300,
         help_text=_("For example: the son of the woman above."),
-    )
-    last_known_place = forms.CharField(label=_("Last known place"), required=False, max_length=300)
-    last_known_date = FamilyDateField(
-        label=_("When was that? (date, month or year)"),
-        allow_age=False,
-        help_text=_("For example 2019, 03.2019 or 15.03.2019."),
     )
     description = forms.CharField(
         label=_("Anything else about this person"),

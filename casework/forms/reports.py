@@ -10,7 +10,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms.fields import FamilyDateField, MultipleFileField, entry_dates
+from casework.forms.fields import (
+    FamilyDateField,
+    MultipleFileField,
+    ReportEntryFields,
+    entry_dates,
+)
 from casework.models import Channel, ConsentPurpose, Organisation
 from casework.permissions import sharing_partners
 from casework.services import reports as report_services
@@ -82,9 +87,24 @@ class ReportForm(forms.Form):
         return {name: self.cleaned_data.get(name, "") for name in report_services.REPORTER_FIELDS}
 
 
-class EntryForm(forms.Form):
-    family_name = forms.CharField(label=_("Family name"), required=False, max_length=150)
-    given_name = forms.CharField(label=_("Given name"), required=False, max_length=150)
+class EntryForm(ReportEntryFields):
+    field_order = [
+        "family_name",
+        "given_name",
+        "patronymic",
+        "full_name",
+        "aliases",
+        "sex",
+        "birth_date",
+        "birthplace",
+        "mother_name",
+        "father_name",
+        "relationship_to_reporter",
+        "relationship_to_others",
+        "last_known_place",
+        "last_known_date",
+        "description",
+    ]
     patronymic = forms.CharField(label=_("Patronymic"), required=False, max_length=150)
     full_name = forms.CharField(
         label=_("Name as written (if not split)"), required=False, max_length=300
@@ -99,19 +119,11 @@ class EntryForm(forms.Form):
         help_text=_("For example 2015, 04.2015, 21.04.2015 or an age: 7, about 7."),
     )
     birthplace = forms.CharField(label=_("Birthplace"), required=False, max_length=200)
-    mother_name = forms.CharField(label=_("Mother's name"), required=False, max_length=300)
-    father_name = forms.CharField(label=_("Father's name"), required=False, max_length=300)
     relationship_to_reporter = forms.CharField(
         label=_("Relationship to the reporter"), required=False, max_length=100
     )
     relationship_to_others = forms.CharField(
         label=_("Relationship to the others"), required=False, max_length=300
-    )
-    last_known_place = forms.CharField(label=_("Last known place"), required=False, max_length=300)
-    last_known_date = FamilyDateField(
-        label=_("When was that? (date, month or year)"),
-        allow_age=False,
-        help_text=_("For example 2019, 03.2019 or 15.03.2019."),
     )
     description = forms.CharField(
         label=_("Description"),

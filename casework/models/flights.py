@@ -77,6 +77,7 @@ class ManifestEntry(PublicModel):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name_plural = "manifest entries"
         ordering = ["flight", "role", "id"]
         constraints = [
             models.UniqueConstraint(fields=["flight", "person"], name="manifest_person_once"),

@@ -214,6 +214,7 @@ class ReportEntry(PublicModel):
     triaged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "report entries"
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="entry_position_unique"),
