@@ -215,7 +215,7 @@ class CaseworkUserAdmin(AuditedAdmin, UserAdmin):
             else:
                 accounts.user_disable_password(actor=request.user, user=user)
         except ServiceError as exc:
-            for message in [m for ms in exc.message_dict.values() for m in ms]:
+            for message in exc.messages:
                 messages.error(request, message)
             return redirect(request.get_full_path())
         messages.success(request, _("Password changed; the user's sessions and tokens ended."))

@@ -152,6 +152,17 @@ def _clean_text(errors: dict, key: str, value, max_chars: int) -> str:
     return clean_text(value) if field in MULTILINE_FIELDS else clean_line(value)
 
 
+def _required_reason(reason, missing: str) -> str:
+    """A staff action's reason, cleaned; a ServiceError on `reason` when it is bad or missing."""
+    errors: dict = {}
+    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
+    if not errors and not reason:
+        errors["reason"] = [missing]
+    if errors:
+        raise ServiceError(errors)
+    return reason
+
+
 # --- Reference and secret ---------------------------------------------------------------------
 
 
@@ -730,12 +741,7 @@ _STATUS_MOVES = {
 def report_set_status(*, actor, report: FamilyReport, status: str, reason: str) -> FamilyReport:
     """Set a report aside as not a report (spam), or bring it back to the queue."""
     require(actor, Action.TRIAGE_REPORT, report)
-    errors: dict = {}
-    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
-    if errors:
-        raise ServiceError(errors)
-    if not reason:
-        raise ServiceError({"reason": ["Say why."]})
+    reason = _required_reason(reason, "Say why.")
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
         if status not in _STATUS_MOVES.get(locked.status, set()):
@@ -799,16 +805,15 @@ def read_public_form_token(token: str) -> tuple[str, dt.datetime]:
     return nonce, dt.datetime.fromtimestamp(issued, tz=dt.UTC)
 
 
-def _derived(purpose: str, nonce: str) -> str:
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{nonce}".encode(), "sha256")
-    return digest.hexdigest()
+def _derived(purpose: str, nonce: str) -> bytes:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{purpose}:{nonce}".encode(), "sha256").digest()
 
 
 def _family_secret_for(nonce: str) -> str:
     # Derived, not stored: a retry of the same form can show the same secret again, and nothing
     # kept in the database leads back to it (the submission key is another derivation).
-    raw = hmac.new(settings.SECRET_KEY.encode(), f"report-secret:{nonce}".encode(), "sha256")
-    return base64.urlsafe_b64encode(raw.digest()[:16]).decode().rstrip("=")
+    raw = _derived("report-secret", nonce)[:16]
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def report_submit_public(
@@ -819,7 +824,7 @@ def report_submit_public(
     Returns (report, secret, created). A repeat within RECEIPT_REPLAY_SECONDS gets the secret
     again (the family may never have seen the first answer); a later one gets None."""
     nonce, _issued = read_public_form_token(form_token)
-    key = _derived("submission", nonce)
+    key = _derived("submission", nonce).hex()
     secret = _family_secret_for(nonce)
     existing = FamilyReport.objects.filter(submission_key=key).first()
     if existing is not None:
@@ -957,12 +962,7 @@ def report_reissue_secret(*, actor, report: FamilyReport, reason: str) -> str:
     """A new secret for a family who lost theirs (they asked us, and staff know who is asking):
     the old one, and every status page opened with it, stop working. Shown once to staff."""
     require(actor, Action.REISSUE_REPORT_SECRET, report)
-    errors: dict = {}
-    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
-    if not errors and not reason:
-        errors["reason"] = ["Say who asked and how you know it is the family."]
-    if errors:
-        raise ServiceError(errors)
+    reason = _required_reason(reason, "Say who asked and how you know it is the family.")
     secret = secrets.token_urlsafe(16)
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
@@ -977,12 +977,7 @@ def report_set_family_status(
 ) -> FamilyReport:
     """Ask the family, through their status page, to contact us (or stop asking)."""
     require(actor, Action.TRIAGE_REPORT, report)
-    errors: dict = {}
-    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
-    if not errors and not reason:
-        errors["reason"] = ["Say why."]
-    if errors:
-        raise ServiceError(errors)
+    reason = _required_reason(reason, "Say why.")
     note = "contact_us" if contact_us else ""
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)

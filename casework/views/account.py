@@ -105,7 +105,7 @@ def second_factor_setup(request):
                 user=user, device=device, token=token, password=request.POST.get("password")
             )
         except ServiceError as exc:
-            error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+            error = " ".join(exc.messages)
         if codes is not None:
             _start_verified_session(request, device)
             return render(
@@ -144,7 +144,7 @@ def recovery_codes(request):
             user=request.user, password=request.POST.get("password")
         )
     except ServiceError as exc:
-        error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+        error = " ".join(exc.messages)
         return render(
             request, "registration/recovery_codes_confirm.html", {"error": error}, status=400
         )

@@ -27,7 +27,7 @@ def person_export(request):
                 reason=request.POST.get("reason", ""),
             )
         except ServiceError as exc:
-            error = " ".join(m for ms in exc.message_dict.values() for m in ms)
+            error = " ".join(exc.messages)
         else:
             kind = "identifiable" if identifiable else "pseudonymised"
             stamp = timezone.now().strftime("%Y%m%d-%H%M")
