@@ -16,7 +16,9 @@ from django.db import connections
 from django.dispatch import receiver
 
 from casework import request_context
-from casework.models import AuditEvent, Person
+from casework.classification import FIELDS, Sens
+from casework.levels import Level
+from casework.models import AuditEvent, Person, User
 
 REDACTED = "[redacted]"
 
@@ -234,8 +236,6 @@ def write_deferred(exc) -> None:
 
 
 def _shows_sensitive(obj, fields: Iterable[str]) -> bool:
-    from casework.classification import FIELDS, Sens
-
     meta = getattr(obj, "_meta", None)
     classes = FIELDS.get(meta.object_name if meta is not None else "", {})
     return any(classes.get(name) in (Sens.SENSITIVE, Sens.RESTRICTED) for name in fields)
@@ -245,8 +245,6 @@ def _read_action(level, obj=None, fields: Iterable[str] = ()) -> str | None:
     """Which read event showing `fields` of `obj` at `level` is, or None for a read that is no
     event. A partner sees only what its agreement names: a read when that includes a sensitive
     field (an agreement naming only staff-level fields makes partner reads no events)."""
-    from casework.permissions import Level
-
     if level >= Level.RESTRICTED:
         return AuditAction.READ_RESTRICTED
     if level >= Level.SENSITIVE:
@@ -258,8 +256,6 @@ def _read_action(level, obj=None, fields: Iterable[str] = ()) -> str | None:
 
 def record_reads(user, reads: Iterable[tuple]) -> int:
     """`record_read` for a page of records at once: (obj, level, fields) triples, one INSERT."""
-    from casework.permissions import Level
-
     events = [
         _event(
             user,
@@ -279,8 +275,6 @@ def record_read(user, obj, level, *, fields: Iterable[str] = ()) -> AuditEvent |
     """Note that `user` was shown `obj` at `level` (a `permissions.Level`). Reads at the sensitive
     and restricted levels are events, and partner reads that show a sensitive field; lesser reads
     (minimal, partner reads of staff-level fields only) are not."""
-    from casework.permissions import Level
-
     action = _read_action(level, obj, fields)
     if action is None:
         return None
@@ -294,8 +288,6 @@ def record_page_read(user, view: str, rows: Iterable[tuple], *, displayed: Itera
     they are shown. The event names the sensitive fields printed and the public ids of the records
     they were printed for; a page that printed none is no event.
     """
-    from casework.classification import FIELDS, Sens
-
     displayed = set(displayed)
     printed: set[str] = set()
     ids = []
@@ -357,8 +349,6 @@ def _attempted_account(username: str):
     """The account a failed login named, when one exists: the event then belongs to it and its
     organisation, so the data-protection officer sees attempts on their staff's accounts. A name
     that is no account may be a mistyped password: only its length is ever kept."""
-    from casework.models import User
-
     return User.objects.filter(username=username).first() if username else None
 
 

@@ -11,7 +11,7 @@ never as empty, so nobody mistakes "hidden" for "unknown".
 
 from enum import StrEnum
 
-from casework.permissions import Level
+from casework.levels import Level
 
 
 class Sens(StrEnum):

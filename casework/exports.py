@@ -21,7 +21,8 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.classification import Sens, sensitivity, shown_at
 from casework.filtersets import PersonFilterSet
-from casework.permissions import Action, Level, partner_fields, person_levels, person_scope, require
+from casework.models import Person
+from casework.permissions import Action, Level, partner_fields, person_levels, require
 from casework.presenters import year_only
 from casework.services.errors import ServiceError
 from casework.spreadsheet import safe_row
@@ -134,7 +135,9 @@ def persons_export(
         require(actor, Action.EXPORT_PSEUDONYMISED)
     filterset = PersonFilterSet(
         params or None,
-        queryset=person_scope(actor).select_related("team").order_by("display_name", "id"),
+        queryset=Person.objects.visible_to(actor)
+        .select_related("team")
+        .order_by("display_name", "id"),
         user=actor,
     )
     persons = list((filterset.qs if filterset.is_bound else filterset.queryset)[: MAX_ROWS + 1])

@@ -235,8 +235,8 @@ class PersonFilterSet(django_filters.FilterSet):
 class ReportFilterSet(django_filters.FilterSet):
     """Status, channel, when received; `q` searches the reference, and the reporter's name and
     contact only for those who may see them (`selectors.may_see_reporter`). It filters the
-    queryset of `selectors.reports_visible_to(user)` and only ever narrows it: no filter or search
-    answers a question about a report outside it."""
+    queryset of `FamilyReport.objects.visible_to(user)` and only ever narrows it: no filter or
+    search answers a question about a report outside it."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=100)
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label="Status")

@@ -22,7 +22,9 @@ class RequestIdMiddleware:
     def __call__(self, request):
         request.request_id = uuid.uuid4().hex
         token = request_context.bind(
-            request_context.RequestContext(ip=client_ip(request), request_id=request.request_id)
+            request_context.RequestContext(
+                ip=client_ip(request), request_id=request.request_id, memo={}
+            )
         )
         try:
             response = self.get_response(request)

@@ -5,13 +5,18 @@ audit events then carry the acting user alone.
 """
 
 import contextvars
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class RequestContext:
     ip: str | None = None
     request_id: str = ""
+    # Facts read once per request (a user's teams and grants): asked for many times by one page,
+    # never kept beyond the request that read them. None outside a request: nothing is kept.
+    memo: dict | None = field(default=None, compare=False)
 
 
 _EMPTY = RequestContext()
@@ -30,3 +35,19 @@ def bind(context: RequestContext) -> contextvars.Token:
 
 def reset(token: contextvars.Token) -> None:
     _current.reset(token)
+
+
+def remembered(key: Hashable, read: Callable[[], Any]) -> Any:
+    """`read()`, once per request for each key; outside a request, every time."""
+    memo = current().memo
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def forget(key: Hashable) -> None:
+    memo = current().memo
+    if memo is not None:
+        memo.pop(key, None)

@@ -1,5 +1,12 @@
-"""How a person moves: reported → … → reunited, with exits, and who must approve which move."""
+"""How records move: a person reported → … → reunited, with exits, and who must approve which
+move; a flight's manifest, open until the flight flies, and what boarding may record for a row.
 
+The state machines alone: who may make a move is the policy's (`casework.permissions`), which
+combines both for the pages; the services enforce both."""
+
+from django.utils import timezone
+
+from casework.models import FlightStatus, ManifestRole, ManifestStatus
 from casework.models import PersonStatus as St
 
 ACTIVE_PATH = [
@@ -46,3 +53,34 @@ def allowed_targets(current: str) -> set[str]:
 
 def is_allowed(current: str, target: str) -> bool:
     return target in _TRANSITIONS.get(current, set())
+
+
+# --- A flight's manifest ------------------------------------------------------------------------
+
+OPEN_FLIGHT = (FlightStatus.PLANNED, FlightStatus.CONFIRMED)
+
+
+def manifest_is_open(flight) -> bool:
+    """Whether passengers may still be proposed, approved or added: the flight has not flown and
+    was not cancelled."""
+    return flight.status in OPEN_FLIGHT
+
+
+def boarding_moves(entry, flight=None) -> set[str]:
+    """What boarding may record for this manifest row, from the flight's day on: an approved
+    passenger (or a listed escort) boarded or not; a passenger only proposed can only not have
+    boarded. The one rule that the service enforces and the flight page offers."""
+    flight = flight or entry.flight
+    if flight.status == FlightStatus.CANCELLED:
+        return set()
+    if flight.date > timezone.localdate():
+        # Nobody boards a flight that has not left: boarding is recorded on its day or after,
+        # like the handover that follows it.
+        return set()
+    if entry.status == ManifestStatus.APPROVED or (
+        entry.role == ManifestRole.ESCORT and entry.status == ManifestStatus.PROPOSED
+    ):
+        return {ManifestStatus.BOARDED, ManifestStatus.NOT_BOARDED}
+    if entry.status == ManifestStatus.PROPOSED:
+        return {ManifestStatus.NOT_BOARDED}
+    return set()

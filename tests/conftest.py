@@ -14,7 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import models
-from casework.permissions import Role
+from casework.models import Role
 from tests.factories import (
     OrganisationFactory,
     PersonFactory,

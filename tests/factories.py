@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from casework import models
-from casework.permissions import Role
+from casework.models import Role
 
 TEST_PASSWORD = "correct horse battery staple 42"
 

@@ -12,7 +12,6 @@ from django.test.utils import CaptureQueriesContext
 
 from casework.audit import AuditAction
 from casework.models import AuditEvent, SharedCase
-from casework.selectors import audit_events_visible_to
 from tests.api.conftest import issue_token
 from tests.conftest import verified_client
 from tests.factories import ReportFactory
@@ -190,8 +189,8 @@ def test_a_hidden_record_of_the_own_organisation_is_a_denial_naming_it(world, ap
         person_id=world.case_a.public_id,
     )
     # The officer sees the probe, and so does the case's own history.
-    assert event in audit_events_visible_to(world.dpo)
-    assert event in audit_events_visible_to(world.caseworker)
+    assert event in AuditEvent.objects.visible_to(world.dpo)
+    assert event in AuditEvent.objects.visible_to(world.caseworker)
 
 
 def test_a_missing_id_is_a_denial_without_an_object(world, api):
@@ -235,10 +234,10 @@ def test_a_record_of_another_organisation_leaves_the_prober_side_like_a_missing_
     )
     # ... and the prober's officer sees two probes that read alike: the trail does not tell them
     # that another organisation holds the first id.
-    own_side = [_shape(e) for e in audit_events_visible_to(world.dpo).filter(action="denied")]
+    own_side = [_shape(e) for e in AuditEvent.objects.visible_to(world.dpo).filter(action="denied")]
     expected = _denial(world.caseworker, world.north, _missing_changes(), obj_type="Person")
     assert own_side == [expected, expected]
-    assert not audit_events_visible_to(world.dpo).filter(object_id=world.south_case.public_id)
+    assert not AuditEvent.objects.visible_to(world.dpo).filter(object_id=world.south_case.public_id)
 
 
 def test_a_partner_probing_an_unshared_case_is_seen_by_its_owner(world, api):
@@ -250,7 +249,7 @@ def test_a_partner_probing_an_unshared_case_is_seen_by_its_owner(world, api):
     owner_side = AuditEvent.objects.get(action=AuditAction.DENIED, object_id=world.case_b.public_id)
     assert owner_side.organisation == world.north
     assert owner_side.actor == world.partner
-    assert owner_side in audit_events_visible_to(world.dpo)
+    assert owner_side in AuditEvent.objects.visible_to(world.dpo)
     partner_side = _denials().filter(organisation=world.partner_org)
     assert [_shape(e) for e in partner_side] == [
         _denial(world.partner, world.partner_org, _missing_changes(), obj_type="Person")

@@ -6,9 +6,9 @@ from django.db import DatabaseError, connection, transaction
 
 from casework import audit
 from casework.audit import AuditAction
-from casework.models import AuditEvent
+from casework.models import AuditEvent, Person
 from casework.permissions import Level
-from casework.selectors import audit_events_visible_to, history_for
+from casework.selectors import history_for
 from casework.services.persons import person_update
 
 
@@ -98,7 +98,7 @@ def _events_for(world):
 
 def test_the_dpo_sees_every_event_of_the_organisation_and_nothing_else(world):
     own, other_team, protected, south, login = _events_for(world)
-    visible = set(audit_events_visible_to(world.dpo))
+    visible = set(AuditEvent.objects.visible_to(world.dpo))
     assert {own, other_team, protected, login} <= visible
     assert south not in visible
     assert all(e.organisation_id == world.north.pk for e in visible)
@@ -106,16 +106,16 @@ def test_the_dpo_sees_every_event_of_the_organisation_and_nothing_else(world):
 
 def test_staff_see_events_only_of_persons_they_may_see(world):
     own, other_team, protected, south, login = _events_for(world)
-    assert set(audit_events_visible_to(world.caseworker)) == {own}
-    assert set(audit_events_visible_to(world.other_team_caseworker)) == {other_team}
-    assert set(audit_events_visible_to(world.supervisor)) == {own, other_team, protected}
-    assert set(audit_events_visible_to(world.south_supervisor)) == {south}
+    assert set(AuditEvent.objects.visible_to(world.caseworker)) == {own}
+    assert set(AuditEvent.objects.visible_to(world.other_team_caseworker)) == {other_team}
+    assert set(AuditEvent.objects.visible_to(world.supervisor)) == {own, other_team, protected}
+    assert set(AuditEvent.objects.visible_to(world.south_supervisor)) == {south}
 
 
 @pytest.mark.parametrize("persona", ["admin", "partner", "partner_without_agreement"])
 def test_others_see_no_events(world, persona):
     _events_for(world)
-    assert not audit_events_visible_to(getattr(world, persona)).exists()
+    assert not AuditEvent.objects.visible_to(getattr(world, persona)).exists()
 
 
 def test_history_for_is_the_records_own_history_for_those_who_may_see_it(world):
@@ -182,9 +182,9 @@ def test_a_denial_inside_a_transaction_is_carried_to_the_boundary_and_written_on
 def test_a_read_gates_404_for_a_hidden_record_names_it_and_for_a_missing_one_does_not(world):
     import uuid
 
-    from casework.permissions import Hidden, person_scope, visible_or_404
+    from casework.permissions import Hidden, visible_or_404
 
-    gate = person_scope(world.other_team_caseworker)
+    gate = Person.objects.visible_to(world.other_team_caseworker)
     assert visible_or_404(world.other_team_caseworker, gate, world.case_b.public_id, attempted="x")
     refusals = []
     for public_id in (world.case_a.public_id, uuid.uuid4()):

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from casework.audit import AuditAction
-from casework.models import AuditEvent, BreakGlassGrant
-from casework.permissions import Hidden, Level, person_level, person_scope
+from casework.models import AuditEvent, BreakGlassGrant, Person
+from casework.permissions import Hidden, Level, person_level
 from casework.services.access import break_glass_open
 from casework.services.errors import ServiceError
 
@@ -35,7 +35,7 @@ def test_a_caseworker_breaks_glass_when_the_organisation_allows_it(world, settin
     assert person_level(world.caseworker, world.case_b) == Level.NONE
     grant = break_glass_open(actor=world.caseworker, person=world.case_b, reason=REASON)
     assert person_level(world.caseworker, world.case_b) == Level.RESTRICTED
-    assert person_scope(world.caseworker).filter(pk=world.case_b.pk).exists()
+    assert Person.objects.visible_to(world.caseworker).filter(pk=world.case_b.pk).exists()
     lasts = grant.expires_at - grant.created_at
     assert dt.timedelta(minutes=44, seconds=59) < lasts <= dt.timedelta(minutes=45, seconds=1)
 
@@ -48,7 +48,7 @@ def test_the_grant_ends_when_its_time_is_up(world):
         expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
     assert person_level(world.caseworker, world.protected_a) == Level.NONE
-    assert not person_scope(world.caseworker).filter(pk=world.protected_a.pk).exists()
+    assert not Person.objects.visible_to(world.caseworker).filter(pk=world.protected_a.pk).exists()
 
 
 def test_it_is_audited_with_the_reason(world):
@@ -242,3 +242,20 @@ def test_only_the_organisations_dpo_reviews_grants(world, login, persona):
     assert response.status_code == 403
     grant.refresh_from_db()
     assert grant.reviewed_at is None
+
+
+@pytest.mark.parametrize("caseworkers_allowed", [False, True])
+def test_who_may_break_glass_at_all(world, caseworkers_allowed):
+    """A supervisor always; caseworkers only where their organisation allows it; nobody else."""
+    from casework.permissions import may_break_glass_at_all
+
+    if caseworkers_allowed:
+        _allow_caseworkers(world)
+        world.other_team_caseworker.refresh_from_db()
+    allowed = {
+        name
+        for name, user in world.personas().items()
+        if user is not None and may_break_glass_at_all(user)
+    }
+    caseworkers = {"caseworker", "other_team_caseworker"} if caseworkers_allowed else set()
+    assert allowed == {"supervisor", *caseworkers}

@@ -15,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
 
 from casework.audit import AuditAction
-from casework.models import AuditEvent, PartnerToken
-from casework.permissions import Denied, Hidden, Role
+from casework.models import AuditEvent, PartnerToken, Role
+from casework.permissions import Denied, Hidden
 from casework.services.accounts import (
     partner_token_issue,
     partner_token_revoke,
@@ -24,6 +24,7 @@ from casework.services.accounts import (
     user_deactivate,
 )
 from casework.services.errors import ServiceError
+from casework.tokens import SCOPES
 from tests.factories import TEST_PASSWORD, UserFactory
 
 
@@ -385,8 +386,6 @@ def scoped(world):
     cache.clear()
 
     def _client(scopes):
-        from casework.api.authentication import SCOPES
-
         if set(scopes) <= set(SCOPES):
             issued = _issue(world, scopes=scopes)
         else:

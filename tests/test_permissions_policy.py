@@ -10,7 +10,13 @@ import pytest
 from django.utils import timezone
 
 from casework import selectors
-from casework.models import BreakGlassGrant, SharedCase
+from casework.models import (
+    AuditEvent,
+    BreakGlassGrant,
+    FamilyReport,
+    RepatriationFlight,
+    SharedCase,
+)
 from casework.permissions import Level, person_level, person_scope
 from tests.factories import FlightFactory, ReportFactory
 
@@ -86,7 +92,7 @@ def test_a_deactivated_user_sees_nothing(world):
     world.supervisor.is_active = False
     world.supervisor.save()
     assert not person_scope(world.supervisor).exists()
-    assert not selectors.reports_visible_to(world.supervisor).exists()
+    assert not FamilyReport.objects.visible_to(world.supervisor).exists()
 
 
 def _report(world, *entries, organisation=None, status="new", **fields):
@@ -181,7 +187,7 @@ def test_reports_visible_to_each_persona(world, persona):
     seen = {
         name
         for name, report in reports.items()
-        if report in set(selectors.reports_visible_to(user))
+        if report in set(FamilyReport.objects.visible_to(user))
     }
     assert seen == REPORT_VISIBILITY[persona]
     # Entries and the reporter follow the gate: nothing of a hidden report, all of a visible one.
@@ -195,7 +201,7 @@ def test_reports_visible_to_each_persona(world, persona):
 def test_the_report_gate_is_id_subqueries_without_joins_or_distinct(world):
     _report_states(world)
     for user in (world.intake, world.caseworker, world.supervisor, world.partner):
-        qs = selectors.reports_visible_to(user)
+        qs = FamilyReport.objects.visible_to(user)
         # The outer query reads reports alone (joins inside an id subquery repeat no report).
         outer = str(qs.query).upper().split(" WHERE ", 1)[0]
         assert "JOIN" not in outer and not qs.query.distinct
@@ -204,26 +210,26 @@ def test_the_report_gate_is_id_subqueries_without_joins_or_distinct(world):
 
 def test_a_caseworker_assigned_the_protected_case_sees_its_reports(world):
     report = _report(world, ("linked", world.protected_a), ("pending", None), status="in_triage")
-    assert report not in selectors.reports_visible_to(world.caseworker)
+    assert report not in FamilyReport.objects.visible_to(world.caseworker)
     world.protected_a.assigned_to = world.caseworker
     world.protected_a.save()
-    assert report in selectors.reports_visible_to(world.caseworker)
-    assert report not in selectors.reports_visible_to(world.intake)  # protected stays closed
+    assert report in FamilyReport.objects.visible_to(world.caseworker)
+    assert report not in FamilyReport.objects.visible_to(world.intake)  # protected stays closed
 
 
 def test_break_glass_opens_another_teams_report_until_it_expires(world):
     report = _report(world, ("linked", world.case_b), ("pending", None), status="in_triage")
-    assert report not in selectors.reports_visible_to(world.caseworker)
+    assert report not in FamilyReport.objects.visible_to(world.caseworker)
     grant = BreakGlassGrant.objects.create(
         user=world.caseworker,
         person=world.case_b,
         reason="Family visit today needs the file",
         expires_at=timezone.now() + dt.timedelta(minutes=30),
     )
-    assert report in selectors.reports_visible_to(world.caseworker)
+    assert report in FamilyReport.objects.visible_to(world.caseworker)
     grant.expires_at = timezone.now() - dt.timedelta(seconds=1)
     grant.save()
-    assert report not in selectors.reports_visible_to(world.caseworker)
+    assert report not in FamilyReport.objects.visible_to(world.caseworker)
 
 
 def test_a_report_leaves_the_queue_when_its_last_entry_is_triaged(world):
@@ -234,15 +240,15 @@ def test_a_report_leaves_the_queue_when_its_last_entry_is_triaged(world):
     report_triage_entry(actor=world.caseworker, entry=first, person=world.case_a)
     report.refresh_from_db()
     assert report.status == "in_triage"
-    assert report in selectors.reports_visible_to(world.caseworker)
-    assert report in selectors.reports_visible_to(world.intake)
-    assert report not in selectors.reports_visible_to(world.other_team_caseworker)
+    assert report in FamilyReport.objects.visible_to(world.caseworker)
+    assert report in FamilyReport.objects.visible_to(world.intake)
+    assert report not in FamilyReport.objects.visible_to(world.other_team_caseworker)
     report_triage_entry(actor=world.caseworker, entry=second, not_a_person_reason="A pet cat")
     for user in (world.intake, world.other_team_caseworker):
-        assert report not in selectors.reports_visible_to(user)
+        assert report not in FamilyReport.objects.visible_to(user)
     # The caseworker of the case it is about keeps it: the family's account of their case.
-    assert report in selectors.reports_visible_to(world.caseworker)
-    assert report in selectors.reports_visible_to(world.supervisor)
+    assert report in FamilyReport.objects.visible_to(world.caseworker)
+    assert report in FamilyReport.objects.visible_to(world.supervisor)
 
 
 FLIGHT_VISIBILITY = {"caseworker", "other_team_caseworker", "supervisor"}
@@ -256,7 +262,7 @@ def test_flights_visible_to_each_persona(world, persona):
     FlightFactory(organisation=world.south)
     user = world.personas()[persona] or AnonymousUser()
     expected = {north_flight} if persona in FLIGHT_VISIBILITY else set()
-    assert set(selectors.flights_visible_to(user)) == expected
+    assert set(RepatriationFlight.objects.visible_to(user)) == expected
 
 
 @pytest.mark.parametrize("persona", sorted(PERSON_LEVELS))
@@ -271,7 +277,7 @@ def test_audit_rows_follow_the_records_one_may_see(world, persona):
     }
     south_event = audit.record(world.south_supervisor, "update", world.south_case, fields=["sex"])
     user = world.personas()[persona] or AnonymousUser()
-    seen = set(selectors.audit_events_visible_to(user))
+    seen = set(AuditEvent.objects.visible_to(user))
     assert south_event not in seen
     if persona == "dpo":
         assert set(events.values()) <= seen

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from casework.models import AuditEvent, PartnerTombstone, SharedCase, SharingAgreement
-from casework.permissions import Hidden, person_level, person_scope
+from casework.models import AuditEvent, PartnerTombstone, Person, SharedCase, SharingAgreement
+from casework.permissions import Hidden, person_level
 from casework.services.errors import ServiceError
 from casework.services.sharing import person_share
 from tests.api.conftest import issue_token
@@ -25,7 +25,7 @@ def partner_api(world):
 def test_a_share_of_another_organisations_person_shares_nothing(world):
     # An agreement of north naming south's person (as the admin could write it).
     SharedCase.objects.create(agreement=world.agreement, person=world.south_case)
-    assert world.south_case not in person_scope(world.partner)
+    assert world.south_case not in Person.objects.visible_to(world.partner)
     assert person_level(world.partner, world.south_case) == 0
     response = partner_api(world).get(f"/api/v1/persons/{world.south_case.public_id}/")
     assert response.status_code == 404
@@ -33,7 +33,7 @@ def test_a_share_of_another_organisations_person_shares_nothing(world):
 
 def test_a_share_of_a_protected_person_shares_nothing(world):
     SharedCase.objects.create(agreement=world.agreement, person=world.protected_a)
-    assert world.protected_a not in person_scope(world.partner)
+    assert world.protected_a not in Person.objects.visible_to(world.partner)
     response = partner_api(world).get(f"/api/v1/persons/{world.protected_a.public_id}/")
     assert response.status_code == 404
     listed = partner_api(world).get("/api/v1/persons/").json()["results"]
@@ -41,7 +41,7 @@ def test_a_share_of_a_protected_person_shares_nothing(world):
 
 
 def test_the_partner_still_reads_what_is_rightly_shared(world):
-    assert world.case_a in person_scope(world.partner)
+    assert world.case_a in Person.objects.visible_to(world.partner)
     response = partner_api(world).get(f"/api/v1/persons/{world.case_a.public_id}/")
     assert response.status_code == 200
 
@@ -53,7 +53,7 @@ def test_a_supervisor_shares_and_stops_sharing_on_the_trail(world):
     person_share(
         actor=world.supervisor, person=world.case_b, agreement=world.agreement, reason="Tracing"
     )
-    assert world.case_b in person_scope(world.partner)
+    assert world.case_b in Person.objects.visible_to(world.partner)
     event = AuditEvent.objects.filter(object_id=world.case_b.public_id, action="update").last()
     assert event.actor == world.supervisor and event.fields == ["shares"]
     assert event.changes["shared"]["partner"] == "partner-ngo"
@@ -64,7 +64,7 @@ def test_a_supervisor_shares_and_stops_sharing_on_the_trail(world):
         share=False,
         reason="The family withdrew consent",
     )
-    assert world.case_b not in person_scope(world.partner)
+    assert world.case_b not in Person.objects.visible_to(world.partner)
     assert PartnerTombstone.objects.filter(person_public_id=world.case_b.public_id).exists()
 
 

@@ -16,36 +16,18 @@ and what `issue_partner_token` still issues) keeps what it always had: the partn
 agreements decide, as for every token. Scopes only narrow a token, never widen the account.
 """
 
-import hashlib
 import hmac
-import secrets
 
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
 from casework.permissions import is_partner_system, needs_second_factor
+from casework.tokens import hash_token_secret
 
 TOKEN_QUERY_PARAMETERS = ("token", "access_token", "api_key", "key")
 
-PERSONS_READ = "persons:read"
-REPORTS_READ = "reports:read"
-REPORTS_WRITE = "reports:write"
-SCOPES = {
-    PERSONS_READ: "read the shared persons (list, one by one, the change feed)",
-    REPORTS_READ: "read the reports the partner sent",
-    REPORTS_WRITE: "submit family reports",
-}
 # The resource of each API route family (the router's basename, see casework/api/urls.py).
 SCOPE_RESOURCES = {"api-person": "persons", "api-report": "reports"}
-
-
-def hash_token_secret(secret: str) -> str:
-    # The secret is 256 random bits: a fast hash is enough, a slow one would only cost requests.
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def new_token_parts() -> tuple[str, str]:
-    return secrets.token_hex(6), secrets.token_urlsafe(32)
 
 
 def _refused(reason: str, message: str, *, token=None, detail=None):

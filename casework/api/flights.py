@@ -11,7 +11,6 @@ from casework.api.pagination import StableCursorPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import RepatriationFlight
 from casework.permissions import Action, may, person_scope
-from casework.selectors import flights_visible_to
 
 
 class ManifestEntrySerializer(serializers.Serializer):
@@ -73,4 +72,6 @@ class FlightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             raise PermissionDenied
 
     def get_queryset(self):
-        return flights_visible_to(self.request.user).prefetch_related("manifest__person")
+        return RepatriationFlight.objects.visible_to(self.request.user).prefetch_related(
+            "manifest__person"
+        )

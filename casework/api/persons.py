@@ -39,7 +39,7 @@ from casework.models import (
     Sex,
     Team,
 )
-from casework.permissions import Action, Level, is_partner_system, person_scope, require
+from casework.permissions import Action, Level, is_partner_system, require
 from casework.presenters import person_fields_bulk, person_fields_for, year_only
 from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
@@ -138,7 +138,7 @@ class PersonSerializer(serializers.Serializer):
         if person.merged_into_id is None:
             return None
         user = self.context["request"].user
-        survivor = person_scope(user).filter(pk=person.merged_into_id).first()
+        survivor = Person.objects.visible_to(user).filter(pk=person.merged_into_id).first()
         return str(survivor.public_id) if survivor is not None else WITHHELD_JSON
 
 
@@ -477,7 +477,7 @@ def _likely_duplicates(user, names: list[NameInput], values: dict) -> list:
 def _duplicates_answer(user, candidates) -> dict:
     """The 409 body, in the API's error shape: each candidate as the person form shows it."""
     visible = set(
-        person_scope(user)
+        Person.objects.visible_to(user)
         .filter(pk__in=[c.person.pk for c in candidates])
         .values_list("pk", flat=True)
     )

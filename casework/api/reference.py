@@ -14,7 +14,6 @@ from casework.api.pagination import StableCursorPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import DetentionLocation
 from casework.permissions import is_staff_member, may_see_access_notes
-from casework.selectors import locations_visible_to
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -55,4 +54,4 @@ class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
             raise PermissionDenied
 
     def get_queryset(self):
-        return locations_visible_to(self.request.user)
+        return DetentionLocation.objects.visible_to(self.request.user)

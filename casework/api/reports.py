@@ -23,12 +23,12 @@ from casework.models import (
 from casework.permissions import (
     Action,
     Denied,
+    agreements_in_force_for,
     is_partner_system,
     may,
     require,
     sharing_partners,
 )
-from casework.selectors import reports_visible_to
 from casework.services.reports import STAFF_CHANNELS, report_submit
 
 
@@ -82,9 +82,7 @@ def _unknown(field: str):
 
 
 def _submitting_agreements(user):
-    from casework.permissions import _active_agreements
-
-    return _active_agreements(user).filter(may_submit_reports=True)
+    return agreements_in_force_for(user).filter(may_submit_reports=True)
 
 
 def _organisation_for(user, requested) -> Organisation:
@@ -135,7 +133,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             raise PermissionDenied
 
     def get_queryset(self):
-        return reports_visible_to(self.request.user).prefetch_related("entries")
+        return FamilyReport.objects.visible_to(self.request.user).prefetch_related("entries")
 
     @extend_schema(request=ReportSubmitSerializer, responses={201: ReportSerializer})
     def create(self, request, *args, **kwargs):

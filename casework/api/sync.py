@@ -37,7 +37,7 @@ from django.utils import timezone
 from casework import audit
 from casework.api.exceptions import InvalidCursor
 from casework.models import PartnerTombstone, Person, SharedCase, SharingAgreement
-from casework.permissions import _active_agreements
+from casework.permissions import agreements_in_force_for
 
 _CURSOR_SALT = "casework.api.person-changes"
 
@@ -79,7 +79,7 @@ def _after(position: Position | None, time_field: str, key_field: str) -> Q:
 
 
 def _person_changes(user, visible, after, horizon, limit) -> list[Change]:
-    shares = Q(shares__agreement__in=_active_agreements(user))
+    shares = Q(shares__agreement__in=agreements_in_force_for(user))
     persons = (
         Person.objects.filter(pk__in=visible.values("pk"))
         .annotate(

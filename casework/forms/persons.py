@@ -5,13 +5,13 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework import workflow
 from casework.models import (
     Confidence,
     DatePrecision,
     DetentionLocation,
     DocumentsHeld,
     NameKind,
+    Person,
     PersonStatus,
     PlacementSource,
     RelationshipKind,
@@ -24,12 +24,10 @@ from casework.models import (
     User,
 )
 from casework.permissions import (
-    Action,
     Level,
     active_agreements,
+    allowed_status_moves,
     assignable_users,
-    can,
-    person_scope,
 )
 from casework.services.errors import ServiceError
 
@@ -158,20 +156,10 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, user, person, **kwargs):
         super().__init__(*args, **kwargs)
-        allowed = allowed_moves(user, person)  # once: each call asks the database twice
+        allowed = allowed_status_moves(user, person)  # once: each call asks the database
         self.fields["to"].choices = [
             (value, label) for value, label in PersonStatus.choices if value in allowed
         ]
-
-
-def allowed_moves(user, person) -> set[str]:
-    """The statuses this user may move this person to now."""
-    if not can(user, Action.CHANGE_STATUS, person):
-        return set()
-    targets = workflow.allowed_targets(person.status) - workflow.ONLY_BY_MERGE
-    if not can(user, Action.APPROVE_STATUS, person):
-        targets -= workflow.NEEDS_SUPERVISOR
-    return targets
 
 
 class AssignForm(forms.Form):
@@ -235,7 +223,7 @@ class RelativeForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only persons the user may see can be chosen; anything else is "not a valid choice".
         self.fields["relative"].queryset = (
-            person_scope(user).exclude(pk=person.pk).order_by("display_name", "id")
+            Person.objects.visible_to(user).exclude(pk=person.pk).order_by("display_name", "id")
         )
 
 

@@ -5,8 +5,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from casework.models.base import GatedQuerySet
 
-class AuditEventQuerySet(models.QuerySet):
+
+class AuditEventQuerySet(GatedQuerySet):
     def update(self, **kwargs):
         raise PermissionError("Audit events are append-only.")
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from casework.models.base import PublicModel
+from casework.models.base import GatedQuerySet, PublicModel
 
 
 class ImportStatus(models.TextChoices):
@@ -71,6 +71,8 @@ class ListImportRow(models.Model):
         on_delete=models.SET_NULL,
         related_name="list_rows",
     )
+
+    objects = GatedQuerySet.as_manager()
 
     class Meta:
         ordering = ["list_import", "row_number"]

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 
-from casework.models.base import PublicModel
+from casework.models.base import GatedQuerySet, PublicModel
 
 
 class Organisation(PublicModel):
@@ -133,6 +133,8 @@ class SharedCase(models.Model):
     )
     person = models.ForeignKey("casework.Person", on_delete=models.CASCADE, related_name="shares")
     shared_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GatedQuerySet.as_manager()
 
     class Meta:
         constraints = [

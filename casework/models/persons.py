@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from casework.models.base import DatePrecision, PublicModel
+from casework.models.base import DatePrecision, GatedQuerySet, PublicModel
 
 
 class PersonStatus(models.TextChoices):
@@ -41,11 +41,21 @@ class Sensitivity(models.TextChoices):
     PROTECTED = "protected", "protected (restricted record)"
 
 
-class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from casework.permissions import person_scope
+class PersonQuerySet(GatedQuerySet):
+    """Besides the read gate, the narrower ways the policy lets a user reach persons they may not
+    read in full."""
 
-        return person_scope(user, self)
+    def known_to(self, user):
+        """Persons the user may be told of when checking for a duplicate (minimal fields only)."""
+        return self._through("known_to", user)
+
+    def linkable_by(self, user):
+        """Persons a report entry may be linked to by the user at triage."""
+        return self._through("linkable_by", user)
+
+    def openable_by_break_glass(self, user):
+        """Persons the user may open for a while by break-glass, stating a reason."""
+        return self._through("openable_by_break_glass", user)
 
 
 class Person(PublicModel):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from casework.models.base import DatePrecision, PublicModel
+from casework.models.base import DatePrecision, GatedQuerySet, PublicModel
 from casework.models.persons import Sex
 
 
@@ -97,6 +97,8 @@ class ReportConsent(models.Model):
     )
     given = models.BooleanField()
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GatedQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -12,6 +12,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
+from casework.models.base import GatedQuerySet
 from casework.models.organisations import SharedCase, SharingAgreement
 
 
@@ -20,6 +21,8 @@ class PartnerTombstone(models.Model):
     partner = models.ForeignKey("casework.Organisation", on_delete=models.CASCADE, related_name="+")
     person_public_id = models.UUIDField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = GatedQuerySet.as_manager()
 
     class Meta:
         indexes = [

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from casework import text
 from casework.models import Person
-from casework.permissions import Hidden, person_scope
+from casework.permissions import Hidden
 from casework.services.errors import ServiceError
 
 MAX_TEXT = 10_000  # a note or a free-text field longer than this is a paste gone wrong
@@ -14,7 +14,7 @@ MAX_TEXT = 10_000  # a note or a free-text field longer than this is a paste gon
 
 def recheck_scope(actor, person: Person) -> None:
     # A write must leave the record inside the actor's scope, or it rolls back with its audit row.
-    if not person_scope(actor).filter(pk=person.pk).exists():
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
         raise Hidden()
 
 

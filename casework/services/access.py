@@ -23,6 +23,7 @@ from casework.permissions import (
     Hidden,
     break_glass_minutes,
     data_protection_officers,
+    forget_scope_facts,
     may_break_glass,
     require,
 )
@@ -85,6 +86,7 @@ def break_glass_open(*, actor, person: Person, reason: str) -> BreakGlassGrant:
             changes={"grant": str(grant.public_id), "until": grant.expires_at.isoformat()},
         )
         transaction.on_commit(lambda: _alert_the_officers(grant))
+    forget_scope_facts(actor)
     return grant
 
 
@@ -140,10 +142,9 @@ def break_glass_review(
 ) -> BreakGlassGrant:
     """The data-protection officer's look at a break-glass: marked reviewed with what they
     concluded, and, when the access should not go on, revoked at once."""
-    from casework.selectors import break_glass_grants_visible_to
 
     require(actor, Action.REVIEW_BREAK_GLASS)
-    if not break_glass_grants_visible_to(actor).filter(pk=grant.pk).exists():
+    if not BreakGlassGrant.objects.visible_to(actor).filter(pk=grant.pk).exists():
         exc = Hidden()
         audit.record_denial(actor, Action.REVIEW_BREAK_GLASS, grant, hidden=True, exc=exc)
         raise exc

@@ -23,7 +23,6 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import audit
-from casework.api.authentication import hash_token_secret, new_token_parts
 from casework.audit import AuditAction
 from casework.models import PartnerToken, Role, User
 from casework.permissions import (
@@ -34,6 +33,7 @@ from casework.permissions import (
     require,
 )
 from casework.services.errors import ServiceError
+from casework.tokens import SCOPES, hash_token_secret, new_token_parts
 
 RECOVERY_CODE_COUNT = 10
 TOKEN_MAX_DAYS = 365
@@ -262,8 +262,6 @@ def partner_token_issue(
         errors["name"] = ["The name is too long (120 characters at most)."]
     if not isinstance(days, int) or not 1 <= days <= TOKEN_MAX_DAYS:
         errors["days"] = [f"A token lasts between 1 and {TOKEN_MAX_DAYS} days."]
-    from casework.api.authentication import SCOPES
-
     unknown = sorted(set(scopes or []) - set(SCOPES))
     if unknown:
         errors["scopes"] = [

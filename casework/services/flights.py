@@ -25,15 +25,15 @@ from casework.models import (
     RecipientKind,
     RepatriationFlight,
 )
-from casework.permissions import Action, Hidden, person_scope, require
+from casework.permissions import Action, Hidden, require
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import person_change_status
 from casework.services.reports import text_problem
+from casework.workflow import OPEN_FLIGHT, boarding_moves, manifest_is_open
 
 # Who may be proposed: cleared for return, or already on a manifest (of a flight they missed).
 PROPOSABLE = {PersonStatus.CLEARED_FOR_RETURN, PersonStatus.ON_MANIFEST}
 SEATED = (ManifestStatus.APPROVED, ManifestStatus.BOARDED)
-OPEN_FLIGHT = (FlightStatus.PLANNED, FlightStatus.CONFIRMED)
 MAX_CAPACITY = 1000
 ADULT_AGE = 18
 
@@ -175,15 +175,9 @@ def _seated_count(flight: RepatriationFlight) -> int:
 
 def _require_visible_person(actor, person: Person | None) -> Person:
     # Passengers come through the read gate: a person one may not see does not exist.
-    if person is None or not person_scope(actor).filter(pk=person.pk).exists():
+    if person is None or not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
         raise Hidden()
     return person
-
-
-def manifest_is_open(flight: RepatriationFlight) -> bool:
-    """Whether passengers may still be proposed, approved or added: the flight has not flown and
-    was not cancelled. The page offers what this allows."""
-    return flight.status in OPEN_FLIGHT
 
 
 def _require_open(flight: RepatriationFlight) -> None:
@@ -292,26 +286,6 @@ def manifest_mark_not_boarded(*, actor, entry: ManifestEntry, note: str = "") ->
     """The passenger did not fly. They stay on manifest status, so they can be proposed for the
     next flight without approving their clearance again."""
     return _mark(actor, entry, ManifestStatus.NOT_BOARDED, note=note)
-
-
-def boarding_moves(entry: ManifestEntry, flight: RepatriationFlight | None = None) -> set[str]:
-    """What boarding may record for this manifest row, from the flight's day on: an approved
-    passenger (or a listed escort) boarded or not; a passenger only proposed can only not have
-    boarded. The one rule that the service enforces and the flight page offers."""
-    flight = flight or entry.flight
-    if flight.status == FlightStatus.CANCELLED:
-        return set()
-    if flight.date > timezone.localdate():
-        # Nobody boards a flight that has not left: boarding is recorded on its day or after,
-        # like the handover that follows it.
-        return set()
-    if entry.status == ManifestStatus.APPROVED or (
-        entry.role == ManifestRole.ESCORT and entry.status == ManifestStatus.PROPOSED
-    ):
-        return {ManifestStatus.BOARDED, ManifestStatus.NOT_BOARDED}
-    if entry.status == ManifestStatus.PROPOSED:
-        return {ManifestStatus.NOT_BOARDED}
-    return set()
 
 
 def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:

@@ -48,7 +48,7 @@ from casework.models import (
     RowOutcome,
     SuggestionKind,
 )
-from casework.permissions import Action, can, duplicate_check_scope, require
+from casework.permissions import Action, can, require
 from casework.services.errors import ServiceError
 from casework.services.matching import (
     Candidate,
@@ -376,7 +376,7 @@ def plan_import(
     valid = [p for p in plans if p.row.data is not None]
     found = candidates_bulk(
         [[p.row.data.record()] for p in valid],
-        duplicate_check_scope(actor),
+        Person.objects.known_to(actor),
         limit=MAX_SUGGESTIONS_PER_ROW + 1,
         score_limit=BULK_SCORE_LIMIT,
         least_shared=BULK_LEAST_SHARED,

@@ -42,7 +42,7 @@ from casework.models import (
     RowOutcome,
     SuggestionKind,
 )
-from casework.permissions import Action, Level, duplicate_check_scope, person_levels, require
+from casework.permissions import Action, Level, person_levels, require
 from casework.services.errors import ServiceError
 from casework.services.names import (
     KEY_LENGTH,
@@ -430,7 +430,7 @@ def intake_candidates(
     if isinstance(names, str | dict):
         names = [names]
     records = [r for r in (_name_record(n, common) for n in names or ()) if r is not None]
-    scope = duplicate_check_scope(actor)
+    scope = Person.objects.known_to(actor)
     if not records or scope.query.is_empty():
         return []
     return candidates_for(records, scope, limit=limit, viewer=actor)

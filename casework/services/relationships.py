@@ -10,8 +10,8 @@ from django.db import IntegrityError, transaction
 
 from casework import audit
 from casework.audit import AuditAction
-from casework.models import Confidence, Relationship, RelationshipKind
-from casework.permissions import Action, Hidden, person_scope, require
+from casework.models import Confidence, Person, Relationship, RelationshipKind
+from casework.permissions import Action, Hidden, require
 from casework.services._common import clean_text, recheck_scope
 from casework.services.errors import ServiceError
 from casework.services.names import refresh_name_keys_of
@@ -53,7 +53,7 @@ def relationship_link(
     Both must be persons the actor may work on; a relative outside the actor's scope is answered
     like a missing one."""
     require(actor, Action.LINK_RELATIVE, person)
-    if not person_scope(actor).filter(pk=relative.pk).exists():
+    if not Person.objects.visible_to(actor).filter(pk=relative.pk).exists():
         raise Hidden()
     if relative.pk == person.pk:
         raise ServiceError({"relative": ["A person cannot be their own relative."]})

@@ -25,7 +25,6 @@ from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext
@@ -53,8 +52,6 @@ from casework.permissions import (
     Denied,
     Hidden,
     active_agreements_between,
-    duplicate_check_scope,
-    person_scope,
     require,
     role_of,
 )
@@ -631,15 +628,6 @@ def _report_for_token(actor, key: str) -> FamilyReport | None:
 # --- Triage -----------------------------------------------------------------------------------
 
 
-def triage_link_scope(user):
-    """Persons an entry may be linked to: those the user sees, and those the duplicate check may
-    show them (another team's case), never a protected one they cannot see."""
-    return Person.objects.filter(
-        Q(pk__in=person_scope(user).values("pk"))
-        | Q(pk__in=duplicate_check_scope(user).values("pk"))
-    )
-
-
 def _names_from(names: list) -> list[NameInput]:
     return [name if isinstance(name, NameInput) else NameInput(**name) for name in names]
 
@@ -684,7 +672,7 @@ def report_triage_entry(
     reason = _clean_text(errors, "not_a_person_reason", not_a_person_reason, REASON_MAX_CHARS)
     if errors:
         raise ServiceError(errors)
-    if person is not None and not triage_link_scope(actor).filter(pk=person.pk).exists():
+    if person is not None and not Person.objects.linkable_by(actor).filter(pk=person.pk).exists():
         raise Hidden()
     if person is not None and person.merged_into_id:
         raise ServiceError({"person": ["This record was merged into another: link to that one."]})

@@ -9,8 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from casework.filtersets import AuditEventFilterSet
+from casework.models import AuditEvent, BreakGlassGrant
 from casework.permissions import Action, may
-from casework.selectors import audit_events_visible_to, break_glass_grants_visible_to
 from casework.services.access import break_glass_review
 from casework.services.errors import ServiceError
 from casework.views.decorators import gated_or_404, staff_view
@@ -21,7 +21,7 @@ from casework.views.listing import filtered, page_of, query_without_page
 @never_cache
 def event_list(request):
     filterset = AuditEventFilterSet(
-        request.GET or None, queryset=audit_events_visible_to(request.user)
+        request.GET or None, queryset=AuditEvent.objects.visible_to(request.user)
     )
     events, status = filtered(filterset)
     return render(
@@ -39,7 +39,11 @@ def event_list(request):
 @staff_view(action=Action.VIEW_AUDIT)
 @never_cache
 def break_glass_list(request):
-    grants = break_glass_grants_visible_to(request.user).order_by("-created_at", "-id")
+    grants = (
+        BreakGlassGrant.objects.visible_to(request.user)
+        .select_related("user", "person")
+        .order_by("-created_at", "-id")
+    )
     return render(
         request,
         "audit/break_glass_list.html",
@@ -56,7 +60,7 @@ def break_glass_list(request):
 @require_POST
 def break_glass_review_view(request, grant_id):
     """Mark a break-glass reviewed, with a note, and revoke it when it should not go on."""
-    grant = gated_or_404(request, break_glass_grants_visible_to(request.user), grant_id)
+    grant = gated_or_404(request, BreakGlassGrant.objects.visible_to(request.user), grant_id)
     try:
         break_glass_review(
             actor=request.user,

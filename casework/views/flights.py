@@ -23,20 +23,21 @@ from casework.forms.flights import (
     ProposeForm,
     apply_service_errors,
 )
-from casework.models import ManifestRole, ManifestStatus, RecipientKind
-from casework.permissions import Action, can, may, person_scope
+from casework.models import ManifestRole, ManifestStatus, Person, RecipientKind, RepatriationFlight
+from casework.permissions import Action, manifest_row_actions, may
 from casework.presenters import record_history_rows
-from casework.selectors import flights_visible_to, record_history
+from casework.selectors import record_history
 from casework.services import flights as services
 from casework.services.errors import Conflict, ServiceError
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
+from casework.workflow import manifest_is_open
 
 _FLIGHT_FIELDS = ["reference", "date", "origin", "destination", "organiser", "capacity", "status"]
 
 
 def _flight(request, flight_id):
-    return gated_or_404(request, flights_visible_to(request.user), flight_id)
+    return gated_or_404(request, RepatriationFlight.objects.visible_to(request.user), flight_id)
 
 
 def _entry(request, flight, entry_id):
@@ -46,7 +47,7 @@ def _entry(request, flight, entry_id):
 @staff_view(action=Action.MANAGE_FLIGHT)
 @never_cache
 def flight_list(request):
-    flights = flights_visible_to(request.user)
+    flights = RepatriationFlight.objects.visible_to(request.user)
     filterset = FlightFilterSet(request.GET or None, queryset=flights, request=request)
     flights, status = filtered(filterset)
     page = page_of(request, flights.order_by("-date", "reference"))
@@ -113,33 +114,27 @@ BOARDING_CHOICE = {"yes": ManifestStatus.BOARDED, "no": ManifestStatus.NOT_BOARD
 
 def _manifest_rows(user, flight):
     visible = set(
-        person_scope(user).filter(manifest_entries__flight=flight).values_list("pk", flat=True)
+        Person.objects.visible_to(user)
+        .filter(manifest_entries__flight=flight)
+        .values_list("pk", flat=True)
     )
     rows = []
     for entry in flight.manifest.select_related("person").order_by("role", "id"):
         shown = entry.role == ManifestRole.ESCORT or entry.person_id in visible
-        moves = services.boarding_moves(entry, flight) if shown else set()
+        actions = manifest_row_actions(user, entry, flight, shown=shown)
         rows.append(
             {
                 "entry": entry,
                 "shown": shown,
                 "person": entry.person if shown and entry.person_id else None,
-                "may_approve": shown
-                and services.manifest_is_open(flight)
-                and entry.status == ManifestStatus.PROPOSED
-                and entry.role == ManifestRole.PASSENGER
-                and can(user, Action.APPROVE_MANIFEST, entry.person),
-                "may_board": bool(moves),
+                "may_approve": actions.approve,
+                "may_board": bool(actions.board),
                 "boarding_choices": [
                     (value, label)
                     for value, label in BoardingForm.base_fields["boarded"].choices
-                    if BOARDING_CHOICE[value] in moves
+                    if BOARDING_CHOICE[value] in actions.board
                 ],
-                "may_hand_over": shown
-                and entry.status == ManifestStatus.BOARDED
-                and entry.role == ManifestRole.PASSENGER
-                and not hasattr(entry, "handover")
-                and can(user, Action.RECORD_HANDOVER, entry.person),
+                "may_hand_over": actions.hand_over,
             }
         )
     return rows
@@ -162,13 +157,15 @@ def flight_detail(request, flight_id):
             "flight": flight,
             "rows": rows,
             "seated": seated,
-            "manifest_open": services.manifest_is_open(flight),
+            "manifest_open": manifest_is_open(flight),
             "propose_form": ProposeForm(user=request.user, flight=flight),
             "escort_form": EscortForm(),
             "boarding_form": BoardingForm(),
             "may_approve": may(request.user, Action.APPROVE_MANIFEST),
             "history": record_history_rows(
-                record_history(request.user, flights_visible_to(request.user), flight)[:100]
+                record_history(
+                    request.user, RepatriationFlight.objects.visible_to(request.user), flight
+                )[:100]
             ),
         },
     )
@@ -266,7 +263,7 @@ def handover_new(request, flight_id, entry_id):
     entry = _entry(request, flight, entry_id)
     if (
         entry.person_id is None
-        or not person_scope(request.user).filter(pk=entry.person_id).exists()
+        or not Person.objects.visible_to(request.user).filter(pk=entry.person_id).exists()
     ):
         raise Http404
     form = HandoverForm(request.POST or None, initial={"recipient_kind": RecipientKind.RELATIVE})
@@ -275,7 +272,9 @@ def handover_new(request, flight_id, entry_id):
         recipient_id = data.pop("recipient_person")
         recipient = None
         if recipient_id:
-            recipient = person_scope(request.user).filter(public_id=recipient_id).first()
+            recipient = (
+                Person.objects.visible_to(request.user).filter(public_id=recipient_id).first()
+            )
             if recipient is None:
                 form.add_error("recipient_person", _("No such person among those you may see."))
         if not form.errors:

@@ -5,9 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.models import PersonStatus, ReportStatus
-from casework.permissions import person_scope
-from casework.selectors import reports_visible_to
+from casework.models import FamilyReport, Person, PersonStatus, ReportStatus
 from casework.views.decorators import staff_view
 
 
@@ -16,14 +14,14 @@ from casework.views.decorators import staff_view
 def home(request):
     """Counts of the persons the user may see, by status, and reports waiting for triage."""
     counts = dict(
-        person_scope(request.user)
+        Person.objects.visible_to(request.user)
         .order_by()
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
     by_status = [(value, label, counts.get(value, 0)) for value, label in PersonStatus.choices]
-    waiting = reports_visible_to(request.user).filter(status=ReportStatus.NEW).count()
+    waiting = FamilyReport.objects.visible_to(request.user).filter(status=ReportStatus.NEW).count()
     return render(
         request,
         "home.html",

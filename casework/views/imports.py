@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.filtersets import ListImportFilterSet
 from casework.forms.imports import CommitForm, MappingForm, UploadForm, apply_service_error
-from casework.models import ImportStatus, RowOutcome
-from casework.permissions import Action, person_scope
+from casework.models import ImportStatus, ListImport, Person, RowOutcome
+from casework.permissions import Action
 from casework.presenters import record_history_rows
-from casework.selectors import list_imports_visible_to, record_history
+from casework.selectors import record_history
 from casework.services.errors import ServiceError
 from casework.services.imports import (
     ImportRejected,
@@ -28,14 +28,14 @@ from casework.views.listing import filtered, page_of
 
 
 def _import_or_404(request, public_id):
-    return gated_or_404(request, list_imports_visible_to(request.user), public_id)
+    return gated_or_404(request, ListImport.objects.visible_to(request.user), public_id)
 
 
 @staff_view(action=Action.IMPORT_LIST)
 @never_cache
 def import_list(request):
     filterset = ListImportFilterSet(
-        request.GET or None, queryset=list_imports_visible_to(request.user)
+        request.GET or None, queryset=ListImport.objects.visible_to(request.user)
     )
     imports, status = filtered(filterset)
     page = page_of(request, imports.order_by("-created_at", "-id"))
@@ -104,7 +104,7 @@ def import_detail(request, public_id):
         rows = rows.filter(outcome=outcome)
     page = page_of(request, rows)
     visible = set(
-        person_scope(request.user)
+        Person.objects.visible_to(request.user)
         .filter(pk__in=[r.person_id for r in page if r.person_id])
         .values_list("pk", flat=True)
     )
@@ -115,9 +115,9 @@ def import_detail(request, public_id):
             "list_import": list_import,
             "page": page,
             "history": record_history_rows(
-                record_history(request.user, list_imports_visible_to(request.user), list_import)[
-                    :100
-                ]
+                record_history(
+                    request.user, ListImport.objects.visible_to(request.user), list_import
+                )[:100]
             ),
             "visible": visible,
             "counts": list_import.stats.get("counts", {}),

@@ -8,9 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import audit
 from casework.classification import shown_at
-from casework.forms.persons import allowed_moves
 from casework.models import Person, PersonStatus
-from casework.permissions import Action, Level, can, person_scope
+from casework.permissions import Action, Level, allowed_status_moves, can
 from casework.presenters import WITHHELD, history_rows, person_fields_for
 from casework.selectors import history_for
 from casework.services.placements import current_whereabouts
@@ -98,7 +97,7 @@ def relatives_of(user, person: Person) -> list[dict]:
         kind = reciprocal(link.kind, other_sex=link.to_person.sex)
         rows.append((link, link.to_person, _(str(kind))))
     visible = set(
-        person_scope(user)
+        Person.objects.visible_to(user)
         .filter(pk__in=[other.pk for _, other, _k in rows])
         .values_list("pk", flat=True)
     )
@@ -125,7 +124,7 @@ def detail_context(user, person: Person) -> dict:
         "fields": [(label, _value(person, name, shown)) for name, label in DETAIL_FIELDS],
         "names": _names(person, level),
         "status_label": gettext(PersonStatus(person.status).label),
-        "moves": sorted(allowed_moves(user, person)),
+        "moves": sorted(allowed_status_moves(user, person)),
         "may_edit": can(user, Action.EDIT_PERSON, person),
         "may_assign": can(user, Action.ASSIGN_CASE, person),
         "may_place": can(user, Action.RECORD_PLACEMENT, person),
@@ -136,7 +135,7 @@ def detail_context(user, person: Person) -> dict:
         "history": history_rows(history_for(user, person)[:100], level),
         # A merged record points to the one it lives on in, when the user may see that one.
         "merged_into": (
-            person_scope(user).filter(pk=person.merged_into_id).first()
+            Person.objects.visible_to(user).filter(pk=person.merged_into_id).first()
             if person.merged_into_id
             else None
         ),

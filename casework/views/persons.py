@@ -19,7 +19,8 @@ from casework.forms.persons import (
     PersonEditForm,
     apply_service_error,
 )
-from casework.permissions import Action, may, person_scope, require
+from casework.models import Person
+from casework.permissions import Action, may, require
 from casework.presenters import person_fields_bulk, person_fields_for
 from casework.services import matching
 from casework.services.errors import Conflict, ServiceError
@@ -31,7 +32,7 @@ from casework.views.person_detail import detail_context
 
 def visible_person(request, public_id):
     """The person, if the user may see them; otherwise 404 exactly as for a missing id."""
-    return gated_or_404(request, person_scope(request.user), public_id)
+    return gated_or_404(request, Person.objects.visible_to(request.user), public_id)
 
 
 # The person fields the list prints when the viewer may see them (templates/persons/list.html).
@@ -43,7 +44,7 @@ LIST_FIELDS = ("display_name", "birth_earliest", "status", "region_of_origin", "
 def person_list(request):
     filterset = PersonFilterSet(
         request.GET or None,
-        queryset=person_scope(request.user).select_related("team"),
+        queryset=Person.objects.visible_to(request.user).select_related("team"),
         user=request.user,
     )
     # Invalid or unknown filter values are dropped (see PersonFilterSet), never half-applied.
@@ -116,7 +117,7 @@ def person_new(request):
         data = form.cleaned_data
         candidates = _candidates(request.user, names, data)
         visible_ids = set(
-            person_scope(request.user)
+            Person.objects.visible_to(request.user)
             .filter(pk__in=[c.person.pk for c in candidates])
             .values_list("pk", flat=True)
         )
@@ -130,7 +131,7 @@ def person_new(request):
                 apply_service_error(form, error)
             else:
                 messages.success(request, _("The person was recorded."))
-                if person_scope(request.user).filter(pk=person.pk).exists():
+                if Person.objects.visible_to(request.user).filter(pk=person.pk).exists():
                     return redirect("person_detail", public_id=person.public_id)
                 return redirect("person_list")
     failed = form.errors or formset.total_error_count()
@@ -205,7 +206,7 @@ def _plain(value) -> str:
 
 def _conflict(request, person, form, conflict):
     """Someone saved this person since the form was loaded: show what differs, change nothing."""
-    current = person_scope(request.user).get(pk=person.pk)
+    current = Person.objects.visible_to(request.user).get(pk=person.pk)
     theirs = PersonEditForm(
         initial={name: getattr(current, name) for name in _EDIT_FIELDS},
         level=person_fields_for(request.user, current)[0],

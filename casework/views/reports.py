@@ -24,14 +24,20 @@ from casework.forms.reports import (
     TriageForm,
     apply_service_errors,
 )
-from casework.models import AttachmentKind, ConsentPurpose, ReportStatus, TriageOutcome
+from casework.models import (
+    AttachmentKind,
+    ConsentPurpose,
+    FamilyReport,
+    Person,
+    ReportStatus,
+    TriageOutcome,
+)
 from casework.permissions import Action, Level, can, may, may_see_reporters
 from casework.presenters import record_history_rows
 from casework.selectors import (
     may_see_reporter,
     record_history,
     report_entries_for,
-    reports_visible_to,
 )
 from casework.services import reports as services
 from casework.services.errors import ServiceError
@@ -42,13 +48,13 @@ REPORTER_SHOWN = [*services.REPORTER_FIELDS, "account"]
 
 
 def _visible_report(request, report_id):
-    return gated_or_404(request, reports_visible_to(request.user), report_id)
+    return gated_or_404(request, FamilyReport.objects.visible_to(request.user), report_id)
 
 
 @staff_view(action=Action.VIEW_REPORT)
 @never_cache
 def report_list(request):
-    reports = reports_visible_to(request.user).annotate(entry_count=Count("entries"))
+    reports = FamilyReport.objects.visible_to(request.user).annotate(entry_count=Count("entries"))
     filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
     reports, status = filtered(filterset)
     page = page_of(request, reports.order_by("-received_at", "-id"))
@@ -139,7 +145,7 @@ def report_detail(request, report_id):
             "history": record_history_rows(
                 record_history(
                     request.user,
-                    reports_visible_to(request.user),
+                    FamilyReport.objects.visible_to(request.user),
                     report,
                     parts=report.entries.all(),
                 )[:100]
@@ -260,7 +266,7 @@ def report_entry_triage(request, report_id, entry_id):
                 messages.success(request, _("Entry %(n)s triaged.") % {"n": entry.position})
                 # Linking the entry may take the report out of the user's queue (done, or now
                 # about a person outside their scope): back to the queue then, never a 404.
-                if reports_visible_to(request.user).filter(pk=report.pk).exists():
+                if FamilyReport.objects.visible_to(request.user).filter(pk=report.pk).exists():
                     return redirect("report_detail", report_id=report.public_id)
                 return redirect("report_list")
     return render(
@@ -282,7 +288,7 @@ def _triage(user, entry, form) -> None:
     decision = form.cleaned_data["decision"]
     if decision == TriageForm.LINK:
         person = (
-            services.triage_link_scope(user).filter(public_id=form.cleaned_data["person"]).first()
+            Person.objects.linkable_by(user).filter(public_id=form.cleaned_data["person"]).first()
         )
         if person is None:
             raise ServiceError({"person": [_("No such person among those you may link to.")]})

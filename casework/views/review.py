@@ -11,10 +11,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casework import audit
 from casework.filtersets import MatchSuggestionFilterSet
 from casework.forms.imports import DecisionForm, ReasonForm, apply_service_error
-from casework.models import Decision, PersonName, SuggestionKind
-from casework.permissions import Action, may, person_scope
+from casework.models import (
+    Decision,
+    MatchSuggestion,
+    Person,
+    PersonMerge,
+    PersonName,
+    SuggestionKind,
+)
+from casework.permissions import Action, may
 from casework.presenters import person_fields_for, present
-from casework.selectors import merges_visible_to, suggestions_visible_to
 from casework.services.errors import ServiceError
 from casework.services.matching import suggestion_decide, suggestions_find_duplicates
 from casework.services.merge import persons_merge, persons_unmerge
@@ -64,7 +70,9 @@ def _person_side(user, person) -> dict:
 def review_queue(request):
     data = request.GET.copy()
     data.setdefault("decision", Decision.PENDING)
-    filterset = MatchSuggestionFilterSet(data, queryset=suggestions_visible_to(request.user))
+    filterset = MatchSuggestionFilterSet(
+        data, queryset=MatchSuggestion.objects.visible_to(request.user)
+    )
     suggestions, status = filtered(filterset)
     suggestions = suggestions.select_related(
         "person", "other_person", "list_row", "list_row__list_import"
@@ -89,7 +97,7 @@ def review_queue(request):
 def review_suggestion(request, public_id):
     suggestion = gated_or_404(
         request,
-        suggestions_visible_to(request.user).select_related(
+        MatchSuggestion.objects.visible_to(request.user).select_related(
             "person", "other_person", "list_row", "list_row__list_import"
         ),
         public_id,
@@ -156,7 +164,7 @@ def review_find_duplicates(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def review_merge(request, survivor, absorbed):
-    scope = person_scope(request.user)
+    scope = Person.objects.visible_to(request.user)
     survivor = gated_or_404(request, scope, survivor)
     absorbed = gated_or_404(request, scope, absorbed)
     form = ReasonForm(request.POST or None)
@@ -190,7 +198,9 @@ def review_merge(request, survivor, absorbed):
 def review_merge_detail(request, public_id):
     merge = gated_or_404(
         request,
-        merges_visible_to(request.user).select_related("survivor", "absorbed", "performed_by"),
+        PersonMerge.objects.visible_to(request.user).select_related(
+            "survivor", "absorbed", "performed_by"
+        ),
         public_id,
     )
     moved = {k: len(v) for k, v in merge.moved.items() if isinstance(v, list)}
@@ -204,7 +214,7 @@ def review_merge_detail(request, public_id):
 @staff_view(action=Action.MERGE_PERSONS)
 @require_POST
 def review_unmerge(request, public_id):
-    merge = gated_or_404(request, merges_visible_to(request.user), public_id)
+    merge = gated_or_404(request, PersonMerge.objects.visible_to(request.user), public_id)
     form = ReasonForm(request.POST)
     if form.is_valid():
         try:

@@ -7,8 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from casework.api.authentication import hash_token_secret, new_token_parts
 from casework.models import PartnerToken
+from casework.tokens import hash_token_secret, new_token_parts
 from tests.conftest import verified_client
 
 

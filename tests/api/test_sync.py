@@ -162,7 +162,7 @@ def test_cases_of_an_agreement_that_comes_into_force_later_are_delivered(world, 
     cursor = _page(client, cursor)["next_cursor"]
     moment = timezone.now() + dt.timedelta(days=1)
     monkeypatch.setattr(sync, "_now", lambda: moment)
-    monkeypatch.setattr("casework.permissions.timezone.localdate", lambda: moment.date())
+    monkeypatch.setattr("casework.permissions.persons.timezone.localdate", lambda: moment.date())
     results = _page(client, cursor)["results"]
     assert [i["id"] for i in results] == [str(world.case_b.public_id)]
 
@@ -220,7 +220,7 @@ def test_an_agreement_ending_at_midnight_tombstones_its_cases(world, api, monkey
     client, cursor = _after_first_sync(world, api)
     tomorrow = timezone.now() + dt.timedelta(days=1)
     monkeypatch.setattr(sync, "_now", lambda: tomorrow)
-    monkeypatch.setattr("casework.permissions.timezone.localdate", lambda: tomorrow.date())
+    monkeypatch.setattr("casework.permissions.persons.timezone.localdate", lambda: tomorrow.date())
     assert _page(client, cursor)["results"] == [
         {"id": str(world.case_a.public_id), "deleted": True}
     ]

@@ -229,7 +229,6 @@ ROW_OF_THE_CHILD = "R1,Tagirov,Bilal,M,2015-04-03,,,Roj camp\n"
 def test_a_row_matching_another_teams_case_waits_for_review_and_writes_nothing_there(
     world, team_a_child
 ):
-    from casework.selectors import suggestions_visible_to
 
     persons = Person.objects.count()
     importer = world.other_team_caseworker  # team B
@@ -242,9 +241,9 @@ def test_a_row_matching_another_teams_case_waits_for_review_and_writes_nothing_t
     suggestion = MatchSuggestion.objects.get(list_row=row)
     assert suggestion.person == team_a_child and suggestion.probability >= 0.5
     # those who may see the person decide; the importer does not even see the pair
-    assert suggestion in suggestions_visible_to(world.supervisor)
-    assert suggestion in suggestions_visible_to(world.caseworker)
-    assert suggestion not in suggestions_visible_to(importer)
+    assert suggestion in MatchSuggestion.objects.visible_to(world.supervisor)
+    assert suggestion in MatchSuggestion.objects.visible_to(world.caseworker)
+    assert suggestion not in MatchSuggestion.objects.visible_to(importer)
     suggestion_decide(
         actor=world.supervisor, suggestion=suggestion, decision="confirmed", reason="Same child"
     )

@@ -139,7 +139,7 @@ class Call:
     `ALLOWED`, `HIDDEN`, `DENIED` or `INVALID`. A service line writes by default: every persona
     it allows must change the domain (and `wrote` says how), every other must change nothing."""
 
-    name: str  # "selector:<function>" or "service:<function>"
+    name: str  # "selector:<function>", "gate:<Model>.<gate>" or "service:<function>"
     run: Callable[[Any, Any], Any]
     expect: dict[str, Any]
     check: Callable[[Any, str, Any], None] | None = None  # (world, persona, result) when allowed
@@ -156,12 +156,12 @@ class Call:
             raise ValueError(f"{self.name}: no expectation for {sorted(missing)}")
         _personas(self.left_out)
         kind = self.name.partition(":")[0]
-        if kind not in ("selector", "service"):
-            raise ValueError(f"{self.name}: name a selector: or a service:")
+        if kind not in ("selector", "gate", "service"):
+            raise ValueError(f"{self.name}: name a selector:, a gate: or a service:")
         for persona, outcome in self.expect.items():
             if kind == "service" and outcome not in OUTCOMES:
                 raise ValueError(f"{self.name}: {persona} expects {outcome!r}")
-            if kind == "selector" and not isinstance(outcome, frozenset | set | bool):
+            if kind in ("selector", "gate") and not isinstance(outcome, frozenset | set | bool):
                 raise ValueError(f"{self.name}: {persona} expects a set of labels or a bool")
 
     @property

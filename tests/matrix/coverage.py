@@ -101,7 +101,14 @@ def selector_names() -> set[str]:
         own = inspect.isfunction(value) and value.__module__ == module.__name__
         if own and not name.startswith("_"):
             names.add(name)
-    return {f"selector:{name}" for name in names}
+    return {f"selector:{name}" for name in names} | gate_names()
+
+
+def gate_names() -> set[str]:
+    """Every read gate the policy registers on a model (`Model.objects.<gate>(user)`)."""
+    from casework.models.base import registered_read_gates
+
+    return {f"gate:{label.rpartition('.')[2]}.{gate}" for label, gate in registered_read_gates()}
 
 
 def _takes_actor(func) -> bool:

@@ -99,7 +99,7 @@ def state_diff(before: dict, after: dict) -> dict[str, str]:
 def clients_for(world) -> dict[str, Client]:
     """One client per persona, for the whole line: staff with a verified session, partners with
     their API token, anonymous with none."""
-    from casework.api.authentication import hash_token_secret, new_token_parts
+    from casework.tokens import hash_token_secret, new_token_parts
     from casework.models import PartnerToken
     from tests.conftest import verified_client
 
@@ -308,7 +308,7 @@ def run_call(call: Call, world) -> None:
             user = user_of(world, persona)
             expected = call.expect[persona]
             problems = []
-            if call.kind == "selector":
+            if call.kind in ("selector", "gate"):
                 try:
                     got = call.run(world, user)
                 except Exception:  # noqa: BLE001

@@ -1,8 +1,10 @@
 """The selectors, called as each persona: the exact set of records each returns (by the world's
 names for them, see `tests.matrix.labels`), or the exact answer of each yes/no gate."""
 
+from django.apps import apps
+
 from casework import selectors
-from casework.models import Organisation
+from casework.models import Organisation, RepatriationFlight
 from tests.factories import LocationFactory
 from tests.matrix import Call, expect, labels, sets
 from tests.matrix.records import grant
@@ -27,10 +29,15 @@ STAFF = ("caseworker", "other_team_caseworker", "intake", "supervisor", "dpo", "
 
 
 def _selected(function, *args):
-    """Run `selectors.<function>(user, *args(world))` and name what it returned."""
+    """Run `selectors.<function>(user, *args(world))`, or the read gate `<Model>.<gate>` as
+    `Model.objects.<gate>(user)`, and name what it returned."""
 
     def run(world, user):
-        result = getattr(selectors, function)(user, *(arg(world) for arg in args))
+        if "." in function:
+            model, gate = function.split(".")
+            result = getattr(apps.get_model("casework", model).objects, gate)(user)
+        else:
+            result = getattr(selectors, function)(user, *(arg(world) for arg in args))
         if isinstance(result, bool):
             return result
         return labels(world, result)
@@ -63,7 +70,7 @@ def _flight_history(flight_name):
 
     def run(world, user):
         flight = getattr(world, flight_name)
-        gated = selectors.flights_visible_to(user)
+        gated = RepatriationFlight.objects.visible_to(user)
         return {e.reason for e in selectors.record_history(user, gated, flight)}
 
     return run
@@ -109,38 +116,38 @@ def _assigned_protected(w):
 
 
 CALLS = [
-    Call(name="selector:person_scope", run=_selected("person_scope"), expect=sets(**PERSONS)),
+    Call(name="gate:Person.visible_to", run=_selected("Person.visible_to"), expect=sets(**PERSONS)),
     Call(
-        name="selector:person_scope",
+        name="gate:Person.visible_to",
         label="with a break-glass grant",
         setup=_caseworker_grant(),
-        run=_selected("person_scope"),
+        run=_selected("Person.visible_to"),
         expect=sets(**{**PERSONS, "caseworker": {"case_a", "case_b"}}),
     ),
     Call(
-        name="selector:person_scope",
+        name="gate:Person.visible_to",
         label="with an expired grant",
         setup=_caseworker_grant(expires_in_past=True),
-        run=_selected("person_scope"),
+        run=_selected("Person.visible_to"),
         expect=sets(**PERSONS),
     ),
     Call(
-        name="selector:person_scope",
+        name="gate:Person.visible_to",
         label="protected person assigned to the caseworker",
         setup=_assigned_protected,
-        run=_selected("person_scope"),
+        run=_selected("Person.visible_to"),
         expect=sets(**{**PERSONS, "caseworker": {"case_a", "protected_a"}}),
     ),
     Call(
-        name="selector:reports_visible_to",
+        name="gate:FamilyReport.visible_to",
         setup=_all_reports,
-        run=_selected("reports_visible_to"),
+        run=_selected("FamilyReport.visible_to"),
         expect=sets(**REPORTS),
     ),
     Call(
-        name="selector:audit_events_visible_to",
+        name="gate:AuditEvent.visible_to",
         setup=_audit_world,
-        run=_selected("audit_events_visible_to"),
+        run=_selected("AuditEvent.visible_to"),
         expect=sets(
             caseworker={"event_case_a"},
             other_team_caseworker={"event_case_b"},
@@ -179,33 +186,21 @@ CALLS = [
         expect=sets(),
     ),
     Call(
-        name="selector:break_glass_scope",
-        run=_selected("break_glass_scope"),
+        name="gate:Person.openable_by_break_glass",
+        run=_selected("Person.openable_by_break_glass"),
         expect=sets(supervisor=NORTH),
     ),
     Call(
-        name="selector:break_glass_scope",
+        name="gate:Person.openable_by_break_glass",
         label="caseworkers allowed",
         setup=_caseworkers_may_break_glass,
-        run=_selected("break_glass_scope"),
+        run=_selected("Person.openable_by_break_glass"),
         expect=sets(supervisor=NORTH, caseworker=NORTH, other_team_caseworker=NORTH),
     ),
     Call(
-        name="selector:may_break_glass_at_all",
-        run=_selected("may_break_glass_at_all"),
-        expect=expect(False, supervisor=True),
-    ),
-    Call(
-        name="selector:may_break_glass_at_all",
-        label="caseworkers allowed",
-        setup=_caseworkers_may_break_glass,
-        run=_selected("may_break_glass_at_all"),
-        expect=expect(False, supervisor=True, caseworker=True, other_team_caseworker=True),
-    ),
-    Call(
-        name="selector:break_glass_grants_visible_to",
+        name="gate:BreakGlassGrant.visible_to",
         setup=_grants,
-        run=_selected("break_glass_grants_visible_to"),
+        run=_selected("BreakGlassGrant.visible_to"),
         expect=sets(dpo={"grant_north"}),
     ),
     Call(
@@ -268,9 +263,9 @@ CALLS = [
         expect=sets(),
     ),
     Call(
-        name="selector:flights_visible_to",
+        name="gate:RepatriationFlight.visible_to",
         setup=_flights,
-        run=_selected("flights_visible_to"),
+        run=_selected("RepatriationFlight.visible_to"),
         expect=sets(**dict.fromkeys(PLANNERS, {"north_flight"})),
     ),
     Call(
@@ -282,30 +277,30 @@ CALLS = [
         expect=sets(**dict.fromkeys(("caseworker", "intake", "supervisor", "dpo"), {"ready_a"})),
     ),
     Call(
-        name="selector:list_imports_visible_to",
+        name="gate:ListImport.visible_to",
         setup=lambda w: (_north(w), _south(w)),
-        run=_selected("list_imports_visible_to"),
+        run=_selected("ListImport.visible_to"),
         expect=sets(**dict.fromkeys(PLANNERS, {"north_import"})),
     ),
     Call(
-        name="selector:suggestions_visible_to",
+        name="gate:MatchSuggestion.visible_to",
         setup=_pairs,
-        run=_selected("suggestions_visible_to"),
+        run=_selected("MatchSuggestion.visible_to"),
         expect=sets(
             caseworker={"pair_a"}, other_team_caseworker={"pair_b"}, supervisor={"pair_a", "pair_b"}
         ),  # fmt: skip
     ),
     Call(
-        name="selector:merges_visible_to",
+        name="gate:PersonMerge.visible_to",
         setup=_merge,
-        run=_selected("merges_visible_to"),
+        run=_selected("PersonMerge.visible_to"),
         # Merges of two persons the user may both see (the merge pages are the supervisor's).
         expect=sets(**dict.fromkeys(("caseworker", "intake", "supervisor", "dpo"), {"merge"})),
     ),
     Call(
-        name="selector:locations_visible_to",
+        name="gate:DetentionLocation.visible_to",
         setup=_location,
-        run=_selected("locations_visible_to"),
+        run=_selected("DetentionLocation.visible_to"),
         expect=sets(**dict.fromkeys(STAFF, {"location"})),
     ),
 ]

@@ -2,10 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from casework.api.authentication import SCOPES
 from casework.models import User
 from casework.services.accounts import CommandLine, partner_token_issue
 from casework.services.errors import ServiceError
+from casework.tokens import SCOPES
 
 
 class Command(BaseCommand):

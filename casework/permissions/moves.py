@@ -1,0 +1,48 @@
+"""What a user may do next with a record, as the pages offer it: the state machines of
+`casework.workflow` narrowed by the action gate. The services enforce the same two things."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from casework import workflow
+from casework.levels import Action
+from casework.models import ManifestRole, ManifestStatus
+from casework.permissions.gate import can
+
+
+def allowed_status_moves(user, person) -> set[str]:
+    """The statuses this user may move this person to now (a closing as a duplicate only ever
+    comes from a merge; a move that commits resources only from whoever may approve it)."""
+    if not can(user, Action.CHANGE_STATUS, person):
+        return set()
+    targets = workflow.allowed_targets(person.status) - workflow.ONLY_BY_MERGE
+    if not can(user, Action.APPROVE_STATUS, person):
+        targets -= workflow.NEEDS_SUPERVISOR
+    return targets
+
+
+@dataclass(frozen=True)
+class ManifestRowActions:
+    approve: bool = False
+    board: frozenset[str] = field(default_factory=frozenset)  # the statuses boarding may record
+    hand_over: bool = False
+
+
+def manifest_row_actions(user, entry, flight, *, shown: bool) -> ManifestRowActions:
+    """What the user may do with one row of a flight's manifest now. `shown`: whether the row's
+    passenger is visible to the user (a hidden passenger's row offers nothing)."""
+    if not shown:
+        return ManifestRowActions()
+    passenger = entry.role == ManifestRole.PASSENGER
+    return ManifestRowActions(
+        approve=passenger
+        and workflow.manifest_is_open(flight)
+        and entry.status == ManifestStatus.PROPOSED
+        and can(user, Action.APPROVE_MANIFEST, entry.person),
+        board=frozenset(workflow.boarding_moves(entry, flight)),
+        hand_over=passenger
+        and entry.status == ManifestStatus.BOARDED
+        and not hasattr(entry, "handover")
+        and can(user, Action.RECORD_HANDOVER, entry.person),
+    )

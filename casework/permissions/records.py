@@ -1,0 +1,327 @@
+"""The read gate of every model that holds case data: `Model.objects.visible_to(user)`.
+
+Each gate narrows the queryset it is given (so `Model.objects.filter(...).visible_to(user)` works)
+and is registered on the model's queryset when the app starts (`install_read_gates`): the models
+reach the policy without importing it. A record that depends on a person is as closed as that
+person at the level its kind of record needs (a note: sensitive; a legal proceeding: restricted);
+a part of a record (a report's entry, a flight's manifest) as closed as the record.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from casework.levels import Action, Level
+from casework.models import (
+    AuditEvent,
+    BreakGlassGrant,
+    CaseNote,
+    CaseTask,
+    DetentionLocation,
+    FamilyReport,
+    Handover,
+    LegalProceeding,
+    ListImport,
+    ListImportRow,
+    ManifestEntry,
+    MatchSuggestion,
+    PartnerTombstone,
+    Person,
+    PersonMerge,
+    PersonName,
+    Placement,
+    Relationship,
+    RepatriationFlight,
+    ReportAttachment,
+    ReportConsent,
+    ReportEntry,
+    ReportFollowUp,
+    ReportStatus,
+    Role,
+    SharedCase,
+    SharingAgreement,
+    TriageOutcome,
+)
+from casework.models.base import register_read_gate
+from casework.permissions.persons import (
+    break_glass_scope,
+    duplicate_check_scope,
+    partner_shares,
+    person_scope,
+    person_scope_condition,
+    triage_link_scope,
+)
+from casework.permissions.roles import (
+    STAFF_ROLES,
+    is_active_user,
+    is_partner_system,
+    may,
+    may_see_reporters,
+    role_of,
+)
+
+
+def _through_person(qs: QuerySet, user, prefix: str, at_least: Level) -> QuerySet:
+    condition = person_scope_condition(user, prefix, at_least=at_least)
+    return qs.none() if condition is None else qs.filter(condition)
+
+
+# --- A person's own records ----------------------------------------------------------------
+
+
+def person_names_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A person's names, to staff who see the person (a partner reads the name its agreement
+    shares, `display_name`, never the aliases)."""
+    if is_partner_system(user):
+        return qs.none()
+    return _through_person(qs, user, "person__", Level.MINIMAL)
+
+
+def relationships_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A family link, when the user may read the working record of both ends."""
+    qs = _through_person(qs, user, "from_person__", Level.SENSITIVE)
+    return _through_person(qs, user, "to_person__", Level.SENSITIVE)
+
+
+def placements_visible_to(user, qs: QuerySet) -> QuerySet:
+    """Where a person was seen or held: the working record."""
+    return _through_person(qs, user, "person__", Level.SENSITIVE)
+
+
+def notes_visible_to(user, qs: QuerySet) -> QuerySet:
+    """Case notes: the working record; a security note only at the restricted level."""
+    sensitive = person_scope_condition(user, "person__", at_least=Level.SENSITIVE)
+    restricted = person_scope_condition(user, "person__", at_least=Level.RESTRICTED)
+    if sensitive is None:
+        return qs.none()
+    condition = Q(is_security_note=False) & sensitive
+    if restricted is not None:
+        condition |= restricted
+    return qs.filter(condition)
+
+
+def tasks_visible_to(user, qs: QuerySet) -> QuerySet:
+    return _through_person(qs, user, "person__", Level.SENSITIVE)
+
+
+def proceedings_visible_to(user, qs: QuerySet) -> QuerySet:
+    """Legal proceedings are restricted throughout, their very existence included."""
+    return _through_person(qs, user, "person__", Level.RESTRICTED)
+
+
+# --- Family reports ---------------------------------------------------------------------------
+
+# The report queue: reports nobody has started on, or still describing someone not yet triaged.
+_QUEUE_STATUSES = (ReportStatus.NEW, ReportStatus.IN_TRIAGE)
+
+
+def reports_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """The family reports the user may see (the read gate of reports: lists, counts, the API).
+
+    - supervisors: every report of their organisation;
+    - intake and caseworkers: the queue they work (a report waiting for triage, or with an entry
+      not yet triaged), and for a caseworker the reports about their own cases, but never a
+      report any of whose entries is linked to a person outside their person scope (for intake
+      no protected person, for a caseworker their team's, assigned and break-glass persons). A
+      report tells who the family is and what they said about the person: it is as closed as the
+      most closed person it is linked to;
+    - partners: the reports they sent; everyone else (the DPO, administrators): none.
+
+    Each condition on the entries is an id subquery, never a join (no DISTINCT).
+    """
+    qs = FamilyReport.objects.all() if qs is None else qs
+    if not is_active_user(user):
+        return qs.none()
+    if is_partner_system(user):
+        # A partner sees the reports it sent, and no one else's.
+        return qs.filter(source_partner_id=user.organisation_id)
+    if not may_see_reporters(user):  # the report staff: intake, caseworkers, supervisors
+        return qs.none()
+    reports = qs.filter(organisation_id=user.organisation_id)
+    if role_of(user) == Role.SUPERVISOR:
+        return reports
+    pending = ReportEntry.objects.filter(outcome=TriageOutcome.PENDING).values("report_id")
+    in_scope = person_scope_condition(user, "person__")
+    linked = ReportEntry.objects.filter(person_id__isnull=False)
+    # Tested report by report (an anti-join on the report's own entries): the set of every entry
+    # linked beyond the scope is as large as the organisation's history.
+    beyond_scope = Exists(
+        (linked if in_scope is None else linked.exclude(in_scope)).filter(report_id=OuterRef("pk"))
+    )
+    worked = Q(status__in=_QUEUE_STATUSES) | Q(pk__in=pending)
+    if role_of(user) == Role.CASEWORKER:
+        # A caseworker keeps the families' reports about their own cases once triaged: they are
+        # the case's first source.
+        about_own_cases = linked.filter(in_scope).values("report_id")
+        worked |= Q(pk__in=about_own_cases)
+    return reports.filter(worked).filter(~beyond_scope)
+
+
+def _of_visible_report(user, qs: QuerySet) -> QuerySet:
+    return qs.filter(report__in=reports_visible_to(user).values("pk"))
+
+
+def report_entries_visible_to(user, qs: QuerySet) -> QuerySet:
+    return _of_visible_report(user, qs)
+
+
+def report_consents_visible_to(user, qs: QuerySet) -> QuerySet:
+    return _of_visible_report(user, qs)
+
+
+def reporter_records_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A report's files and the family's follow-ups: the report staff's, on reports they see."""
+    if not may_see_reporters(user):
+        return qs.none()
+    return _of_visible_report(user, qs)
+
+
+# --- Flights ----------------------------------------------------------------------------------
+
+
+def flights_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """Flights of the user's organisation, for those who plan them (caseworkers, supervisors)."""
+    qs = RepatriationFlight.objects.all() if qs is None else qs
+    if not may(user, Action.MANAGE_FLIGHT):
+        return qs.none()
+    return qs.filter(organisation_id=user.organisation_id)
+
+
+def manifest_entries_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A flight's manifest, to those who plan the flight (a passenger the user may not see is
+    masked where the manifest is shown, never left out: the seat is taken)."""
+    return qs.filter(flight__in=flights_visible_to(user).values("pk"))
+
+
+def handovers_visible_to(user, qs: QuerySet) -> QuerySet:
+    return qs.filter(manifest_entry__flight__in=flights_visible_to(user).values("pk"))
+
+
+# --- Lists, suggestions, merges ---------------------------------------------------------------
+
+
+def list_imports_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """The organisation's list imports, for those who may import lists."""
+    qs = ListImport.objects.all() if qs is None else qs
+    if not may(user, Action.IMPORT_LIST):
+        return qs.none()
+    return qs.filter(organisation_id=user.organisation_id)
+
+
+def list_rows_visible_to(user, qs: QuerySet) -> QuerySet:
+    return qs.filter(list_import__in=list_imports_visible_to(user).values("pk"))
+
+
+def suggestions_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """Match suggestions of the user's organisation whose persons the user may all see."""
+    qs = MatchSuggestion.objects.all() if qs is None else qs
+    if not may(user, Action.DECIDE_MATCH):
+        return qs.none()
+    scope = person_scope(user).values("pk")
+    return qs.filter(organisation_id=user.organisation_id, person__in=scope).filter(
+        Q(other_person__isnull=True) | Q(other_person__in=scope)
+    )
+
+
+def merges_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """Merges of two persons the user may both see."""
+    qs = PersonMerge.objects.all() if qs is None else qs
+    if not is_active_user(user):
+        return qs.none()
+    scope = person_scope(user).values("pk")
+    return qs.filter(survivor__in=scope, absorbed__in=scope)
+
+
+def locations_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """Detention locations are reference data: every staff member sees them, partners none."""
+    qs = DetentionLocation.objects.all() if qs is None else qs
+    if role_of(user) not in STAFF_ROLES:
+        return qs.none()
+    return qs
+
+
+# --- The audit trail, break-glass and sharing -------------------------------------------------
+
+
+def audit_events_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """One sees audit rows only of records one may see. The data-protection officer (whoever may
+    view the audit trail) sees every event of their organisation; other staff see the events of
+    the persons in their scope; everyone else, nothing."""
+    qs = AuditEvent.objects.all() if qs is None else qs
+    if not is_active_user(user) or is_partner_system(user):
+        return qs.none()
+    if may(user, Action.VIEW_AUDIT):
+        return qs.filter(organisation_id=user.organisation_id)
+    return qs.filter(person_id__isnull=False, person_id__in=person_scope(user).values("public_id"))
+
+
+def break_glass_grants_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """Every break-glass grant on the organisation's persons, for the data-protection officer."""
+    qs = BreakGlassGrant.objects.all() if qs is None else qs
+    if not may(user, Action.VIEW_AUDIT):
+        return qs.none()
+    return qs.filter(person__organisation_id=user.organisation_id)
+
+
+def shares_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A partner: the shares it reads through; staff: the shares of persons they see."""
+    if is_partner_system(user):
+        return qs.filter(pk__in=partner_shares(user).values("pk"))
+    if not is_active_user(user):
+        return qs.none()
+    return qs.filter(
+        agreement__owner_id=user.organisation_id,
+        person__in=person_scope(user).values("pk"),
+    )
+
+
+def agreements_visible_to(user, qs: QuerySet) -> QuerySet:
+    """The agreements the user's organisation is a party to."""
+    if not is_active_user(user):
+        return qs.none()
+    return qs.filter(Q(owner_id=user.organisation_id) | Q(partner_id=user.organisation_id))
+
+
+def tombstones_visible_to(user, qs: QuerySet) -> QuerySet:
+    """What a partner is told of persons it can no longer see: its own tombstones."""
+    if not is_partner_system(user):
+        return qs.none()
+    return qs.filter(partner_id=user.organisation_id)
+
+
+READ_GATES = {
+    (Person, "visible_to"): lambda user, qs: person_scope(user, qs),
+    (Person, "known_to"): lambda user, qs: duplicate_check_scope(user, qs),
+    (Person, "linkable_by"): lambda user, qs: triage_link_scope(user, qs),
+    (Person, "openable_by_break_glass"): lambda user, qs: break_glass_scope(user, qs),
+    (PersonName, "visible_to"): person_names_visible_to,
+    (Relationship, "visible_to"): relationships_visible_to,
+    (Placement, "visible_to"): placements_visible_to,
+    (CaseNote, "visible_to"): notes_visible_to,
+    (CaseTask, "visible_to"): tasks_visible_to,
+    (LegalProceeding, "visible_to"): proceedings_visible_to,
+    (FamilyReport, "visible_to"): reports_visible_to,
+    (ReportEntry, "visible_to"): report_entries_visible_to,
+    (ReportConsent, "visible_to"): report_consents_visible_to,
+    (ReportAttachment, "visible_to"): reporter_records_visible_to,
+    (ReportFollowUp, "visible_to"): reporter_records_visible_to,
+    (RepatriationFlight, "visible_to"): flights_visible_to,
+    (ManifestEntry, "visible_to"): manifest_entries_visible_to,
+    (Handover, "visible_to"): handovers_visible_to,
+    (ListImport, "visible_to"): list_imports_visible_to,
+    (ListImportRow, "visible_to"): list_rows_visible_to,
+    (MatchSuggestion, "visible_to"): suggestions_visible_to,
+    (PersonMerge, "visible_to"): merges_visible_to,
+    (DetentionLocation, "visible_to"): locations_visible_to,
+    (AuditEvent, "visible_to"): audit_events_visible_to,
+    (BreakGlassGrant, "visible_to"): break_glass_grants_visible_to,
+    (SharedCase, "visible_to"): shares_visible_to,
+    (SharingAgreement, "visible_to"): agreements_visible_to,
+    (PartnerTombstone, "visible_to"): tombstones_visible_to,
+}
+
+
+def install_read_gates() -> None:
+    """Give every gated model its read gates (called once, when the app starts)."""
+    for (model, name), gate in READ_GATES.items():
+        register_read_gate(model, name, gate)

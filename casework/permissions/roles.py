@@ -1,0 +1,190 @@
+"""What each role may do at all, and who someone is, as the rest of casework may ask it: no other
+layer names a role."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from casework.levels import Action, Level
+from casework.models import Role, User
+
+STAFF_ROLES = frozenset({Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR, Role.DPO, Role.ADMIN})
+# Roles that see reporter contacts, photos, whereabouts: they must log in with a second factor.
+ROLES_NEEDING_SECOND_FACTOR = STAFF_ROLES
+
+# Which roles may take which actions at all; the object check narrows it further.
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.INTAKE: frozenset(
+        {
+            Action.VIEW_PERSON,
+            Action.CREATE_PERSON,
+            Action.ENTER_REPORT,
+            Action.VIEW_REPORT,
+            Action.TRIAGE_REPORT,
+        }
+    ),
+    Role.CASEWORKER: frozenset(
+        {
+            Action.VIEW_PERSON,
+            Action.CREATE_PERSON,
+            Action.EDIT_PERSON,
+            Action.CHANGE_STATUS,
+            Action.RECORD_PLACEMENT,
+            Action.LINK_RELATIVE,
+            Action.ADD_NOTE,
+            Action.RECORD_PROCEEDING,
+            Action.ENTER_REPORT,
+            Action.VIEW_REPORT,
+            Action.TRIAGE_REPORT,
+            Action.REISSUE_REPORT_SECRET,
+            Action.IMPORT_LIST,
+            Action.DECIDE_MATCH,
+            Action.MANAGE_FLIGHT,
+            Action.RECORD_HANDOVER,
+            Action.EXPORT_PSEUDONYMISED,
+            Action.BREAK_GLASS,
+        }
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            Action.VIEW_PERSON,
+            Action.CREATE_PERSON,
+            Action.EDIT_PERSON,
+            Action.CHANGE_STATUS,
+            Action.APPROVE_STATUS,
+            Action.ASSIGN_CASE,
+            Action.RECORD_PLACEMENT,
+            Action.LINK_RELATIVE,
+            Action.ADD_NOTE,
+            Action.RECORD_PROCEEDING,
+            Action.ENTER_REPORT,
+            Action.VIEW_REPORT,
+            Action.TRIAGE_REPORT,
+            Action.REISSUE_REPORT_SECRET,
+            Action.IMPORT_LIST,
+            Action.DECIDE_MATCH,
+            Action.MERGE_PERSONS,
+            Action.MANAGE_FLIGHT,
+            Action.APPROVE_MANIFEST,
+            Action.RECORD_HANDOVER,
+            Action.EXPORT_PSEUDONYMISED,
+            Action.EXPORT_IDENTIFIABLE,
+            Action.BREAK_GLASS,
+            Action.SHARE_CASE,
+        }
+    ),
+    Role.DPO: frozenset(
+        {
+            Action.VIEW_PERSON,
+            Action.VIEW_AUDIT,
+            Action.REVIEW_BREAK_GLASS,
+            Action.EXPORT_PSEUDONYMISED,
+            Action.EXPORT_IDENTIFIABLE,
+        }
+    ),
+    Role.ADMIN: frozenset({Action.MANAGE_REFERENCE_DATA, Action.MANAGE_USERS}),
+    # No partner surface takes list rows yet (an import would land in the partner's own
+    # organisation, outside any agreement): until one does, partners may not import.
+    Role.PARTNER: frozenset({Action.VIEW_PERSON, Action.ENTER_REPORT}),
+}
+
+# The least level on a person each person-bound action needs.
+ACTION_LEVEL: dict[Action, Level] = {
+    Action.VIEW_PERSON: Level.PARTNER,
+    Action.EDIT_PERSON: Level.SENSITIVE,
+    Action.CHANGE_STATUS: Level.SENSITIVE,
+    Action.APPROVE_STATUS: Level.RESTRICTED,
+    Action.ASSIGN_CASE: Level.RESTRICTED,
+    Action.RECORD_PLACEMENT: Level.SENSITIVE,
+    Action.LINK_RELATIVE: Level.SENSITIVE,
+    Action.ADD_NOTE: Level.SENSITIVE,
+    Action.RECORD_PROCEEDING: Level.RESTRICTED,
+    Action.DECIDE_MATCH: Level.SENSITIVE,
+    Action.MERGE_PERSONS: Level.RESTRICTED,
+    Action.RECORD_HANDOVER: Level.SENSITIVE,
+    Action.APPROVE_MANIFEST: Level.RESTRICTED,
+    Action.SHARE_CASE: Level.RESTRICTED,
+    Action.TRIAGE_REPORT: Level.MINIMAL,
+}
+
+# The report staff: they see who reported, how to reach them and the family's account.
+REPORTER_ROLES = frozenset({Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR})
+
+
+def is_active_user(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def role_of(user) -> str | None:
+    return user.role if is_active_user(user) else None
+
+
+def may(user, action: Action) -> bool:
+    """Whether the user's role may take this action on anything at all."""
+    role = role_of(user)
+    return role is not None and action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def is_staff_member(user) -> bool:
+    """A person of an organisation who works in the browser (every role but a partner system)."""
+    return role_of(user) in STAFF_ROLES
+
+
+def is_partner_system(user) -> bool:
+    """A partner organisation's system: it reads and writes through the API with its token only,
+    and is told of reports no more than the family is."""
+    return role_of(user) == Role.PARTNER
+
+
+def may_see_reporters(user) -> bool:
+    """Whether the user sees (and may search) reporters' names and contacts in the reports they
+    may open."""
+    return role_of(user) in REPORTER_ROLES
+
+
+def may_search_person_names(user) -> bool:
+    """A partner may not search by name: the search also looks at aliases and other names that no
+    agreement shares."""
+    return not is_partner_system(user)
+
+
+def may_see_access_notes(user) -> bool:
+    """A detention place's access notes ("photos are not allowed"): for those who record
+    placements or keep the reference data."""
+    return may(user, Action.RECORD_PLACEMENT) or may(user, Action.MANAGE_REFERENCE_DATA)
+
+
+def needs_second_factor(user) -> bool:
+    if not is_active_user(user):
+        return False
+    return bool(user.is_superuser or user.role in ROLES_NEEDING_SECOND_FACTOR)
+
+
+def data_protection_officers(organisation_id) -> QuerySet:
+    """Who reads the organisation's audit trail (and is told of a break-glass as it happens)."""
+    roles = [role for role, actions in ROLE_ACTIONS.items() if Action.VIEW_AUDIT in actions]
+    return User.objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
+
+
+def assignable_users(organisation_id) -> QuerySet:
+    """Who a case of this organisation may be assigned to: its active caseworkers and
+    supervisors."""
+    return User.objects.filter(
+        organisation_id=organisation_id,
+        is_active=True,
+        role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+    )
+
+
+def may_break_glass_at_all(user) -> bool:
+    """Whether the user's role, and for a caseworker their organisation, allows break-glass."""
+    if not may(user, Action.BREAK_GLASS):
+        return False
+    if role_of(user) == Role.CASEWORKER:
+        return bool(user.organisation.caseworkers_may_break_glass)
+    return True
+
+
+def break_glass_minutes() -> int:
+    return settings.BREAK_GLASS_MINUTES
