@@ -3,6 +3,7 @@
 import uuid
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PublicModel(models.Model):
@@ -17,8 +18,8 @@ class PublicModel(models.Model):
 
 
 class DatePrecision(models.TextChoices):
-    EXACT = "exact", "exact day"
-    MONTH = "month", "month"
-    YEAR = "year", "year"
-    AGE_ESTIMATE = "age", "estimated from an age stated on a date"
-    UNKNOWN = "unknown", "unknown"
+    EXACT = "exact", _("exact day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+    AGE_ESTIMATE = "age", _("estimated from an age stated on a date")
+    UNKNOWN = "unknown", _("unknown")
