@@ -23,6 +23,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# Security lint: no finding of medium severity or worse in the application's code.
+	$(VENV)/bin/bandit --quiet --recursive casework --exclude casework/migrations --severity-level medium
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	@# pytest exits 5 when it collected no tests: that is a failure, said plainly (make itself
 	@# turns any failing recipe into its own exit status 2).

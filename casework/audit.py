@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import connections
+from django.db import connections, models
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from casework import request_context
 from casework.classification import FIELDS, Sens
@@ -23,25 +24,27 @@ from casework.models import AuditEvent, Person, User
 REDACTED = "[redacted]"
 
 
-class AuditAction:
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    STATUS_CHANGE = "status_change"
-    READ_SENSITIVE = "read_sensitive"
-    READ_RESTRICTED = "read_restricted"
-    EXPORT = "export"
-    IMPORT = "import"
-    LOGIN = "login"
-    LOGIN_FAILED = "login_failed"
-    LOGOUT = "logout"
-    DENIED = "denied"
-    BREAK_GLASS = "break_glass"
-    MERGE = "merge"
-    UNMERGE = "unmerge"
-    DECIDE_MATCH = "decide_match"
-    SECOND_FACTOR = "second_factor"
-    SESSION_ENDED = "session_ended"
+class AuditAction(models.TextChoices):
+    """What an event records; the label is what the history and the audit trail show."""
+
+    CREATE = "create", _("created")
+    UPDATE = "update", _("changed")
+    DELETE = "delete", _("deleted")
+    STATUS_CHANGE = "status_change", _("status changed")
+    READ_SENSITIVE = "read_sensitive", _("sensitive data read")
+    READ_RESTRICTED = "read_restricted", _("restricted data read")
+    EXPORT = "export", _("exported")
+    IMPORT = "import", _("imported")
+    LOGIN = "login", _("signed in")
+    LOGIN_FAILED = "login_failed", _("sign-in failed")
+    LOGOUT = "logout", _("signed out")
+    DENIED = "denied", _("refused")
+    BREAK_GLASS = "break_glass", _("break-glass access")
+    MERGE = "merge", _("merged")
+    UNMERGE = "unmerge", _("merge undone")
+    DECIDE_MATCH = "decide_match", _("match decided")
+    SECOND_FACTOR = "second_factor", _("second factor")
+    SESSION_ENDED = "session_ended", _("session ended")
 
 
 def _label(actor) -> str:

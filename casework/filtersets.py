@@ -31,22 +31,16 @@ from casework.models import (
 
 # --- Audit events ------------------------------------------------------------------------------
 
-AUDIT_ACTION_CHOICES = [
-    (value, value.replace("_", " "))
-    for name, value in vars(AuditAction).items()
-    if name.isupper() and isinstance(value, str)
-]
-
 
 class AuditEventFilterSet(django_filters.FilterSet):
     """Who, which record (its id, or the person it belongs to), which action, when. Filters the
-    queryset of `selectors.audit_events_visible_to`, never more."""
+    queryset of `AuditEvent.objects.visible_to(user)`, never more."""
 
-    who = django_filters.CharFilter(field_name="actor_label", lookup_expr="iexact", label="Who")
-    record = django_filters.UUIDFilter(method="filter_record", label="Record or person id")
-    action = django_filters.ChoiceFilter(choices=AUDIT_ACTION_CHOICES, label="Action")
-    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label="From")
-    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label="To")
+    who = django_filters.CharFilter(field_name="actor_label", lookup_expr="iexact", label=_("Who"))
+    record = django_filters.UUIDFilter(method="filter_record", label=_("Record or person id"))
+    action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
+    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
+    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = AuditEvent
@@ -238,14 +232,14 @@ class ReportFilterSet(django_filters.FilterSet):
     queryset of `FamilyReport.objects.visible_to(user)` and only ever narrows it: no filter or
     search answers a question about a report outside it."""
 
-    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=100)
-    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label="Status")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, label="Channel")
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=100)
+    status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
+    channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
     received_from = django_filters.DateFilter(
-        field_name="received_at", lookup_expr="date__gte", label="Received from"
+        field_name="received_at", lookup_expr="date__gte", label=_("Received from")
     )
     received_to = django_filters.DateFilter(
-        field_name="received_at", lookup_expr="date__lte", label="Received until"
+        field_name="received_at", lookup_expr="date__lte", label=_("Received until")
     )
 
     class Meta:
@@ -267,11 +261,11 @@ class ReportFilterSet(django_filters.FilterSet):
 
 class FlightFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="reference", lookup_expr="icontains", label="Reference", max_length=40
+        field_name="reference", lookup_expr="icontains", label=_("Reference"), max_length=40
     )
-    status = django_filters.ChoiceFilter(choices=FlightStatus.choices, label="Status")
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="From")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="To")
+    status = django_filters.ChoiceFilter(choices=FlightStatus.choices, label=_("Status"))
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("To"))
 
     class Meta:
         model = RepatriationFlight
@@ -282,17 +276,17 @@ class FlightFilterSet(django_filters.FilterSet):
 
 
 class ListImportFilterSet(django_filters.FilterSet):
-    """Filters `selectors.list_imports_visible_to`: who compiled the list, its state, its date."""
+    """Filters `ListImport.objects.visible_to(user)`: who compiled the list, its state, its date."""
 
     source = django_filters.CharFilter(
-        field_name="source", lookup_expr="icontains", label="Source", max_length=100
+        field_name="source", lookup_expr="icontains", label=_("Source"), max_length=100
     )
     status = django_filters.ChoiceFilter(
         choices=ImportStatus.choices,
-        label="Status",
+        label=_("Status"),
     )
-    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label="From")
-    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label="To")
+    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label=_("From"))
+    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label=_("To"))
 
     class Meta:
         model = ListImport
@@ -300,19 +294,20 @@ class ListImportFilterSet(django_filters.FilterSet):
 
 
 class MatchSuggestionFilterSet(django_filters.FilterSet):
-    """Filters `selectors.suggestions_visible_to`: kind, decision, least probability. Names are
-    not searchable here (a search would answer questions about persons beyond the queue)."""
+    """Filters `MatchSuggestion.objects.visible_to(user)`: kind, decision, least probability.
+    Names are not searchable here (a search would answer questions about persons beyond the
+    queue)."""
 
     kind = django_filters.ChoiceFilter(
         choices=SuggestionKind.choices,
-        label="Kind",
+        label=_("Kind"),
     )
     decision = django_filters.ChoiceFilter(
         choices=Decision.choices,
-        label="Decision",
+        label=_("Decision"),
     )
     min_probability = django_filters.NumberFilter(
-        field_name="probability", lookup_expr="gte", label="Least probability", min_value=0
+        field_name="probability", lookup_expr="gte", label=_("Least probability"), min_value=0
     )
 
     class Meta:

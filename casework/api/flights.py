@@ -9,8 +9,8 @@ from rest_framework import mixins, serializers
 from casework.api.base import ApiViewSet
 from casework.api.pagination import StableCursorPagination
 from casework.api.persons import WITHHELD_JSON
-from casework.models import RepatriationFlight
-from casework.permissions import Action, may, person_scope
+from casework.models import Person, RepatriationFlight
+from casework.permissions import Action, may
 
 
 class ManifestEntrySerializer(serializers.Serializer):
@@ -53,7 +53,7 @@ class FlightSerializer(serializers.ModelSerializer):
         entries = list(flight.manifest.all())
         person_ids = {e.person_id for e in entries if e.person_id}
         visible = set(
-            person_scope(self.context["request"].user)
+            Person.objects.visible_to(self.context["request"].user)
             .filter(pk__in=person_ids)
             .values_list("pk", flat=True)
         )

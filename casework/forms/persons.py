@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models import (
     Confidence,
@@ -196,9 +197,9 @@ class PlacementForm(forms.Form):
     start_precision = forms.ChoiceField(
         label=_("Date known to the"),
         choices=[
-            (DatePrecision.EXACT, _("day")),
-            (DatePrecision.MONTH, _("month")),
-            (DatePrecision.YEAR, _("year")),
+            (DatePrecision.EXACT, pgettext_lazy("a date known to the", "day")),
+            (DatePrecision.MONTH, pgettext_lazy("a date known to the", "month")),
+            (DatePrecision.YEAR, pgettext_lazy("a date known to the", "year")),
         ],
     )
     end_date = forms.DateField(label=_("Until"), required=False, widget=DATE)

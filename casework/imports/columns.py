@@ -5,22 +5,26 @@ from __future__ import annotations
 
 import re
 
-FIELDS: dict[str, str] = {
-    "record_id": "Record id in the list",
-    "family_name": "Family name",
-    "given_name": "Given name",
-    "patronymic": "Patronymic",
-    "full_name": "Full name (as written)",
-    "alias": "Alias or kunya",
-    "sex": "Sex",
-    "birth_date": "Birth date",
-    "age": "Age",
-    "age_reference_date": "Date the age was stated",
-    "birth_place": "Birth place",
-    "mother_name": "Mother's name",
-    "father_name": "Father's name",
-    "region": "Region of origin",
-    "location": "Where held or seen",
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+FIELDS: dict[str, str | Promise] = {
+    "record_id": _("Record id in the list"),
+    "family_name": _("Family name"),
+    "given_name": _("Given name"),
+    "patronymic": _("Patronymic"),
+    "full_name": _("Full name (as written)"),
+    "alias": _("Alias or kunya"),
+    "sex": _("Sex"),
+    "birth_date": _("Birth date"),
+    "age": _("Age"),
+    "age_reference_date": _("Date the age was stated"),
+    "birth_place": _("Birth place"),
+    "mother_name": _("Mother's name"),
+    "father_name": _("Father's name"),
+    "region": _("Region of origin"),
+    "location": _("Where held or seen"),
 }
 NAME_FIELDS = ("family_name", "given_name", "patronymic", "full_name", "alias")
 
@@ -93,13 +97,16 @@ def check_mapping(headers: list[str], mapping: dict[str, str]) -> dict[str, list
         if not field:
             continue
         if field not in FIELDS:
-            errors[header] = [f"Unknown field {field!r}."]
+            errors[header] = [gettext("Unknown field %(field)r.") % {"field": field}]
         elif field in seen:
-            errors[header] = [f"{FIELDS[field]} is already read from the column {seen[field]!r}."]
+            errors[header] = [
+                gettext("%(field)s is already read from the column %(column)r.")
+                % {"field": FIELDS[field], "column": seen[field]}
+            ]
         else:
             seen[field] = header
     if not errors and not set(seen) & set(NAME_FIELDS):
         errors["__all__"] = [
-            "Map at least one column to a name field (family, given or full name)."
+            gettext("Map at least one column to a name field (family, given or full name).")
         ]
     return errors

@@ -5,6 +5,7 @@ from collections.abc import Callable
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # The read gates, by model label and gate name, each a function (user, queryset) -> queryset.
 # The access policy (`casework.permissions`) fills this when the app starts: models reach the
@@ -52,8 +53,8 @@ class PublicModel(models.Model):
 
 
 class DatePrecision(models.TextChoices):
-    EXACT = "exact", "exact day"
-    MONTH = "month", "month"
-    YEAR = "year", "year"
-    AGE_ESTIMATE = "age", "estimated from an age stated on a date"
-    UNKNOWN = "unknown", "unknown"
+    EXACT = "exact", _("exact day")
+    MONTH = "month", _("month")
+    YEAR = "year", _("year")
+    AGE_ESTIMATE = "age", _("estimated from an age stated on a date")
+    UNKNOWN = "unknown", _("unknown")

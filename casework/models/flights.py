@@ -3,15 +3,18 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models.base import PublicModel
 
 
 class FlightStatus(models.TextChoices):
-    PLANNED = "planned", "planned"
-    CONFIRMED = "confirmed", "confirmed"
-    COMPLETED = "completed", "completed"
-    CANCELLED = "cancelled", "cancelled"
+    PLANNED = "planned", _("planned")
+    # A flight is "confirmed" in the masculine in Russian, unlike a reliability or a kinship.
+    CONFIRMED = "confirmed", pgettext_lazy("flight status", "confirmed")
+    COMPLETED = "completed", _("completed")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 class RepatriationFlight(PublicModel):
@@ -46,15 +49,15 @@ class RepatriationFlight(PublicModel):
 
 
 class ManifestStatus(models.TextChoices):
-    PROPOSED = "proposed", "proposed"
-    APPROVED = "approved", "approved"
-    BOARDED = "boarded", "boarded"
-    NOT_BOARDED = "not_boarded", "not boarded"
+    PROPOSED = "proposed", _("proposed")
+    APPROVED = "approved", _("approved")
+    BOARDED = "boarded", _("boarded")
+    NOT_BOARDED = "not_boarded", _("not boarded")
 
 
 class ManifestRole(models.TextChoices):
-    PASSENGER = "passenger", "passenger"
-    ESCORT = "escort", "escort"
+    PASSENGER = "passenger", _("passenger")
+    ESCORT = "escort", _("escort")
 
 
 class ManifestEntry(PublicModel):
@@ -77,7 +80,7 @@ class ManifestEntry(PublicModel):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        verbose_name_plural = "manifest entries"
+        verbose_name_plural = _("manifest entries")
         ordering = ["flight", "role", "id"]
         constraints = [
             models.UniqueConstraint(fields=["flight", "person"], name="manifest_person_once"),
@@ -98,9 +101,9 @@ class ManifestEntry(PublicModel):
 
 
 class RecipientKind(models.TextChoices):
-    RELATIVE = "relative", "a relative"
-    CHILD_SERVICES = "child_services", "child services"
-    OTHER = "other", "other"
+    RELATIVE = "relative", _("a relative")
+    CHILD_SERVICES = "child_services", _("child services")
+    OTHER = "other", _("other")
 
 
 class Handover(PublicModel):

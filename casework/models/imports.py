@@ -5,21 +5,23 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models.base import GatedQuerySet, PublicModel
 
 
 class ImportStatus(models.TextChoices):
-    PREVIEWED = "previewed", "previewed (nothing written)"
-    COMMITTED = "committed", "committed"
-    FAILED = "failed", "failed (nothing written)"
+    PREVIEWED = "previewed", _("previewed (nothing written)")
+    COMMITTED = "committed", _("committed")
+    FAILED = "failed", _("failed (nothing written)")
 
 
 class ListImport(PublicModel):
     organisation = models.ForeignKey(
         "casework.Organisation", on_delete=models.PROTECT, related_name="list_imports"
     )
-    source = models.CharField(max_length=200, help_text="Who compiled the list.")
+    source = models.CharField(max_length=200, help_text=_("Who compiled the list."))
     as_of = models.DateField(null=True, blank=True)
     original_filename = models.CharField(max_length=255, blank=True)
     file = models.FileField(upload_to="lists/%Y/%m/", blank=True)
@@ -50,10 +52,11 @@ class ListImport(PublicModel):
 
 
 class RowOutcome(models.TextChoices):
-    LINKED = "linked", "linked to a person"
-    CREATED = "created", "created a person"
-    AMBIGUOUS = "ambiguous", "ambiguous (waiting for review)"
-    REJECTED = "rejected", "rejected"
+    LINKED = "linked", _("linked to a person")
+    CREATED = "created", _("created a person")
+    AMBIGUOUS = "ambiguous", _("ambiguous (waiting for review)")
+    # Said of one row; the import's counts say "rejected" of many.
+    REJECTED = "rejected", pgettext_lazy("list row outcome", "rejected")
 
 
 class ListImportRow(models.Model):

@@ -4,17 +4,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Upper
 from django.db.models.lookups import Exact
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import PublicModel
 
 
 class ProceedingStatus(models.TextChoices):
-    INVESTIGATION = "investigation", "under investigation"
-    TRIAL = "trial", "on trial"
-    SENTENCED = "sentenced", "sentenced"
-    APPEAL = "appeal", "on appeal"
-    ACQUITTED = "acquitted", "acquitted"
-    RELEASED = "released", "released"
+    INVESTIGATION = "investigation", _("under investigation")
+    TRIAL = "trial", _("on trial")
+    SENTENCED = "sentenced", _("sentenced")
+    APPEAL = "appeal", _("on appeal")
+    ACQUITTED = "acquitted", _("acquitted")
+    RELEASED = "released", _("released")
 
 
 # The statuses in which a sentence has been passed (and may be under appeal, or served).

@@ -3,17 +3,18 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import DatePrecision, PublicModel
 
 
 class LocationKind(models.TextChoices):
-    PRISON = "prison", "prison"
-    CAMP = "camp", "camp"
-    ORPHANAGE = "orphanage", "orphanage"
-    HOSPITAL = "hospital", "hospital"
-    DETENTION_CENTRE = "detention_centre", "detention centre"
-    OTHER = "other", "other"
+    PRISON = "prison", _("prison")
+    CAMP = "camp", _("camp")
+    ORPHANAGE = "orphanage", _("orphanage")
+    HOSPITAL = "hospital", _("hospital")
+    DETENTION_CENTRE = "detention_centre", _("detention centre")
+    OTHER = "other", _("other")
 
 
 class DetentionLocation(PublicModel):
@@ -21,7 +22,7 @@ class DetentionLocation(PublicModel):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=20, choices=LocationKind.choices)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2, e.g. IQ or SY.")
+    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. IQ or SY."))
     governorate = models.CharField(max_length=100, blank=True)
     city = models.CharField(max_length=100, blank=True)
     controlling_authority = models.CharField(max_length=200, blank=True)
@@ -57,20 +58,20 @@ class DetentionLocation(PublicModel):
 
 
 class PlacementSource(models.TextChoices):
-    VOICE_MESSAGE = "voice_message", "voice message"
-    LETTER = "letter", "letter"
-    VISIT = "visit", "visit"
-    AUTHORITY_LIST = "authority_list", "authority list"
-    PARTNER = "partner", "partner"
-    FAMILY_REPORT = "family_report", "family report"
-    OTHER = "other", "other"
+    VOICE_MESSAGE = "voice_message", _("voice message")
+    LETTER = "letter", _("letter")
+    VISIT = "visit", _("visit")
+    AUTHORITY_LIST = "authority_list", _("authority list")
+    PARTNER = "partner", _("partner")
+    FAMILY_REPORT = "family_report", _("family report")
+    OTHER = "other", _("other")
 
 
 class Reliability(models.TextChoices):
-    CONFIRMED = "confirmed", "confirmed"
-    PROBABLE = "probable", "probable"
-    UNCONFIRMED = "unconfirmed", "unconfirmed"
-    DOUBTFUL = "doubtful", "doubtful"
+    CONFIRMED = "confirmed", _("confirmed")
+    PROBABLE = "probable", _("probable")
+    UNCONFIRMED = "unconfirmed", _("unconfirmed")
+    DOUBTFUL = "doubtful", _("doubtful")
 
 
 PLACEMENT_START_PRECISIONS = [DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR]

@@ -3,21 +3,22 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import PublicModel
 
 
 class SuggestionKind(models.TextChoices):
-    PERSON_PERSON = "person_person", "two persons"
-    ROW_PERSON = "row_person", "a list row and a person"
-    ENTRY_PERSON = "entry_person", "a report entry and a person"
+    PERSON_PERSON = "person_person", _("two persons")
+    ROW_PERSON = "row_person", _("a list row and a person")
+    ENTRY_PERSON = "entry_person", _("a report entry and a person")
 
 
 class Decision(models.TextChoices):
-    PENDING = "pending", "waiting for review"
-    CONFIRMED = "confirmed", "the same person"
-    REJECTED = "rejected", "not the same person"
-    NEEDS_INFO = "needs_info", "needs more information"
+    PENDING = "pending", _("waiting for review")
+    CONFIRMED = "confirmed", _("the same person")
+    REJECTED = "rejected", _("not the same person")
+    NEEDS_INFO = "needs_info", _("needs more information")
 
 
 class MatchSuggestion(PublicModel):

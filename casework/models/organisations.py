@@ -5,6 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import GatedQuerySet, PublicModel
 
@@ -13,7 +14,7 @@ class Organisation(PublicModel):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
     is_partner_only = models.BooleanField(
-        default=False, help_text="A partner system's organisation: it holds no cases of its own."
+        default=False, help_text=_("A partner system's organisation: it holds no cases of its own.")
     )
     caseworkers_may_break_glass = models.BooleanField(default=False)
     # The organisation that receives what families send through this instance's public form.
@@ -52,12 +53,12 @@ class Team(PublicModel):
 
 
 class Role(models.TextChoices):
-    INTAKE = "intake", "intake volunteer"
-    CASEWORKER = "caseworker", "caseworker"
-    SUPERVISOR = "supervisor", "supervisor"
-    DPO = "dpo", "data-protection officer"
-    ADMIN = "admin", "administrator"
-    PARTNER = "partner", "partner system"
+    INTAKE = "intake", _("intake volunteer")
+    CASEWORKER = "caseworker", _("caseworker")
+    SUPERVISOR = "supervisor", _("supervisor")
+    DPO = "dpo", _("data-protection officer")
+    ADMIN = "admin", _("administrator")
+    PARTNER = "partner", _("partner system")
 
 
 class User(AbstractUser):
@@ -104,7 +105,9 @@ class SharingAgreement(PublicModel):
     )
     title = models.CharField(max_length=200)
     shared_fields = models.JSONField(
-        default=list, blank=True, help_text="Names from the closed list of shareable person fields."
+        default=list,
+        blank=True,
+        help_text=_("Names from the closed list of shareable person fields."),
     )
     may_submit_reports = models.BooleanField(default=False)
     may_submit_list_rows = models.BooleanField(default=False)

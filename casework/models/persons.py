@@ -3,42 +3,44 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models.base import DatePrecision, GatedQuerySet, PublicModel
 
 
 class PersonStatus(models.TextChoices):
-    REPORTED = "reported", "reported"
-    VERIFYING = "verifying", "verifying"
-    LOCATED = "located", "located"
-    IDENTITY_CONFIRMED = "identity_confirmed", "identity confirmed"
-    CLEARED_FOR_RETURN = "cleared_for_return", "cleared for return"
-    ON_MANIFEST = "on_manifest", "on manifest"
-    RETURNED = "returned", "returned"
-    REUNITED = "reunited", "reunited"
-    DECEASED = "deceased", "deceased"
-    NOT_TRACEABLE = "not_traceable", "not traceable"
-    CLOSED_DUPLICATE = "closed_duplicate", "closed (duplicate)"
-    CLOSED_OTHER = "closed_other", "closed (other)"
+    REPORTED = "reported", _("reported")
+    VERIFYING = "verifying", _("verifying")
+    LOCATED = "located", _("located")
+    IDENTITY_CONFIRMED = "identity_confirmed", _("identity confirmed")
+    CLEARED_FOR_RETURN = "cleared_for_return", _("cleared for return")
+    ON_MANIFEST = "on_manifest", _("on manifest")
+    RETURNED = "returned", _("returned")
+    REUNITED = "reunited", _("reunited")
+    DECEASED = "deceased", _("deceased")
+    NOT_TRACEABLE = "not_traceable", _("not traceable")
+    CLOSED_DUPLICATE = "closed_duplicate", _("closed (duplicate)")
+    CLOSED_OTHER = "closed_other", _("closed (other)")
 
 
 class Sex(models.TextChoices):
-    FEMALE = "F", "female"
-    MALE = "M", "male"
-    UNKNOWN = "U", "unknown"
+    FEMALE = "F", _("female")
+    MALE = "M", _("male")
+    UNKNOWN = "U", _("unknown")
 
 
 class DocumentsHeld(models.TextChoices):
-    UNKNOWN = "unknown", "unknown"
-    NONE = "none", "none"
-    ARMED_GROUP = "armed_group", "issued by the armed group (not recognised)"
-    NATIONAL = "national", "national documents"
-    FOREIGN = "foreign", "foreign documents"
+    UNKNOWN = "unknown", _("unknown")
+    NONE = "none", _("none")
+    ARMED_GROUP = "armed_group", _("issued by the armed group (not recognised)")
+    NATIONAL = "national", _("national documents")
+    FOREIGN = "foreign", _("foreign documents")
 
 
 class Sensitivity(models.TextChoices):
-    NORMAL = "normal", "normal"
-    PROTECTED = "protected", "protected (restricted record)"
+    NORMAL = "normal", _("normal")
+    PROTECTED = "protected", _("protected (restricted record)")
 
 
 class PersonQuerySet(GatedQuerySet):
@@ -190,18 +192,19 @@ class Person(PublicModel):
 
 
 class Script(models.TextChoices):
-    CYRILLIC = "cyrl", "Cyrillic"
-    LATIN = "latn", "Latin"
-    ARABIC = "arab", "Arabic"
-    OTHER = "other", "other"
+    # In context: the same words name languages elsewhere ("Arabic" in the language switch).
+    CYRILLIC = "cyrl", pgettext_lazy("script", "Cyrillic")
+    LATIN = "latn", pgettext_lazy("script", "Latin")
+    ARABIC = "arab", pgettext_lazy("script", "Arabic")
+    OTHER = "other", pgettext_lazy("script", "other")
 
 
 class NameKind(models.TextChoices):
-    LEGAL = "legal", "legal name"
-    TRANSLITERATION = "translit", "transliteration"
-    ALIAS = "alias", "alias"
-    KUNYA = "kunya", "kunya"
-    NICKNAME = "nickname", "nickname"
+    LEGAL = "legal", _("legal name")
+    TRANSLITERATION = "translit", _("transliteration")
+    ALIAS = "alias", _("alias")
+    KUNYA = "kunya", _("kunya")
+    NICKNAME = "nickname", _("nickname")
 
 
 class PersonName(PublicModel):
@@ -210,7 +213,7 @@ class PersonName(PublicModel):
     given_name = models.CharField(max_length=150, blank=True)
     patronymic = models.CharField(max_length=150, blank=True)
     full_text = models.CharField(
-        max_length=300, blank=True, help_text="The name as written, when not split into parts."
+        max_length=300, blank=True, help_text=_("The name as written, when not split into parts.")
     )
     script = models.CharField(max_length=6, choices=Script.choices, default=Script.LATIN)
     kind = models.CharField(max_length=10, choices=NameKind.choices, default=NameKind.LEGAL)
@@ -261,21 +264,21 @@ class NameKey(models.Model):
 
 
 class RelationshipKind(models.TextChoices):
-    MOTHER = "mother", "mother"
-    FATHER = "father", "father"
-    CHILD = "child", "child"
-    SIBLING = "sibling", "sibling"
-    SPOUSE = "spouse", "spouse"
-    GRANDPARENT = "grandparent", "grandparent"
-    GRANDCHILD = "grandchild", "grandchild"
-    GUARDIAN = "guardian", "guardian"
-    WARD = "ward", "ward"
+    MOTHER = "mother", _("mother")
+    FATHER = "father", _("father")
+    CHILD = "child", _("child")
+    SIBLING = "sibling", _("sibling")
+    SPOUSE = "spouse", _("spouse")
+    GRANDPARENT = "grandparent", _("grandparent")
+    GRANDCHILD = "grandchild", _("grandchild")
+    GUARDIAN = "guardian", _("guardian")
+    WARD = "ward", _("ward")
 
 
 class Confidence(models.TextChoices):
-    CONFIRMED = "confirmed", "confirmed"
-    PROBABLE = "probable", "probable"
-    POSSIBLE = "possible", "possible"
+    CONFIRMED = "confirmed", _("confirmed")
+    PROBABLE = "probable", _("probable")
+    POSSIBLE = "possible", _("possible")
 
 
 class Relationship(PublicModel):

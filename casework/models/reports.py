@@ -5,26 +5,28 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from casework.models.base import DatePrecision, GatedQuerySet, PublicModel
 from casework.models.persons import Sex
 
 
 class Channel(models.TextChoices):
-    WEB_FORM = "web_form", "web form"
-    LETTER = "letter", "letter"
-    PHONE = "phone", "phone"
-    VISIT = "visit", "visit"
-    INTERNET_BOARD = "internet_board", "internet board"
-    PARTNER = "partner", "partner"
-    LIST_IMPORT = "list_import", "list import"
+    WEB_FORM = "web_form", _("web form")
+    LETTER = "letter", _("letter")
+    PHONE = "phone", _("phone")
+    VISIT = "visit", _("visit")
+    INTERNET_BOARD = "internet_board", _("internet board")
+    PARTNER = "partner", _("partner")
+    LIST_IMPORT = "list_import", _("list import")
 
 
 class ReportStatus(models.TextChoices):
-    NEW = "new", "waiting for triage"
-    IN_TRIAGE = "in_triage", "in triage"
-    TRIAGED = "triaged", "triaged"
-    SPAM = "spam", "not a report"
+    NEW = "new", _("waiting for triage")
+    IN_TRIAGE = "in_triage", _("in triage")
+    TRIAGED = "triaged", _("triaged")
+    SPAM = "spam", _("not a report")
 
 
 class FamilyReport(PublicModel):
@@ -41,7 +43,7 @@ class FamilyReport(PublicModel):
     reporter_email = models.CharField(max_length=254, blank=True)
     reporter_region = models.CharField(max_length=100, blank=True)
     reporter_language = models.CharField(max_length=10, blank=True)
-    account = models.TextField(blank=True, help_text="The family's account in their own words.")
+    account = models.TextField(blank=True, help_text=_("The family's account in their own words."))
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.NEW)
     # The family checks the status with the reference and a secret; only the secret's hash is kept.
     reference = models.CharField(max_length=16, unique=True)
@@ -82,10 +84,10 @@ class FamilyReport(PublicModel):
 
 
 class ConsentPurpose(models.TextChoices):
-    PROCESS = "process", "to process the report for tracing"
-    SHARE_PARTNER = "share_partner", "to share with a named partner"
-    SHARE_AUTHORITY = "share_authority", "to share with authorities"
-    CONTACT = "contact", "to be contacted"
+    PROCESS = "process", _("to process the report for tracing")
+    SHARE_PARTNER = "share_partner", _("to share with a named partner")
+    SHARE_AUTHORITY = "share_authority", _("to share with authorities")
+    CONTACT = "contact", _("to be contacted")
 
 
 class ReportConsent(models.Model):
@@ -124,8 +126,8 @@ class ReportConsent(models.Model):
 
 
 class AttachmentKind(models.TextChoices):
-    PHOTO = "photo", "photo"
-    DOCUMENT = "document", "document"
+    PHOTO = "photo", _("photo")
+    DOCUMENT = "document", _("document")
 
 
 class ReportAttachment(PublicModel):
@@ -167,10 +169,11 @@ class ReportFollowUp(PublicModel):
 
 
 class TriageOutcome(models.TextChoices):
-    PENDING = "pending", "waiting for triage"
-    LINKED = "linked", "linked to a known person"
-    CREATED = "created", "created a new person"
-    NOT_A_PERSON = "not_a_person", "not a person to trace"
+    PENDING = "pending", _("waiting for triage")
+    # Said of one entry; an import's counts say it of many rows.
+    LINKED = "linked", pgettext_lazy("report entry outcome", "linked to a known person")
+    CREATED = "created", _("created a new person")
+    NOT_A_PERSON = "not_a_person", _("not a person to trace")
 
 
 class ReportEntry(PublicModel):
@@ -216,7 +219,7 @@ class ReportEntry(PublicModel):
     triaged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "report entries"
+        verbose_name_plural = _("report entries")
         ordering = ["report", "position"]
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="entry_position_unique"),

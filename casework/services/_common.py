@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casework import text
 from casework.models import Person
@@ -26,17 +27,22 @@ def clean_text(
     the field: NUL bytes, over-long, missing."""
     value = value or ""
     if "\x00" in value:
-        raise ServiceError({field: ["This text contains a NUL byte; remove it."]})
+        raise ServiceError({field: [gettext("This text contains a NUL byte; remove it.")]})
     value = text.clean_text(value) if multiline else text.clean_line(value)
     if len(value) > max_length:
         raise ServiceError(
-            {field: [f"This text is {len(value)} characters long; at most {max_length}."]}
+            {
+                field: [
+                    gettext("This text is %(length)s characters long; at most %(limit)s.")
+                    % {"length": len(value), "limit": max_length}
+                ]
+            }
         )
     if required and not value:
-        raise ServiceError({field: ["This is required."]})
+        raise ServiceError({field: [gettext("This is required.")]})
     return value
 
 
 def not_in_future(field: str, day) -> None:
     if day is not None and day > timezone.localdate():
-        raise ServiceError({field: ["This date is in the future."]})
+        raise ServiceError({field: [gettext("This date is in the future.")]})

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -43,19 +44,31 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 def validate_break_glass_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError({"reason": ["Say why you need this record: a reason is required."]})
+        raise ServiceError(
+            {"reason": [gettext("Say why you need this record: a reason is required.")]}
+        )
     words = {word.casefold() for word in _WORD.findall(reason)}
     if len(words) < REASON_MIN_WORDS or len(reason) < REASON_MIN_CHARS:
         raise ServiceError(
             {
                 "reason": [
-                    "Say in a sentence why you need this record now (at least "
-                    f"{REASON_MIN_WORDS} words): the data-protection officer reads it."
+                    gettext(
+                        "Say in a sentence why you need this record now (at least %(count)s "
+                        "words): the data-protection officer reads it."
+                    )
+                    % {"count": REASON_MIN_WORDS}
                 ]
             }
         )
     if len(reason) > REASON_MAX_CHARS:
-        raise ServiceError({"reason": [f"Keep the reason under {REASON_MAX_CHARS} characters."]})
+        raise ServiceError(
+            {
+                "reason": [
+                    gettext("Keep the reason under %(count)s characters.")
+                    % {"count": REASON_MAX_CHARS}
+                ]
+            }
+        )
     return reason
 
 
@@ -107,8 +120,11 @@ def _refuse_beyond_the_daily_limit(actor, person: Person) -> None:
     raise ServiceError(
         {
             "reason": [
-                f"You have opened {limit} records outside your cases today, the most allowed: "
-                "ask your supervisor or the data-protection officer."
+                gettext(
+                    "You have opened %(count)s records outside your cases today, the most "
+                    "allowed: ask your supervisor or the data-protection officer."
+                )
+                % {"count": limit}
             ]
         }
     )
@@ -150,9 +166,9 @@ def break_glass_review(
         raise exc
     note = " ".join((note or "").split())
     if len(note) > 500:
-        raise ServiceError({"note": ["Keep the note under 500 characters."]})
+        raise ServiceError({"note": [gettext("Keep the note under 500 characters.")]})
     if revoke and not note:
-        raise ServiceError({"note": ["Say why the access is revoked."]})
+        raise ServiceError({"note": [gettext("Say why the access is revoked.")]})
     with transaction.atomic():
         locked = BreakGlassGrant.objects.select_for_update().get(pk=grant.pk)
         now = timezone.now()
@@ -160,7 +176,7 @@ def break_glass_review(
         locked.reviewed_at, locked.reviewed_by, locked.review_note = now, actor, note
         if revoke:
             if locked.revoked_at is not None or locked.expires_at <= now:
-                raise ServiceError({"revoke": ["This access has already ended."]})
+                raise ServiceError({"revoke": [gettext("This access has already ended.")]})
             locked.revoked_at = now
             changed.append("revoked_at")
         locked.save(update_fields=changed)

@@ -94,7 +94,7 @@ def user_deactivate(*, actor, user: User, reason: str = "") -> User:
     """Close an account: it cannot log in, and its sessions and tokens end now."""
     _require_user_admin(actor, user)
     if actor == user:
-        raise ServiceError({"user": ["You cannot deactivate your own account."]})
+        raise ServiceError({"user": [gettext("You cannot deactivate your own account.")]})
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=False)
         _bump_epoch(user)
@@ -117,7 +117,9 @@ def user_change_password(
     resetting someone else's need not. Every session and token of the user ends."""
     if actor == user:
         if old_password is None or not user.check_password(old_password):
-            raise ServiceError({"old_password": ["Your current password was entered wrongly."]})
+            raise ServiceError(
+                {"old_password": [gettext("Your current password was entered wrongly.")]}
+            )
     else:
         _require_user_admin(actor, user)
     try:
@@ -138,7 +140,7 @@ def user_disable_password(*, actor, user: User) -> User:
     end."""
     _require_user_admin(actor, user)
     if actor == user:
-        raise ServiceError({"password": ["You cannot disable your own password."]})
+        raise ServiceError({"password": [gettext("You cannot disable your own password.")]})
     with transaction.atomic():
         user.set_unusable_password()
         user.save(update_fields=["password"])
@@ -179,7 +181,7 @@ def totp_enrolment_confirm(
     or None when the code is wrong. Replacing a confirmed second factor also takes the password:
     a stolen session alone must not become a lasting takeover."""
     if device.user_id != user.pk or device.confirmed:
-        raise ServiceError({"token": ["This enrolment is no longer open. Start again."]})
+        raise ServiceError({"token": [gettext("This enrolment is no longer open. Start again.")]})
     replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
     if replacing.exists():
         _require_password(user, password, what="replacement")
@@ -252,20 +254,23 @@ def partner_token_issue(
     errors: dict[str, list[str]] = {}
     if user.role != Role.PARTNER:
         # A token skips the second factor: staff accounts never get one.
-        errors["user"] = ["API tokens are issued to partner accounts only."]
+        errors["user"] = [gettext("API tokens are issued to partner accounts only.")]
     elif not user.is_active:
-        errors["user"] = ["This account is deactivated."]
+        errors["user"] = [gettext("This account is deactivated.")]
     name = (name or "").strip()
     if not name:
-        errors["name"] = ["Name the token after the system that will use it."]
+        errors["name"] = [gettext("Name the token after the system that will use it.")]
     elif len(name) > PartnerToken._meta.get_field("name").max_length:
-        errors["name"] = ["The name is too long (120 characters at most)."]
+        errors["name"] = [gettext("The name is too long (120 characters at most).")]
     if not isinstance(days, int) or not 1 <= days <= TOKEN_MAX_DAYS:
-        errors["days"] = [f"A token lasts between 1 and {TOKEN_MAX_DAYS} days."]
+        errors["days"] = [
+            gettext("A token lasts between 1 and %(days)s days.") % {"days": TOKEN_MAX_DAYS}
+        ]
     unknown = sorted(set(scopes or []) - set(SCOPES))
     if unknown:
         errors["scopes"] = [
-            f"Unknown scope {', '.join(map(repr, unknown))}: use {', '.join(sorted(SCOPES))}."
+            gettext("Unknown scope %(unknown)s: use %(known)s.")
+            % {"unknown": ", ".join(map(repr, unknown)), "known": ", ".join(sorted(SCOPES))}
         ]
     if errors:
         raise ServiceError(errors)

@@ -1,6 +1,7 @@
 """Errors services raise, for each surface to translate (form error, JSON 4xx, import row)."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 
 class ServiceError(ValidationError):
@@ -14,6 +15,9 @@ class Conflict(Exception):
         self.obj = obj
         self.expected_version = expected_version
         super().__init__(
-            f"This record was changed by someone else (version {obj.version}, "
-            f"you edited version {expected_version}). Reload it and apply your change again."
+            gettext(
+                "This record was changed by someone else (version %(current)s, you edited "
+                "version %(edited)s). Reload it and apply your change again."
+            )
+            % {"current": obj.version, "edited": expected_version}
         )

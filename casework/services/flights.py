@@ -11,6 +11,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -45,7 +46,7 @@ def _text(errors: dict, name: str, value, limit: int, *, required=False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[name] = ["Expected text."]
+        errors[name] = [gettext("Expected text.")]
         return ""
     problem = text_problem(value, limit)
     if problem:
@@ -53,7 +54,7 @@ def _text(errors: dict, name: str, value, limit: int, *, required=False) -> str:
         return ""
     value = value.strip()
     if required and not value:
-        errors[name] = ["This is required."]
+        errors[name] = [gettext("This is required.")]
     return value
 
 
@@ -64,22 +65,26 @@ def _clean_flight(values: dict, errors: dict) -> dict:
             cleaned[name] = _text(errors, name, values[name], limit, required=name != "organiser")
     if "date" in values:
         if not isinstance(values["date"], dt.date) or isinstance(values["date"], dt.datetime):
-            errors["date"] = ["Give the flight date."]
+            errors["date"] = [gettext("Give the flight date.")]
         elif values["date"].year < 2000:
-            errors["date"] = ["The flight date is implausibly early."]
+            errors["date"] = [gettext("The flight date is implausibly early.")]
         else:
             cleaned["date"] = values["date"]
     if "capacity" in values:
         capacity = values["capacity"]
         if isinstance(capacity, bool) or not isinstance(capacity, int):
-            errors["capacity"] = ["The capacity is a whole number of seats."]
+            errors["capacity"] = [gettext("The capacity is a whole number of seats.")]
         elif not 0 <= capacity <= MAX_CAPACITY:
-            errors["capacity"] = [f"The capacity is between 0 and {MAX_CAPACITY} seats."]
+            errors["capacity"] = [
+                gettext("The capacity is between 0 and %(most)s seats.") % {"most": MAX_CAPACITY}
+            ]
         else:
             cleaned["capacity"] = capacity
     if "status" in values:
         if values["status"] not in FlightStatus.values:
-            errors["status"] = [f"Unknown flight status {values['status']!r}."]
+            errors["status"] = [
+                gettext("Unknown flight status %(status)r.") % {"status": values["status"]}
+            ]
         else:
             cleaned["status"] = values["status"]
     return cleaned
@@ -117,7 +122,7 @@ def flight_create(
     if values.get("status") not in (None, *OPEN_FLIGHT):
         # Completed or cancelled is what becomes of a flight: none begins that way.
         errors.setdefault("status", []).append(
-            "A new flight is planned or confirmed; it is completed once it has flown."
+            gettext("A new flight is planned or confirmed; it is completed once it has flown.")
         )
     if errors:
         raise ServiceError(errors)
@@ -128,7 +133,9 @@ def flight_create(
             )
             audit.record(actor, AuditAction.CREATE, flight, fields=sorted(values))
     except IntegrityError as exc:
-        raise ServiceError({"reference": ["A flight with this reference already exists."]}) from exc
+        raise ServiceError(
+            {"reference": [gettext("A flight with this reference already exists.")]}
+        ) from exc
     return flight
 
 
@@ -139,7 +146,9 @@ def flight_update(
     require(actor, Action.MANAGE_FLIGHT, flight)
     unknown = set(changes) - _FLIGHT_FIELDS
     if unknown:
-        raise ServiceError({name: ["Not a field of a flight."] for name in sorted(unknown)})
+        raise ServiceError(
+            {name: [gettext("Not a field of a flight.")] for name in sorted(unknown)}
+        )
     errors: dict = {}
     values = _clean_flight(changes, errors)
     if errors:
@@ -152,7 +161,12 @@ def flight_update(
             seated = _seated_count(locked)
             if values.get("capacity", locked.capacity) < seated:
                 raise ServiceError(
-                    {"capacity": [f"{seated} passengers are approved: capacity cannot be lower."]}
+                    {
+                        "capacity": [
+                            gettext("%(count)s passengers are approved: capacity cannot be lower.")
+                            % {"count": seated}
+                        ]
+                    }
                 )
             before = _snapshot(locked)
             for name, value in values.items():
@@ -163,7 +177,9 @@ def flight_update(
             changed = audit.diff(before, _snapshot(locked))
             audit.record(actor, AuditAction.UPDATE, locked, fields=changed, changes=changed)
     except IntegrityError as exc:
-        raise ServiceError({"reference": ["A flight with this reference already exists."]}) from exc
+        raise ServiceError(
+            {"reference": [gettext("A flight with this reference already exists.")]}
+        ) from exc
     return locked
 
 
@@ -182,7 +198,14 @@ def _require_visible_person(actor, person: Person | None) -> Person:
 
 def _require_open(flight: RepatriationFlight) -> None:
     if not manifest_is_open(flight):
-        raise ServiceError({"flight": [f"The flight is {flight.status}: its manifest is closed."]})
+        raise ServiceError(
+            {
+                "flight": [
+                    gettext("The flight is %(status)s: its manifest is closed.")
+                    % {"status": flight.get_status_display()}
+                ]
+            }
+        )
 
 
 def manifest_propose(*, actor, flight: RepatriationFlight, person: Person, note: str = ""):
@@ -197,12 +220,16 @@ def manifest_propose(*, actor, flight: RepatriationFlight, person: Person, note:
         raise ServiceError(
             {
                 "person": [
-                    f"Only a person cleared for return can be proposed (this one is "
-                    f"{person.get_status_display()})."
+                    gettext(
+                        "Only a person cleared for return can be proposed (this one is %(status)s)."
+                    )
+                    % {"status": person.get_status_display()}
                 ]
             }
         )
-    duplicate = ServiceError({"person": ["This person is already on this flight's manifest."]})
+    duplicate = ServiceError(
+        {"person": [gettext("This person is already on this flight's manifest.")]}
+    )
     try:
         with transaction.atomic():
             locked = RepatriationFlight.objects.select_for_update().get(pk=flight.pk)
@@ -245,20 +272,30 @@ def manifest_approve(*, actor, entry: ManifestEntry) -> ManifestEntry:
     manifest. Refused when the flight is full."""
     require(actor, Action.MANAGE_FLIGHT, entry.flight)
     if entry.role != ManifestRole.PASSENGER:
-        raise ServiceError({"entry": ["Escorts need no approval."]})
+        raise ServiceError({"entry": [gettext("Escorts need no approval.")]})
     _require_visible_person(actor, entry.person)
     require(actor, Action.APPROVE_MANIFEST, entry.person)
     with transaction.atomic():
         flight, locked = _locked_entry(entry)
         _require_open(flight)
         if locked.status != ManifestStatus.PROPOSED:
-            raise ServiceError({"entry": [f"This passenger is already {locked.status}."]})
+            raise ServiceError(
+                {
+                    "entry": [
+                        gettext("This passenger is already %(status)s.")
+                        % {"status": locked.get_status_display()}
+                    ]
+                }
+            )
         seated = _seated_count(flight)
         if seated + 1 > flight.capacity:
             raise ServiceError(
                 {
                     "entry": [
-                        f"The flight is full: {seated} of {flight.capacity} seats are approved."
+                        gettext(
+                            "The flight is full: %(seated)s of %(capacity)s seats are approved."
+                        )
+                        % {"seated": seated, "capacity": flight.capacity}
                     ]
                 }
             )
@@ -273,7 +310,12 @@ def manifest_approve(*, actor, entry: ManifestEntry) -> ManifestEntry:
             )
         elif person.status != PersonStatus.ON_MANIFEST:
             raise ServiceError(
-                {"entry": [f"The person is {person.get_status_display()}: not cleared to fly."]}
+                {
+                    "entry": [
+                        gettext("The person is %(status)s: not cleared to fly.")
+                        % {"status": person.get_status_display()}
+                    ]
+                }
             )
     return locked
 
@@ -299,10 +341,18 @@ def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:
     with transaction.atomic():
         flight, locked = _locked_entry(entry)
         if flight.status == FlightStatus.CANCELLED:
-            raise ServiceError({"flight": ["The flight was cancelled."]})
+            raise ServiceError({"flight": [gettext("The flight was cancelled.")]})
         if to not in boarding_moves(locked, flight):
             raise ServiceError(
-                {"entry": [f"A passenger who is {locked.status} cannot be marked {to}."]}
+                {
+                    "entry": [
+                        gettext("A passenger who is %(status)s cannot be marked %(to)s.")
+                        % {
+                            "status": locked.get_status_display(),
+                            "to": ManifestStatus(to).label,
+                        }
+                    ]
+                }
             )
         extra = {"note": note} if note else {}
         if to == ManifestStatus.BOARDED and locked.approved_by_id is None:
@@ -355,16 +405,20 @@ def handover_record(
     reunited when the recipient is a relative."""
     require(actor, Action.MANAGE_FLIGHT, manifest_entry.flight)
     if manifest_entry.role != ManifestRole.PASSENGER:
-        raise ServiceError({"manifest_entry": ["Only a passenger is handed over."]})
+        raise ServiceError({"manifest_entry": [gettext("Only a passenger is handed over.")]})
     _require_visible_person(actor, manifest_entry.person)
     require(actor, Action.RECORD_HANDOVER, manifest_entry.person)
     if recipient_person is not None:
         _require_visible_person(actor, recipient_person)
         if recipient_person.pk == manifest_entry.person_id:
-            raise ServiceError({"recipient_person": ["A child is not handed over to themself."]})
+            raise ServiceError(
+                {"recipient_person": [gettext("A child is not handed over to themself.")]}
+            )
     errors: dict = {}
     if recipient_kind not in RecipientKind.values:
-        errors["recipient_kind"] = [f"Unknown recipient {recipient_kind!r}."]
+        errors["recipient_kind"] = [
+            gettext("Unknown recipient %(kind)r.") % {"kind": recipient_kind}
+        ]
     values = {
         "recipient_name": _text(errors, "recipient_name", recipient_name, 200, required=True),
         "recipient_relationship": _text(
@@ -374,32 +428,39 @@ def handover_record(
         "documents": _text(errors, "documents", documents, 5000),
     }
     if recipient_kind == RecipientKind.RELATIVE and not values["recipient_relationship"]:
-        errors.setdefault("recipient_relationship", ["Say how the recipient is related."])
+        errors.setdefault("recipient_relationship", [gettext("Say how the recipient is related.")])
     now = timezone.now()
     if not isinstance(handed_at, dt.datetime):
-        errors["handed_at"] = ["Give the date and time of the handover."]
+        errors["handed_at"] = [gettext("Give the date and time of the handover.")]
     elif handed_at > now + dt.timedelta(minutes=5):
-        errors["handed_at"] = ["The handover cannot be in the future."]
+        errors["handed_at"] = [gettext("The handover cannot be in the future.")]
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
         flight, locked = _locked_entry(manifest_entry)
         person = Person.objects.select_for_update().get(pk=locked.person_id)
         if locked.status != ManifestStatus.BOARDED:
-            raise ServiceError({"manifest_entry": ["Only a passenger who boarded is handed over."]})
+            raise ServiceError(
+                {"manifest_entry": [gettext("Only a passenger who boarded is handed over.")]}
+            )
         if handed_at.date() < flight.date - dt.timedelta(days=1):
-            raise ServiceError({"handed_at": ["The handover is before the flight."]})
+            raise ServiceError({"handed_at": [gettext("The handover is before the flight.")]})
         if not _possibly_a_child(person, handed_at.date()):
             raise ServiceError(
                 {
                     "manifest_entry": [
-                        "Handovers are recorded for children: this passenger is an adult, or "
-                        "their age is not recorded (record at least an estimated age first)."
+                        gettext(
+                            "Handovers are recorded for children: this passenger is an adult, "
+                            "or their age is not recorded (record at least an estimated age "
+                            "first)."
+                        )
                     ]
                 }
             )
         if Handover.objects.filter(manifest_entry=locked).exists():
-            raise ServiceError({"manifest_entry": ["This child's handover is already recorded."]})
+            raise ServiceError(
+                {"manifest_entry": [gettext("This child's handover is already recorded.")]}
+            )
         handover = Handover.objects.create(
             manifest_entry=locked,
             recipient_kind=recipient_kind,

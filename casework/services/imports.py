@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from casework import audit, request_context
 from casework.audit import AuditAction
@@ -79,7 +80,11 @@ class ImportRejected(ServiceError):
         self.row_errors = row_errors
         shown = [str(e) for e in row_errors[:ERRORS_SHOWN]]
         if len(row_errors) > ERRORS_SHOWN:
-            shown.append(f"… and {len(row_errors) - ERRORS_SHOWN} more errors.")
+            more = len(row_errors) - ERRORS_SHOWN
+            shown.append(
+                ngettext("… and %(count)s more error.", "… and %(count)s more errors.", more)
+                % {"count": more}
+            )
         super().__init__({"rows": shown})
 
 
@@ -99,9 +104,16 @@ def _refuse_repeat(previous: ListImport) -> None:
     raise ServiceError(
         {
             "file": [
-                f"This file was already imported on {previous.created_at:%Y-%m-%d} as "
-                f"“{previous.source}” (list of {previous.as_of or 'no date'}, "
-                f"{previous.row_count} rows). Nothing was imported again."
+                gettext(
+                    "This file was already imported on %(day)s as “%(source)s” (list of "
+                    "%(as_of)s, %(rows)s rows). Nothing was imported again."
+                )
+                % {
+                    "day": f"{previous.created_at:%Y-%m-%d}",
+                    "source": previous.source,
+                    "as_of": previous.as_of or gettext("no date"),
+                    "rows": previous.row_count,
+                }
             ]
         }
     )
@@ -113,9 +125,9 @@ def list_import_upload(
     """Keep the file and read its header; nothing else is written until the commit."""
     require(actor, Action.IMPORT_LIST)
     if not (source or "").strip():
-        raise ServiceError({"source": ["Say who compiled the list."]})
+        raise ServiceError({"source": [gettext("Say who compiled the list.")]})
     if as_of is not None and as_of > timezone.localdate():
-        raise ServiceError({"as_of": ["The list cannot be dated in the future."]})
+        raise ServiceError({"as_of": [gettext("The list cannot be dated in the future.")]})
     sha256 = hashlib.sha256(data).hexdigest()
     previous = _already_imported(actor.organisation_id, sha256)
     if previous is not None:
@@ -154,7 +166,7 @@ def list_import_upload(
 def list_import_set_mapping(*, actor, list_import: ListImport, mapping: dict[str, str]):
     require(actor, Action.IMPORT_LIST, list_import)
     if list_import.status != ImportStatus.PREVIEWED:
-        raise ServiceError({"mapping": ["This list was already imported."]})
+        raise ServiceError({"mapping": [gettext("This list was already imported.")]})
     headers = list_import.stats.get("headers", [])
     mapping = {h: (mapping.get(h) or "") for h in headers}
     errors = check_mapping(headers, mapping)
@@ -420,7 +432,7 @@ def _recheck_links(actor, plan: Plan) -> None:
 
 def list_import_dry_run(*, actor, list_import: ListImport, reject_invalid: bool = False) -> Plan:
     if list_import.status != ImportStatus.PREVIEWED:
-        raise ServiceError({"file": ["This list was already imported."]})
+        raise ServiceError({"file": [gettext("This list was already imported.")]})
     previous = _already_imported(list_import.organisation_id, list_import.sha256, list_import.pk)
     if previous is not None:
         _refuse_repeat(previous)
@@ -470,7 +482,9 @@ def _create_persons_bulk(actor, rows: list[RowData], list_import: ListImport) ->
     if actor.role == Role.CASEWORKER:
         team = actor.teams.order_by("id").first()
         if team is None:
-            raise ServiceError({"file": ["You belong to no team: a supervisor must import this."]})
+            raise ServiceError(
+                {"file": [gettext("You belong to no team: a supervisor must import this.")]}
+            )
     persons: dict[int, Person] = {}
     for data in rows:
         first = data.names[0]
@@ -588,7 +602,7 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
     with transaction.atomic():
         locked = ListImport.objects.select_for_update().get(pk=list_import.pk)
         if locked.status != ImportStatus.PREVIEWED:
-            raise ServiceError({"file": ["This list was already imported."]})
+            raise ServiceError({"file": [gettext("This list was already imported.")]})
         previous = _already_imported(locked.organisation_id, locked.sha256, locked.pk)
         if previous is not None:
             _refuse_repeat(previous)
@@ -680,7 +694,7 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
             previous = _already_imported(locked.organisation_id, locked.sha256, locked.pk)
             if previous is not None:
                 _refuse_repeat(previous)
-            raise ServiceError({"file": ["The list could not be saved."]}) from exc
+            raise ServiceError({"file": [gettext("The list could not be saved.")]}) from exc
         audit.record(
             actor,
             AuditAction.IMPORT,

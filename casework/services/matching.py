@@ -18,6 +18,7 @@ from functools import lru_cache
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -477,14 +478,21 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
     if suggestion.other_person_id:
         require(actor, Action.DECIDE_MATCH, suggestion.other_person)
     if decision not in DECISIONS:
-        raise ServiceError({"decision": [f"Unknown decision {decision!r}."]})
+        raise ServiceError(
+            {"decision": [gettext("Unknown decision %(decision)r.") % {"decision": decision}]}
+        )
     if not (reason or "").strip():
-        raise ServiceError({"reason": ["Say why you decided so."]})
+        raise ServiceError({"reason": [gettext("Say why you decided so.")]})
     with transaction.atomic():
         locked = MatchSuggestion.objects.select_for_update().get(pk=suggestion.pk)
         if locked.decision in (Decision.CONFIRMED, Decision.REJECTED):
             raise ServiceError(
-                {"decision": [f"This pair was already decided ({locked.get_decision_display()})."]}
+                {
+                    "decision": [
+                        gettext("This pair was already decided (%(decision)s).")
+                        % {"decision": locked.get_decision_display()}
+                    ]
+                }
             )
         before = locked.decision
         _set_decision(locked, actor, decision, reason.strip())

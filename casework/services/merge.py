@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -210,16 +211,20 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
     require(actor, Action.MERGE_PERSONS, survivor)
     require(actor, Action.MERGE_PERSONS, absorbed)
     if survivor.pk == absorbed.pk:
-        raise ServiceError({"absorbed": ["A record cannot be merged into itself."]})
+        raise ServiceError({"absorbed": [gettext("A record cannot be merged into itself.")]})
     if not (reason or "").strip():
-        raise ServiceError({"reason": ["Say why these are the same person."]})
+        raise ServiceError({"reason": [gettext("Say why these are the same person.")]})
     with transaction.atomic():
         locked = _lock(survivor, absorbed)
         survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
         if absorbed.merged_into_id or absorbed.status == PersonStatus.CLOSED_DUPLICATE:
-            raise ServiceError({"absorbed": ["This record was already merged into another."]})
+            raise ServiceError(
+                {"absorbed": [gettext("This record was already merged into another.")]}
+            )
         if survivor.merged_into_id:
-            raise ServiceError({"survivor": ["This record was merged into another itself."]})
+            raise ServiceError(
+                {"survivor": [gettext("This record was merged into another itself.")]}
+            )
         flights = set(
             ManifestEntry.objects.filter(person=survivor).values_list("flight_id", flat=True)
         )
@@ -228,8 +233,11 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
             raise ServiceError(
                 {
                     "absorbed": [
-                        "Both records are on the manifest of the same flight "
-                        f"({shared.first().flight.reference}): settle the manifest first."
+                        gettext(
+                            "Both records are on the manifest of the same flight "
+                            "(%(flight)s): settle the manifest first."
+                        )
+                        % {"flight": shared.first().flight.reference}
                     ]
                 }
             )
@@ -297,15 +305,17 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
     require(actor, Action.MERGE_PERSONS, merge.survivor)
     require(actor, Action.MERGE_PERSONS, merge.absorbed)
     if not (reason or "").strip():
-        raise ServiceError({"reason": ["Say why the merge is undone."]})
+        raise ServiceError({"reason": [gettext("Say why the merge is undone.")]})
     with transaction.atomic():
         merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at is not None:
-            raise ServiceError({"merge": ["This merge was already undone."]})
+            raise ServiceError({"merge": [gettext("This merge was already undone.")]})
         locked = _lock(merge.survivor, merge.absorbed)
         survivor, absorbed = locked[merge.survivor_id], locked[merge.absorbed_id]
         if absorbed.merged_into_id != survivor.pk:
-            raise ServiceError({"merge": ["The absorbed record no longer points at the survivor."]})
+            raise ServiceError(
+                {"merge": [gettext("The absorbed record no longer points at the survivor.")]}
+            )
         moved = merge.moved
         for key, model, field in CARRIED:
             model.objects.filter(pk__in=moved.get(key, []), **{field: survivor}).update(

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 from django.db.models.fields.json import KT
+from django.utils.translation import gettext
 
 from casework.matching import BirthRange, PersonRecord, prepare
 from casework.models import (
@@ -277,11 +278,11 @@ def person_add_name(
     )
     source = clean_text("source", source, max_length=200)
     if not any(parts.values()):
-        raise ServiceError({"full_text": ["Give the name, or at least one part of it."]})
+        raise ServiceError({"full_text": [gettext("Give the name, or at least one part of it.")]})
     if kind not in NameKind.values:
-        raise ServiceError({"kind": [f"Unknown kind {kind!r}."]})
+        raise ServiceError({"kind": [gettext("Unknown kind %(kind)r.") % {"kind": kind}]})
     if script and script not in Script.values:
-        raise ServiceError({"script": [f"Unknown script {script!r}."]})
+        raise ServiceError({"script": [gettext("Unknown script %(script)r.") % {"script": script}]})
     name = PersonName(person=person, kind=kind, source=source, is_primary=False, **parts)
     name.script = script or guess_script(name.as_text())
     with transaction.atomic():

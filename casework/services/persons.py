@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casework import audit, workflow
 from casework.audit import AuditAction
@@ -80,29 +81,31 @@ def validate_birth(
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if precision not in DatePrecision.values:
-        errors["birth_precision"] = [f"Unknown precision {precision!r}."]
+        errors["birth_precision"] = [
+            gettext("Unknown precision %(precision)r.") % {"precision": precision}
+        ]
     dated = (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR)
     if precision in dated and birth_date is None:
-        errors["birth_date"] = ["A birth date is needed for this precision."]
+        errors["birth_date"] = [gettext("A birth date is needed for this precision.")]
     if precision == DatePrecision.AGE_ESTIMATE and (age is None or age_on is None):
-        errors["age_stated"] = ["An age and the date it was stated on are needed."]
+        errors["age_stated"] = [gettext("An age and the date it was stated on are needed.")]
     if precision == DatePrecision.UNKNOWN and birth_date is not None:
-        errors["birth_precision"] = ["Give the precision of the birth date."]
+        errors["birth_precision"] = [gettext("Give the precision of the birth date.")]
     if birth_date is not None:
         if birth_date > today:
-            errors["birth_date"] = ["The birth date is in the future."]
+            errors["birth_date"] = [gettext("The birth date is in the future.")]
         elif birth_date.year < 1900:
-            errors["birth_date"] = ["The birth date is before 1900."]
+            errors["birth_date"] = [gettext("The birth date is before 1900.")]
     if age is not None and not 0 <= age <= 120:
-        errors["age_stated"] = ["An age must be between 0 and 120."]
+        errors["age_stated"] = [gettext("An age must be between 0 and 120.")]
     if age_on is not None and age_on > today:
-        errors["age_stated_on"] = ["The date the age was stated is in the future."]
+        errors["age_stated_on"] = [gettext("The date the age was stated is in the future.")]
     if birth_date is not None and age is not None and age_on is not None and not errors:
         earliest, latest = birth_range(DatePrecision.AGE_ESTIMATE, None, age, age_on)
         if not (earliest.year - 1 <= birth_date.year <= latest.year + 1):
             errors["age_stated"] = [
-                f"An age of {age} on {age_on:%Y-%m-%d} contradicts the birth date "
-                f"{birth_date:%Y-%m-%d}."
+                gettext("An age of %(age)s on %(on)s contradicts the birth date %(date)s.")
+                % {"age": age, "on": f"{age_on:%Y-%m-%d}", "date": f"{birth_date:%Y-%m-%d}"}
             ]
     if errors:
         raise ServiceError(errors)
@@ -190,7 +193,9 @@ def person_create(
     names = [_cleaned_name(name) for name in names]
     details = _cleaned_details(details)
     if not names or not any(_display_name(n) for n in names):
-        raise ServiceError({"names": ["A person needs at least one name, alias or kunya."]})
+        raise ServiceError(
+            {"names": [gettext("A person needs at least one name, alias or kunya.")]}
+        )
     validate_birth(birth_precision, birth_date, age_stated, age_stated_on)
     if team is not None and team.organisation_id != actor.organisation_id:
         raise Hidden()
@@ -198,7 +203,9 @@ def person_create(
         team = actor.teams.order_by("id").first()
     unknown = set(details) - _EDITABLE_DETAILS
     if unknown:
-        raise ServiceError({name: ["Not a field of a person."] for name in sorted(unknown)})
+        raise ServiceError(
+            {name: [gettext("Not a field of a person.")] for name in sorted(unknown)}
+        )
     with transaction.atomic():
         person = Person(
             organisation_id=actor.organisation_id,
@@ -268,7 +275,7 @@ def person_update(*, actor, person: Person, expected_version: int, reason: str =
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise ServiceError(
-            {name: ["This field cannot be edited here."] for name in sorted(unknown)}
+            {name: [gettext("This field cannot be edited here.")] for name in sorted(unknown)}
         )
     if set(changes) & _RESTRICTED_EDITS:
         require(actor, Action.RECORD_PROCEEDING, person)  # restricted-level edit
@@ -303,11 +310,11 @@ def person_change_status(*, actor, person: Person, to: str, reason: str, expecte
     """Move a person along the workflow. A forbidden move raises and changes nothing."""
     require(actor, Action.CHANGE_STATUS, person)
     if to not in PersonStatus.values:
-        raise ServiceError({"status": [f"Unknown status {to!r}."]})
+        raise ServiceError({"status": [gettext("Unknown status %(status)r.") % {"status": to}]})
     if not reason or not reason.strip():
-        raise ServiceError({"reason": ["Say why the status changes."]})
+        raise ServiceError({"reason": [gettext("Say why the status changes.")]})
     if to in workflow.ONLY_BY_MERGE:
-        raise ServiceError({"status": ["A case is closed as a duplicate by merging it."]})
+        raise ServiceError({"status": [gettext("A case is closed as a duplicate by merging it.")]})
     if to in workflow.NEEDS_SUPERVISOR:
         require(actor, Action.APPROVE_STATUS, person)
     with transaction.atomic():
@@ -316,12 +323,22 @@ def person_change_status(*, actor, person: Person, to: str, reason: str, expecte
             raise Conflict(locked, expected_version)
         current = locked.status
         if not workflow.is_allowed(current, to):
-            allowed = ", ".join(sorted(workflow.allowed_targets(current))) or "none"
+            allowed = ", ".join(
+                str(PersonStatus(target).label)
+                for target in sorted(workflow.allowed_targets(current))
+            ) or gettext("none")
             raise ServiceError(
                 {
                     "status": [
-                        f"A person cannot move from {current!r} to {to!r}. "
-                        f"Allowed from {current!r}: {allowed}."
+                        gettext(
+                            "A person cannot move from %(current)s to %(to)s. "
+                            "Allowed from %(current)s: %(allowed)s."
+                        )
+                        % {
+                            "current": PersonStatus(current).label,
+                            "to": PersonStatus(to).label,
+                            "allowed": allowed,
+                        }
                     ]
                 }
             )

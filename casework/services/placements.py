@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -40,17 +41,19 @@ def placement_record(
     notes = clean_text("notes", notes, max_length=10_000, multiline=True)
     errors: dict[str, list[str]] = {}
     if location is None and not place_text:
-        errors["location"] = ["Choose a known location or describe the place."]
+        errors["location"] = [gettext("Choose a known location or describe the place.")]
     if start_date is None:
-        errors["start_date"] = ["When was the person there (or seen)?"]
+        errors["start_date"] = [gettext("When was the person there (or seen)?")]
     if source not in PlacementSource.values:
-        errors["source"] = [f"Unknown source {source!r}."]
+        errors["source"] = [gettext("Unknown source %(source)r.") % {"source": source}]
     if reliability not in Reliability.values:
-        errors["reliability"] = [f"Unknown reliability {reliability!r}."]
+        errors["reliability"] = [
+            gettext("Unknown reliability %(reliability)r.") % {"reliability": reliability}
+        ]
     if start_precision not in (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR):
-        errors["start_precision"] = ["A start date is exact, a month or a year."]
+        errors["start_precision"] = [gettext("A start date is exact, a month or a year.")]
     if start_date and end_date and end_date < start_date:
-        errors["end_date"] = ["The end is before the start."]
+        errors["end_date"] = [gettext("The end is before the start.")]
     if errors:
         raise ServiceError(errors)
     not_in_future("start_date", start_date)

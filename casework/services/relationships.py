@@ -7,6 +7,7 @@ unlinking a parent stores the keys of both persons again, in the same transactio
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -56,17 +57,23 @@ def relationship_link(
     if not Person.objects.visible_to(actor).filter(pk=relative.pk).exists():
         raise Hidden()
     if relative.pk == person.pk:
-        raise ServiceError({"relative": ["A person cannot be their own relative."]})
+        raise ServiceError({"relative": [gettext("A person cannot be their own relative.")]})
     if kind not in RelationshipKind.values:
-        raise ServiceError({"kind": [f"Unknown kind {kind!r}."]})
+        raise ServiceError({"kind": [gettext("Unknown kind %(kind)r.") % {"kind": kind}]})
     if confidence not in Confidence.values:
-        raise ServiceError({"confidence": [f"Unknown confidence {confidence!r}."]})
+        raise ServiceError(
+            {
+                "confidence": [
+                    gettext("Unknown confidence %(confidence)r.") % {"confidence": confidence}
+                ]
+            }
+        )
     source = clean_text("source", source, max_length=200)
     existing = Relationship.objects.filter(
         from_person=relative, to_person=person, kind=kind
     ).exists()
     if existing:
-        raise ServiceError({"relative": ["This relationship is already recorded."]})
+        raise ServiceError({"relative": [gettext("This relationship is already recorded.")]})
     try:
         with transaction.atomic():
             link = Relationship.objects.create(
@@ -87,7 +94,9 @@ def relationship_link(
                 fields=["from_person", "to_person", "kind", "source", "confidence"],
             )
     except IntegrityError as exc:  # a concurrent identical link
-        raise ServiceError({"relative": ["This relationship is already recorded."]}) from exc
+        raise ServiceError(
+            {"relative": [gettext("This relationship is already recorded.")]}
+        ) from exc
     return link
 
 
@@ -102,7 +111,9 @@ def relationship_unlink(*, actor, relationship: Relationship, reason: str) -> No
     with transaction.atomic():
         locked = Relationship.objects.select_for_update().filter(pk=relationship.pk).first()
         if locked is None:
-            raise ServiceError({"relationship": ["This relationship was already removed."]})
+            raise ServiceError(
+                {"relationship": [gettext("This relationship was already removed.")]}
+            )
         audit.record(
             actor,
             AuditAction.DELETE,

@@ -139,7 +139,7 @@ def _clean_text(errors: dict, key: str, value, max_chars: int) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        errors.setdefault(key, []).append("Expected text.")
+        errors.setdefault(key, []).append(gettext("Expected text."))
         return ""
     problem = text_problem(value, max_chars)
     if problem:
@@ -195,11 +195,11 @@ def _parse_date(value) -> dt.date:
 def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
     prefix = f"entries-{index}-"
     if not isinstance(raw, dict):
-        errors[f"{prefix}__all__"] = ["An entry must describe one person."]
+        errors[f"{prefix}__all__"] = [gettext("An entry must describe one person.")]
         return {}
     unknown = set(raw) - ENTRY_FIELDS
     for name in sorted(unknown):
-        errors[prefix + name] = ["Not a field of a report entry."]
+        errors[prefix + name] = [gettext("Not a field of a report entry.")]
     entry = {
         name: _clean_text(errors, prefix + name, raw.get(name), limit)
         for name, limit in ENTRY_TEXT_FIELDS.items()
@@ -208,7 +208,7 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
         errors[prefix + "__all__"] = [gettext("Name the person: a name, a nickname or a kunya.")]
     sex = raw.get("sex") or ""
     if sex not in ("", "F", "M", "U"):
-        errors[prefix + "sex"] = ["Sex must be F, M or U (unknown)."]
+        errors[prefix + "sex"] = [gettext("Sex must be F, M or U (unknown).")]
     entry["sex"] = sex if sex != "U" else ""
     birth_date = raw.get("birth_date")
     if birth_date in ("", None):
@@ -218,7 +218,7 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
             birth_date = _parse_date(birth_date)
         except (ValueError, TypeError):
             errors[prefix + "birth_date"] = [
-                "Not a real date (use YYYY-MM-DD; 29 February exists only in leap years)."
+                gettext("Not a real date (use YYYY-MM-DD; 29 February exists only in leap years).")
             ]
             birth_date = None
     if birth_date is not None:
@@ -228,7 +228,9 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
             errors[prefix + "birth_date"] = [gettext("The birth date is before 1900.")]
     precision = raw.get("birth_precision") or ""
     if precision and precision not in DatePrecision.values:
-        errors[prefix + "birth_precision"] = [f"Unknown precision {precision!r}."]
+        errors[prefix + "birth_precision"] = [
+            gettext("Unknown precision %(precision)r.") % {"precision": precision}
+        ]
     if not precision:
         precision = DatePrecision.EXACT if birth_date else DatePrecision.UNKNOWN
     if precision in (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR) and not (
@@ -283,7 +285,7 @@ def _clean_last_known(prefix: str, raw: dict, today: dt.date, errors: dict) -> d
         return {}
     if precision and precision not in LAST_KNOWN_PRECISIONS:
         errors[prefix + "last_known_precision"] = [
-            "The last known date is a day, a month or a year."
+            gettext("The last known date is a day, a month or a year.")
         ]
         return {}
     if value > today:
@@ -296,12 +298,16 @@ def _clean_last_known(prefix: str, raw: dict, today: dt.date, errors: dict) -> d
 def _check_submitter(actor, organisation, channel, source_partner) -> tuple:
     """Who may submit what: returns the (channel, source_partner, entered_by) to store."""
     if not isinstance(organisation, Organisation) or organisation.is_partner_only:
-        raise ServiceError({"organisation": ["Choose the organisation the report is for."]})
+        raise ServiceError(
+            {"organisation": [gettext("Choose the organisation the report is for.")]}
+        )
     if actor is None:
         if channel != Channel.WEB_FORM:
-            raise ServiceError({"channel": ["The public form submits web-form reports only."]})
+            raise ServiceError(
+                {"channel": [gettext("The public form submits web-form reports only.")]}
+            )
         if source_partner is not None:
-            raise ServiceError({"source_partner": ["Not accepted from the public form."]})
+            raise ServiceError({"source_partner": [gettext("Not accepted from the public form.")]})
         return Channel.WEB_FORM, None, None
     role = role_of(actor)
     if role == Role.PARTNER:
@@ -316,9 +322,13 @@ def _check_submitter(actor, organisation, channel, source_partner) -> tuple:
             audit.record_denial(actor, Action.ENTER_REPORT, organisation, hidden=False, exc=exc)
             raise exc
         if source_partner is not None and source_partner.pk != actor.organisation_id:
-            raise ServiceError({"source_partner": ["A partner submits in its own name only."]})
+            raise ServiceError(
+                {"source_partner": [gettext("A partner submits in its own name only.")]}
+            )
         if channel not in (None, "", Channel.PARTNER):
-            raise ServiceError({"channel": ["A partner's reports have the channel 'partner'."]})
+            raise ServiceError(
+                {"channel": [gettext("A partner's reports have the channel 'partner'.")]}
+            )
         return Channel.PARTNER, actor.organisation, actor
     require(actor, Action.ENTER_REPORT)
     if organisation.pk != actor.organisation_id:
@@ -326,10 +336,18 @@ def _check_submitter(actor, organisation, channel, source_partner) -> tuple:
         audit.record_denial(actor, Action.ENTER_REPORT, organisation, hidden=True, exc=exc)
         raise exc
     if channel not in STAFF_CHANNELS:
-        allowed = ", ".join(sorted(STAFF_CHANNELS))
-        raise ServiceError({"channel": [f"Staff enter reports received by: {allowed}."]})
+        allowed = ", ".join(str(Channel(c).label) for c in sorted(STAFF_CHANNELS))
+        raise ServiceError(
+            {
+                "channel": [
+                    gettext("Staff enter reports received by: %(allowed)s.") % {"allowed": allowed}
+                ]
+            }
+        )
     if source_partner is not None:
-        raise ServiceError({"source_partner": ["Only a partner system submits as a partner."]})
+        raise ServiceError(
+            {"source_partner": [gettext("Only a partner system submits as a partner.")]}
+        )
     return channel, None, actor
 
 
@@ -338,27 +356,29 @@ def _clean_consents(consents, organisation, errors: dict) -> list[dict]:
     for index, raw in enumerate(consents or ()):
         key = f"consents-{index}"
         if not isinstance(raw, dict):
-            errors[key] = ["A consent is a purpose and whether it was given."]
+            errors[key] = [gettext("A consent is a purpose and whether it was given.")]
             continue
         purpose, partner, given = raw.get("purpose"), raw.get("partner"), raw.get("given")
         if purpose not in ConsentPurpose.values:
-            errors[key] = [f"Unknown consent purpose {purpose!r}."]
+            errors[key] = [gettext("Unknown consent purpose %(purpose)r.") % {"purpose": purpose}]
             continue
         if not isinstance(given, bool):
-            errors[key] = ["Say whether the consent was given (yes or no)."]
+            errors[key] = [gettext("Say whether the consent was given (yes or no).")]
             continue
         if purpose == ConsentPurpose.SHARE_PARTNER:
             if not isinstance(partner, Organisation) or not (
                 active_agreements_between(organisation.pk, partner.pk).exists()
             ):
-                errors[key] = ["Name a partner the organisation has a sharing agreement with."]
+                errors[key] = [
+                    gettext("Name a partner the organisation has a sharing agreement with.")
+                ]
                 continue
         elif partner is not None:
-            errors[key] = ["Only sharing with a partner names a partner."]
+            errors[key] = [gettext("Only sharing with a partner names a partner.")]
             continue
         identity = (purpose, partner.pk if partner else None)
         if identity in seen:
-            errors[key] = ["This consent is given twice."]
+            errors[key] = [gettext("This consent is given twice.")]
             continue
         seen.add(identity)
         cleaned.append({"purpose": purpose, "partner": partner, "given": given})
@@ -412,9 +432,9 @@ def report_submit(
     errors: dict[str, list[str]] = {}
     reporter = reporter or {}
     if not isinstance(reporter, dict):
-        raise ServiceError({"reporter": ["The reporter is a set of named fields."]})
+        raise ServiceError({"reporter": [gettext("The reporter is a set of named fields.")]})
     for name in sorted(set(reporter) - set(REPORTER_FIELDS)):
-        errors[name] = ["Not a field of the reporter."]
+        errors[name] = [gettext("Not a field of the reporter.")]
     reporter_values = {
         name: _clean_text(errors, name, reporter.get(name), limit)
         for name, limit in REPORTER_FIELDS.items()
@@ -430,12 +450,12 @@ def report_submit(
     if actor is None or received_at is None:
         received_at = now  # the public form cannot backdate what it sends
     elif not isinstance(received_at, dt.datetime):
-        errors["received_at"] = ["Give the date and time the report was received."]
+        errors["received_at"] = [gettext("Give the date and time the report was received.")]
         received_at = now
     elif received_at > now + dt.timedelta(minutes=5):
-        errors["received_at"] = ["The report cannot have been received in the future."]
+        errors["received_at"] = [gettext("The report cannot have been received in the future.")]
     elif received_at.year < 2000:
-        errors["received_at"] = ["The date received is implausibly early."]
+        errors["received_at"] = [gettext("The date received is implausibly early.")]
     entries = list(entries or ())
     if not entries:
         errors["entries"] = [gettext("Describe at least one person the report is about.")]
@@ -577,12 +597,14 @@ def _check_form_token(user, token: str) -> str:
         raise ServiceError(
             {
                 "form_token": [
-                    "This form has expired or was altered: reload the page and enter it again."
+                    gettext(
+                        "This form has expired or was altered: reload the page and enter it again."
+                    )
                 ]
             }
         ) from exc
     if payload.get("u") != user.pk:
-        raise ServiceError({"form_token": ["This form was issued to someone else."]})
+        raise ServiceError({"form_token": [gettext("This form was issued to someone else.")]})
     return f"report-form:{payload['n']}"
 
 
@@ -666,7 +688,11 @@ def report_triage_entry(
     chosen = [person is not None, create is not None, bool((not_a_person_reason or "").strip())]
     if sum(chosen) != 1:
         raise ServiceError(
-            {"__all__": ["Choose one: link to a known person, create a person, or not a person."]}
+            {
+                "__all__": [
+                    gettext("Choose one: link to a known person, create a person, or not a person.")
+                ]
+            }
         )
     errors: dict = {}
     reason = _clean_text(errors, "not_a_person_reason", not_a_person_reason, REASON_MAX_CHARS)
@@ -675,14 +701,16 @@ def report_triage_entry(
     if person is not None and not Person.objects.linkable_by(actor).filter(pk=person.pk).exists():
         raise Hidden()
     if person is not None and person.merged_into_id:
-        raise ServiceError({"person": ["This record was merged into another: link to that one."]})
+        raise ServiceError(
+            {"person": [gettext("This record was merged into another: link to that one.")]}
+        )
     with transaction.atomic():
         report = FamilyReport.objects.select_for_update().get(pk=entry.report_id)
         locked = ReportEntry.objects.select_for_update().get(pk=entry.pk)
         if report.status == ReportStatus.SPAM:
-            raise ServiceError({"__all__": ["This report was set aside as not a report."]})
+            raise ServiceError({"__all__": [gettext("This report was set aside as not a report.")]})
         if locked.outcome != TriageOutcome.PENDING:
-            raise ServiceError({"__all__": ["This entry has already been triaged."]})
+            raise ServiceError({"__all__": [gettext("This entry has already been triaged.")]})
         if create is not None:
             details = dict(create)
             names = _names_from(details.pop("names", None) or [])
@@ -729,18 +757,26 @@ _STATUS_MOVES = {
 def report_set_status(*, actor, report: FamilyReport, status: str, reason: str) -> FamilyReport:
     """Set a report aside as not a report (spam), or bring it back to the queue."""
     require(actor, Action.TRIAGE_REPORT, report)
-    reason = _required_reason(reason, "Say why.")
+    reason = _required_reason(reason, gettext("Say why."))
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
         if status not in _STATUS_MOVES.get(locked.status, set()):
             raise ServiceError(
-                {"status": [f"A report cannot move from {locked.status!r} to {status!r}."]}
+                {
+                    "status": [
+                        gettext("A report cannot move from %(current)s to %(to)s.")
+                        % {
+                            "current": locked.get_status_display(),
+                            "to": dict(ReportStatus.choices).get(status, status),
+                        }
+                    ]
+                }
             )
         if (
             status == ReportStatus.SPAM
             and locked.entries.exclude(outcome=TriageOutcome.PENDING).exists()
         ):
-            raise ServiceError({"status": ["Entries of this report are already triaged."]})
+            raise ServiceError({"status": [gettext("Entries of this report are already triaged.")]})
         before = locked.status
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
@@ -950,7 +986,7 @@ def report_reissue_secret(*, actor, report: FamilyReport, reason: str) -> str:
     """A new secret for a family who lost theirs (they asked us, and staff know who is asking):
     the old one, and every status page opened with it, stop working. Shown once to staff."""
     require(actor, Action.REISSUE_REPORT_SECRET, report)
-    reason = _required_reason(reason, "Say who asked and how you know it is the family.")
+    reason = _required_reason(reason, gettext("Say who asked and how you know it is the family."))
     secret = secrets.token_urlsafe(16)
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
@@ -965,7 +1001,7 @@ def report_set_family_status(
 ) -> FamilyReport:
     """Ask the family, through their status page, to contact us (or stop asking)."""
     require(actor, Action.TRIAGE_REPORT, report)
-    reason = _required_reason(reason, "Say why.")
+    reason = _required_reason(reason, gettext("Say why."))
     note = "contact_us" if contact_us else ""
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)

@@ -9,6 +9,7 @@ tombstone (models/sync.py).
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -27,9 +28,16 @@ def person_share(
     require(actor, Action.SHARE_CASE, person)
     reason = clean_line(reason or "")
     if not reason:
-        raise ServiceError({"reason": ["Say why."]})
+        raise ServiceError({"reason": [gettext("Say why.")]})
     if len(reason) > REASON_MAX_CHARS:
-        raise ServiceError({"reason": [f"Keep this to at most {REASON_MAX_CHARS} characters."]})
+        raise ServiceError(
+            {
+                "reason": [
+                    gettext("Keep this to at most %(count)s characters.")
+                    % {"count": REASON_MAX_CHARS}
+                ]
+            }
+        )
     with transaction.atomic():
         in_force = (
             active_agreements()
@@ -41,23 +49,27 @@ def person_share(
             raise ServiceError(
                 {
                     "agreement": [
-                        "Choose a sharing agreement of this person's organisation in force."
+                        gettext(
+                            "Choose a sharing agreement of this person's organisation in force."
+                        )
                     ]
                 }
             )
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if share:
             if locked.sensitivity == Sensitivity.PROTECTED:
-                raise ServiceError({"agreement": ["A protected person is never shared."]})
+                raise ServiceError({"agreement": [gettext("A protected person is never shared.")]})
             if locked.merged_into_id:
-                raise ServiceError({"agreement": ["This record was merged: share the other one."]})
+                raise ServiceError(
+                    {"agreement": [gettext("This record was merged: share the other one.")]}
+                )
             _share, created = SharedCase.objects.get_or_create(agreement=in_force, person=locked)
             if not created:
-                raise ServiceError({"agreement": ["Already shared under this agreement."]})
+                raise ServiceError({"agreement": [gettext("Already shared under this agreement.")]})
         else:
             deleted, _rows = SharedCase.objects.filter(agreement=in_force, person=locked).delete()
             if not deleted:
-                raise ServiceError({"agreement": ["Not shared under this agreement."]})
+                raise ServiceError({"agreement": [gettext("Not shared under this agreement.")]})
         audit.record(
             actor,
             AuditAction.UPDATE,

@@ -1,7 +1,7 @@
 """Pages of the flights area: flights, their manifests, boarding and handovers.
 
-Flights come from `selectors.flights_visible_to`; a passenger the user may not see is shown as a
-withheld passenger, never by name.
+Flights come from `RepatriationFlight.objects.visible_to(user)`; a passenger the user may not see
+is shown as a withheld passenger, never by name.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import audit
 from casework.classification import shown_at
-from casework.models import Person, PersonStatus
+from casework.models import Person, RelationshipKind
 from casework.permissions import Action, Level, allowed_status_moves, can
 from casework.presenters import WITHHELD, history_rows, person_fields_for
 from casework.selectors import history_for
@@ -95,7 +95,8 @@ def relatives_of(user, person: Person) -> list[dict]:
     for link in person.relations_out.select_related("to_person"):
         # this person is the <kind> of `to`: `to` is the reciprocal of this person
         kind = reciprocal(link.kind, other_sex=link.to_person.sex)
-        rows.append((link, link.to_person, _(str(kind))))
+        label = kind.label if isinstance(kind, RelationshipKind) else gettext("parent")
+        rows.append((link, link.to_person, label))
     visible = set(
         Person.objects.visible_to(user)
         .filter(pk__in=[other.pk for _, other, _k in rows])
@@ -123,7 +124,7 @@ def detail_context(user, person: Person) -> dict:
         "restricted": restricted,
         "fields": [(label, _value(person, name, shown)) for name, label in DETAIL_FIELDS],
         "names": _names(person, level),
-        "status_label": gettext(PersonStatus(person.status).label),
+        "status_label": person.get_status_display(),
         "moves": sorted(allowed_status_moves(user, person)),
         "may_edit": can(user, Action.EDIT_PERSON, person),
         "may_assign": can(user, Action.ASSIGN_CASE, person),

@@ -1,7 +1,8 @@
 """The persons area: the list, one person's record, creating and editing a person.
 
-Every read starts from `person_scope` (a person outside it answers 404 like a missing one);
-every write is a service call; the page shows each field only at the level the user has.
+Every read starts from `Person.objects.visible_to(user)` (a person outside it answers 404 like a
+missing one); every write is a service call; the page shows each field only at the level the user
+has.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Pages of the reports area: the triage queue, entering a report, a report, its files, triage.
 
-Every read starts from `selectors.reports_visible_to`; a report outside it answers 404.
+Every read starts from `FamilyReport.objects.visible_to(user)`; a report outside it answers 404.
 """
 
 from __future__ import annotations

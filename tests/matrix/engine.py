@@ -99,8 +99,8 @@ def state_diff(before: dict, after: dict) -> dict[str, str]:
 def clients_for(world) -> dict[str, Client]:
     """One client per persona, for the whole line: staff with a verified session, partners with
     their API token, anonymous with none."""
-    from casework.tokens import hash_token_secret, new_token_parts
     from casework.models import PartnerToken
+    from casework.tokens import hash_token_secret, new_token_parts
     from tests.conftest import verified_client
 
     clients = {}

@@ -1,0 +1,367 @@
+"""The staff interface speaks Russian throughout: every message of the Russian catalogue is
+translated, and the pages a caseworker uses all day, rendered in Russian, show no English label
+of any model choice (statuses, sex, scripts, name kinds, sources, outcomes, audit actions)."""
+
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import models as db_models
+from django.utils import timezone, translation
+
+from casework import models
+from casework.audit import AuditAction
+from casework.models import ManifestEntry, PersonStatus
+from casework.services.flights import (
+    escort_add,
+    handover_record,
+    manifest_approve,
+    manifest_mark_boarded,
+    manifest_propose,
+)
+from casework.services.names import person_add_name
+from casework.services.notes import note_add
+from casework.services.persons import person_change_status, person_update
+from casework.services.placements import placement_record
+from casework.services.relationships import relationship_link
+from tests.factories import FlightFactory, LocationFactory, PersonFactory, ReportFactory
+
+PO = Path(settings.BASE_DIR) / "casework/locale/ru/LC_MESSAGES/django.po"
+
+# --- The catalogue ---------------------------------------------------------------------------
+
+
+def _po_entries(text: str) -> list[dict]:
+    """Each entry of a .po file: its flags, msgid and every msgstr (plural forms included),
+    with continued strings joined. Obsolete entries (`#~`) are not part of the catalogue."""
+    entries = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.strip().splitlines() if not line.startswith("#~")]
+        flags: set[str] = set()
+        strings: dict[str, str] = {}
+        key = None
+        for line in lines:
+            if line.startswith("#,"):
+                flags.update(flag.strip() for flag in line[2:].split(","))
+            elif line.startswith("#"):
+                continue
+            elif line.startswith('"'):
+                strings[key] += _unquote(line)
+            else:
+                key, _, rest = line.partition(" ")
+                strings[key] = _unquote(rest)
+        if "msgid" in strings:
+            entries.append({"flags": flags, "strings": strings})
+    return entries
+
+
+def _unquote(quoted: str) -> str:
+    assert quoted.startswith('"') and quoted.endswith('"'), quoted
+    return quoted[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+
+
+def test_the_po_parser_reads_plurals_continuations_and_flags():
+    entries = _po_entries(
+        '#, fuzzy, python-format\nmsgid ""\n"two "\n"lines"\nmsgstr "две строки"\n\n'
+        'msgid "%(n)s file"\nmsgid_plural "%(n)s files"\nmsgstr[0] "a"\nmsgstr[1] ""\n\n'
+        '#~ msgid "gone"\n#~ msgstr ""'
+    )
+    assert entries == [
+        {
+            "flags": {"fuzzy", "python-format"},
+            "strings": {"msgid": "two lines", "msgstr": "две строки"},
+        },
+        {
+            "flags": set(),
+            "strings": {
+                "msgid": "%(n)s file",
+                "msgid_plural": "%(n)s files",
+                "msgstr[0]": "a",
+                "msgstr[1]": "",
+            },
+        },
+    ]
+
+
+def test_every_msgid_of_the_russian_catalogue_is_translated_and_none_is_fuzzy():
+    entries = [e for e in _po_entries(PO.read_text(encoding="utf-8")) if e["strings"]["msgid"]]
+    assert len(entries) > 700
+    fuzzy = [e["strings"]["msgid"] for e in entries if "fuzzy" in e["flags"]]
+    empty = [
+        e["strings"]["msgid"]
+        for e in entries
+        if any(not value for key, value in e["strings"].items() if key.startswith("msgstr"))
+    ]
+    assert not fuzzy, fuzzy[:5]
+    assert not empty, empty[:5]
+
+
+def test_every_russian_translation_keeps_the_placeholders_of_its_msgid():
+    placeholder = re.compile(r"%\(\w+\)[-#0 +]?\d*(?:\.\d+)?[sdrf]")
+    broken = []
+    for entry in _po_entries(PO.read_text(encoding="utf-8")):
+        strings = entry["strings"]
+        wanted = set(placeholder.findall(strings["msgid"] + strings.get("msgid_plural", "")))
+        if not strings["msgid"]:
+            continue  # the header
+        broken.extend(
+            (strings["msgid"], value)
+            for key, value in strings.items()
+            if key.startswith("msgstr") and set(placeholder.findall(value)) != wanted
+        )
+    assert not broken, broken[:5]
+
+
+# --- English labels in Russian pages -----------------------------------------------------------
+
+
+def _english_choice_labels() -> set[str]:
+    """Every label of every choices class of casework.models, and the audit actions, in English."""
+    classes = [
+        value
+        for value in vars(models).values()
+        if isinstance(value, type) and issubclass(value, db_models.Choices)
+    ]
+    classes.append(AuditAction)
+    assert len(classes) > 20
+    with translation.override("en"):
+        return {str(label) for cls in classes for label in cls.labels}
+
+
+# Labels that read the same in Russian, so their presence proves nothing: none so far.
+SAME_IN_BOTH_LANGUAGES: set[str] = set()
+
+
+class _VisibleText(HTMLParser):
+    """The text a person sees or hears: text nodes (options included) and the attributes read
+    out by screen readers; never scripts, styles or values sent with a form."""
+
+    HIDDEN = {"script", "style", "template"}
+    SPOKEN = ("aria-label", "title", "placeholder", "alt")
+
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.HIDDEN:
+            self.hidden += 1
+        self.parts.extend(value for name, value in attrs if name in self.SPOKEN and value)
+
+    def handle_endtag(self, tag):
+        if tag in self.HIDDEN:
+            self.hidden -= 1
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _visible_text(html: str) -> str:
+    parser = _VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def _english_labels_in(html: str) -> list[str]:
+    text = _visible_text(html)
+    return sorted(
+        label
+        for label in _english_choice_labels() - SAME_IN_BOTH_LANGUAGES
+        if re.search(rf"(?<!\w){re.escape(label)}(?!\w)", text, re.IGNORECASE)
+    )
+
+
+def test_the_check_finds_an_english_label_and_ignores_markup_and_values():
+    html = (
+        '<p>Статус: cleared for return</p><select><option value="located">обнаружен(а)</option>'
+        "</select><script>const s = 'unknown';</script><span aria-label=\"Cyrillic\"></span>"
+    )
+    assert _english_labels_in(html) == ["Cyrillic", "cleared for return"]
+
+
+@pytest.fixture
+def staff(world):
+    """The personas with user names that read as no English label: "caseworker" and
+    "supervisor" are also the labels of those roles, and the header names the user."""
+    for user, name in ((world.caseworker, "k.umarova"), (world.supervisor, "s.dudaeva")):
+        user.username = name
+        user.save(update_fields=["username"])
+    return world
+
+
+@pytest.fixture
+def russian(login):
+    def _russian(user):
+        client = login(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+        return client
+
+    return _russian
+
+
+@pytest.fixture
+def rich_case(staff):
+    """Case A with names in three scripts and of several kinds, relatives both ways, a placement
+    and a sighting, a note, an edit and a status change: every label the person page can show."""
+    case, actor = staff.case_a, staff.caseworker
+    person_add_name(
+        actor=actor, person=case, family_name="Алиева", given_name="Мадина", kind="legal"
+    )
+    person_add_name(actor=actor, person=case, full_text="أم بلال", kind="kunya")
+    person_add_name(actor=actor, person=case, full_text="Madina Aliyeva", kind="translit")
+    person_add_name(actor=actor, person=case, full_text="Dina", kind="nickname", script="other")
+    mother = PersonFactory(organisation=staff.north, team=staff.team_a, display_name="Alieva Zulay")
+    child = PersonFactory(
+        organisation=staff.north, team=staff.team_a, display_name="Aliev Bilal", sex="M"
+    )
+    relationship_link(actor=actor, person=case, relative=mother, kind="mother")
+    relationship_link(
+        actor=actor, person=child, relative=case, kind="mother", confidence="confirmed"
+    )
+    placement_record(
+        actor=actor,
+        person=case,
+        start_date=dt.date(2019, 5, 1),
+        start_precision="month",
+        source="voice_message",
+        reliability="probable",
+        location=LocationFactory(kind="detention_centre"),
+    )
+    placement_record(
+        actor=actor,
+        person=case,
+        start_date=dt.date(2021, 1, 1),
+        start_precision="year",
+        source="authority_list",
+        reliability="doubtful",
+        place_text="Roj",
+        is_sighting=True,
+    )
+    note_add(actor=actor, person=case, text="Голосовое сообщение от сестры.")
+    case.refresh_from_db()
+    person_update(
+        actor=actor,
+        person=case,
+        expected_version=case.version,
+        birth_precision="year",
+        birth_date=dt.date(1994, 1, 1),
+        documents_held="armed_group",
+    )
+    person_change_status(
+        actor=actor, person=case, to=PersonStatus.VERIFYING, reason="Сестра прислала фото."
+    )
+    person_change_status(
+        actor=actor, person=case, to=PersonStatus.LOCATED, reason="Подтверждено списком."
+    )
+    case.refresh_from_db()
+    return case
+
+
+def _russian_page(response) -> str:
+    assert response.status_code in (200, 400), response.status_code
+    html = response.content.decode()
+    assert '<html lang="ru"' in html
+    return html
+
+
+def test_the_person_page_in_russian_shows_no_english_label(staff, russian, rich_case):
+    html = _russian_page(russian(staff.caseworker).get(f"/persons/{rich_case.public_id}/"))
+    assert _english_labels_in(html) == []
+    # The history tells the status change as a sentence, with the statuses in Russian.
+    assert "Статус изменён с «проверяется» на «местонахождение известно»" in _visible_text(html)
+
+
+def test_the_persons_list_and_its_filters_in_russian_show_no_english_label(
+    staff, russian, rich_case
+):
+    html = _russian_page(russian(staff.supervisor).get("/persons/", {"status": "located"}))
+    assert rich_case.display_name in html
+    assert 'name="status"' in html and 'name="sex"' in html and 'name="ordering"' in html
+    assert _english_labels_in(html) == []
+
+
+def test_the_reports_list_in_russian_shows_no_english_label(staff, russian):
+    for channel in ("letter", "phone", "visit", "internet_board", "web_form"):
+        ReportFactory(organisation=staff.north, channel=channel)
+    html = _russian_page(russian(staff.caseworker).get("/reports/"))
+    assert 'name="channel"' in html
+    assert _english_labels_in(html) == []
+
+
+def test_the_flight_page_in_russian_shows_no_english_label(staff, russian):
+    flight = FlightFactory(organisation=staff.north, date=timezone.localdate(), status="confirmed")
+    actor, supervisor = staff.caseworker, staff.supervisor
+    born_2015 = {
+        "birth_precision": "year",
+        "birth_date": dt.date(2015, 1, 1),
+        "birth_earliest": dt.date(2015, 1, 1),
+        "birth_latest": dt.date(2015, 12, 31),
+    }
+    cleared = [
+        PersonFactory(
+            organisation=staff.north,
+            team=staff.team_a,
+            status=PersonStatus.CLEARED_FOR_RETURN,
+            **born_2015,
+        )
+        for _ in range(3)
+    ]
+    entries = [manifest_propose(actor=actor, flight=flight, person=p) for p in cleared]
+    manifest_approve(actor=supervisor, entry=entries[0])
+    manifest_approve(actor=supervisor, entry=entries[1])
+    boarded = manifest_mark_boarded(actor=supervisor, entry=entries[1])
+    handover_record(
+        actor=supervisor,
+        manifest_entry=boarded,
+        recipient_kind="child_services",
+        recipient_name="Служба опеки",
+        recipient_relationship="",
+        handed_at=timezone.now(),
+        place="Грозный",
+        documents="",
+    )
+    escort_add(actor=actor, flight=flight, escort_name="Testova Luiza")
+    assert ManifestEntry.objects.filter(flight=flight).count() == 4
+    html = _russian_page(russian(supervisor).get(f"/flights/{flight.public_id}/"))
+    assert _english_labels_in(html) == []
+
+
+def test_the_audit_page_in_russian_shows_no_english_label(staff, russian, rich_case):
+    html = _russian_page(russian(staff.dpo).get("/audit/"))
+    assert 'name="action"' in html and "audit-event" in html
+    assert _english_labels_in(html) == []
+
+
+def test_a_service_error_in_a_form_speaks_russian(staff, russian, rich_case):
+    response = russian(staff.caseworker).post(
+        f"/persons/{rich_case.public_id}/edit/",
+        {
+            "version": rich_case.version,
+            "sex": "F",
+            "birth_precision": "exact",
+            "documents_held": "unknown",
+        },
+    )
+    assert response.status_code == 400
+    html = _russian_page(response)
+    assert "A birth date is needed for this precision." not in html
+    assert "Для такой точности нужна дата рождения." in _visible_text(html)
+    assert _english_labels_in(html) == []
+
+
+def test_an_interpolated_service_error_names_the_status_in_russian(staff, russian):
+    flight = FlightFactory(organisation=staff.north, date=timezone.localdate())
+    person = PersonFactory(organisation=staff.north, team=staff.team_a, status="located")
+    entry = ManifestEntry.objects.create(flight=flight, person=person)
+    client = russian(staff.supervisor)
+    response = client.post(
+        f"/flights/{flight.public_id}/manifest/{entry.public_id}/approve/", follow=True
+    )
+    text = _visible_text(_russian_page(response))
+    assert "Статус человека — «местонахождение известно»: вылет не разрешён." in text
+    assert _english_labels_in(response.content.decode()) == []
