@@ -27,6 +27,7 @@ from casework.permissions import (
     require,
 )
 from casework.services.errors import ServiceError
+from casework.services.text_input import clean_input
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +41,12 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def validate_break_glass_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ServiceError({"reason": ["Say why you need this record: a reason is required."]})
+    reason = clean_input(
+        "reason",
+        reason,
+        max_length=REASON_MAX_CHARS,
+        required="Say why you need this record: a reason is required.",
+    )
     words = {word.casefold() for word in _WORD.findall(reason)}
     if len(words) < REASON_MIN_WORDS or len(reason) < REASON_MIN_CHARS:
         raise ServiceError(
@@ -53,8 +57,6 @@ def validate_break_glass_reason(reason: str) -> str:
                 ]
             }
         )
-    if len(reason) > REASON_MAX_CHARS:
-        raise ServiceError({"reason": [f"Keep the reason under {REASON_MAX_CHARS} characters."]})
     return reason
 
 
@@ -147,9 +149,7 @@ def break_glass_review(
         exc = Hidden()
         audit.record_denial(actor, Action.REVIEW_BREAK_GLASS, grant, hidden=True, exc=exc)
         raise exc
-    note = " ".join((note or "").split())
-    if len(note) > 500:
-        raise ServiceError({"note": ["Keep the note under 500 characters."]})
+    note = clean_input("note", note, max_length=500)
     if revoke and not note:
         raise ServiceError({"note": ["Say why the access is revoked."]})
     with transaction.atomic():

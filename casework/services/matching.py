@@ -51,6 +51,7 @@ from casework.services.names import (
     minimal_records_for,
     refresh_name_keys,
 )
+from casework.services.text_input import MAX_TEXT, clean_input
 
 # A key shared by more persons than this says little (a common surname alone): skip it.
 BLOCK_CAP = 400
@@ -478,8 +479,7 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
         require(actor, Action.DECIDE_MATCH, suggestion.other_person)
     if decision not in DECISIONS:
         raise ServiceError({"decision": [f"Unknown decision {decision!r}."]})
-    if not (reason or "").strip():
-        raise ServiceError({"reason": ["Say why you decided so."]})
+    reason = clean_input("reason", reason, max_length=MAX_TEXT, required="Say why you decided so.")
     with transaction.atomic():
         locked = MatchSuggestion.objects.select_for_update().get(pk=suggestion.pk)
         if locked.decision in (Decision.CONFIRMED, Decision.REJECTED):
@@ -487,7 +487,7 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
                 {"decision": [f"This pair was already decided ({locked.get_decision_display()})."]}
             )
         before = locked.decision
-        _set_decision(locked, actor, decision, reason.strip())
+        _set_decision(locked, actor, decision, reason)
         changes = {"decision": [before, decision]}
         if locked.kind == SuggestionKind.ROW_PERSON:
             changes.update(_settle_row(actor, locked, decision))
@@ -497,7 +497,7 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
             locked,
             fields=["decision", "decision_reason"],
             changes=changes,
-            reason=reason.strip(),
+            reason=reason,
         )
     return locked
 
