@@ -237,6 +237,8 @@ def person_create(
     reason: str = "",
     **details,
 ) -> Person:
+    """One person, checked and written as `persons_create` writes each of many (a refusal names
+    the field alone)."""
     require(actor, Action.CREATE_PERSON)
     draft = PersonDraft(
         names=list(names),
