@@ -3,11 +3,11 @@
 A staff flag or model permissions are not enough: the whole site, and each model on it, opens to
 active superusers alone. Every change made here is written to the audit trail (field names, never
 values), like a change made through the services. Audit events are read-only here, like
-everywhere; so is case data (persons, names, relatives, notes, placements, flights and manifests,
-reports, lists, suggestions, shares): it changes only through the services, which check who may,
-follow the workflow and keep derived fields and name keys in step. What has no page of its own
-yet (tasks, legal proceedings) and the administration of accounts, organisations, agreements and
-reference data stay editable here, audited.
+everywhere; so is all case data (persons, names, relatives, notes, tasks, placements, legal
+proceedings, flights and manifests, reports, lists, suggestions, shares): it changes only through
+the services, which check who may, follow the workflow and keep derived fields and name keys in
+step; a superuser has no way around them. The administration of accounts, organisations,
+agreements and reference data stays editable here, audited.
 
 Foreign keys to persons (and to other tables that grow with them) are raw ids, not drop-downs.
 """
@@ -417,7 +417,7 @@ class CaseNoteAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.CaseTask)
-class CaseTaskAdmin(AuditedAdmin):
+class CaseTaskAdmin(ReadOnlyAdmin):
     list_display = ("title", "person", "assigned_to", "due_on", "done_at")
     list_select_related = ("person", "assigned_to")
     raw_id_fields = ("person",)
@@ -445,7 +445,7 @@ class PlacementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.LegalProceeding)
-class LegalProceedingAdmin(AuditedAdmin):
+class LegalProceedingAdmin(ReadOnlyAdmin):
     list_display = ("person", "country", "charge", "status", "started_on")
     list_filter = ("status", "country")
     list_select_related = ("person",)

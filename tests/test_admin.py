@@ -38,6 +38,8 @@ READ_ONLY = {
     models.SharedCase,
     # Case data: changed only through the services (who may, the workflow, derived fields).
     models.CaseNote,
+    models.CaseTask,
+    models.LegalProceeding,
     models.FamilyReport,
     models.Handover,
     models.ListImport,
@@ -268,6 +270,42 @@ def test_a_superuser_cannot_add_or_change_a_person_around_the_services(world, ro
     assert client.post(_url(models.Person, "delete", person.pk), {"post": "yes"}).status_code == 403
     person.refresh_from_db()
     assert (person.status, person.sensitivity, person.organisation_id, person.version) == before
+    assert not models.AuditEvent.objects.filter(
+        actor=root, action__in=["create", "update", "delete"]
+    ).exists()
+
+
+def _as_stored(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+@pytest.mark.parametrize(
+    ("model", "post"),
+    [
+        (models.CaseTask, {"title": "Changed here", "due_on": "2026-12-31"}),
+        (models.LegalProceeding, {"country": "SY", "charge": "Changed here", "status": "closed"}),
+    ],
+    ids=["task", "legal proceeding"],
+)
+def test_a_superuser_cannot_add_change_or_delete_tasks_or_proceedings_here(
+    everything, root, model, post
+):
+    client = verified_client(root)
+    obj = model.objects.get()
+    before = _as_stored(obj)
+    data = {"person": everything.case_a.pk, **post}
+    change = _url(model, "change", obj.pk)
+    assert b'name="_save"' not in client.get(change).content
+    assert client.post(change, data).status_code == 403
+    assert client.post(_url(model, "add"), data).status_code == 403
+    assert client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    client.post(
+        _url(model, "changelist"),
+        {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+    )
+    assert list(model.objects.all()) == [obj]
+    obj.refresh_from_db()
+    assert _as_stored(obj) == before
     assert not models.AuditEvent.objects.filter(
         actor=root, action__in=["create", "update", "delete"]
     ).exists()

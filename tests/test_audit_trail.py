@@ -3,6 +3,7 @@ PostgreSQL a trigger that refuses to change or delete an event."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from casework import audit
 from casework.audit import AuditAction
@@ -230,3 +231,40 @@ def test_a_list_page_read_is_one_event_naming_the_records(world):
         )
         is None
     )
+
+
+# --- Many events at once ------------------------------------------------------------------------
+
+_WRITTEN_BY_THE_DATABASE = {"id", "public_id", "at"}
+
+
+def _as_written(event) -> dict:
+    return {
+        f.attname: getattr(event, f.attname)
+        for f in AuditEvent._meta.concrete_fields
+        if f.attname not in _WRITTEN_BY_THE_DATABASE
+    }
+
+
+def test_record_many_writes_each_event_as_record_would_in_one_insert(world):
+    from casework.request_context import RequestContext, bind, reset
+
+    token = bind(RequestContext(ip="192.0.2.7", request_id="req-many"))
+    try:
+        entries = [
+            (world.case_a, {"fields": ["sex", "birthplace"], "reason": "list row 2"}),
+            (world.case_b, {"fields": ["sex"], "changes": {"row": 3}}),
+        ]
+        with CaptureQueriesContext(connection) as insert:
+            many = audit.record_many(world.supervisor, AuditAction.CREATE, entries)
+        singles = [
+            audit.record(world.supervisor, AuditAction.CREATE, obj, **details)
+            for obj, details in entries
+        ]
+    finally:
+        reset(token)
+    assert len(insert.captured_queries) == 1
+    stored = AuditEvent.objects.filter(pk__in=[e.pk for e in many]).order_by("pk")
+    assert [_as_written(e) for e in stored] == [_as_written(e) for e in singles]
+    assert stored[0].fields == ["birthplace", "sex"] and stored[0].ip == "192.0.2.7"
+    assert stored[1].person_id == world.case_b.public_id

@@ -456,3 +456,23 @@ def test_a_candidate_is_linked_with_one_button(world, login):
     assert response.status_code == 302
     entry.refresh_from_db()
     assert (entry.outcome, entry.person_id) == ("linked", world.case_a.pk)
+
+
+def test_a_service_error_lands_on_the_entry_the_person_filled_not_on_a_blank_one(world, login):
+    # The service numbers the entries it was sent; a blank form before them is not one of them.
+    client = login(world.intake)
+    data = _form(_token(client))
+    data.update(
+        {
+            "entries-0-family_name": "",
+            "entries-0-given_name": "",
+            "entries-0-birth_date": "",
+            "entries-1-birthplace": "Raqqa",  # no name: the service refuses the entry
+        }
+    )
+    response = client.post("/reports/new/", data)
+    assert response.status_code == 400
+    blank, filled = response.context["formset"].forms
+    assert "Name the person" in str(filled.non_field_errors())
+    assert not blank.errors
+    assert not FamilyReport.objects.exists()

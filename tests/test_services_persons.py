@@ -272,3 +272,112 @@ def test_names_and_short_details_pass_the_one_text_cleaner(world):
     # Long free text keeps its characters and lines (it is rendered bidi-isolated); controls go.
     note = note_add(actor=world.supervisor, person=person, text="Line one\u202e\r\nLine\x07two")
     assert note.text == "Line one\u202e\nLine two"
+
+
+# --- Many persons at once (a list import's new persons) ------------------------------------------
+
+
+def _stored_keys(person):
+    return set(person.name_keys.values_list("key", "kind"))
+
+
+def _draft(family, given, **fields):
+    from casework.services.persons import PersonDraft
+
+    return PersonDraft(names=[NameInput(family_name=family, given_name=given)], **fields)
+
+
+def test_persons_create_writes_each_person_as_person_create_writes_one(world):
+    from casework.services.names import refresh_name_keys_of
+    from casework.services.persons import persons_create
+
+    birth = {"sex": "F", "birth_precision": "year", "birth_date": dt.date(2016, 1, 1)}
+    one = person_create(
+        actor=world.caseworker,
+        names=[NameInput(family_name="Testova", given_name="Zarema")],
+        birthplace="Raqqa",
+        reason="entered by hand",
+        **birth,
+    )
+    many = persons_create(
+        actor=world.caseworker,
+        drafts=[
+            _draft("Testova", "Zarema", details={"birthplace": "Raqqa"}, reason="row 2", **birth),
+            _draft("Primerova", "Kheda", reason="row 3"),
+        ],
+    )
+    twin = many[0]
+    assert (twin.team, twin.display_name, twin.birth_earliest, twin.birth_latest) == (
+        one.team,
+        one.display_name,
+        one.birth_earliest,
+        one.birth_latest,
+    )
+    assert list(twin.names.values_list("family_name", "given_name", "script", "is_primary")) == [
+        ("Testova", "Zarema", "latn", True)
+    ]
+    assert {k for k, _ in _stored_keys(twin)} == {k for k, _ in _stored_keys(one)}
+    # The keys are those the database's own refresh computes.
+    before = [_stored_keys(p) for p in many]
+    refresh_name_keys_of(p.pk for p in many)
+    assert [_stored_keys(p) for p in many] == before
+    events = {
+        e.object_id: e for e in AuditEvent.objects.filter(action="create", object_type="Person")
+    }
+    assert events[twin.public_id].fields == events[one.public_id].fields
+    assert events[twin.public_id].reason == "row 2"
+    assert events[many[1].public_id].reason == "row 3"
+
+
+def test_persons_create_makes_as_many_queries_for_twenty_persons_as_for_two(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from casework.services.persons import persons_create
+
+    counts = []
+    for size in (2, 20):
+        drafts = [_draft(f"Testov{size}x{i}", "Adam", sex="M") for i in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            created = persons_create(actor=world.caseworker, drafts=drafts)
+        assert len(created) == size
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_a_bad_draft_is_named_by_its_place_and_nothing_is_written(world):
+    from casework.services.persons import persons_create
+
+    before = (Person.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(ServiceError) as refusal:
+        persons_create(
+            actor=world.supervisor,
+            drafts=[
+                _draft("Testova", "Zarema"),
+                _draft("Primerova", "Kheda", birth_precision="exact"),
+                _draft("", ""),
+            ],
+        )
+    assert set(refusal.value.message_dict) == {"persons-1-birth_date", "persons-2-names"}
+    assert (Person.objects.count(), AuditEvent.objects.count()) == before
+
+
+@pytest.mark.parametrize("related", ["team", "assigned_to"])
+def test_no_draft_goes_to_another_organisations_team_or_caseworker(world, related):
+    from casework.services.persons import persons_create
+    from tests.factories import TeamFactory
+
+    elsewhere = {
+        "team": TeamFactory(organisation=world.south, name="South A"),
+        "assigned_to": world.south_supervisor,
+    }
+    before = Person.objects.count()
+    with pytest.raises(Hidden):
+        persons_create(
+            actor=world.supervisor,
+            drafts=[
+                _draft("Testova", "Zarema"),
+                _draft("Primerova", "Kheda", **{related: elsewhere[related]}),
+            ],
+        )
+    assert Person.objects.count() == before

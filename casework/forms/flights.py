@@ -64,10 +64,3 @@ class HandoverForm(forms.Form):
     documents = forms.CharField(
         label=_("Documents handed over"), max_length=5000, required=False, widget=forms.Textarea
     )
-
-
-def apply_service_errors(error, form) -> None:
-    for key, messages in error.message_dict.items():
-        field = key if key in form.fields else None
-        for message in messages:
-            form.add_error(field, message)

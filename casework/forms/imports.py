@@ -33,6 +33,8 @@ class MappingForm(forms.Form):
     def __init__(self, *args, headers: list[str], initial_mapping: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         self.headers = headers
+        # The service names a column by its header; the form's field for it is numbered.
+        self.field_names = {header: f"col_{index}" for index, header in enumerate(headers)}
         choices = [("", _("(not imported)")), *((k, v) for k, v in FIELDS.items())]
         for index, header in enumerate(headers):
             self.fields[f"col_{index}"] = forms.ChoiceField(
@@ -64,15 +66,3 @@ class DecisionForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Why"), max_length=REASON, widget=forms.Textarea)
-
-
-def apply_service_error(form: forms.Form, error) -> None:
-    """Put a service's per-field messages on the form's fields (or on the form as a whole)."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            target = name if name in form.fields else None
-            for message in messages:
-                form.add_error(target, message if target else f"{name}: {message}")
-    else:
-        for message in error.messages:
-            form.add_error(None, message)

@@ -30,22 +30,9 @@ from casework.permissions import (
     allowed_status_moves,
     assignable_users,
 )
-from casework.services.errors import ServiceError
 
 DATE = forms.DateInput(attrs={"type": "date"})
 LONG_TEXT = 10_000
-
-
-def apply_service_error(form: forms.Form, error: ServiceError) -> None:
-    """Put a service's per-field messages on the form's fields (or on the form as a whole)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            target = field if field in form.fields else None
-            for message in messages:
-                form.add_error(target, message if target else f"{field}: {message}")
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
 
 
 class ListField(forms.CharField):

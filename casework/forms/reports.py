@@ -213,20 +213,3 @@ DATE_PARTS = {
     "age_stated": "birth_date",
     "last_known_precision": "last_known_date",
 }
-
-
-def apply_service_errors(error, form, formset=None, *, entry_fields=DATE_PARTS) -> None:
-    """Put a ServiceError's messages on the fields they name (entries-N-field → formset form N,
-    the service's name for an entry field translated by `entry_fields` to the form's)."""
-    for key, messages in error.message_dict.items():
-        if formset is not None and key.startswith("entries-"):
-            _, index, field = (key.split("-", 2) + ["", ""])[:3]
-            if index.isdigit() and int(index) < len(formset.forms):
-                target = formset.forms[int(index)]
-                field = entry_fields.get(field, field)
-                for message in messages:
-                    target.add_error(field if field in target.fields else None, message)
-                continue
-        field = key if key in form.fields else None
-        for message in messages:
-            form.add_error(field, message)

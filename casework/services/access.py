@@ -29,6 +29,7 @@ from casework.permissions import (
     require,
 )
 from casework.services.errors import ServiceError
+from casework.services.text_input import clean_input
 
 logger = logging.getLogger(__name__)
 
@@ -42,11 +43,12 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def validate_break_glass_reason(reason: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ServiceError(
-            {"reason": [gettext("Say why you need this record: a reason is required.")]}
-        )
+    reason = clean_input(
+        "reason",
+        reason,
+        max_length=REASON_MAX_CHARS,
+        required=gettext("Say why you need this record: a reason is required."),
+    )
     words = {word.casefold() for word in _WORD.findall(reason)}
     if len(words) < REASON_MIN_WORDS or len(reason) < REASON_MIN_CHARS:
         raise ServiceError(
@@ -57,15 +59,6 @@ def validate_break_glass_reason(reason: str) -> str:
                         "words): the data-protection officer reads it."
                     )
                     % {"count": REASON_MIN_WORDS}
-                ]
-            }
-        )
-    if len(reason) > REASON_MAX_CHARS:
-        raise ServiceError(
-            {
-                "reason": [
-                    gettext("Keep the reason under %(count)s characters.")
-                    % {"count": REASON_MAX_CHARS}
                 ]
             }
         )
@@ -164,9 +157,7 @@ def break_glass_review(
         exc = Hidden()
         audit.record_denial(actor, Action.REVIEW_BREAK_GLASS, grant, hidden=True, exc=exc)
         raise exc
-    note = " ".join((note or "").split())
-    if len(note) > 500:
-        raise ServiceError({"note": [gettext("Keep the note under 500 characters.")]})
+    note = clean_input("note", note, max_length=500)
     if revoke and not note:
         raise ServiceError({"note": [gettext("Say why the access is revoked.")]})
     with transaction.atomic():

@@ -29,7 +29,7 @@ from casework.models import (
 from casework.permissions import Action, Hidden, require
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import person_change_status
-from casework.services.reports import text_problem
+from casework.services.text_input import clean_input
 from casework.workflow import OPEN_FLIGHT, boarding_moves, manifest_is_open
 
 # Who may be proposed: cleared for return, or already on a manifest (of a flight they missed).
@@ -42,27 +42,13 @@ _FLIGHT_TEXT = {"reference": 40, "origin": 120, "destination": 120, "organiser":
 _FLIGHT_FIELDS = set(_FLIGHT_TEXT) | {"date", "capacity", "status"}
 
 
-def _text(errors: dict, name: str, value, limit: int, *, required=False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[name] = [gettext("Expected text.")]
-        return ""
-    problem = text_problem(value, limit)
-    if problem:
-        errors[name] = [problem]
-        return ""
-    value = value.strip()
-    if required and not value:
-        errors[name] = [gettext("This is required.")]
-    return value
-
-
 def _clean_flight(values: dict, errors: dict) -> dict:
     cleaned = {}
     for name, limit in _FLIGHT_TEXT.items():
         if name in values:
-            cleaned[name] = _text(errors, name, values[name], limit, required=name != "organiser")
+            cleaned[name] = clean_input(
+                name, values[name], max_length=limit, required=name != "organiser", errors=errors
+            )
     if "date" in values:
         if not isinstance(values["date"], dt.date) or isinstance(values["date"], dt.datetime):
             errors["date"] = [gettext("Give the flight date.")]
@@ -212,10 +198,7 @@ def manifest_propose(*, actor, flight: RepatriationFlight, person: Person, note:
     """Put a person cleared for return on the flight's manifest, waiting for approval."""
     require(actor, Action.MANAGE_FLIGHT, flight)
     _require_visible_person(actor, person)
-    errors: dict = {}
-    note = _text(errors, "note", note, 300)
-    if errors:
-        raise ServiceError(errors)
+    note = clean_input("note", note, max_length=300)
     if person.status not in PROPOSABLE:
         raise ServiceError(
             {
@@ -334,10 +317,7 @@ def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:
     require(actor, Action.MANAGE_FLIGHT, entry.flight)
     if entry.role == ManifestRole.PASSENGER:
         _require_visible_person(actor, entry.person)
-    errors: dict = {}
-    note = _text(errors, "note", note, 300)
-    if errors:
-        raise ServiceError(errors)
+    note = clean_input("note", note, max_length=300)
     with transaction.atomic():
         flight, locked = _locked_entry(entry)
         if flight.status == FlightStatus.CANCELLED:
@@ -365,8 +345,8 @@ def escort_add(*, actor, flight: RepatriationFlight, escort_name: str, note: str
     """An escort (staff, a social worker) travelling with the passengers."""
     require(actor, Action.MANAGE_FLIGHT, flight)
     errors: dict = {}
-    name = _text(errors, "escort_name", escort_name, 200, required=True)
-    note = _text(errors, "note", note, 300)
+    name = clean_input("escort_name", escort_name, max_length=200, required=True, errors=errors)
+    note = clean_input("note", note, max_length=300, errors=errors)
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
@@ -420,12 +400,16 @@ def handover_record(
             gettext("Unknown recipient %(kind)r.") % {"kind": recipient_kind}
         ]
     values = {
-        "recipient_name": _text(errors, "recipient_name", recipient_name, 200, required=True),
-        "recipient_relationship": _text(
-            errors, "recipient_relationship", recipient_relationship, 100
+        "recipient_name": clean_input(
+            "recipient_name", recipient_name, max_length=200, required=True, errors=errors
         ),
-        "place": _text(errors, "place", place, 200),
-        "documents": _text(errors, "documents", documents, 5000),
+        "recipient_relationship": clean_input(
+            "recipient_relationship", recipient_relationship, max_length=100, errors=errors
+        ),
+        "place": clean_input("place", place, max_length=200, errors=errors),
+        "documents": clean_input(
+            "documents", documents, max_length=5000, multiline=True, errors=errors
+        ),
     }
     if recipient_kind == RecipientKind.RELATIVE and not values["recipient_relationship"]:
         errors.setdefault("recipient_relationship", [gettext("Say how the recipient is related.")])

@@ -29,21 +29,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
-from casework import audit, request_context
+from casework import audit
 from casework.audit import AuditAction
 from casework.imports.columns import check_mapping, suggest_mapping
 from casework.imports.files import FileError, Table, read_table
 from casework.imports.rows import RowData, RowError, validate_row
 from casework.matching import AUTO_LINK_THRESHOLD, MATCH_THRESHOLD, dedupe_list
 from casework.models import (
-    AuditEvent,
     ImportStatus,
     ListImport,
     ListImportRow,
     MatchSuggestion,
-    NameKey,
     Person,
-    PersonName,
     Placement,
     Role,
     RowOutcome,
@@ -57,14 +54,9 @@ from casework.services.matching import (
     explanation_of,
     strong_field_agrees,
 )
-from casework.services.names import (
-    guess_script,
-    keys_of_records,
-    records_for,
-    refresh_name_keys,
-    refresh_name_keys_of,
-)
-from casework.services.persons import NameInput, person_create
+from casework.services.names import refresh_name_keys_of
+from casework.services.persons import NameInput, PersonDraft, persons_create
+from casework.services.text_input import clean_input
 
 PREVIEW_ROWS = 20
 MAX_SUGGESTIONS_PER_ROW = 5
@@ -124,8 +116,9 @@ def list_import_upload(
 ) -> ListImport:
     """Keep the file and read its header; nothing else is written until the commit."""
     require(actor, Action.IMPORT_LIST)
-    if not (source or "").strip():
-        raise ServiceError({"source": [gettext("Say who compiled the list.")]})
+    source = clean_input(
+        "source", source, max_length=200, required=gettext("Say who compiled the list.")
+    )
     if as_of is not None and as_of > timezone.localdate():
         raise ServiceError({"as_of": [gettext("The list cannot be dated in the future.")]})
     sha256 = hashlib.sha256(data).hexdigest()
@@ -140,7 +133,7 @@ def list_import_upload(
     with transaction.atomic():
         list_import = ListImport(
             organisation_id=actor.organisation_id,
-            source=source.strip()[:200],
+            source=source,
             as_of=as_of,
             original_filename=os.path.basename(filename or "")[:255],
             sha256=sha256,
@@ -451,31 +444,35 @@ def _stored_raw(raw: dict[str, str]) -> dict[str, str]:
     return {_UNSTORABLE.sub("\ufffd", k): _UNSTORABLE.sub("\ufffd", v) for k, v in raw.items()}
 
 
-def _create_person(actor, data: RowData, list_import: ListImport):
-    names = [NameInput(source=f"list: {list_import.source}"[:200], **n) for n in data.names]
+def _draft(data: RowData, list_import: ListImport, team=None) -> PersonDraft:
+    """The person a valid row describes, as the person service takes it."""
     details = {}
     if data.fields.get("birth_place"):
         details["birthplace"] = data.fields["birth_place"]
     if data.fields.get("region"):
         details["region_of_origin"] = data.fields["region"]
-    return person_create(
-        actor=actor,
-        names=names,
+    return PersonDraft(
+        names=[NameInput(source=f"list: {list_import.source}"[:200], **n) for n in data.names],
         sex=data.sex,
         birth_precision=data.birth_precision,
         birth_date=data.birth_date,
         age_stated=data.age_stated,
         age_stated_on=data.age_stated_on,
+        team=team,
+        details=details,
+        # The list's names for the person's parents stay with the row (`ListImportRow.data`),
+        # which is where later matching reads them from (`names.parents_of`): key them now.
+        parents={
+            "mother": data.fields.get("mother_name", ""),
+            "father": data.fields.get("father_name", ""),
+        },
         reason=f"list import “{list_import.source}”, row {data.number}",
-        **details,
     )
 
 
-def _create_persons_bulk(actor, rows: list[RowData], list_import: ListImport) -> dict[int, Person]:
-    """New persons for many rows in a few statements (person_create costs a dozen queries each,
-    too slow for a list of thousands), in the commit's transaction, each creation audited.
-    The rows were validated as person_create validates (`validate_row` uses `validate_birth`)."""
-    require(actor, Action.CREATE_PERSON)
+def _create_persons(actor, rows: list[RowData], list_import: ListImport) -> dict[int, Person]:
+    """New persons for the rows (row number → person), through the person service's bulk form,
+    in the commit's transaction."""
     if not rows:
         return {}
     team = None
@@ -485,115 +482,50 @@ def _create_persons_bulk(actor, rows: list[RowData], list_import: ListImport) ->
             raise ServiceError(
                 {"file": [gettext("You belong to no team: a supervisor must import this.")]}
             )
-    persons: dict[int, Person] = {}
-    for data in rows:
-        first = data.names[0]
-        display = first["full_text"] or " ".join(
-            p for p in (first["family_name"], first["given_name"], first["patronymic"]) if p
+    persons = persons_create(actor=actor, drafts=[_draft(data, list_import, team) for data in rows])
+    return {data.number: person for data, person in zip(rows, persons, strict=True)}
+
+
+def _record_placements(
+    actor, list_import: ListImport, plan: Plan, created: dict[int, Person]
+) -> list[Placement]:
+    """A sighting for each linked or created row that says where the person is, each audited."""
+    sighted = [
+        p
+        for p in plan.rows
+        if p.outcome in (RowOutcome.LINKED, RowOutcome.CREATED)
+        and p.row.data.fields["location"]
+    ]
+    persons = {person.pk: person for person in created.values()}
+    known = {p.person_id for p in sighted if p.person_id} - set(persons)
+    if known:
+        # The audit names each sighting's person, and its organisation: read once, not per row.
+        persons.update(
+            (person.pk, person)
+            for person in Person.objects.filter(pk__in=known).only("public_id", "organisation_id")
         )
-        persons[data.number] = Person(
-            organisation_id=actor.organisation_id,
-            team=team,
-            display_name=display[:300],
-            sex=data.sex,
-            birth_date=data.birth_date,
-            birth_precision=data.birth_precision,
-            age_stated=data.age_stated,
-            age_stated_on=data.age_stated_on,
-            birth_earliest=data.birth_earliest,
-            birth_latest=data.birth_latest,
-            birthplace=data.fields.get("birth_place", ""),
-            region_of_origin=data.fields.get("region", ""),
+    placements = [
+        Placement(
+            person=persons[p.person_id] if p.person_id else created[p.row.number],
+            place_text=p.row.data.fields["location"],
+            is_sighting=True,
+            start_date=list_import.as_of or timezone.localdate(),
+            source="authority_list",
+            reliability="unconfirmed",
+            notes=f"List “{list_import.source}”, row {p.row.number}",
+            recorded_by=actor,
         )
-    Person.objects.bulk_create(persons.values(), batch_size=500)
-    source = f"list: {list_import.source}"[:200]
-    names, keys = [], []
-    for data in rows:
-        person = persons[data.number]
-        own = [
-            PersonName(
-                person=person,
-                script=guess_script(n["full_text"] or f"{n['family_name']} {n['given_name']}"),
-                source=source,
-                is_primary=index == 0,
-                **n,
-            )
-            for index, n in enumerate(data.names)
-        ]
-        names.extend(own)
-        # The list's names for the person's parents stay with the row (`ListImportRow.data`),
-        # which is where later matching reads them from (`names.parents_of`): key them now.
-        parents = {"mother": data.fields.get("mother_name", ""),
-                   "father": data.fields.get("father_name", "")}  # fmt: skip
-        for key in keys_of_records(records_for(person, own, parents)):
-            keys.append(NameKey(person=person, key=key, kind=key.split("|", 1)[0][:12]))
-    PersonName.objects.bulk_create(names, batch_size=1000)
-    NameKey.objects.bulk_create(keys, batch_size=5000)
-    context = request_context.current()
+        for p in sighted
+    ]
+    Placement.objects.bulk_create(placements, batch_size=1000)
     reason = f"list import “{list_import.source}”"
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=actor,
-                actor_label=actor.get_username(),
-                organisation_id=actor.organisation_id,
-                action=AuditAction.CREATE,
-                object_type="Person",
-                object_id=person.public_id,
-                person_id=person.public_id,
-                fields=PERSON_FIELDS_WRITTEN,
-                changes={"row": number},
-                reason=reason,
-                ip=context.ip,
-                request_id=context.request_id,
-            )
-            for number, person in persons.items()
-        ],
-        batch_size=1000,
+    fields = ["place_text", "start_date", "source", "reliability"]
+    audit.record_many(
+        actor,
+        AuditAction.CREATE,
+        [(placement, {"fields": fields, "reason": reason}) for placement in placements],
     )
-    return persons
-
-
-PERSON_FIELDS_WRITTEN = [
-    "organisation", "team", "display_name", "sex", "birth_date", "birth_precision", "age_stated",
-    "age_stated_on", "birth_earliest", "birth_latest", "birthplace", "region_of_origin", "names",
-]  # fmt: skip
-
-
-def _placement(actor, list_import: ListImport, person_id: int, data: RowData) -> Placement:
-    return Placement(
-        person_id=person_id,
-        place_text=data.fields["location"],
-        is_sighting=True,
-        start_date=list_import.as_of or timezone.localdate(),
-        source="authority_list",
-        reliability="unconfirmed",
-        notes=f"List “{list_import.source}”, row {data.number}",
-        recorded_by=actor,
-    )
-
-
-def _audit_bulk(actor, objects, person_public_ids: dict[int, uuid.UUID], reason: str) -> None:
-    """One create event per object, written in one statement (same fields as `audit.record`)."""
-    context = request_context.current()
-    AuditEvent.objects.bulk_create(
-        [
-            AuditEvent(
-                actor=actor,
-                actor_label=actor.get_username(),
-                organisation_id=actor.organisation_id,
-                action=AuditAction.CREATE,
-                object_type=type(obj).__name__,
-                object_id=obj.public_id,
-                person_id=person_public_ids.get(obj.person_id),
-                fields=["place_text", "start_date", "source", "reliability"],
-                reason=reason,
-                ip=context.ip,
-                request_id=context.request_id,
-            )
-            for obj in objects
-        ]
-    )
+    return placements
 
 
 def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool = False):
@@ -614,11 +546,10 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
             actor=actor, list_import=locked, reject_invalid=reject_invalid, validated=validated
         )
         _recheck_links(actor, plan)
-        created = _create_persons_bulk(
+        created = _create_persons(
             actor, [p.row.data for p in plan.rows if p.outcome == RowOutcome.CREATED], locked
         )
         persons_by_row = {number: person.pk for number, person in created.items()}
-        public_ids: dict[int, uuid.UUID] = {p.pk: p.public_id for p in created.values()}
         rows = []
         for row_plan in plan.rows:
             number = row_plan.row.number
@@ -668,17 +599,7 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
             if p.outcome == RowOutcome.LINKED
             and (p.row.data.fields.get("mother_name") or p.row.data.fields.get("father_name"))
         )
-        placements = [
-            _placement(actor, locked, row_plan.person_id or persons_by_row[row_plan.row.number],
-                       row_plan.row.data)
-            for row_plan in plan.rows
-            if row_plan.outcome in ("linked", "created") and row_plan.row.data.fields["location"]
-        ]  # fmt: skip
-        Placement.objects.bulk_create(placements, batch_size=1000)
-        missing = {p.person_id for p in placements} - set(public_ids)
-        if missing:
-            public_ids.update(Person.objects.filter(pk__in=missing).values_list("pk", "public_id"))
-        _audit_bulk(actor, placements, public_ids, f"list import “{locked.source}”")
+        placements = _record_placements(actor, locked, plan, created)
         counts = plan.counts
         locked.status = ImportStatus.COMMITTED
         locked.row_count = len(plan.rows)
@@ -720,10 +641,9 @@ def row_create_person(*, actor, row: ListImportRow):
     )
     if errors:
         raise ServiceError({"row": [str(e) for e in errors]})
-    person = _create_person(actor, data, list_import)
+    (person,) = persons_create(actor=actor, drafts=[_draft(data, list_import)])
     row.outcome = RowOutcome.CREATED
     row.person = person
     row.reason = "every candidate was rejected by a reviewer"
     row.save(update_fields=["outcome", "person", "reason"])
-    refresh_name_keys(person)  # with the parents' names the row gives
     return person

@@ -52,6 +52,7 @@ from casework.services.names import (
     minimal_records_for,
     refresh_name_keys,
 )
+from casework.services.text_input import MAX_TEXT, clean_input
 
 # A key shared by more persons than this says little (a common surname alone): skip it.
 BLOCK_CAP = 400
@@ -481,8 +482,9 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
         raise ServiceError(
             {"decision": [gettext("Unknown decision %(decision)r.") % {"decision": decision}]}
         )
-    if not (reason or "").strip():
-        raise ServiceError({"reason": [gettext("Say why you decided so.")]})
+    reason = clean_input(
+        "reason", reason, max_length=MAX_TEXT, required=gettext("Say why you decided so.")
+    )
     with transaction.atomic():
         locked = MatchSuggestion.objects.select_for_update().get(pk=suggestion.pk)
         if locked.decision in (Decision.CONFIRMED, Decision.REJECTED):
@@ -495,7 +497,7 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
                 }
             )
         before = locked.decision
-        _set_decision(locked, actor, decision, reason.strip())
+        _set_decision(locked, actor, decision, reason)
         changes = {"decision": [before, decision]}
         if locked.kind == SuggestionKind.ROW_PERSON:
             changes.update(_settle_row(actor, locked, decision))
@@ -505,7 +507,7 @@ def suggestion_decide(*, actor, suggestion: MatchSuggestion, decision: str, reas
             locked,
             fields=["decision", "decision_reason"],
             changes=changes,
-            reason=reason.strip(),
+            reason=reason,
         )
     return locked
 

@@ -42,6 +42,7 @@ from casework.models import (
 from casework.permissions import Action, require
 from casework.services.errors import ServiceError
 from casework.services.names import children_of, refresh_name_keys_of
+from casework.services.text_input import MAX_TEXT, clean_input
 
 # (key in `moved`, model, the field pointing at the person)
 CARRIED = [
@@ -212,8 +213,12 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
     require(actor, Action.MERGE_PERSONS, absorbed)
     if survivor.pk == absorbed.pk:
         raise ServiceError({"absorbed": [gettext("A record cannot be merged into itself.")]})
-    if not (reason or "").strip():
-        raise ServiceError({"reason": [gettext("Say why these are the same person.")]})
+    reason = clean_input(
+        "reason",
+        reason,
+        max_length=MAX_TEXT,
+        required=gettext("Say why these are the same person."),
+    )
     with transaction.atomic():
         locked = _lock(survivor, absorbed)
         survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
@@ -261,7 +266,7 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
             suggestion.decision = Decision.CONFIRMED
             suggestion.decided_by = actor
             suggestion.decided_at = timezone.now()
-            suggestion.decision_reason = reason.strip()
+            suggestion.decision_reason = reason
             suggestion.save()
         moved["suggestions_confirmed"] = confirmed
         moved.update(_move_item_suggestions(survivor, absorbed))
@@ -278,7 +283,7 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
             survivor=survivor,
             absorbed=absorbed,
             performed_by=actor,
-            reason=reason.strip(),
+            reason=reason,
             moved=moved,
         )
         counts = {k: len(v) for k, v in moved.items() if isinstance(v, list)}
@@ -294,7 +299,7 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
                     "absorbed": str(absorbed.public_id),
                     "moved": counts,
                 },
-                reason=reason.strip(),
+                reason=reason,
             )
     return merge
 
@@ -304,8 +309,9 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
     record reopens with the status it had."""
     require(actor, Action.MERGE_PERSONS, merge.survivor)
     require(actor, Action.MERGE_PERSONS, merge.absorbed)
-    if not (reason or "").strip():
-        raise ServiceError({"reason": [gettext("Say why the merge is undone.")]})
+    reason = clean_input(
+        "reason", reason, max_length=MAX_TEXT, required=gettext("Say why the merge is undone.")
+    )
     with transaction.atomic():
         merge = PersonMerge.objects.select_for_update().get(pk=merge.pk)
         if merge.undone_at is not None:
@@ -342,7 +348,7 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
                 },
             )
         _restore_item_suggestions(survivor, absorbed, moved)
-        _restore_decisions(actor, moved.get("suggestions_confirmed", []), reason.strip())
+        _restore_decisions(actor, moved.get("suggestions_confirmed", []), reason)
         absorbed.status = moved.get("absorbed_status", PersonStatus.VERIFYING)
         absorbed.status_changed_at = timezone.now()
         absorbed.merged_into = None
@@ -366,6 +372,6 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
                     "survivor": str(survivor.public_id),
                     "absorbed": str(absorbed.public_id),
                 },
-                reason=reason.strip(),
+                reason=reason,
             )
     return merge

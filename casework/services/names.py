@@ -26,6 +26,7 @@ from casework.models import (
     RelationshipKind,
     RowOutcome,
 )
+from casework.services.text_input import clean_input
 
 KEY_LENGTH = 80  # NameKey.key
 _REFRESH_CHUNK = 500  # persons whose keys are computed again per round of queries
@@ -220,13 +221,28 @@ def refresh_name_keys_of(person_ids: Iterable[int]) -> None:
         chunk = ids[start : start + _REFRESH_CHUNK]
         loaded = load_records(chunk)
         keys = [
-            NameKey(person_id=pk, key=key, kind=_kind(key))
+            key
             for pk, (person, records) in loaded.items()
             if not person.merged_into_id
-            for key in sorted(keys_of_records(records))
+            for key in _key_rows(pk, records)
         ]
         NameKey.objects.filter(person_id__in=chunk).delete()
         NameKey.objects.bulk_create(keys, batch_size=5000)
+
+
+def new_name_keys(
+    person: Person, names: Iterable[PersonName], parents: dict[str, str] | None = None
+) -> list[NameKey]:
+    """The keys to store for a person just created with these names (and these names of their
+    parents), computed as `refresh_name_keys` computes them, without reading them back."""
+    return _key_rows(person.pk, records_for(person, names, parents))
+
+
+def _key_rows(person_id: int, records: Iterable[PersonRecord]) -> list[NameKey]:
+    return [
+        NameKey(person_id=person_id, key=key, kind=_kind(key))
+        for key in sorted(keys_of_records(records))
+    ]
 
 
 # --- Adding a name to a person (the persons area) ---------------------------------------------
@@ -235,11 +251,10 @@ _NAME_LIMITS = {"family_name": 150, "given_name": 150, "patronymic": 150, "full_
 
 
 def clean_name_parts(parts: dict[str, str], *, prefix: str = "") -> dict[str, str]:
-    """Trimmed name parts, or a ServiceError naming the part (NUL bytes, over-long)."""
-    from casework.services._common import clean_text
-
+    """Name parts through the one text cleaner, or a ServiceError naming the part (NUL bytes,
+    over-long)."""
     return {
-        part: clean_text(f"{prefix}{part}", parts.get(part, ""), max_length=limit)
+        part: clean_input(f"{prefix}{part}", parts.get(part, ""), max_length=limit)
         for part, limit in _NAME_LIMITS.items()
     }
 
@@ -264,7 +279,7 @@ def person_add_name(
     from casework.audit import AuditAction
     from casework.models import NameKind, Script
     from casework.permissions import Action, require
-    from casework.services._common import clean_text, recheck_scope
+    from casework.services._common import recheck_scope
     from casework.services.errors import ServiceError
 
     require(actor, Action.EDIT_PERSON, person)
@@ -276,7 +291,7 @@ def person_add_name(
             "full_text": full_text,
         }
     )
-    source = clean_text("source", source, max_length=200)
+    source = clean_input("source", source, max_length=200)
     if not any(parts.values()):
         raise ServiceError({"full_text": [gettext("Give the name, or at least one part of it.")]})
     if kind not in NameKind.values:

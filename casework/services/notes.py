@@ -9,14 +9,15 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.models import CaseNote
 from casework.permissions import Action, require
-from casework.services._common import MAX_TEXT, clean_text, recheck_scope
+from casework.services._common import recheck_scope
+from casework.services.text_input import MAX_TEXT, clean_input
 
 
 def note_add(*, actor, person, text: str, is_security_note: bool = False) -> CaseNote:
     require(actor, Action.ADD_NOTE, person)
     if is_security_note:
         require(actor, Action.RECORD_PROCEEDING, person)  # the restricted level of this person
-    text = clean_text("text", text, max_length=MAX_TEXT, required=True, multiline=True)
+    text = clean_input("text", text, max_length=MAX_TEXT, required=True, multiline=True)
     with transaction.atomic():
         note = CaseNote.objects.create(
             person=person, author=actor, text=text, is_security_note=is_security_note

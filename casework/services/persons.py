@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,15 +21,24 @@ from casework.audit import AuditAction
 from casework.classification import sensitive_fields
 from casework.models import (
     DatePrecision,
+    NameKey,
     Person,
     PersonName,
     PersonStatus,
     Role,
+    Team,
+    User,
 )
 from casework.permissions import Action, Hidden, require
-from casework.services._common import clean_text, recheck_scope
+from casework.services._common import recheck_scope
 from casework.services.errors import Conflict, ServiceError
-from casework.services.names import clean_name_parts, guess_script, refresh_name_keys
+from casework.services.names import (
+    clean_name_parts,
+    guess_script,
+    new_name_keys,
+    refresh_name_keys,
+)
+from casework.services.text_input import MAX_TEXT, clean_input
 
 
 @dataclass
@@ -129,17 +141,25 @@ def _filled_fields(person: Person) -> list[str]:
     """The fields a new person was given a value in: what the creation event lists. Listing every
     column would name restricted ones (security notes) on every creation, and withhold the whole
     event from those who may not see them."""
-    blank = _snapshot(Person())
+    blank = _blank_snapshot()
     return [
-        field
-        for field, value in _snapshot(person).items()
-        if field not in _SYSTEM_FIELDS and value != blank[field]
+        name
+        for name, value in _snapshot(person).items()
+        if name not in _SYSTEM_FIELDS and value != blank[name]
     ]
 
 
-# Short text details of a person (one line each); security notes are multi-line.
+@functools.cache
+def _blank_snapshot() -> dict:
+    return _snapshot(Person())
+
+
+# Short text details of a person (one line each); security notes are multi-line; languages and
+# vulnerabilities are lists of short texts.
 _LINE_DETAILS = {"birthplace", "citizenship", "region_of_origin"}
 _MULTILINE_DETAILS = {"security_notes"}
+_LIST_DETAILS = {"languages", "vulnerabilities"}
+_LIST_ITEM_LENGTH = 200
 
 
 def _cleaned_name(name: NameInput) -> NameInput:
@@ -153,7 +173,7 @@ def _cleaned_name(name: NameInput) -> NameInput:
             "full_text": name.full_text,
         }
     )
-    source = clean_text("source", name.source, max_length=200)
+    source = clean_input("source", name.source, max_length=200)
     return dataclasses.replace(name, **parts, source=source)
 
 
@@ -162,10 +182,14 @@ def _cleaned_details(details: dict) -> dict:
     for field in _LINE_DETAILS & set(details):
         if isinstance(details[field], str):
             limit = Person._meta.get_field(field).max_length
-            cleaned[field] = clean_text(field, details[field], max_length=limit)
+            cleaned[field] = clean_input(field, details[field], max_length=limit)
     for field in _MULTILINE_DETAILS & set(details):
         if isinstance(details[field], str):
-            cleaned[field] = clean_text(field, details[field], max_length=10_000, multiline=True)
+            cleaned[field] = clean_input(field, details[field], max_length=MAX_TEXT, multiline=True)
+    for field in _LIST_DETAILS & set(details):
+        if isinstance(details[field], list | tuple):
+            items = [clean_input(field, i, max_length=_LIST_ITEM_LENGTH) for i in details[field]]
+            cleaned[field] = [item for item in items if item]
     return cleaned
 
 
@@ -173,6 +197,33 @@ def _display_name(name: NameInput) -> str:
     if name.full_text:
         return name.full_text.strip()
     return " ".join(p for p in (name.family_name, name.given_name, name.patronymic) if p).strip()
+
+
+@dataclass
+class PersonDraft:
+    """One person to create: what `person_create` takes, and `persons_create` many of."""
+
+    names: list[NameInput]
+    sex: str = "U"
+    birth_precision: str = DatePrecision.UNKNOWN
+    birth_date: dt.date | None = None
+    age_stated: int | None = None
+    age_stated_on: dt.date | None = None
+    team: Team | None = None
+    assigned_to: User | None = None
+    details: dict = dataclass_field(default_factory=dict)
+    # Names given for the person's mother and father where no record of them exists (a list's
+    # columns): they go into the person's name keys, as `names.parents_of` reads them later.
+    parents: dict[str, str] = dataclass_field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass
+class _Checked:
+    person: Person  # not saved yet
+    names: list[NameInput]
+    parents: dict[str, str]
+    reason: str
 
 
 def person_create(
@@ -189,64 +240,132 @@ def person_create(
     reason: str = "",
     **details,
 ) -> Person:
+    """One person, checked and written as `persons_create` writes each of many (a refusal names
+    the field alone)."""
     require(actor, Action.CREATE_PERSON)
-    names = [_cleaned_name(name) for name in names]
-    details = _cleaned_details(details)
+    draft = PersonDraft(
+        names=list(names),
+        sex=sex,
+        birth_precision=birth_precision,
+        birth_date=birth_date,
+        age_stated=age_stated,
+        age_stated_on=age_stated_on,
+        team=team,
+        assigned_to=assigned_to,
+        details=details,
+        reason=reason,
+    )
+    return _insert(actor, [_checked(actor, draft, _default_team(actor, [draft]))])[0]
+
+
+def persons_create(*, actor, drafts: Iterable[PersonDraft]) -> list[Person]:
+    """Many persons in a few statements (a list import): each draft checked and cleaned exactly
+    as `person_create` checks one, all written in one transaction, one creation event each.
+
+    A refusal names every bad draft by its place in the list: `persons-<index>-<field>`."""
+    require(actor, Action.CREATE_PERSON)
+    drafts = list(drafts)
+    default_team = _default_team(actor, drafts)
+    checked, errors = [], {}
+    for index, draft in enumerate(drafts):
+        try:
+            checked.append(_checked(actor, draft, default_team))
+        except ServiceError as exc:
+            errors.update({f"persons-{index}-{k}": v for k, v in exc.message_dict.items()})
+    if errors:
+        raise ServiceError(errors)
+    return _insert(actor, checked)
+
+
+def _default_team(actor, drafts: list[PersonDraft]) -> Team | None:
+    """A caseworker's new cases are their (first) team's, unless a team is given."""
+    if actor.role == Role.CASEWORKER and any(d.team is None for d in drafts):
+        return actor.teams.order_by("id").first()
+    return None
+
+
+def _checked(actor, draft: PersonDraft, default_team: Team | None) -> _Checked:
+    """The person a draft describes, cleaned and validated, not yet saved (no query)."""
+    names = [_cleaned_name(name) for name in draft.names]
+    details = _cleaned_details(draft.details)
+    reason = clean_input("reason", draft.reason, max_length=MAX_TEXT)
     if not names or not any(_display_name(n) for n in names):
         raise ServiceError(
             {"names": [gettext("A person needs at least one name, alias or kunya.")]}
         )
-    validate_birth(birth_precision, birth_date, age_stated, age_stated_on)
-    if team is not None and team.organisation_id != actor.organisation_id:
-        raise Hidden()
-    if team is None and actor.role == Role.CASEWORKER:
-        team = actor.teams.order_by("id").first()
+    validate_birth(draft.birth_precision, draft.birth_date, draft.age_stated, draft.age_stated_on)
+    for related in (draft.team, draft.assigned_to):
+        if related is not None and related.organisation_id != actor.organisation_id:
+            raise Hidden()
     unknown = set(details) - _EDITABLE_DETAILS
     if unknown:
         raise ServiceError(
             {name: [gettext("Not a field of a person.")] for name in sorted(unknown)}
         )
-    with transaction.atomic():
-        person = Person(
-            organisation_id=actor.organisation_id,
-            team=team,
-            assigned_to=assigned_to,
-            sex=sex,
-            birth_precision=birth_precision,
-            birth_date=birth_date,
-            age_stated=age_stated,
-            age_stated_on=age_stated_on,
-            display_name=_display_name(names[0])[:300],
-            **details,
+    person = Person(
+        organisation_id=actor.organisation_id,
+        team=draft.team or default_team,
+        assigned_to=draft.assigned_to,
+        sex=draft.sex,
+        birth_precision=draft.birth_precision,
+        birth_date=draft.birth_date,
+        age_stated=draft.age_stated,
+        age_stated_on=draft.age_stated_on,
+        display_name=_display_name(names[0])[:300],
+        **details,
+    )
+    _apply_birth(person)
+    try:
+        # The unique public id and the table's check constraints are the database's to enforce
+        # (a query each, per person); validate_birth and the fields' choices check what they do.
+        person.full_clean(
+            exclude=["organisation", "team", "assigned_to"],
+            validate_unique=False,
+            validate_constraints=False,
         )
-        _apply_birth(person)
-        person.full_clean(exclude=["organisation", "team", "assigned_to"])
-        person.save()
-        for index, name in enumerate(names):
-            if not _display_name(name):
-                continue
-            PersonName.objects.create(
-                person=person,
-                family_name=name.family_name,
-                given_name=name.given_name,
-                patronymic=name.patronymic,
-                full_text=name.full_text,
-                script=name.script or guess_script(_display_name(name)),
-                kind=name.kind,
-                source=name.source,
-                is_primary=index == 0,
-            )
-        refresh_name_keys(person)
-        if actor.role != Role.SUPERVISOR:
-            recheck_scope(actor, person)
-        audit.record(
+    except ValidationError as exc:
+        raise ServiceError(exc.message_dict) from exc
+    return _Checked(person, names, draft.parents, reason)
+
+
+def _insert(actor, checked: list[_Checked]) -> list[Person]:
+    """Write checked persons with their names and name keys, recheck the actor's scope on them
+    and audit each creation: the same statements for one person or thousands."""
+    persons = [item.person for item in checked]
+    with transaction.atomic():
+        Person.objects.bulk_create(persons, batch_size=500)
+        names, keys = [], []
+        for item in checked:
+            own = [
+                PersonName(
+                    person=item.person,
+                    family_name=name.family_name,
+                    given_name=name.given_name,
+                    patronymic=name.patronymic,
+                    full_text=name.full_text,
+                    script=name.script or guess_script(_display_name(name)),
+                    kind=name.kind,
+                    source=name.source,
+                    is_primary=index == 0,
+                )
+                for index, name in enumerate(item.names)
+                if _display_name(name)
+            ]
+            names.extend(own)
+            keys.extend(new_name_keys(item.person, own, item.parents))
+        PersonName.objects.bulk_create(names, batch_size=1000)
+        NameKey.objects.bulk_create(keys, batch_size=5000)
+        if actor.role != Role.SUPERVISOR and persons:
+            recheck_scope(actor, *persons)
+        audit.record_many(
             actor,
             AuditAction.CREATE,
-            person,
-            fields=_filled_fields(person),
-            reason=reason,
+            [
+                (item.person, {"fields": _filled_fields(item.person), "reason": item.reason})
+                for item in checked
+            ],
         )
-    return person
+    return persons
 
 
 _EDITABLE_DETAILS = {
@@ -280,6 +399,7 @@ def person_update(*, actor, person: Person, expected_version: int, reason: str =
     if set(changes) & _RESTRICTED_EDITS:
         require(actor, Action.RECORD_PROCEEDING, person)  # restricted-level edit
     changes = _cleaned_details(changes)
+    reason = clean_input("reason", reason, max_length=MAX_TEXT)
     with transaction.atomic():
         locked = Person.objects.select_for_update().get(pk=person.pk)
         if locked.version != expected_version:
@@ -311,8 +431,9 @@ def person_change_status(*, actor, person: Person, to: str, reason: str, expecte
     require(actor, Action.CHANGE_STATUS, person)
     if to not in PersonStatus.values:
         raise ServiceError({"status": [gettext("Unknown status %(status)r.") % {"status": to}]})
-    if not reason or not reason.strip():
-        raise ServiceError({"reason": [gettext("Say why the status changes.")]})
+    reason = clean_input(
+        "reason", reason, max_length=MAX_TEXT, required=gettext("Say why the status changes.")
+    )
     if to in workflow.ONLY_BY_MERGE:
         raise ServiceError({"status": [gettext("A case is closed as a duplicate by merging it.")]})
     if to in workflow.NEEDS_SUPERVISOR:
@@ -342,7 +463,7 @@ def person_change_status(*, actor, person: Person, to: str, reason: str, expecte
                     ]
                 }
             )
-        _set_status(actor, locked, to, reason.strip())
+        _set_status(actor, locked, to, reason)
     return locked
 
 
@@ -365,6 +486,7 @@ def _set_status(actor, locked: Person, to: str, reason: str) -> None:
 
 def person_assign(*, actor, person: Person, team=None, assigned_to=None, reason: str = ""):
     require(actor, Action.ASSIGN_CASE, person)
+    reason = clean_input("reason", reason, max_length=MAX_TEXT)
     if team is not None and team.organisation_id != person.organisation_id:
         raise Hidden()
     if assigned_to is not None and assigned_to.organisation_id != person.organisation_id:

@@ -18,8 +18,9 @@ from casework.models import (
     Reliability,
 )
 from casework.permissions import Action, require
-from casework.services._common import clean_text, not_in_future, recheck_scope
+from casework.services._common import not_in_future, recheck_scope
 from casework.services.errors import ServiceError
+from casework.services.text_input import MAX_TEXT, clean_input
 
 
 def placement_record(
@@ -37,8 +38,8 @@ def placement_record(
     notes: str = "",
 ) -> Placement:
     require(actor, Action.RECORD_PLACEMENT, person)
-    place_text = clean_text("place_text", place_text, max_length=300)
-    notes = clean_text("notes", notes, max_length=10_000, multiline=True)
+    place_text = clean_input("place_text", place_text, max_length=300)
+    notes = clean_input("notes", notes, max_length=MAX_TEXT, multiline=True)
     errors: dict[str, list[str]] = {}
     if location is None and not place_text:
         errors["location"] = [gettext("Choose a known location or describe the place.")]

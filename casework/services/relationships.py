@@ -13,9 +13,10 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.models import Confidence, Person, Relationship, RelationshipKind
 from casework.permissions import Action, Hidden, require
-from casework.services._common import clean_text, recheck_scope
+from casework.services._common import recheck_scope
 from casework.services.errors import ServiceError
 from casework.services.names import refresh_name_keys_of
+from casework.services.text_input import clean_input
 
 # What `to` is of `from` when `from` is the <kind> of `to`.
 RECIPROCAL = {
@@ -68,7 +69,7 @@ def relationship_link(
                 ]
             }
         )
-    source = clean_text("source", source, max_length=200)
+    source = clean_input("source", source, max_length=200)
     existing = Relationship.objects.filter(
         from_person=relative, to_person=person, kind=kind
     ).exists()
@@ -83,8 +84,7 @@ def relationship_link(
                 source=source,
                 confidence=confidence,
             )
-            recheck_scope(actor, person)
-            recheck_scope(actor, relative)
+            recheck_scope(actor, person, relative)
             refresh_name_keys_of([person.pk, relative.pk])
             audit.record(
                 actor,
@@ -107,7 +107,7 @@ def relationship_unlink(*, actor, relationship: Relationship, reason: str) -> No
     person, relative = relationship.to_person, relationship.from_person
     require(actor, Action.LINK_RELATIVE, person)
     require(actor, Action.LINK_RELATIVE, relative)
-    reason = clean_text("reason", reason, max_length=500, required=True)
+    reason = clean_input("reason", reason, max_length=500, required=True)
     with transaction.atomic():
         locked = Relationship.objects.select_for_update().filter(pk=relationship.pk).first()
         if locked is None:

@@ -26,7 +26,6 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 from casework import audit
@@ -57,8 +56,8 @@ from casework.permissions import (
 )
 from casework.services.errors import ServiceError
 from casework.services.persons import NameInput, person_create
+from casework.services.text_input import clean_input
 from casework.services.uploads import UploadRefused, clean_upload
-from casework.text import clean_line, clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -100,8 +99,8 @@ ENTRY_TEXT_FIELDS = {
     "relationship_to_others": 300,
     "description": DESCRIPTION_MAX_CHARS,
 }
-# Written over several lines by a family: line breaks are kept.
-MULTILINE_FIELDS = {"account", "description", "text"}
+# Entry fields a family writes over several lines: line breaks are kept.
+MULTILINE_ENTRY_FIELDS = {"description"}
 ENTRY_FIELDS = set(ENTRY_TEXT_FIELDS) | {
     "sex",
     "birth_date",
@@ -114,50 +113,9 @@ LAST_KNOWN_PRECISIONS = (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision
 ENTRY_NAME_FIELDS = ("family_name", "given_name", "full_name", "aliases")
 
 
-# --- Text checks shared by every field ---------------------------------------------------------
-
-
-def text_problem(value: str, max_chars: int) -> str | None:
-    """Why `value` cannot be stored as text, or None."""
-    if "\x00" in value:
-        return gettext(
-            "This text contains a NUL character (\\0), which cannot be stored: remove it."
-        )
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in value):
-        return gettext("This text contains a broken character (a lone surrogate): retype it.")
-    if len(value) > max_chars:
-        return gettext("Keep this to at most %(limit)s characters (it has %(count)s).") % {
-            "limit": number_format(max_chars, force_grouping=True),
-            "count": number_format(len(value), force_grouping=True),
-        }
-    return None
-
-
-def _clean_text(errors: dict, key: str, value, max_chars: int) -> str:
-    """The value through the one text cleaner (NFC; no control, bidi-override or zero-width
-    characters), or "" with the reason in `errors`."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        errors.setdefault(key, []).append(gettext("Expected text."))
-        return ""
-    problem = text_problem(value, max_chars)
-    if problem:
-        errors.setdefault(key, []).append(problem)
-        return ""
-    field = key.rsplit("-", 1)[-1]
-    return clean_text(value) if field in MULTILINE_FIELDS else clean_line(value)
-
-
 def _required_reason(reason, missing: str) -> str:
     """A staff action's reason, cleaned; a ServiceError on `reason` when it is bad or missing."""
-    errors: dict = {}
-    reason = _clean_text(errors, "reason", reason, REASON_MAX_CHARS)
-    if not errors and not reason:
-        errors["reason"] = [missing]
-    if errors:
-        raise ServiceError(errors)
-    return reason
+    return clean_input("reason", reason, max_length=REASON_MAX_CHARS, required=missing)
 
 
 # --- Reference and secret ---------------------------------------------------------------------
@@ -201,7 +159,13 @@ def _clean_entry(index: int, raw: dict, today: dt.date, errors: dict) -> dict:
     for name in sorted(unknown):
         errors[prefix + name] = [gettext("Not a field of a report entry.")]
     entry = {
-        name: _clean_text(errors, prefix + name, raw.get(name), limit)
+        name: clean_input(
+            prefix + name,
+            raw.get(name),
+            max_length=limit,
+            multiline=name in MULTILINE_ENTRY_FIELDS,
+            errors=errors,
+        )
         for name, limit in ENTRY_TEXT_FIELDS.items()
     }
     if not any(entry[name] for name in ENTRY_NAME_FIELDS):
@@ -436,10 +400,12 @@ def report_submit(
     for name in sorted(set(reporter) - set(REPORTER_FIELDS)):
         errors[name] = [gettext("Not a field of the reporter.")]
     reporter_values = {
-        name: _clean_text(errors, name, reporter.get(name), limit)
+        name: clean_input(name, reporter.get(name), max_length=limit, errors=errors)
         for name, limit in REPORTER_FIELDS.items()
     }
-    account_text = _clean_text(errors, "account", account, ACCOUNT_MAX_CHARS)
+    account_text = clean_input(
+        "account", account, max_length=ACCOUNT_MAX_CHARS, multiline=True, errors=errors
+    )
     if reporter_values["reporter_email"]:
         try:
             validate_email(reporter_values["reporter_email"])
@@ -694,10 +660,7 @@ def report_triage_entry(
                 ]
             }
         )
-    errors: dict = {}
-    reason = _clean_text(errors, "not_a_person_reason", not_a_person_reason, REASON_MAX_CHARS)
-    if errors:
-        raise ServiceError(errors)
+    reason = clean_input("not_a_person_reason", not_a_person_reason, max_length=REASON_MAX_CHARS)
     if person is not None and not Person.objects.linkable_by(actor).filter(pk=person.pk).exists():
         raise Hidden()
     if person is not None and person.merged_into_id:
@@ -921,7 +884,7 @@ def report_family_add(
     kept beside the first account. New persons go back to the triage queue."""
     errors: dict[str, list[str]] = {}
     today = timezone.localdate()
-    message = _clean_text(errors, "text", text, ACCOUNT_MAX_CHARS)
+    message = clean_input("text", text, max_length=ACCOUNT_MAX_CHARS, multiline=True, errors=errors)
     entries = list(entries or ())
     if len(entries) > MAX_ENTRIES:
         errors["entries"] = [

@@ -16,7 +16,7 @@ from casework.audit import AuditAction
 from casework.models import Person, Sensitivity, SharedCase
 from casework.permissions import Action, active_agreements, require
 from casework.services.errors import ServiceError
-from casework.text import clean_line
+from casework.services.text_input import clean_input
 
 REASON_MAX_CHARS = 500
 
@@ -26,18 +26,9 @@ def person_share(
 ) -> Person:
     """Share `person` with the partner of `agreement` (or, with share=False, stop sharing)."""
     require(actor, Action.SHARE_CASE, person)
-    reason = clean_line(reason or "")
-    if not reason:
-        raise ServiceError({"reason": [gettext("Say why.")]})
-    if len(reason) > REASON_MAX_CHARS:
-        raise ServiceError(
-            {
-                "reason": [
-                    gettext("Keep this to at most %(count)s characters.")
-                    % {"count": REASON_MAX_CHARS}
-                ]
-            }
-        )
+    reason = clean_input(
+        "reason", reason, max_length=REASON_MAX_CHARS, required=gettext("Say why.")
+    )
     with transaction.atomic():
         in_force = (
             active_agreements()

@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from casework.forms.service_errors import apply_service_error
 from casework.middleware import SESSION_EPOCH
 from casework.permissions import is_partner_system
 from casework.services import accounts
@@ -191,8 +192,7 @@ def password_change(request):
                 new_password=form.cleaned_data["new_password"],
             )
         except ServiceError as exc:
-            for field, messages in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages)
+            apply_service_error(form, exc)
         else:
             update_session_auth_hash(request, user)
             request.session[SESSION_EPOCH] = user.session_epoch

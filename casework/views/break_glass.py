@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from casework.forms.service_errors import apply_service_error
 from casework.models import Person
 from casework.permissions import Action, may_break_glass_at_all
 from casework.services.access import break_glass_open
@@ -39,7 +40,7 @@ def break_glass(request, public_id):
         try:
             break_glass_open(actor=request.user, person=person, reason=form.cleaned_data["reason"])
         except ServiceError as exc:
-            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
+            apply_service_error(form, exc)
         else:
             return redirect("person_detail", public_id=person.public_id)
     return render(

@@ -21,8 +21,8 @@ from casework.forms.flights import (
     FlightForm,
     HandoverForm,
     ProposeForm,
-    apply_service_errors,
 )
+from casework.forms.service_errors import apply_service_error
 from casework.models import ManifestRole, ManifestStatus, Person, RecipientKind, RepatriationFlight
 from casework.permissions import Action, manifest_row_actions, may
 from casework.presenters import record_history_rows
@@ -67,7 +67,7 @@ def flight_new(request):
         try:
             flight = services.flight_create(actor=request.user, **form.cleaned_data)
         except ServiceError as exc:
-            apply_service_errors(exc, form)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Flight %(ref)s planned.") % {"ref": flight.reference})
             return redirect("flight_detail", flight_id=flight.public_id)
@@ -93,7 +93,7 @@ def flight_edit(request, flight_id):
         except Conflict as exc:
             conflict = str(exc)
         except ServiceError as exc:
-            apply_service_errors(exc, form)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Flight saved."))
             return redirect("flight_detail", flight_id=flight.public_id)
@@ -176,9 +176,9 @@ def _back(flight):
 
 
 def _refused(request, flight, exc: ServiceError):
-    for messages_ in exc.message_dict.values():
-        for message in messages_:
-            messages.error(request, message)
+    # The manifest's buttons have no form to show errors on: each message is a notice.
+    for message in exc.messages:
+        messages.error(request, message)
     return _back(flight)
 
 
@@ -283,7 +283,7 @@ def handover_new(request, flight_id, entry_id):
                     actor=request.user, manifest_entry=entry, recipient_person=recipient, **data
                 )
             except ServiceError as exc:
-                apply_service_errors(exc, form)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Handover recorded."))
                 return _back(flight)

@@ -9,7 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.filtersets import ListImportFilterSet
-from casework.forms.imports import CommitForm, MappingForm, UploadForm, apply_service_error
+from casework.forms.imports import CommitForm, MappingForm, UploadForm
+from casework.forms.service_errors import apply_service_error
 from casework.models import ImportStatus, ListImport, Person, RowOutcome
 from casework.permissions import Action
 from casework.presenters import record_history_rows
@@ -139,7 +140,7 @@ def import_mapping(request, public_id):
                 actor=request.user, list_import=list_import, mapping=form.mapping()
             )
         except ServiceError as error:
-            apply_service_error(form, error)
+            apply_service_error(form, error, fields=form.field_names)
         else:
             messages.success(request, _("The column mapping was saved."))
             return redirect("import_detail", public_id=list_import.public_id)

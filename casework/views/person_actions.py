@@ -16,8 +16,8 @@ from casework.forms.persons import (
     RelativeForm,
     ShareForm,
     StatusForm,
-    apply_service_error,
 )
+from casework.forms.service_errors import apply_service_error
 from casework.permissions import Action, person_level, require
 from casework.services.errors import Conflict, ServiceError
 from casework.services.names import person_add_name
@@ -69,7 +69,7 @@ def person_status(request, public_id):
                 request, person, form, _("Change the status"), _("Change"), status=409
             )
         except ServiceError as error:
-            apply_service_error(form, error)
+            apply_service_error(form, error, fields={"status": "to"})
         else:
             return _done(request, person, _("The status was changed."))
     return _action_page(request, person, form, _("Change the status"), _("Change"))

@@ -18,8 +18,8 @@ from casework.forms.persons import (
     NameFormSet,
     PersonCreateForm,
     PersonEditForm,
-    apply_service_error,
 )
+from casework.forms.service_errors import apply_service_error
 from casework.models import Person
 from casework.permissions import Action, may, require
 from casework.presenters import person_fields_bulk, person_fields_for

@@ -24,7 +24,8 @@ from casework.forms.public_report import (
     StatusLookupForm,
     with_one_more_entry,
 )
-from casework.forms.reports import DATE_PARTS, apply_service_errors
+from casework.forms.reports import DATE_PARTS
+from casework.forms.service_errors import apply_service_error
 from casework.services import reports as services
 from casework.services.errors import ServiceError
 from casework.views.public_limits import (
@@ -154,7 +155,8 @@ def report_form(request):
     form_ok = form.is_valid()
     formset_ok = formset.is_valid()
     if form_ok and formset_ok:
-        entries = [f.entry() for f in formset.forms if not f.is_blank()]
+        sent = [f for f in formset.forms if not f.is_blank()]
+        entries = [f.entry() for f in sent]
         try:
             report, secret, created = services.report_submit_public(
                 form_token=form.cleaned_data["form_token"],
@@ -166,7 +168,7 @@ def report_form(request):
                 attachments=form.cleaned_data["attachments"],
             )
         except ServiceError as exc:
-            apply_service_errors(exc, form, formset, entry_fields=ENTRY_FIELDS)
+            apply_service_error(form, exc, fields=ENTRY_FIELDS, subforms={"entries": sent})
         else:
             return render(
                 request,
@@ -272,7 +274,7 @@ def report_status_add(request):
                 attachments=form.cleaned_data["attachments"],
             )
         except ServiceError as exc:
-            apply_service_errors(exc, form)
+            apply_service_error(form, exc)
         else:
             return _status_page(
                 request,

@@ -17,13 +17,14 @@ from casework import audit
 from casework.family_status import family_status
 from casework.filtersets import ReportFilterSet
 from casework.forms.reports import (
+    DATE_PARTS,
     EntryFormSet,
     FamilyStatusForm,
     ReissueSecretForm,
     ReportForm,
     TriageForm,
-    apply_service_errors,
 )
+from casework.forms.service_errors import apply_service_error
 from casework.models import (
     AttachmentKind,
     ConsentPurpose,
@@ -89,6 +90,7 @@ def report_new(request):
     form = ReportForm(request.POST, request.FILES, organisation=user.organisation)
     formset = EntryFormSet(request.POST, prefix="entries")
     if form.is_valid() and formset.is_valid():
+        sent = [f for f in formset.forms if f.has_changed()]
         try:
             report, created = services.report_submit_once(
                 actor=user,
@@ -99,11 +101,11 @@ def report_new(request):
                 reporter=form.reporter(),
                 account=form.cleaned_data["account"],
                 consents=form.consents(),
-                entries=[f.entry() for f in formset.forms if f.has_changed()],
+                entries=[f.entry() for f in sent],
                 attachments=form.cleaned_data["attachments"],
             )
         except ServiceError as exc:
-            apply_service_errors(exc, form, formset)
+            apply_service_error(form, exc, fields=DATE_PARTS, subforms={"entries": sent})
         else:
             if created:
                 messages.success(request, _("Report %(ref)s entered.") % {"ref": report.reference})
@@ -179,7 +181,7 @@ def report_family_status(request, report_id):
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
-            apply_service_errors(exc, form)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("The family's status page was changed."))
     return _back_to_report(request, report, form)
@@ -198,7 +200,7 @@ def report_reissue_secret(request, report_id):
                 actor=request.user, report=report, reason=form.cleaned_data["reason"]
             )
         except ServiceError as exc:
-            apply_service_errors(exc, form)
+            apply_service_error(form, exc)
         else:
             return render(
                 request, "reports/secret_issued.html", {"report": report, "secret": secret}
@@ -261,7 +263,7 @@ def report_entry_triage(request, report_id, entry_id):
             try:
                 _triage(request.user, entry, form)
             except ServiceError as exc:
-                apply_service_errors(exc, form)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Entry %(n)s triaged.") % {"n": entry.position})
                 # Linking the entry may take the report out of the user's queue (done, or now

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from casework import audit
 from casework.filtersets import MatchSuggestionFilterSet
-from casework.forms.imports import DecisionForm, ReasonForm, apply_service_error
+from casework.forms.imports import DecisionForm, ReasonForm
+from casework.forms.service_errors import apply_service_error
 from casework.models import (
     Decision,
     MatchSuggestion,

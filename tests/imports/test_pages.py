@@ -72,3 +72,18 @@ def test_a_utf8_file_with_a_bad_byte_is_refused_not_garbled(world, login):
     assert response.status_code == 400
     assert "not valid UTF-8: byte 29 (line 2)" in response.content.decode()
     assert not ListImport.objects.exists()
+
+
+def test_a_column_mapped_twice_is_refused_on_that_columns_choice(world, login):
+    client = login(world.supervisor)
+    data = b"family_name,surname,given_name\nTagirov,Tagirov,Bilal\n"
+    client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+    upload = ListImport.objects.get()
+    response = client.post(
+        f"/imports/{upload.public_id}/mapping/",
+        {"col_0": "family_name", "col_1": "family_name", "col_2": "given_name"},
+    )
+    assert response.status_code == 400
+    form = response.context["mapping_form"]
+    assert form.errors["col_1"] == ["Family name is already read from the column 'family_name'."]
+    assert not form.non_field_errors()

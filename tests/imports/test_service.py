@@ -336,3 +336,24 @@ def test_a_row_made_a_person_after_review_keeps_the_parents_names(world):
     suggestion_decide(actor=sup, suggestion=suggestion, decision="rejected", reason="Other boy")
     row.refresh_from_db()
     assert row.outcome == "created" and _found_by_parents_only(world, row.person)
+
+
+def test_a_created_row_is_written_and_audited_as_the_person_service_writes_a_person(world):
+    data = (HEADER + "R1,Tagirov,Bilal,M,2015,,,Roj camp\n").encode()
+    done = _commit(world.supervisor, data)
+    imported = ListImportRow.objects.get(list_import=done).person
+    by_hand = person_create(
+        actor=world.supervisor,
+        names=[NameInput(family_name="Tagirov", given_name="Bilal", source="list: Ministry list")],
+        sex="M",
+        birth_precision="year",
+        birth_date=dt.date(2015, 1, 1),
+    )
+    events = {
+        e.object_id: e for e in AuditEvent.objects.filter(action="create", object_type="Person")
+    }
+    assert events[imported.public_id].fields == events[by_hand.public_id].fields
+    assert events[imported.public_id].reason == "list import “Ministry list”, row 2"
+    assert set(imported.name_keys.values_list("key", flat=True)) == set(
+        by_hand.name_keys.values_list("key", flat=True)
+    )

@@ -90,6 +90,28 @@ def _created(w, persona):
     assert audited(_actor_of(w, persona), "create", person_id=person.public_id)
 
 
+def _create_many(team=None):
+    def run(w, user):
+        drafts = [
+            person_services.PersonDraft(
+                names=[person_services.NameInput(family_name=family, given_name="Hava")],
+                team=team(w) if team else None,
+            )
+            for family in ("Callova", "Bulkova")
+        ]
+        return person_services.persons_create(actor=user, drafts=drafts)
+
+    return run
+
+
+def _created_many(w, persona):
+    actor = _actor_of(w, persona)
+    for name in ("Callova Hava", "Bulkova Hava"):
+        person = Person.objects.get(display_name=name)
+        assert person.organisation_id == actor.organisation_id
+        assert audited(actor, "create", person_id=person.public_id)
+
+
 def _update(name, **changes):
     def run(w, user):
         person = getattr(w, name)
@@ -768,6 +790,20 @@ CALLS = [
         run=_create(team=lambda w: w.team_b),
         expect=expect(DENIED, caseworker=HIDDEN, other_team_caseworker=A, intake=A, supervisor=A),
         wrote=_created,
+    ),
+    # The bulk form (a list import's new persons) answers as the single one, for every draft.
+    Call(
+        name="service:persons_create",
+        run=_create_many(),
+        expect=expect(DENIED, **dict.fromkeys(REPORT_STAFF, A)),
+        wrote=_created_many,
+    ),
+    Call(
+        name="service:persons_create",
+        label="in team B",
+        run=_create_many(team=lambda w: w.team_b),
+        expect=expect(DENIED, caseworker=HIDDEN, other_team_caseworker=A, intake=A, supervisor=A),
+        wrote=_created_many,
     ),
     Call(
         name="service:person_update",
