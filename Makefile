@@ -25,6 +25,8 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	@# Security lint: no finding of medium severity or worse in the application's code.
 	$(VENV)/bin/bandit --quiet --recursive casework --exclude casework/migrations --severity-level medium
+	@# The layers (contracts in pyproject.toml): each imports only those below it, no cycles.
+	PYTHONPATH=. $(VENV)/bin/lint-imports --no-cache
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	@# pytest exits 5 when it collected no tests: that is a failure, said plainly (make itself
 	@# turns any failing recipe into its own exit status 2).

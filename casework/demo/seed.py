@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from casework import audit
 from casework.audit import AuditAction
+from casework.births import birth_range
 from casework.demo import bulk, credentials, families, places, texts
 from casework.demo import names as nm
 from casework.demo.families import AS_OF, Family, Member, random_date, weighted
@@ -47,7 +48,6 @@ from casework.models import (
     User,
 )
 from casework.services import names as names_service
-from casework.services.persons import birth_range
 
 DEMO_ORG_SLUG = "demo-ngo"
 SECOND_ORG_SLUG = "demo-second-ngo"

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from casework.births import birth_problems, birth_range
 from casework.imports.columns import FIELDS, NAME_FIELDS
 from casework.matching import BirthRange, PersonRecord
 from casework.text import clean_line
@@ -154,9 +155,6 @@ def validate_row(
     as_of: dt.date | None,
     today: dt.date,
 ) -> tuple[RowData | None, list[RowError]]:
-    from casework.services.errors import ServiceError
-    from casework.services.persons import birth_range, validate_birth
-
     errors: list[RowError] = []
     _check_cells(number, raw, errors)
     if errors:
@@ -200,19 +198,17 @@ def validate_row(
     if data.age_stated is not None and data.birth_date is None:
         data.birth_precision = "age"
     if not errors:
-        try:
-            validate_birth(
-                data.birth_precision,
-                data.birth_date,
-                data.age_stated,
-                data.age_stated_on,
-                today=today,
-            )
-        except ServiceError as exc:
-            renamed = {"age_stated": "age", "age_stated_on": "age_reference_date"}
-            for name, messages in exc.message_dict.items():
-                for message in messages:
-                    errors.append(RowError(number, renamed.get(name, name), message))
+        problems = birth_problems(
+            data.birth_precision,
+            data.birth_date,
+            data.age_stated,
+            data.age_stated_on,
+            today=today,
+        )
+        renamed = {"age_stated": "age", "age_stated_on": "age_reference_date"}
+        for name, messages in problems.items():
+            for message in messages:
+                errors.append(RowError(number, renamed.get(name, name), message))
     if errors:
         return None, errors
     data.birth_earliest, data.birth_latest = birth_range(

@@ -143,6 +143,25 @@ def may_see_reporters(user) -> bool:
     return role_of(user) in REPORTER_ROLES
 
 
+def is_partner_account(user) -> bool:
+    """A partner system's account, active or not (what an administrator may issue a token to)."""
+    return user is not None and getattr(user, "role", None) == Role.PARTNER
+
+
+def must_work_in_a_team(user) -> bool:
+    """Whether the user's new cases belong to their own team: a caseworker's do (they would
+    otherwise leave the caseworker's scope); a supervisor's may belong to no team."""
+    return role_of(user) == Role.CASEWORKER
+
+
+def home_team(user):
+    """The team the user's new cases go to when none is named: a caseworker's first team (None
+    when they belong to none); None for anyone else."""
+    if not must_work_in_a_team(user):
+        return None
+    return user.teams.order_by("id").first()
+
+
 def may_search_person_names(user) -> bool:
     """A partner may not search by name: the search also looks at aliases and other names that no
     agreement shares."""

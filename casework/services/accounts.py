@@ -24,11 +24,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import audit
 from casework.audit import AuditAction
-from casework.models import PartnerToken, Role, User
+from casework.models import PartnerToken, User
 from casework.permissions import (
     Action,
     active_agreements_between,
     is_active_user,
+    is_partner_account,
     may,
     require,
 )
@@ -64,7 +65,7 @@ def _require_user_admin(actor, user: User) -> None:
     if is_active_user(actor) and actor.is_superuser:
         return
     if (
-        user.role == Role.PARTNER
+        is_partner_account(user)
         and may(actor, Action.MANAGE_USERS)
         and active_agreements_between(actor.organisation_id, user.organisation_id).exists()
     ):
@@ -252,7 +253,7 @@ def partner_token_issue(
     """A new API key for a partner account. Only its hash is kept; the key is returned once."""
     _require_user_admin(actor, user)
     errors: dict[str, list[str]] = {}
-    if user.role != Role.PARTNER:
+    if not is_partner_account(user):
         # A token skips the second factor: staff accounts never get one.
         errors["user"] = [gettext("API tokens are issued to partner accounts only.")]
     elif not user.is_active:

@@ -42,12 +42,12 @@ from casework.models import (
     MatchSuggestion,
     Person,
     Placement,
-    Role,
     RowOutcome,
     SuggestionKind,
 )
-from casework.permissions import Action, can, require
+from casework.permissions import Action, can, home_team, must_work_in_a_team, require
 from casework.services.errors import ServiceError
+from casework.services.list_rows import person_draft_of_row
 from casework.services.matching import (
     Candidate,
     candidates_bulk,
@@ -55,7 +55,7 @@ from casework.services.matching import (
     strong_field_agrees,
 )
 from casework.services.names import refresh_name_keys_of
-from casework.services.persons import NameInput, PersonDraft, persons_create
+from casework.services.persons import persons_create
 from casework.services.text_input import clean_input
 
 PREVIEW_ROWS = 20
@@ -444,45 +444,19 @@ def _stored_raw(raw: dict[str, str]) -> dict[str, str]:
     return {_UNSTORABLE.sub("\ufffd", k): _UNSTORABLE.sub("\ufffd", v) for k, v in raw.items()}
 
 
-def _draft(data: RowData, list_import: ListImport, team=None) -> PersonDraft:
-    """The person a valid row describes, as the person service takes it."""
-    details = {}
-    if data.fields.get("birth_place"):
-        details["birthplace"] = data.fields["birth_place"]
-    if data.fields.get("region"):
-        details["region_of_origin"] = data.fields["region"]
-    return PersonDraft(
-        names=[NameInput(source=f"list: {list_import.source}"[:200], **n) for n in data.names],
-        sex=data.sex,
-        birth_precision=data.birth_precision,
-        birth_date=data.birth_date,
-        age_stated=data.age_stated,
-        age_stated_on=data.age_stated_on,
-        team=team,
-        details=details,
-        # The list's names for the person's parents stay with the row (`ListImportRow.data`),
-        # which is where later matching reads them from (`names.parents_of`): key them now.
-        parents={
-            "mother": data.fields.get("mother_name", ""),
-            "father": data.fields.get("father_name", ""),
-        },
-        reason=f"list import “{list_import.source}”, row {data.number}",
-    )
-
-
 def _create_persons(actor, rows: list[RowData], list_import: ListImport) -> dict[int, Person]:
     """New persons for the rows (row number → person), through the person service's bulk form,
     in the commit's transaction."""
     if not rows:
         return {}
-    team = None
-    if actor.role == Role.CASEWORKER:
-        team = actor.teams.order_by("id").first()
-        if team is None:
-            raise ServiceError(
-                {"file": [gettext("You belong to no team: a supervisor must import this.")]}
-            )
-    persons = persons_create(actor=actor, drafts=[_draft(data, list_import, team) for data in rows])
+    team = home_team(actor)
+    if must_work_in_a_team(actor) and team is None:
+        raise ServiceError(
+            {"file": [gettext("You belong to no team: a supervisor must import this.")]}
+        )
+    persons = persons_create(
+        actor=actor, drafts=[person_draft_of_row(data, list_import, team) for data in rows]
+    )
     return {data.number: person for data, person in zip(rows, persons, strict=True)}
 
 
@@ -493,8 +467,7 @@ def _record_placements(
     sighted = [
         p
         for p in plan.rows
-        if p.outcome in (RowOutcome.LINKED, RowOutcome.CREATED)
-        and p.row.data.fields["location"]
+        if p.outcome in (RowOutcome.LINKED, RowOutcome.CREATED) and p.row.data.fields["location"]
     ]
     persons = {person.pk: person for person in created.values()}
     known = {p.person_id for p in sighted if p.person_id} - set(persons)
@@ -624,26 +597,3 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
             changes={"stage": "committed", "counts": counts, "placements": len(placements)},
         )
     return locked
-
-
-def row_create_person(*, actor, row: ListImportRow):
-    """A row every candidate of which was rejected: it becomes a new person (called by the
-    review service inside its transaction)."""
-    list_import = row.list_import
-    # A row of another organisation's list is missing to the actor, whatever their role.
-    require(actor, Action.CREATE_PERSON, list_import)
-    data, errors = validate_row(
-        row.row_number,
-        row.data.get("raw", {}),
-        list_import.column_mapping,
-        as_of=list_import.as_of,
-        today=timezone.localdate(),
-    )
-    if errors:
-        raise ServiceError({"row": [str(e) for e in errors]})
-    (person,) = persons_create(actor=actor, drafts=[_draft(data, list_import)])
-    row.outcome = RowOutcome.CREATED
-    row.person = person
-    row.reason = "every candidate was rejected by a reviewer"
-    row.save(update_fields=["outcome", "person", "reason"])
-    return person

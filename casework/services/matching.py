@@ -22,6 +22,7 @@ from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
+from casework.births import birth_range
 from casework.matching import (
     AUTO_LINK_THRESHOLD,
     MATCH_THRESHOLD,
@@ -45,6 +46,7 @@ from casework.models import (
 )
 from casework.permissions import Action, Level, person_levels, require
 from casework.services.errors import ServiceError
+from casework.services.list_rows import row_create_person
 from casework.services.names import (
     KEY_LENGTH,
     load_people,
@@ -366,8 +368,6 @@ def _name_record(name, common: dict) -> PersonRecord | None:
 
 
 def _intake_birth(birth_date, birth_precision, age_stated, age_stated_on) -> BirthRange:
-    from casework.services.persons import birth_range
-
     precision = birth_precision or ("exact" if birth_date else "unknown")
     if age_stated is not None and birth_date is None:
         precision = "age"
@@ -537,8 +537,6 @@ def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
             closed.append(str(other.public_id))
         return {"row": [RowOutcome.AMBIGUOUS, RowOutcome.LINKED], "closed": closed}
     if decision == Decision.REJECTED and not others.exclude(decision=Decision.REJECTED).exists():
-        from casework.services.imports import row_create_person
-
         person = row_create_person(actor=actor, row=row)
         return {"row": [RowOutcome.AMBIGUOUS, RowOutcome.CREATED], "created": str(person.public_id)}
     return {}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from casework import audit, workflow
 from casework.audit import AuditAction
+from casework.births import birth_problems, birth_range
 from casework.classification import sensitive_fields
 from casework.models import (
     DatePrecision,
@@ -25,11 +26,10 @@ from casework.models import (
     Person,
     PersonName,
     PersonStatus,
-    Role,
     Team,
     User,
 )
-from casework.permissions import Action, Hidden, require
+from casework.permissions import Action, Hidden, home_team, require
 from casework.services._common import recheck_scope
 from casework.services.errors import Conflict, ServiceError
 from casework.services.names import (
@@ -52,36 +52,6 @@ class NameInput:
     source: str = ""
 
 
-def birth_range(
-    precision: str,
-    birth_date: dt.date | None,
-    age: int | None = None,
-    age_on: dt.date | None = None,
-) -> tuple[dt.date | None, dt.date | None]:
-    """The earliest and latest possible birth date for what is known."""
-    if precision == DatePrecision.EXACT and birth_date:
-        return birth_date, birth_date
-    if precision == DatePrecision.MONTH and birth_date:
-        start = birth_date.replace(day=1)
-        next_month = (start + dt.timedelta(days=32)).replace(day=1)
-        return start, next_month - dt.timedelta(days=1)
-    if precision == DatePrecision.YEAR and birth_date:
-        return dt.date(birth_date.year, 1, 1), dt.date(birth_date.year, 12, 31)
-    if precision == DatePrecision.AGE_ESTIMATE and age is not None and age_on is not None:
-        # Aged `age` on `age_on`: born after age_on − (age+1) years and on or before age_on − age.
-        latest = _years_before(age_on, age)
-        earliest = _years_before(age_on, age + 1) + dt.timedelta(days=1)
-        return earliest, latest
-    return None, None
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that has none
-        return day.replace(year=day.year - years, day=28)
-
-
 def validate_birth(
     precision: str,
     birth_date: dt.date | None,
@@ -90,35 +60,7 @@ def validate_birth(
     *,
     today: dt.date | None = None,
 ) -> None:
-    today = today or timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if precision not in DatePrecision.values:
-        errors["birth_precision"] = [
-            gettext("Unknown precision %(precision)r.") % {"precision": precision}
-        ]
-    dated = (DatePrecision.EXACT, DatePrecision.MONTH, DatePrecision.YEAR)
-    if precision in dated and birth_date is None:
-        errors["birth_date"] = [gettext("A birth date is needed for this precision.")]
-    if precision == DatePrecision.AGE_ESTIMATE and (age is None or age_on is None):
-        errors["age_stated"] = [gettext("An age and the date it was stated on are needed.")]
-    if precision == DatePrecision.UNKNOWN and birth_date is not None:
-        errors["birth_precision"] = [gettext("Give the precision of the birth date.")]
-    if birth_date is not None:
-        if birth_date > today:
-            errors["birth_date"] = [gettext("The birth date is in the future.")]
-        elif birth_date.year < 1900:
-            errors["birth_date"] = [gettext("The birth date is before 1900.")]
-    if age is not None and not 0 <= age <= 120:
-        errors["age_stated"] = [gettext("An age must be between 0 and 120.")]
-    if age_on is not None and age_on > today:
-        errors["age_stated_on"] = [gettext("The date the age was stated is in the future.")]
-    if birth_date is not None and age is not None and age_on is not None and not errors:
-        earliest, latest = birth_range(DatePrecision.AGE_ESTIMATE, None, age, age_on)
-        if not (earliest.year - 1 <= birth_date.year <= latest.year + 1):
-            errors["age_stated"] = [
-                gettext("An age of %(age)s on %(on)s contradicts the birth date %(date)s.")
-                % {"age": age, "on": f"{age_on:%Y-%m-%d}", "date": f"{birth_date:%Y-%m-%d}"}
-            ]
+    errors = birth_problems(precision, birth_date, age, age_on, today=today or timezone.localdate())
     if errors:
         raise ServiceError(errors)
 
@@ -279,8 +221,8 @@ def persons_create(*, actor, drafts: Iterable[PersonDraft]) -> list[Person]:
 
 def _default_team(actor, drafts: list[PersonDraft]) -> Team | None:
     """A caseworker's new cases are their (first) team's, unless a team is given."""
-    if actor.role == Role.CASEWORKER and any(d.team is None for d in drafts):
-        return actor.teams.order_by("id").first()
+    if any(d.team is None for d in drafts):
+        return home_team(actor)
     return None
 
 
@@ -355,7 +297,7 @@ def _insert(actor, checked: list[_Checked]) -> list[Person]:
             keys.extend(new_name_keys(item.person, own, item.parents))
         PersonName.objects.bulk_create(names, batch_size=1000)
         NameKey.objects.bulk_create(keys, batch_size=5000)
-        if actor.role != Role.SUPERVISOR and persons:
+        if persons:
             recheck_scope(actor, *persons)
         audit.record_many(
             actor,

@@ -43,7 +43,6 @@ from casework.models import (
     ReportEntry,
     ReportFollowUp,
     ReportStatus,
-    Role,
     TriageOutcome,
 )
 from casework.permissions import (
@@ -51,8 +50,8 @@ from casework.permissions import (
     Denied,
     Hidden,
     active_agreements_between,
+    is_partner_system,
     require,
-    role_of,
 )
 from casework.services.errors import ServiceError
 from casework.services.persons import NameInput, person_create
@@ -273,8 +272,7 @@ def _check_submitter(actor, organisation, channel, source_partner) -> tuple:
         if source_partner is not None:
             raise ServiceError({"source_partner": [gettext("Not accepted from the public form.")]})
         return Channel.WEB_FORM, None, None
-    role = role_of(actor)
-    if role == Role.PARTNER:
+    if is_partner_system(actor):
         require(actor, Action.ENTER_REPORT)
         agreements = active_agreements_between(organisation.pk, actor.organisation_id)
         if not agreements.exists():

@@ -27,6 +27,7 @@ from casework.services import (
     accounts,
     flights,
     imports,
+    list_rows,
     matching,
     merge,
     names,
@@ -538,11 +539,11 @@ def _south_row(w):
 
 
 def _south_row_person(w, user):
-    return imports.row_create_person(actor=user, row=w.south_row)
+    return list_rows.row_create_person(actor=user, row=w.south_row)
 
 
 def _row_person(w, user):
-    return imports.row_create_person(actor=user, row=w.committed_row)
+    return list_rows.row_create_person(actor=user, row=w.committed_row)
 
 
 def _row_became_person(w, persona):
