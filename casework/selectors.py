@@ -65,7 +65,8 @@ def reports_visible_to(user) -> QuerySet:
 def audit_events_visible_to(user) -> QuerySet:
     """One sees audit rows only of records one may see. The data-protection officer (whoever may
     view the audit trail) sees every event of their organisation; other staff see the events of
-    the persons in their scope; everyone else, nothing."""
+    the persons in their scope (an event naming several persons, as a page's read does, when one
+    of them is); everyone else, nothing."""
     from casework.models import AuditEvent
     from casework.permissions import Action, may
 
@@ -73,10 +74,7 @@ def audit_events_visible_to(user) -> QuerySet:
         return AuditEvent.objects.none()
     if may(user, Action.VIEW_AUDIT):
         return AuditEvent.objects.filter(organisation_id=user.organisation_id)
-    return AuditEvent.objects.filter(
-        person_id__isnull=False,
-        person_id__in=person_scope(user).values("public_id"),
-    )
+    return AuditEvent.objects.about(person_scope(user).values("public_id"))
 
 
 def history_for(user, person) -> QuerySet:
@@ -87,7 +85,7 @@ def history_for(user, person) -> QuerySet:
     if not person_scope(user).filter(pk=person.pk).exists():
         return AuditEvent.objects.none()
     merged = Person.objects.filter(merged_into=person).values_list("public_id", flat=True)
-    return audit_events_visible_to(user).filter(person_id__in=[person.public_id, *merged])
+    return audit_events_visible_to(user).about([person.public_id, *merged])
 
 
 def record_history(user, gated: QuerySet, record, *, parts: Iterable = ()) -> QuerySet:

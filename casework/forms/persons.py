@@ -28,7 +28,8 @@ from casework.permissions import (
     Level,
     active_agreements,
     assignable_users,
-    can,
+    may_at_level,
+    person_level,
     person_scope,
 )
 from casework.services.errors import ServiceError
@@ -164,12 +165,14 @@ class StatusForm(forms.Form):
         ]
 
 
-def allowed_moves(user, person) -> set[str]:
-    """The statuses this user may move this person to now."""
-    if not can(user, Action.CHANGE_STATUS, person):
+def allowed_moves(user, person, *, level=None) -> set[str]:
+    """The statuses this user may move this person to now (`level`: the user's level on the
+    person, when the caller has it already)."""
+    level = person_level(user, person) if level is None else level
+    if not may_at_level(user, Action.CHANGE_STATUS, level):
         return set()
     targets = workflow.allowed_targets(person.status) - workflow.ONLY_BY_MERGE
-    if not can(user, Action.APPROVE_STATUS, person):
+    if not may_at_level(user, Action.APPROVE_STATUS, level):
         targets -= workflow.NEEDS_SUPERVISOR
     return targets
 
