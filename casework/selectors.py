@@ -84,8 +84,8 @@ def history_for(user, person) -> QuerySet:
 
     if not person_scope(user).filter(pk=person.pk).exists():
         return AuditEvent.objects.none()
-    merged = Person.objects.filter(merged_into=person).values_list("public_id", flat=True)
-    return audit_events_visible_to(user).about([person.public_id, *merged])
+    own_and_merged = Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
+    return audit_events_visible_to(user).about(own_and_merged.values("public_id"))
 
 
 def record_history(user, gated: QuerySet, record, *, parts: Iterable = ()) -> QuerySet:
