@@ -351,6 +351,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
     search_fields = ("actor_label", "object_id", "request_id")
 
 
+@admin.register(models.AuditEventSubject)
+class AuditEventSubjectAdmin(ReadOnlyAdmin):
+    list_display = ("event", "person_id")
+    list_select_related = ("event",)
+    search_fields = ("person_id",)
+
+
 # --- persons -----------------------------------------------------------------------------------
 
 

@@ -12,14 +12,14 @@ from collections.abc import Iterable
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from casework import request_context
 from casework.classification import FIELDS, Sens
 from casework.levels import Level
-from casework.models import AuditEvent, Person, User
+from casework.models import AuditEvent, AuditEventSubject, Person, User
 
 REDACTED = "[redacted]"
 
@@ -267,23 +267,6 @@ def _read_action(level, obj=None, fields: Iterable[str] = ()) -> str | None:
     return None
 
 
-def record_reads(user, reads: Iterable[tuple]) -> int:
-    """`record_read` for a page of records at once: (obj, level, fields) triples, one INSERT."""
-    events = [
-        _event(
-            user,
-            action,
-            obj,
-            fields=fields,
-            changes={"level": Level(level).name.lower()},
-        )
-        for obj, level, fields in reads
-        if (action := _read_action(level, obj, fields)) is not None
-    ]
-    AuditEvent.objects.bulk_create(events)
-    return len(events)
-
-
 def record_read(user, obj, level, *, fields: Iterable[str] = ()) -> AuditEvent | None:
     """Note that `user` was shown `obj` at `level` (a `permissions.Level`). Reads at the sensitive
     and restricted levels are events, and partner reads that show a sensitive field; lesser reads
@@ -294,32 +277,70 @@ def record_read(user, obj, level, *, fields: Iterable[str] = ()) -> AuditEvent |
     return record(user, action, obj, fields=fields, changes={"level": Level(level).name.lower()})
 
 
-def record_page_read(user, view: str, rows: Iterable[tuple], *, displayed: Iterable[str]):
-    """One event for a list page that showed sensitive fields of several records, not one per row.
+_READ_ORDERS = [AuditAction.READ_SENSITIVE, AuditAction.READ_RESTRICTED]
 
-    `rows` are (obj, level, shown fields) of the page; `displayed` the fields the page prints when
-    they are shown. The event names the sensitive fields printed and the public ids of the records
-    they were printed for; a page that printed none is no event.
+
+def record_reads(user, view: str, reads: Iterable[tuple]) -> list[AuditEvent]:
+    """One event for a page that showed several persons (a list, an API page, the feed, a side by
+    side), not one per person: `reads` are its (person, level, fields shown) in the page's order,
+    `view` names the page.
+
+    Each read is an event or not as `record_read` decides; those that are make one event per
+    organisation owning the persons (a partner's page may hold several owners' cases, and each
+    owner's officer sees the reads of their own), with the highest read action of its persons, the
+    fields shown to any of them, `changes` = {"view", "level" (the highest), "records" (their
+    public ids)}, and one `AuditEventSubject` per person so that it is found from each of them.
+    Two INSERTs in one transaction, whatever the page's size; none for a page that read nothing.
     """
-    displayed = set(displayed)
-    printed: set[str] = set()
-    ids = []
-    restricted = False
-    for obj, _level, shown in rows:
-        classes = FIELDS.get(obj._meta.object_name, {})
-        sensitive = {
-            name
-            for name in displayed & set(shown)
-            if classes.get(name) in (Sens.SENSITIVE, Sens.RESTRICTED)
+    groups: dict[int | None, dict] = {}
+    for obj, level, fields in reads:
+        action = _read_action(level, obj, fields)
+        if action is None:
+            continue
+        group = groups.setdefault(
+            _organisation_id(user, obj),
+            {"obj": obj, "action": action, "level": level, "fields": set(), "ids": []},
+        )
+        group["action"] = max(group["action"], action, key=_READ_ORDERS.index)
+        group["level"] = max(group["level"], level)
+        group["fields"].update(fields)
+        group["ids"].append(_person_public_id(obj))
+    named = []
+    for group in groups.values():
+        event = _event(user, group["action"], group["obj"], fields=group["fields"])
+        # Several persons: the event is none of theirs alone (its subjects name them).
+        event.object_id = event.person_id = None
+        event.changes = {
+            "view": view,
+            "level": Level(group["level"]).name.lower(),
+            "records": [str(public_id) for public_id in group["ids"]],
         }
-        if sensitive:
-            printed |= sensitive
-            restricted |= any(classes[name] == Sens.RESTRICTED for name in sensitive)
-            ids.append(str(obj.public_id))
-    if not ids:
-        return None
-    action = AuditAction.READ_RESTRICTED if restricted else AuditAction.READ_SENSITIVE
-    return record(user, action, None, fields=printed, changes={"view": view, "records": ids})
+        named.append((event, group["ids"]))
+    if named:
+        with transaction.atomic():
+            AuditEvent.objects.bulk_create([event for event, _ids in named])
+            _name_subjects(named)
+    return [event for event, _ids in named]
+
+
+def record_export(actor, persons, *, fields: Iterable[str], changes: dict, reason: str = ""):
+    """The event of an export, naming every person it wrote (`AuditEventSubject`): who received a
+    person's data is found from the person, as a subject-access request asks. Call it inside the
+    export's transaction."""
+    event = record(actor, AuditAction.EXPORT, None, fields=fields, changes=changes, reason=reason)
+    _name_subjects([(event, [person.public_id for person in persons])])
+    return event
+
+
+def _name_subjects(events_and_ids) -> None:
+    AuditEventSubject.objects.bulk_create(
+        [
+            AuditEventSubject(event=event, person_id=public_id)
+            for event, ids in events_and_ids
+            for public_id in dict.fromkeys(ids)
+        ],
+        batch_size=5000,
+    )
 
 
 def diff(before: dict, after: dict, *, sensitive: Iterable[str] = ()) -> dict:

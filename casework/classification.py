@@ -387,6 +387,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "ip": SE,
         "request_id": S,
     },
+    "AuditEventSubject": {"id": SY, "event": S, "person_id": S},
 }
 
 _LEVEL_SHOWS = {

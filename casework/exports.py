@@ -2,8 +2,9 @@
 reason, always audited, always formula-safe.
 
 The rows are the persons of `PersonFilterSet` over `Person.objects.visible_to(actor)` (the same
-filters as the list page and the API), and each cell follows the viewer's level on that person: a
-field they may not see is written as "withheld", never as an empty cell.
+filters as the list page and the API), each as `presenters.present_persons` shows it to the
+exporter (as the page and the API do): a field they may not see is written as "withheld", never as
+an empty cell. The export's event names every person it wrote.
 """
 
 from __future__ import annotations
@@ -18,23 +19,22 @@ from django.conf import settings
 from django.db import transaction
 
 from casework import audit
-from casework.audit import AuditAction
-from casework.classification import Sens, sensitivity, shown_at
+from casework.classification import Sens, sensitivity
 from casework.filtersets import PersonFilterSet
-from casework.models import Person
-from casework.permissions import Action, Level, partner_fields, person_levels, require
-from casework.presenters import year_only
+from casework.models import Person, Team
+from casework.permissions import Action, require
+from casework.presenters import WITHHELD, present_persons
 from casework.services.errors import ServiceError
 from casework.spreadsheet import safe_row
 
-WITHHELD = "withheld"
+WITHHELD_CELL = "withheld"
 MAX_ROWS = 200_000
 
-# (column, the Person field whose visibility decides the cell)
+# (column, the presented person field it writes; None: the pseudonym, made from the public id)
 PSEUDONYMISED = [
     ("pseudonym", None),
     ("sex", "sex"),
-    ("birth_year", "birth_earliest"),
+    ("birth_year", "birth_year"),
     ("status", "status"),
     ("region_of_origin", "region_of_origin"),
     ("documents_held", "documents_held"),
@@ -43,7 +43,7 @@ IDENTIFIABLE = [
     ("id", "public_id"),
     ("name", "display_name"),
     ("sex", "sex"),
-    ("birth_year", "birth_earliest"),
+    ("birth_year", "birth_year"),
     ("birth_earliest", "birth_earliest"),
     ("birth_latest", "birth_latest"),
     ("birth_precision", "birth_precision"),
@@ -64,17 +64,15 @@ def pseudonym(public_id) -> str:
     return f"P-{digest[:16]}"
 
 
-def _cell(person, column: str, field: str | None, level: Level, shown: set[str]):
-    if column == "pseudonym":
-        return pseudonym(person.public_id)
-    if field not in shown or (column != "birth_year" and year_only(field, level)):
-        return WITHHELD
-    if column == "birth_year":
-        return person.birth_year or ""
-    if column == "team":
-        return person.team.name if person.team_id else ""
-    value = getattr(person, field)
-    return "" if value is None else str(value)
+def _cell(value) -> str:
+    """A presented value as CSV text; whether it shows is the presenter's."""
+    if value is WITHHELD:
+        return WITHHELD_CELL
+    if value is None:
+        return ""
+    if isinstance(value, Team):
+        return value.name
+    return str(value)
 
 
 def _known_value(name: str, value: str) -> bool:
@@ -144,20 +142,22 @@ def persons_export(
     if len(persons) > MAX_ROWS:
         raise ServiceError({"filters": [f"More than {MAX_ROWS} persons: narrow the filters."]})
     columns = IDENTIFIABLE if identifiable else PSEUDONYMISED
-    levels = person_levels(actor, persons)
+    fields = [field for _column, field in columns if field is not None]
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([name for name, _ in columns])
-    for person in persons:
-        level = levels[person.pk]
-        extra = partner_fields(actor, person) if level == Level.PARTNER else None
-        shown = shown_at("Person", level, partner_fields=extra)
-        writer.writerow(safe_row(_cell(person, c, f, level, shown) for c, f in columns))
+    # The export's own event below is the record of this read.
+    for view in present_persons(actor, persons, fields, read=None):
+        writer.writerow(
+            safe_row(
+                pseudonym(view.person.public_id) if field is None else _cell(view[field])
+                for _column, field in columns
+            )
+        )
     with transaction.atomic():
-        audit.record(
+        audit.record_export(
             actor,
-            AuditAction.EXPORT,
-            None,
+            persons,
             fields=[name for name, _ in columns],
             changes={
                 "rows": len(persons),

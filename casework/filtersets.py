@@ -47,7 +47,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
         fields = ["who", "record", "action", "date_from", "date_to"]
 
     def filter_record(self, queryset, name, value):
-        return queryset.filter(Q(object_id=value) | Q(person_id=value))
+        # A person's own events and those naming them among several (a page's read, an export).
+        return queryset.filter(object_id=value) | queryset.about([value])
 
 
 # --- Persons -----------------------------------------------------------------------------------

@@ -1,25 +1,28 @@
-"""What one user may be shown of one record, field by field.
+"""What a user may be shown of persons, field by field, and the record that they were shown.
 
-A field the user may not see is the WITHHELD marker, never an empty value: "hidden" must not read as
-"unknown". Pages, the API and exports all present records through here.
+`present_persons` (a page of persons) and `present_person` (one) are the one way the person page,
+the persons list, the API (list, detail, change feed), the exports and the review pages turn
+persons into values. Every rule of what shows is decided here and only here: the user's level on
+each person, a partner's agreed fields, the birth range shown only as its year below the sensitive
+level, the survivor of a merged record only when the user may see it. A surface asks for the fields
+it prints and formats what it gets; it never decides whether a value shows.
+
+A field the user may not see is the WITHHELD marker, never an empty value: "hidden" must not read
+as "unknown".
 """
 
 from __future__ import annotations
 
-from django.db import models
+from collections import defaultdict
+from dataclasses import dataclass
 
+from django.db.models import prefetch_related_objects
+
+from casework import audit
 from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens, shown_at
-from casework.permissions import Level, partner_fields, person_level
-
-# At the minimal level a birth range shows only as its year: for an exact date the range is the
-# birth date itself, which that level may not see. The page, the API and the exports follow this.
-YEAR_ONLY_BELOW_SENSITIVE = frozenset({"birth_earliest", "birth_latest"})
-
-
-def year_only(field: str, level: Level) -> bool:
-    """Whether this field of a person is shown only as a year (or withheld) at `level`."""
-    return field in YEAR_ONLY_BELOW_SENSITIVE and Level.PARTNER < level < Level.SENSITIVE
+from casework.models import Person
+from casework.permissions import Level, partner_shares, person_levels
 
 
 class _Withheld:
@@ -37,49 +40,178 @@ class _Withheld:
 
 WITHHELD = _Withheld()
 
+# What a surface may ask for besides the Person model's own fields, each with the model fields it
+# is made of (which the audit trail names when it was shown):
+# - birth_year: the year of the birth range (its middle when the range spans years);
+# - names: the person's names (`NameView`s), primary first.
+DERIVED = {"birth_year": ("birth_earliest", "birth_latest"), "names": ()}
+PRESENTABLE = frozenset(FIELDS["Person"]) | frozenset(DERIVED)
 
-def person_fields_for(user, person) -> tuple[Level, set[str]]:
-    level = person_level(user, person)
-    extra = partner_fields(user, person) if level == Level.PARTNER else None
-    return level, shown_at("Person", level, partner_fields=extra)
+# At the minimal level a birth range shows only as its year: for an exact date the range is the
+# birth date itself, which that level may not see.
+YEAR_ONLY_BELOW_SENSITIVE = frozenset({"birth_earliest", "birth_latest"})
+# Foreign keys a surface prints, loaded for a whole page at once when the caller did not.
+_RELATED = ("organisation", "team", "assigned_to")
 
 
-def person_fields_bulk(user, persons) -> dict[int, tuple[Level, set[str]]]:
-    """`person_fields_for` for a page of persons, in a constant number of queries."""
-    from casework.permissions import partner_shares, person_levels
+@dataclass(frozen=True)
+class NameView:
+    """One name of a person; its kind and source are WITHHELD below the level that shows them."""
 
-    persons = list(persons)
+    text: str
+    script: str
+    kind: object
+    source: object
+    primary: bool
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One person as one user may see them: `view["sex"]` is the value or WITHHELD (templates
+    write `view.sex`); `level` is the user's level on the person, for what a page shows beyond
+    the person's own fields (relatives, notes, the actions it offers)."""
+
+    person: Person
+    level: Level
+    values: dict
+
+    def __getitem__(self, name: str):
+        return self.values[name]
+
+
+def visible_fields(level: Level, agreed: set[str] | frozenset[str] = frozenset()) -> frozenset:
+    """The presentable fields a user at `level` sees of a person (`agreed`: the fields a partner's
+    sharing agreements name for that person)."""
+    partner = level == Level.PARTNER
+    fields = set(shown_at("Person", level, partner_fields=set(agreed) if partner else None))
+    if "birth_earliest" in fields or (partner and "birth_year" in agreed):
+        fields.add("birth_year")
+    if Level.PARTNER < level < Level.SENSITIVE:
+        fields -= YEAR_ONLY_BELOW_SENSITIVE
+    if level >= Level.MINIMAL:
+        fields.add("names")
+    return frozenset(fields)
+
+
+def _levels(user, persons: list[Person]) -> dict[int, tuple[Level, frozenset]]:
+    """Each person's (level, visible fields) for `user`, in a constant number of queries."""
     levels = person_levels(user, persons)
-    shared: dict[int, set[str]] = {}
-    if any(level == Level.PARTNER for level in levels.values()):
+    agreed: dict[int, set[str]] = defaultdict(set)
+    shared = [p.pk for p in persons if levels[p.pk] == Level.PARTNER]
+    if shared:
         rows = (
             partner_shares(user)
-            .filter(person__in=[p.pk for p in persons if levels[p.pk] == Level.PARTNER])
+            .filter(person__in=shared)
             .values_list("person_id", "agreement__shared_fields")
         )
         for person_id, fields in rows:
-            shared.setdefault(person_id, set()).update(fields)
-    return {
-        p.pk: (
-            levels[p.pk],
-            shown_at(
-                "Person",
-                levels[p.pk],
-                partner_fields=shared.get(p.pk, set()) if levels[p.pk] == Level.PARTNER else None,
-            ),
+            agreed[person_id].update(fields)
+    return {p.pk: (levels[p.pk], visible_fields(levels[p.pk], agreed[p.pk])) for p in persons}
+
+
+def _load(persons: list[Person], fields: set[str]) -> None:
+    for name in _RELATED:
+        if name in fields:
+            field = Person._meta.get_field(name)
+            missing = [
+                p
+                for p in persons
+                if getattr(p, field.attname) is not None and not field.is_cached(p)
+            ]
+            if missing:
+                prefetch_related_objects(missing, name)
+    if "names" in fields:
+        missing = [p for p in persons if "names" not in getattr(p, "_prefetched_objects_cache", {})]
+        if missing:
+            prefetch_related_objects(missing, "names")
+
+
+def _survivors(user, persons: list[Person]) -> dict[int, Person]:
+    """The records merged persons live on in, those the user may see: one query for a page."""
+    ids = {p.merged_into_id for p in persons if p.merged_into_id is not None}
+    if not ids:
+        return {}
+    return Person.objects.visible_to(user).in_bulk(ids)
+
+
+def _names(person: Person, level: Level) -> list[NameView]:
+    shown = shown_at("PersonName", level)
+    names = sorted(person.names.all(), key=lambda n: (not n.is_primary, n.pk))
+    return [
+        NameView(
+            text=name.as_text(),
+            script=name.script,
+            kind=name.kind if "kind" in shown else WITHHELD,
+            source=name.source if "source" in shown else WITHHELD,
+            primary=name.is_primary,
         )
-        for p in persons
-    }
+        for name in names
+    ]
 
 
-def present(obj: models.Model, shown: set[str], fields: list[str]) -> dict:
-    """`fields` of `obj`, each its value when in `shown`, else WITHHELD."""
-    return {name: getattr(obj, name) if name in shown else WITHHELD for name in fields}
+def _value(person: Person, name: str, level: Level, survivors: dict[int, Person]):
+    if name == "birth_year":
+        return person.birth_year
+    if name == "names":
+        return _names(person, level)
+    if name == "merged_into":
+        if person.merged_into_id is None:
+            return None
+        return survivors.get(person.merged_into_id, WITHHELD)
+    return getattr(person, name)
 
 
-def birth_year_only(person) -> int | None:
-    """The staff-level view of a birth date: a year, or the middle of the possible range."""
-    return person.birth_year
+def _trail_fields(view: PersonView) -> list[str]:
+    """The model fields a surface showed of a person, as the audit trail names them."""
+    shown = set()
+    for name, value in view.values.items():
+        if value is not WITHHELD:
+            shown.update(DERIVED.get(name, (name,)))
+    return sorted(shown)
+
+
+def present_persons(user, persons, fields, *, read: str | None) -> list[PersonView]:
+    """Each of `persons` (already through a read gate) as `user` may see them: for each of
+    `fields` its value or WITHHELD, in a constant number of queries whatever the page's size.
+
+    `read` names the page (as the audit trail keeps it): the page's reads are then recorded in
+    one event naming every person whose read is an event (`audit.record_reads`). None for a
+    surface that writes its own event (an export) or shows what a write of the user's just
+    returned (the write was audited)."""
+    persons = list(persons)
+    fields = list(fields)
+    unknown = set(fields) - PRESENTABLE
+    if unknown:
+        raise ValueError(f"Not a presentable person field: {sorted(unknown)}")
+    if not persons:
+        return []
+    seen = _levels(user, persons)
+    _load(persons, set(fields))
+    survivors = _survivors(user, persons) if "merged_into" in fields else {}
+    views = []
+    for person in persons:
+        level, visible = seen[person.pk]
+        values = {
+            name: _value(person, name, level, survivors) if name in visible else WITHHELD
+            for name in fields
+        }
+        views.append(PersonView(person=person, level=level, values=values))
+    if read is not None:
+        audit.record_reads(
+            user,
+            read,
+            [(view.person, view.level, _trail_fields(view)) for view in views],
+        )
+    return views
+
+
+def present_person(user, person: Person, fields, *, record: bool = True) -> PersonView:
+    """One person as `user` may see them (see `present_persons`), the read recorded as one event
+    on that person (`audit.record_read`) unless `record` is False."""
+    [view] = present_persons(user, [person], fields, read=None)
+    if record:
+        audit.record_read(user, person, view.level, fields=_trail_fields(view))
+    return view
 
 
 # --- A record's history ----------------------------------------------------------------------

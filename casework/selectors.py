@@ -3,7 +3,7 @@ entries, who may be put on a flight. Each takes the acting user and starts from 
 
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from casework.models import AuditEvent, FamilyReport, Person, PersonStatus, ReportEntry
 from casework.permissions import may_see_reporters
@@ -14,8 +14,8 @@ def history_for(user, person) -> QuerySet:
     history of the records merged into it (a merge carries history over; an undo takes it back)."""
     if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         return AuditEvent.objects.none()
-    merged = Person.objects.filter(merged_into=person).values_list("public_id", flat=True)
-    return AuditEvent.objects.visible_to(user).filter(person_id__in=[person.public_id, *merged])
+    own_and_merged = Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
+    return AuditEvent.objects.visible_to(user).about(own_and_merged.values("public_id"))
 
 
 def record_history(user, gated: QuerySet, record, *, parts: Iterable = ()) -> QuerySet:

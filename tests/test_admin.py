@@ -29,6 +29,7 @@ REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # upload service that makes a file safe to keep).
 READ_ONLY = {
     models.AuditEvent,
+    models.AuditEventSubject,
     models.IdempotencyRecord,
     models.NameKey,
     models.PartnerTombstone,
@@ -150,7 +151,8 @@ def everything(world, root):
     models.PartnerTombstone.objects.create(
         partner=world.partner_org, person_public_id=world.case_b.public_id
     )
-    models.AuditEvent.objects.create(action="login", actor_label="caseworker")
+    event = models.AuditEvent.objects.create(action="login", actor_label="caseworker")
+    models.AuditEventSubject.objects.create(event=event, person_id=person.public_id)
     return world
 
 

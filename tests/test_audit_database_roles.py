@@ -64,14 +64,31 @@ def test_the_app_role_appends_and_can_do_nothing_else(app_role):
         "SET session_replication_role = replica",
     ):
         assert _refused(app_role, statement), statement
+    # The persons an event names are as append-only as the event.
+    app_role.execute(
+        "INSERT INTO casework_auditeventsubject (event_id, person_id) "
+        "SELECT id, %s FROM casework_auditevent WHERE actor_label = 'forger'",
+        (uuid.uuid4(),),
+    )
+    for statement in (
+        "UPDATE casework_auditeventsubject SET person_id = gen_random_uuid()",
+        "DELETE FROM casework_auditeventsubject",
+        "TRUNCATE casework_auditeventsubject",
+        "ALTER TABLE casework_auditeventsubject DISABLE TRIGGER ALL",
+        "DROP TRIGGER casework_audit_append_only ON casework_auditeventsubject",
+    ):
+        assert _refused(app_role, statement), statement
     # The case data is the application's to work with.
     app_role.execute("SELECT count(*) FROM casework_person").fetchone()
 
 
 def test_a_grant_all_still_does_not_let_a_role_truncate_the_trail(app_role):
     with connection.cursor() as cursor:
-        cursor.execute(f"GRANT ALL ON casework_auditevent TO {ROLE}")
-    assert "TRUNCATE refused" in _refused(app_role, "TRUNCATE casework_auditevent")
+        cursor.execute(f"GRANT ALL ON casework_auditevent, casework_auditeventsubject TO {ROLE}")
+    # The events' table is referenced by their subjects': only with them, and then the trigger.
+    assert _refused(app_role, "TRUNCATE casework_auditevent")
+    assert "TRUNCATE refused" in _refused(app_role, "TRUNCATE casework_auditevent CASCADE")
+    assert "TRUNCATE refused" in _refused(app_role, "TRUNCATE casework_auditeventsubject")
 
 
 def test_the_command_refuses_a_role_that_would_own_the_trail(transactional_db):
@@ -88,3 +105,7 @@ def test_a_migration_cannot_take_the_protection_back(db):
     for name in ("0002_audit_append_only", "0009_audit_no_truncate_no_backdating"):
         migration = loader.get_migration("casework", name)
         assert all(not op.reversible for op in migration.operations), name
+    # The migration that protects the persons an event names creates their table, then protects
+    # it: the protection cannot be unapplied, so neither can the table.
+    subjects = loader.get_migration("casework", "0011_audit_event_subjects")
+    assert not subjects.operations[-1].reversible

@@ -1,6 +1,7 @@
-"""Reads of sensitive data are audit events: the person list page (one event per page view naming
-the persons whose sensitive fields it printed) and a partner's reads of sensitive shared fields
-through the API (list, detail, change feed), each in a constant number of queries."""
+"""Reads of sensitive data are audit events: the person list page and a page of the API or of the
+feed are one event per page view, naming every person read (and found from each of them through
+`AuditEventSubject`); a partner's reads of sensitive shared fields through the API (list, detail,
+change feed) are events too; each in a constant number of queries."""
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +13,7 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.models import AuditEvent, Person, SharedCase
 from casework.permissions import Level
+from casework.selectors import history_for
 from casework.services.merge import persons_merge
 from tests.api.conftest import issue_token
 from tests.conftest import verified_client
@@ -54,12 +56,29 @@ def test_a_list_page_showing_region_of_origin_is_one_read_event(world, login, wi
     assert event.action == AuditAction.READ_SENSITIVE
     assert event.actor == world.caseworker and event.actor_label == "caseworker"
     assert event.organisation == world.north
-    assert (event.object_type, event.object_id, event.person_id) == ("", None, None)
-    assert event.fields == ["region_of_origin"]
-    assert event.changes == {"view": "person_list", "records": [str(world.case_a.public_id)]}
+    # About several persons, none of them alone: its subjects name them.
+    assert (event.object_type, event.object_id, event.person_id) == ("Person", None, None)
+    assert event.fields == [
+        "birth_earliest",
+        "birth_latest",
+        "display_name",
+        "region_of_origin",
+        "status",
+        "team",
+        "updated_at",
+    ]
+    assert event.changes == {
+        "view": "person_list",
+        "level": "sensitive",
+        "records": [str(world.case_a.public_id)],
+    }
+    assert list(event.subjects.values_list("person_id", flat=True)) == [world.case_a.public_id]
     _no_values_in(event)
-    # The data-protection officer sees it; it names no single person's history.
+    # The data-protection officer sees it, and it is found from the person it names: in their
+    # history, and by a subject-access query.
     assert event in AuditEvent.objects.visible_to(world.dpo)
+    assert event in history_for(world.supervisor, world.case_a)
+    assert list(AuditEvent.objects.about([world.case_a.public_id])) == [event]
 
 
 def test_the_event_names_exactly_the_persons_printed_in_full(world, login, with_values):
@@ -108,6 +127,7 @@ def test_the_list_page_costs_the_same_queries_for_1_or_41_persons(world):
     inserts = [q for q in many.captured_queries if 'INSERT INTO "casework_auditevent"' in q["sql"]]
     assert len(inserts) == 1
     assert len(_reads().last().changes["records"]) == 41
+    assert _reads().last().subjects.count() == 41
 
 
 # --- A partner's reads through the API -----------------------------------------------------------
@@ -125,14 +145,24 @@ def shares_birthplace(world, with_values):
     world.agreement.save()
 
 
-def _assert_partner_read(world, event, person):
+def _assert_partner_read(world, event, person, *, view=None):
+    """One person read (`view` None) or a page of them, that page naming `person`."""
     assert event.action == AuditAction.READ_SENSITIVE
     assert event.actor == world.partner and event.actor_label == "partner"
     assert event.object_type == "Person"
-    assert event.object_id == event.person_id == person.public_id
+    if view is None:
+        assert event.object_id == event.person_id == person.public_id
+        assert event.changes == {"level": "partner"}
+    else:
+        assert event.object_id is event.person_id is None
+        assert event.changes == {
+            "view": view,
+            "level": "partner",
+            "records": [str(person.public_id)],
+        }
+        assert list(event.subjects.values_list("person_id", flat=True)) == [person.public_id]
     # A read of the owner's record: the owner's data-protection officer sees it.
     assert event.organisation_id == person.organisation_id
-    assert event.changes == {"level": "partner"}
     assert event.fields == ["birthplace", "display_name", "sex", "status"]
     _no_values_in(event)
 
@@ -143,7 +173,7 @@ def test_a_partner_reading_a_sensitive_shared_field_in_the_list_is_audited(
     body = partner.get("/api/v1/persons/").json()
     assert body["results"][0]["birthplace"] == BIRTHPLACE
     [event] = _reads()
-    _assert_partner_read(world, event, world.case_a)
+    _assert_partner_read(world, event, world.case_a, view="api_person_list")
 
 
 def test_a_partner_reading_a_sensitive_shared_field_one_by_one_is_audited(
@@ -161,7 +191,7 @@ def test_a_partner_reading_sensitive_fields_through_the_feed_is_audited(
     body = partner.get("/api/v1/persons/changes/").json()
     assert [r["id"] for r in body["results"]] == [str(world.case_a.public_id)]
     [event] = _reads()
-    _assert_partner_read(world, event, world.case_a)
+    _assert_partner_read(world, event, world.case_a, view="api_person_changes")
     # Polling again from the end delivers nothing and reads nothing.
     partner.get("/api/v1/persons/changes/", {"cursor": body["next_cursor"]})
     assert _reads().count() == 1
@@ -188,7 +218,8 @@ def test_a_merged_person_in_the_feed_comes_as_a_tombstone_and_is_no_read(
     )
     results = partner.get("/api/v1/persons/changes/").json()["results"]
     assert {"id": str(world.case_a.public_id), "merged_into": str(survivor.public_id)} in results
-    assert list(_reads().values_list("object_id", flat=True)) == [survivor.public_id]
+    [event] = _reads()
+    assert list(event.subjects.values_list("person_id", flat=True)) == [survivor.public_id]
 
 
 def test_partner_reads_of_staff_level_fields_only_are_no_events(world, partner, with_values):
@@ -215,7 +246,8 @@ def test_the_partner_list_costs_the_same_queries_for_1_or_21_shared_persons(
         SharedCase.objects.create(agreement=world.agreement, person=person)
     many = _api_list(partner)
     assert len(many) == len(few)
-    assert _reads().count() == 1 + 1 + 21
+    # One event per page, naming every person read.
+    assert [event.subjects.count() for event in _reads()] == [1, 1, 21]
 
 
 def test_a_feed_page_audits_its_reads_in_one_insert(world, partner, shares_birthplace, settings):
@@ -226,9 +258,11 @@ def test_a_feed_page_audits_its_reads_in_one_insert(world, partner, shares_birth
     with CaptureQueriesContext(connection) as ctx:
         body = partner.get("/api/v1/persons/changes/").json()
     assert len(body["results"]) == 6
-    inserts = [q for q in ctx.captured_queries if 'INSERT INTO "casework_auditevent"' in q["sql"]]
-    assert len(inserts) == 1
-    assert _reads().count() == 6
+    inserts = [q for q in ctx.captured_queries if 'INSERT INTO "casework_auditevent' in q["sql"]]
+    # The event, and its subjects.
+    assert len(inserts) == 2
+    [event] = _reads()
+    assert event.subjects.count() == 6
 
 
 # --- The rule itself ------------------------------------------------------------------------------

@@ -61,11 +61,12 @@ def test_a_partner_shown_a_sensitive_shared_field_is_a_read(world):
     assert event.fields == ["birthplace", "display_name"]
     assert event.changes == {"level": "partner"}
     # The same rule for a page of records.
-    written = audit.record_reads(
+    [page] = audit.record_reads(
         world.partner,
-        [(world.case_a, Level.PARTNER, ["birthplace"]), (world.case_a, Level.PARTNER, ["sex"])],
+        "api_person_list",
+        [(world.case_a, Level.PARTNER, ["birthplace"]), (world.case_b, Level.PARTNER, ["sex"])],
     )
-    assert written == 1
+    assert list(page.subjects.values_list("person_id", flat=True)) == [world.case_a.public_id]
     assert AuditEvent.objects.filter(action=AuditAction.READ_SENSITIVE).count() == 2
 
 
@@ -147,6 +148,26 @@ def test_postgres_refuses_update_and_delete_of_audit_rows(world):
     audit.record(world.caseworker, AuditAction.READ_SENSITIVE, world.case_a)
 
 
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL")
+def test_postgres_refuses_update_and_delete_of_the_persons_an_event_names(world):
+    [event] = audit.record_reads(
+        world.caseworker, "person_list", [(world.case_a, Level.SENSITIVE, ["birthplace"])]
+    )
+    for sql in (
+        "UPDATE casework_auditeventsubject SET person_id = %s WHERE event_id = %s",
+        "DELETE FROM casework_auditeventsubject WHERE event_id = %s AND person_id <> %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            params = [world.case_b.public_id, event.pk]
+            cursor.execute(sql, params if sql.startswith("UPDATE") else params[::-1])
+    assert list(event.subjects.values_list("person_id", flat=True)) == [world.case_a.public_id]
+
+
 def test_an_event_about_a_lazily_loaded_user_names_the_model(world):
     from django.utils.functional import SimpleLazyObject
 
@@ -205,32 +226,57 @@ def test_a_read_gates_404_for_a_hidden_record_names_it_and_for_a_missing_one_doe
     assert hidden.organisation == missing.organisation == world.north
 
 
-def test_a_list_page_read_is_one_event_naming_the_records(world):
+def test_a_page_read_is_one_event_naming_the_records(world):
     from casework.permissions import Level
 
-    event = audit.record_page_read(
+    [event] = audit.record_reads(
         world.supervisor,
         "person_list",
         [
-            (world.case_a, Level.RESTRICTED, {"display_name", "region_of_origin", "birthplace"}),
-            (world.case_b, Level.MINIMAL, {"display_name"}),
+            (world.case_a, Level.SENSITIVE, ["display_name", "region_of_origin"]),
+            (world.protected_a, Level.RESTRICTED, ["display_name", "security_notes"]),
+            (world.case_b, Level.MINIMAL, ["display_name"]),  # no event: nothing sensitive
         ],
-        displayed=["display_name", "region_of_origin"],
     )
-    assert event.action == AuditAction.READ_SENSITIVE
-    assert event.fields == ["region_of_origin"]
-    assert event.changes == {"view": "person_list", "records": [str(world.case_a.public_id)]}
+    # The highest read of the page, every field shown, the persons in the page's order.
+    assert event.action == AuditAction.READ_RESTRICTED
+    assert event.fields == ["display_name", "region_of_origin", "security_notes"]
+    ids = [world.case_a.public_id, world.protected_a.public_id]
+    assert event.changes == {
+        "view": "person_list",
+        "level": "restricted",
+        "records": [str(i) for i in ids],
+    }
     assert event.object_id is None and event.person_id is None
-    # A page that printed nothing sensitive is no event.
-    assert (
-        audit.record_page_read(
-            world.intake,
-            "person_list",
-            [(world.case_a, Level.MINIMAL, {"display_name"})],
-            displayed=["display_name", "region_of_origin"],
-        )
-        is None
+    assert sorted(event.subjects.values_list("person_id", flat=True)) == sorted(ids)
+    # Found from each person it names, and from no other.
+    for public_id in ids:
+        assert list(AuditEvent.objects.about([public_id])) == [event]
+    assert not AuditEvent.objects.about([world.case_b.public_id]).exists()
+    # A page that read nothing is no event.
+    minimal = [(world.case_a, Level.MINIMAL, ["display_name"])]
+    assert audit.record_reads(world.intake, "person_list", minimal) == []
+
+
+def test_a_partner_page_over_two_owners_is_one_event_for_each_owner(world):
+    from casework.permissions import Level
+
+    events = audit.record_reads(
+        world.partner,
+        "api_person_list",
+        [
+            (world.case_a, Level.PARTNER, ["birthplace"]),
+            (world.south_case, Level.PARTNER, ["birthplace"]),
+        ],
     )
+    # Each owner's data-protection officer sees the reads of their own persons, and only those.
+    assert {e.organisation_id: e.changes["records"] for e in events} == {
+        world.north.pk: [str(world.case_a.public_id)],
+        world.south.pk: [str(world.south_case.public_id)],
+    }
+    assert [e.changes["records"] for e in AuditEvent.objects.visible_to(world.dpo)] == [
+        [str(world.case_a.public_id)]
+    ]
 
 
 # --- Many events at once ------------------------------------------------------------------------

@@ -60,6 +60,25 @@ def test_it_filters_by_record_or_person_id(world, login, events):
     assert by_object == [events["login"]]
 
 
+def test_the_record_filter_finds_a_page_read_from_each_person_it_names(world, login, events):
+    from casework.permissions import Level
+
+    [page] = audit.record_reads(
+        world.supervisor,
+        "api_person_list",
+        [(world.case_a, Level.RESTRICTED, ["birthplace"]), (world.case_b, Level.RESTRICTED, [])],
+    )
+    client = login(world.dpo)
+    assert _listed(client.get(AUDIT, {"record": str(world.case_a.public_id)})) == [
+        page,
+        events["read_a"],
+    ]
+    assert _listed(client.get(AUDIT, {"record": str(world.case_b.public_id)})) == [
+        page,
+        events["update_b"],
+    ]
+
+
 def test_a_record_filter_cannot_reach_another_organisation(world, login, events):
     response = login(world.dpo).get(AUDIT, {"record": str(world.south_case.public_id)})
     assert _listed(response) == []

@@ -96,6 +96,7 @@ UNGATED = {
     "PartnerToken": "a partner account's own credentials, read by their owner",
     "IdempotencyRecord": "bookkeeping of retried requests, keyed by the caller",
     "NameKey": "the matcher's blocking keys: never shown, read only through a gated person",
+    "AuditEventSubject": "read only through its event's gate (`AuditEvent.objects.about`)",
 }
 
 

@@ -263,10 +263,11 @@ def test_the_side_by_side_review_is_a_read_on_the_trail(world, pair, login):
     suggestion = _suggestion(world, survivor, other_person=absorbed, kind="person_person")
     response = login(world.supervisor).get(f"/review/{suggestion.public_id}/")
     assert response.status_code == 200
+    # One event for the page, found from each of the two persons.
     for person in (survivor, absorbed):
-        event = AuditEvent.objects.get(
+        event = AuditEvent.objects.about([person.public_id]).get(
             action__in=["read_sensitive", "read_restricted"],
             actor=world.supervisor,
-            object_id=person.public_id,
         )
+        assert event.changes["view"] == "review_suggestion"
         assert "birth_date" in event.fields and "birthplace" in event.fields

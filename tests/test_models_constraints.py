@@ -1040,3 +1040,26 @@ def test_audit_events_cannot_be_changed_or_deleted_through_the_orm():
         models.AuditEvent.objects.filter(pk=event.pk).update(action="x")
     with pytest.raises(PermissionError):
         models.AuditEvent.objects.filter(pk=event.pk).delete()
+
+
+@case("audit_subject_unique")
+def _(check):
+    event = models.AuditEvent.objects.create(action="read_sensitive")
+    person_id = uuid.uuid4()
+    subjects = models.AuditEventSubject.objects
+    subjects.create(event=event, person_id=person_id)
+    check.refuses(lambda: subjects.create(event=event, person_id=person_id))
+    check.accepts(lambda: subjects.create(event=event, person_id=uuid.uuid4()))
+
+
+def test_an_events_subjects_cannot_be_changed_or_deleted_through_the_orm():
+    event = models.AuditEvent.objects.create(action="read_sensitive")
+    subject = models.AuditEventSubject.objects.create(event=event, person_id=uuid.uuid4())
+    with pytest.raises(PermissionError):
+        subject.save()
+    with pytest.raises(PermissionError):
+        subject.delete()
+    with pytest.raises(PermissionError):
+        models.AuditEventSubject.objects.filter(pk=subject.pk).update(person_id=uuid.uuid4())
+    with pytest.raises(PermissionError):
+        models.AuditEventSubject.objects.filter(pk=subject.pk).delete()

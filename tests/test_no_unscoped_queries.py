@@ -27,7 +27,6 @@ ALLOWED_IN = {
     ("casework/api/sync.py", "SharingAgreement"): "the calling partner's own agreements",
     ("casework/api/sync.py", "SharedCase"): "shares under the calling partner's agreements",
     ("casework/api/reports.py", "SharingAgreement"): "agreements the caller's organisation owns",
-    ("casework/views/review.py", "PersonName"): "names of a person already read through a gate",
 }
 CASE_MODELS = sorted(
     m.__name__ for m in apps.get_app_config("casework").get_models() if m.__name__ not in ALLOWED

@@ -1,8 +1,9 @@
 """Persons over the API: each field the caller may see, every other one `{"withheld": true}`.
 
-The queryset always comes from `Person.objects.visible_to(user)`; which fields of each person show
-is `presenters.person_fields_for(user, person)`. Restricted fields (security notes, legal
-proceedings) are not part of the API at all, so neither a response nor the schema can carry them.
+The queryset always comes from `Person.objects.visible_to(user)`; what of each person shows, and
+the record of the read, is `presenters.present_persons`: this module only writes it as JSON.
+Restricted fields (security notes, legal proceedings) are not part of the API at all, so neither a
+response nor the schema can carry them.
 """
 
 from __future__ import annotations
@@ -20,13 +21,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from casework import audit
 from casework.api.base import ApiViewSet
 from casework.api.exceptions import PreconditionFailed, PreconditionRequired
 from casework.api.filters import PersonFilterBackend
 from casework.api.pagination import StableCursorPagination
-from casework.api.sync import changes_since, merged_tombstone
-from casework.classification import shown_at
+from casework.api.sync import changes_since, merged_tombstones
 from casework.matching import MATCH_THRESHOLD
 from casework.models import (
     DatePrecision,
@@ -39,8 +38,8 @@ from casework.models import (
     Sex,
     Team,
 )
-from casework.permissions import Action, Level, is_partner_system, require
-from casework.presenters import person_fields_bulk, person_fields_for, year_only
+from casework.permissions import Action, is_partner_system, require
+from casework.presenters import WITHHELD, PersonView, present_person, present_persons
 from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
 
@@ -95,51 +94,35 @@ class PersonSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    # The model field whose visibility decides each output field (when it is not the same name).
-    GATES = {"birth_year": "birth_earliest"}
-
-    def visibility(self, person) -> tuple[Level, set[str]]:
-        cache = self.context.setdefault("visibility", {})
-        if person.pk not in cache:
-            cache[person.pk] = person_fields_for(self.context["request"].user, person)
-        return cache[person.pk]
-
-    def to_representation(self, person):
-        level, shown = self.visibility(person)
-        out = {"id": str(person.public_id)}
+    def to_representation(self, view: PersonView):
+        """A person as the presenter gave them (`presenters.present_persons`): each value
+        written as JSON, each withheld one as {"withheld": true}."""
+        out = {"id": str(view.person.public_id)}
         for name, field in self.fields.items():
             if name == "id":
                 continue
-            if name == "names":
-                out[name] = self._names(person, level) if level >= Level.MINIMAL else WITHHELD_JSON
-            elif self.GATES.get(name, name) not in shown or year_only(name, level):
+            value = view[name]
+            if value is WITHHELD:
                 out[name] = WITHHELD_JSON
-            elif name == "merged_into":
-                out[name] = self._merged_into(person)
-            elif name in ("team", "assigned_to") and getattr(person, f"{name}_id") is None:
+            elif value is None:
                 out[name] = None
+            elif name == "names":
+                out[name] = [
+                    {
+                        "text": n.text,
+                        "script": n.script,
+                        "kind": WITHHELD_JSON if n.kind is WITHHELD else n.kind,
+                    }
+                    for n in value
+                ]
             else:
-                value = field.get_attribute(person)
-                out[name] = None if value is None else field.to_representation(value)
+                # A related record (organisation, team, assignee, survivor) by its public id.
+                out[name] = field.to_representation(getattr(value, "public_id", value))
         return out
 
-    def _names(self, person, level) -> list[dict]:
-        kind_shown = "kind" in shown_at("PersonName", level)
-        return [
-            {
-                "text": name.as_text(),
-                "script": name.script,
-                "kind": name.kind if kind_shown else WITHHELD_JSON,
-            }
-            for name in person.names.all()
-        ]
 
-    def _merged_into(self, person):
-        if person.merged_into_id is None:
-            return None
-        user = self.context["request"].user
-        survivor = Person.objects.visible_to(user).filter(pk=person.merged_into_id).first()
-        return str(survivor.public_id) if survivor is not None else WITHHELD_JSON
+# What the API asks the presenter for: every output field but the id.
+API_FIELDS = [name for name in PersonSerializer().fields if name != "id"]
 
 
 class PersonSchemaExtension(OpenApiSerializerExtension):
@@ -308,28 +291,15 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         )
 
     def _present(self, person, *, read_audit=True) -> dict:
-        serializer = PersonSerializer(person, context=self.get_serializer_context())
-        data = serializer.data
-        if read_audit:
-            level, shown = serializer.visibility(person)
-            audit.record_read(self.request.user, person, level, fields=sorted(shown))
-        return data
+        view = present_person(self.request.user, person, API_FIELDS, record=read_audit)
+        return PersonSerializer(view).data
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        context = self.get_serializer_context()
-        # Who sees what on this page, decided in a few queries rather than a few per row.
-        context["visibility"] = person_fields_bulk(request.user, page)
-        serializer = self.get_serializer_class()(page, many=True, context=context)
-        data = serializer.data
-        child = serializer.child
-        # A list shows sensitive fields too: each such record read is an event.
-        audit.record_reads(
-            request.user,
-            [(p, *child.visibility(p)) for p in page],
-        )
-        return self.get_paginated_response(data)
+        # A list shows sensitive fields too: the page's reads are one event naming its persons.
+        views = present_persons(request.user, page, API_FIELDS, read="api_person_list")
+        return self.get_paginated_response(PersonSerializer(views, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
@@ -457,11 +427,18 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         page, next_cursor, has_more = changes_since(
             user, request.query_params.get("cursor"), _sync_page_size(request)
         )
-        serializer = PersonSerializer(context=self.get_serializer_context())
+        delivered = [change.person for change in page if change.tombstone is None]
+        merged = merged_tombstones(user, delivered)
+        # The persons delivered as records are read: one event for the page.
+        views = present_persons(
+            user,
+            [person for person in delivered if person.pk not in merged],
+            API_FIELDS,
+            read="api_person_changes",
+        )
+        records = {view.person.pk: PersonSerializer(view).data for view in views}
         results = [
-            change.tombstone
-            or merged_tombstone(user, change.person)
-            or serializer.to_representation(change.person)
+            change.tombstone or merged.get(change.person.pk) or records[change.person.pk]
             for change in page
         ]
         return Response({"results": results, "next_cursor": next_cursor, "has_more": has_more})

@@ -18,8 +18,7 @@ revoked or expired; `{"id", "merged_into"}` when the person was merged into one 
 (into one it does not see: deleted).
 
 Audit: a page of the feed is a read of every person it delivers as a record (not as a tombstone),
-each a read event when the agreement shows a sensitive field of that person, like the list and
-the detail (`audit.record_reads`): a few queries and one insert per page, whatever its size.
+recorded where it is presented (`presenters.present_persons`), like the list's.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from django.db.models import DateTimeField, Max, Q
 from django.db.models.functions import Cast, Greatest
 from django.utils import timezone
 
-from casework import audit
 from casework.api.exceptions import InvalidCursor
 from casework.models import PartnerTombstone, Person, SharedCase, SharingAgreement
 from casework.permissions import agreements_in_force_for
@@ -176,32 +174,25 @@ def changes_since(user, cursor: str | None, limit: int) -> tuple[list[Change], s
     page = candidates[:limit]
     has_more = len(candidates) > limit
     next_cursor = page[-1].position.encode() if page else cursor
-    _record_reads(user, page)
     return page, next_cursor, has_more
 
 
-def _record_reads(user, page: list[Change]) -> None:
-    """The persons of the page delivered as records are read (a merged one comes as a tombstone)."""
-    from casework.presenters import person_fields_bulk
-
-    persons = [
-        change.person
-        for change in page
-        if change.person is not None
-        and change.tombstone is None
-        and not change.person.merged_into_id
-    ]
-    if not persons:
-        return
-    visibility = person_fields_bulk(user, persons)
-    audit.record_reads(user, [(person, *visibility[person.pk]) for person in persons])
-
-
-def merged_tombstone(user, person: Person) -> dict[str, Any] | None:
-    """The tombstone of a person merged into another, or None when they were not merged."""
-    if person.merged_into_id is None:
-        return None
-    survivor = Person.objects.visible_to(user).filter(pk=person.merged_into_id).first()
-    if survivor is None:
-        return {"id": str(person.public_id), "deleted": True}
-    return {"id": str(person.public_id), "merged_into": str(survivor.public_id)}
+def merged_tombstones(user, persons) -> dict[int, dict[str, Any]]:
+    """The tombstones of the merged persons among `persons`, by their pk: pointing to the record
+    each lives on in when the user sees that one, else deleted. One query for a page."""
+    merged = [person for person in persons if person.merged_into_id is not None]
+    if not merged:
+        return {}
+    survivors = dict(
+        Person.objects.visible_to(user)
+        .filter(pk__in={person.merged_into_id for person in merged})
+        .values_list("pk", "public_id")
+    )
+    return {
+        person.pk: (
+            {"id": str(person.public_id), "merged_into": str(survivors[person.merged_into_id])}
+            if person.merged_into_id in survivors
+            else {"id": str(person.public_id), "deleted": True}
+        )
+        for person in merged
+    }

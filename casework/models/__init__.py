@@ -1,4 +1,4 @@
-from casework.models.audit import AuditEvent
+from casework.models.audit import AuditEvent, AuditEventSubject
 from casework.models.base import DatePrecision
 from casework.models.flights import (
     FlightStatus,
@@ -63,6 +63,7 @@ from casework.models.sync import PartnerTombstone
 __all__ = [
     "AttachmentKind",
     "AuditEvent",
+    "AuditEventSubject",
     "BreakGlassGrant",
     "CaseNote",
     "CaseTask",

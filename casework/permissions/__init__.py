@@ -15,7 +15,15 @@ casework that names a role.
 """
 
 from casework.levels import Action, Level
-from casework.permissions.gate import Denied, Hidden, can, check, require, visible_or_404
+from casework.permissions.gate import (
+    Denied,
+    Hidden,
+    can,
+    check,
+    may_at_level,
+    require,
+    visible_or_404,
+)
 from casework.permissions.moves import (
     ManifestRowActions,
     allowed_status_moves,
@@ -89,6 +97,7 @@ __all__ = [
     "is_staff_member",
     "may",
     "may_break_glass",
+    "may_at_level",
     "may_break_glass_at_all",
     "may_search_person_names",
     "may_see_access_notes",

@@ -64,10 +64,7 @@ def check(user, action: Action, obj=None) -> None:
             if action == Action.BREAK_GLASS and may_break_glass(user, person):
                 return
             raise Hidden()
-        if not may(user, action):
-            raise Denied()
-        needed = ACTION_LEVEL.get(action, Level.SENSITIVE)
-        if level < needed:
+        if not may_at_level(user, action, level):
             raise Denied()
         return
     if obj is not None:
@@ -76,6 +73,17 @@ def check(user, action: Action, obj=None) -> None:
             raise Hidden()
     if not may(user, action):
         raise Denied()
+
+
+def may_at_level(user, action: Action, level: Level) -> bool:
+    """Whether a user whose level on a person is `level` may take `action` on that person: what
+    `can(user, action, person)` answers, for a page that computed the level once and asks it for
+    each action it offers."""
+    return (
+        level > Level.NONE
+        and may(user, action)
+        and level >= ACTION_LEVEL.get(action, Level.SENSITIVE)
+    )
 
 
 def require(user, action: Action, obj=None) -> None:

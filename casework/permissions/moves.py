@@ -6,18 +6,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from casework import workflow
-from casework.levels import Action
+from casework.levels import Action, Level
 from casework.models import ManifestRole, ManifestStatus
-from casework.permissions.gate import can
+from casework.permissions.gate import can, may_at_level
+from casework.permissions.persons import person_level
 
 
-def allowed_status_moves(user, person) -> set[str]:
+def allowed_status_moves(user, person, *, level: Level | None = None) -> set[str]:
     """The statuses this user may move this person to now (a closing as a duplicate only ever
-    comes from a merge; a move that commits resources only from whoever may approve it)."""
-    if not can(user, Action.CHANGE_STATUS, person):
+    comes from a merge; a move that commits resources only from whoever may approve it).
+    `level`: the user's level on the person, when the caller has it already."""
+    level = person_level(user, person) if level is None else level
+    if not may_at_level(user, Action.CHANGE_STATUS, level):
         return set()
     targets = workflow.allowed_targets(person.status) - workflow.ONLY_BY_MERGE
-    if not can(user, Action.APPROVE_STATUS, person):
+    if not may_at_level(user, Action.APPROVE_STATUS, level):
         targets -= workflow.NEEDS_SUPERVISOR
     return targets
 

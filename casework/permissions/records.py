@@ -246,13 +246,15 @@ def locations_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
 def audit_events_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     """One sees audit rows only of records one may see. The data-protection officer (whoever may
     view the audit trail) sees every event of their organisation; other staff see the events of
-    the persons in their scope; everyone else, nothing."""
+    the persons in their scope (an event naming several persons, as a page's read does, when one
+    of them is); everyone else, nothing."""
     qs = AuditEvent.objects.all() if qs is None else qs
     if not is_active_user(user) or is_partner_system(user):
         return qs.none()
     if may(user, Action.VIEW_AUDIT):
         return qs.filter(organisation_id=user.organisation_id)
-    return qs.filter(person_id__isnull=False, person_id__in=person_scope(user).values("public_id"))
+    # An event about one person names them; one about several (a page's read) has its subjects.
+    return qs.about(person_scope(user).values("public_id"))
 
 
 def break_glass_grants_visible_to(user, qs: QuerySet | None = None) -> QuerySet:

@@ -6,11 +6,15 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from casework import audit
-from casework.classification import shown_at
-from casework.models import Person, RelationshipKind
-from casework.permissions import Action, Level, allowed_status_moves, can
-from casework.presenters import WITHHELD, history_rows, person_fields_for
+from casework.models import NameKind, Person, RelationshipKind, Script
+from casework.permissions import (
+    Action,
+    Level,
+    allowed_status_moves,
+    may_at_level,
+    person_levels,
+)
+from casework.presenters import WITHHELD, PersonView, history_rows, present_person
 from casework.selectors import history_for
 from casework.services.placements import current_whereabouts
 from casework.services.relationships import reciprocal
@@ -31,40 +35,67 @@ DETAIL_FIELDS = [
     ("assigned_to", _("Assigned to")),
     ("updated_at", _("Last updated")),
 ]
+# What the page asks the presenter for: the fields above as the person's own, what "Born" and
+# "Age stated" are written from, the names, the record a merged one lives on in, security notes.
+PAGE_FIELDS = [
+    *(name for name, _label in DETAIL_FIELDS if name not in ("birth", "age_stated")),
+    "birth_date",
+    "birth_precision",
+    "birth_year",
+    "birth_earliest",
+    "age_stated",
+    "age_stated_on",
+    "names",
+    "merged_into",
+    "security_notes",
+]
+# The actions the page offers, each asked at the level computed once for the page.
+PAGE_ACTIONS = {
+    "may_edit": Action.EDIT_PERSON,
+    "may_assign": Action.ASSIGN_CASE,
+    "may_place": Action.RECORD_PLACEMENT,
+    "may_link": Action.LINK_RELATIVE,
+    "may_note": Action.ADD_NOTE,
+    "may_share": Action.SHARE_CASE,
+}
 
 
-def _birth(person: Person, shown: set[str]):
-    if "birth_date" in shown:
-        if person.birth_precision == "age" and person.birth_earliest:
-            return _("about %(year)s (estimated from the stated age)") % {"year": person.birth_year}
-        if person.birth_date is None:
+def _birth(view: PersonView):
+    date, year = view["birth_date"], view["birth_year"]
+    if date is not WITHHELD:
+        precision = view["birth_precision"]
+        if precision == "age" and view["birth_earliest"]:
+            return _("about %(year)s (estimated from the stated age)") % {"year": year}
+        if date is None:
             return _("unknown")
         formats = {"exact": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-        return person.birth_date.strftime(formats.get(person.birth_precision, "%Y-%m-%d"))
-    if "birth_earliest" in shown:
-        return person.birth_year if person.birth_year else _("unknown")
+        return date.strftime(formats.get(precision, "%Y-%m-%d"))
+    if year is not WITHHELD:
+        return year if year else _("unknown")
     return WITHHELD
 
 
-def _value(person: Person, name: str, shown: set[str]):
+def _value(view: PersonView, name: str):
+    """A field as the page writes it; whether it shows is the presenter's."""
     if name == "birth":
-        return _birth(person, shown)
+        return _birth(view)
     if name == "age_stated":
-        if "age_stated" not in shown:
+        age = view["age_stated"]
+        if age is WITHHELD:
             return WITHHELD
-        if person.age_stated is None:
+        if age is None:
             return ""
-        return _("%(age)s on %(date)s") % {"age": person.age_stated, "date": person.age_stated_on}
-    if name not in shown:
-        return WITHHELD
-    value = getattr(person, name)
+        return _("%(age)s on %(date)s") % {"age": age, "date": view["age_stated_on"]}
+    value = view[name]
+    if value is WITHHELD:
+        return value
     if name == "team":
         return value.name if value else ""
     if name == "assigned_to":
         return value.get_username() if value else ""
     if name == "updated_at":
         return value.strftime("%Y-%m-%d %H:%M")
-    display = getattr(person, f"get_{name}_display", None)
+    display = getattr(view.person, f"get_{name}_display", None)
     if display is not None:
         return display()
     if isinstance(value, list):
@@ -72,17 +103,23 @@ def _value(person: Person, name: str, shown: set[str]):
     return value if value is not None else ""
 
 
-def _names(person: Person, level: Level) -> list[dict]:
-    shown = shown_at("PersonName", level)
+_SCRIPTS = dict(Script.choices)
+_KINDS = dict(NameKind.choices)
+
+
+def _names(view: PersonView) -> list[dict]:
+    names = view["names"]
+    if names is WITHHELD:
+        return []
     return [
         {
-            "text": name.as_text(),
-            "script": name.get_script_display(),
-            "kind": name.get_kind_display() if "kind" in shown else WITHHELD,
-            "source": name.source if "source" in shown else WITHHELD,
-            "primary": name.is_primary,
+            "text": name.text,
+            "script": _SCRIPTS.get(name.script, name.script),
+            "kind": name.kind if name.kind is WITHHELD else _KINDS.get(name.kind, name.kind),
+            "source": name.source,
+            "primary": name.primary,
         }
-        for name in person.names.order_by("-is_primary", "id")
+        for name in names
     ]
 
 
@@ -97,15 +134,11 @@ def relatives_of(user, person: Person) -> list[dict]:
         kind = reciprocal(link.kind, other_sex=link.to_person.sex)
         label = kind.label if isinstance(kind, RelationshipKind) else gettext("parent")
         rows.append((link, link.to_person, label))
-    visible = set(
-        Person.objects.visible_to(user)
-        .filter(pk__in=[other.pk for _, other, _k in rows])
-        .values_list("pk", flat=True)
-    )
+    levels = person_levels(user, [other for _link, other, _kind in rows])
     return [
         {
             "kind": kind,
-            "person": other if other.pk in visible else None,
+            "person": other if levels[other.pk] > Level.NONE else None,
             "confidence": link.get_confidence_display(),
             "source": link.source,
         }
@@ -114,32 +147,27 @@ def relatives_of(user, person: Person) -> list[dict]:
 
 
 def detail_context(user, person: Person) -> dict:
-    level, shown = person_fields_for(user, person)
+    # The history as it stood before this page's own read (which the presenter records).
+    events = list(history_for(user, person)[:100])
+    view = present_person(user, person, PAGE_FIELDS)
+    level = view.level
     sensitive = level >= Level.SENSITIVE
     restricted = level >= Level.RESTRICTED
+    merged_into = view["merged_into"]
     context = {
         "person": person,
         "level": level,
         "sensitive": sensitive,
         "restricted": restricted,
-        "fields": [(label, _value(person, name, shown)) for name, label in DETAIL_FIELDS],
-        "names": _names(person, level),
+        "fields": [(label, _value(view, name)) for name, label in DETAIL_FIELDS],
+        "names": _names(view),
         "status_label": person.get_status_display(),
-        "moves": sorted(allowed_status_moves(user, person)),
-        "may_edit": can(user, Action.EDIT_PERSON, person),
-        "may_assign": can(user, Action.ASSIGN_CASE, person),
-        "may_place": can(user, Action.RECORD_PLACEMENT, person),
-        "may_link": can(user, Action.LINK_RELATIVE, person),
-        "may_note": can(user, Action.ADD_NOTE, person),
-        "may_share": can(user, Action.SHARE_CASE, person),
+        "moves": sorted(allowed_status_moves(user, person, level=level)),
+        **{key: may_at_level(user, action, level) for key, action in PAGE_ACTIONS.items()},
         # Who, when, what for every event; why and what it touched only at the level it needs.
-        "history": history_rows(history_for(user, person)[:100], level),
+        "history": history_rows(events, level),
         # A merged record points to the one it lives on in, when the user may see that one.
-        "merged_into": (
-            Person.objects.visible_to(user).filter(pk=person.merged_into_id).first()
-            if person.merged_into_id
-            else None
-        ),
+        "merged_into": None if merged_into is WITHHELD else merged_into,
     }
     if sensitive:
         context["relatives"] = relatives_of(user, person)
@@ -149,6 +177,5 @@ def detail_context(user, person: Person) -> dict:
         context["notes"] = notes if restricted else notes.filter(is_security_note=False)
     if restricted:
         context["proceedings"] = person.legal_proceedings.all()
-        context["security_notes"] = person.security_notes
-    audit.record_read(user, person, level, fields=sorted(shown))
+        context["security_notes"] = view["security_notes"]
     return context

@@ -12,7 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from casework import audit
 from casework.filtersets import PersonFilterSet
 from casework.forms.persons import (
     NameFormSet,
@@ -21,8 +20,8 @@ from casework.forms.persons import (
 )
 from casework.forms.service_errors import apply_service_error
 from casework.models import Person
-from casework.permissions import Action, may, require
-from casework.presenters import person_fields_bulk, person_fields_for
+from casework.permissions import Action, may, person_level, require
+from casework.presenters import present_persons
 from casework.services import matching
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import NameInput, person_create, person_update
@@ -33,11 +32,12 @@ from casework.views.person_detail import detail_context
 
 def visible_person(request, public_id):
     """The person, if the user may see them; otherwise 404 exactly as for a missing id."""
-    return gated_or_404(request, Person.objects.visible_to(request.user), public_id)
+    scope = Person.objects.visible_to(request.user).select_related("team", "assigned_to")
+    return gated_or_404(request, scope, public_id)
 
 
-# The person fields the list prints when the viewer may see them (templates/persons/list.html).
-LIST_FIELDS = ("display_name", "birth_earliest", "status", "region_of_origin", "team", "updated_at")
+# The person fields the list prints (templates/persons/list.html).
+LIST_FIELDS = ("display_name", "birth_year", "status", "region_of_origin", "team", "updated_at")
 
 
 @staff_view(action=Action.VIEW_PERSON)
@@ -51,26 +51,18 @@ def person_list(request):
     # Invalid or unknown filter values are dropped (see PersonFilterSet), never half-applied.
     persons = filterset.qs if filterset.is_bound else filterset.queryset
     page = page_of(request, persons.order_by(*_ordering(filterset)))
-    visibility = person_fields_bulk(request.user, page)
-    rows = [
-        {"person": person, "full": "region_of_origin" in visibility[person.pk][1]}
-        for person in page
-    ]
-    # A page that prints a sensitive field (region of origin) is a read: one event per page view,
-    # naming the persons it was printed for, in one insert.
-    audit.record_page_read(
-        request.user,
-        "person_list",
-        [(person, *visibility[person.pk]) for person in page],
-        displayed=LIST_FIELDS,
-    )
     return render(
         request,
         "persons/list.html",
         {
             "filterset": filterset,
             "page": page,
-            "rows": rows,
+            # A page that shows sensitive fields (region of origin) is a read: one event per page
+            # view, naming the persons it showed them of.
+            "rows": [
+                {"person": view.person, "fields": view}
+                for view in present_persons(request.user, page, LIST_FIELDS, read="person_list")
+            ],
             "query": query_without_page(request.GET),
             "may_create": may(request.user, Action.CREATE_PERSON),
             "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
@@ -169,7 +161,7 @@ _EDIT_FIELDS = [
 def person_edit(request, public_id):
     person = visible_person(request, public_id)
     require(request.user, Action.EDIT_PERSON, person)
-    level, _shown = person_fields_for(request.user, person)
+    level = person_level(request.user, person)
     initial = {name: getattr(person, name) for name in _EDIT_FIELDS}
     initial["version"] = person.version
     form = PersonEditForm(request.POST or None, initial=initial, level=level)
@@ -210,7 +202,7 @@ def _conflict(request, person, form, conflict):
     current = Person.objects.visible_to(request.user).get(pk=person.pk)
     theirs = PersonEditForm(
         initial={name: getattr(current, name) for name in _EDIT_FIELDS},
-        level=person_fields_for(request.user, current)[0],
+        level=person_level(request.user, current),
     )
     differences = []
     for name, value in form.changes().items():

@@ -8,20 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework import audit
 from casework.filtersets import MatchSuggestionFilterSet
 from casework.forms.imports import DecisionForm, ReasonForm
 from casework.forms.service_errors import apply_service_error
-from casework.models import (
-    Decision,
-    MatchSuggestion,
-    Person,
-    PersonMerge,
-    PersonName,
-    SuggestionKind,
-)
+from casework.models import Decision, MatchSuggestion, Person, PersonMerge, SuggestionKind
 from casework.permissions import Action, may
-from casework.presenters import person_fields_for, present
+from casework.presenters import WITHHELD, present_persons
 from casework.services.errors import ServiceError
 from casework.services.matching import suggestion_decide, suggestions_find_duplicates
 from casework.services.merge import persons_merge, persons_unmerge
@@ -58,12 +50,17 @@ ROW_FIELDS = [
 ]
 
 
-def _person_side(user, person) -> dict:
-    level, shown = person_fields_for(user, person)
-    # The side by side prints birth dates and birthplaces: a read like the person page's.
-    audit.record_read(user, person, level, fields=sorted(f for f in PERSON_FIELDS if f in shown))
-    names = [n.as_text() for n in PersonName.objects.filter(person=person)] if shown else []
-    return {"person": person, "fields": present(person, shown, PERSON_FIELDS), "names": names}
+def _sides(user, persons, view: str) -> list[dict]:
+    """The persons of a side by side as the user may see them. The page prints birth dates and
+    birthplaces: a read like the person page's, one event for the page naming both."""
+    return [
+        {
+            "person": shown.person,
+            "fields": {name: shown[name] for name in PERSON_FIELDS},
+            "names": [] if shown["names"] is WITHHELD else [n.text for n in shown["names"]],
+        }
+        for shown in present_persons(user, persons, [*PERSON_FIELDS, "names"], read=view)
+    ]
 
 
 @staff_view(action=Action.DECIDE_MATCH)
@@ -133,15 +130,19 @@ def review_suggestion(request, public_id):
             "row": suggestion.list_row,
             "fields": [(f, row_fields.get(f, "")) for f in ROW_FIELDS],
         }
-    elif suggestion.other_person_id:
-        left = _person_side(request.user, suggestion.other_person)
+    persons = [suggestion.person]
+    if left is None and suggestion.other_person_id:
+        persons.insert(0, suggestion.other_person)
+    *others, right = _sides(request.user, persons, "review_suggestion")
+    if others:
+        [left] = others
     return render(
         request,
         "review/suggestion.html",
         {
             "suggestion": suggestion,
             "left": left,
-            "right": _person_side(request.user, suggestion.person),
+            "right": right,
             "form": form,
             "decided": suggestion.decision in (Decision.CONFIRMED, Decision.REJECTED),
         },
@@ -182,12 +183,13 @@ def review_merge(request, survivor, absorbed):
         else:
             messages.success(request, _("The records were merged."))
             return redirect("review_merge_detail", public_id=merge.public_id)
+    survivor_side, absorbed_side = _sides(request.user, [survivor, absorbed], "review_merge")
     return render(
         request,
         "review/merge.html",
         {
-            "survivor": _person_side(request.user, survivor),
-            "absorbed": _person_side(request.user, absorbed),
+            "survivor": survivor_side,
+            "absorbed": absorbed_side,
             "form": form,
         },
         status=400 if form.is_bound else 200,

@@ -184,14 +184,14 @@ def test_minimal_and_partner_reads_are_not_audited_as_sensitive(world, api):
     assert not AuditEvent.objects.filter(action__in=reads).exists()
 
 
-def test_a_list_of_sensitive_records_audits_each_read(world, api):
+def test_a_list_of_sensitive_records_audits_each_read_in_one_event(world, api):
     api(world.supervisor).get(URL)
-    audited = set(
-        AuditEvent.objects.filter(action=AuditAction.READ_RESTRICTED).values_list(
-            "object_id", flat=True
-        )
-    )
+    [event] = AuditEvent.objects.filter(action=AuditAction.READ_RESTRICTED)
+    audited = set(event.subjects.values_list("person_id", flat=True))
     assert audited == {world.case_a.public_id, world.case_b.public_id, world.protected_a.public_id}
+    # Each read is found from its person.
+    for person in (world.case_a, world.case_b, world.protected_a):
+        assert list(AuditEvent.objects.about([person.public_id])) == [event]
 
 
 # --- Create ---------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from psycopg import sql
 
-AUDIT_TABLE = "casework_auditevent"
+# The events and the persons each names when it names several: append-only alike.
+AUDIT_TABLES = ("casework_auditevent", "casework_auditeventsubject")
 
 
 class Command(BaseCommand):
@@ -52,7 +53,9 @@ class Command(BaseCommand):
                     "REVOKE UPDATE, DELETE ON {audit} FROM {who}",
                 ):
                     cursor.execute(
-                        sql.SQL(statement).format(who=who, audit=sql.Identifier(AUDIT_TABLE))
+                        sql.SQL(statement).format(
+                            who=who, audit=sql.SQL(", ").join(map(sql.Identifier, AUDIT_TABLES))
+                        )
                     )
         self.stdout.write(
             f"{role} may now read and write case data and append to the audit trail, and "
