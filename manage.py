@@ -4,9 +4,15 @@
 import os
 import sys
 
+# Commands that use no database and serve nothing: they run without the server's settings.
+OFFLINE_COMMANDS = {"linklists"}
+
 
 def main() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
+    offline = len(sys.argv) > 1 and sys.argv[1] in OFFLINE_COMMANDS
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE", "casework.settings_offline" if offline else "casework.settings"
+    )
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)
