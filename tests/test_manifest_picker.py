@@ -244,6 +244,15 @@ def test_a_closed_flight_offers_no_candidates(world, login):
     assert 'id="manifest-closed"' in response.content.decode()
 
 
+def test_adding_to_a_closed_flight_says_so_and_adds_nobody(world, login):
+    flight = FlightFactory(organisation=world.north, status="cancelled")
+    person = cleared(world)
+    response = login(world.caseworker).post(_picker(flight), {"persons": [str(person.public_id)]})
+    assert response.status_code == 400
+    assert "its manifest is closed" in response.content.decode()
+    assert not ManifestEntry.objects.exists()
+
+
 def test_the_flight_page_links_to_the_picker_and_has_no_dropdown_of_names(world, login, flight):
     cleared(world, "Readyova Amina")
     body = login(world.caseworker).get(f"/flights/{flight.public_id}/").content.decode()

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 
 from casework import audit
 from casework.filtersets import PersonFilterSet
-from casework.forms.flights import ManifestPickForm, apply_service_errors
+from casework.forms.flights import ManifestPickForm
 from casework.models import Placement, Relationship, RelationshipKind, RepatriationFlight, Sex
 from casework.permissions import Action, Level, person_levels
 from casework.presenters import WITHHELD
@@ -106,14 +106,13 @@ def _refusals(error: ServiceError, form) -> dict[str, list[str]]:
     """The service's refusals of single persons (keyed by public id), for their rows; anything
     else goes to the form."""
     per_person = {}
-    rest = {}
     for key, problems in error.message_dict.items():
-        if key in form.fields or key in ("persons", "flight", "__all__"):
-            rest[key] = problems
+        if key in form.fields:
+            form.add_error(key, problems)
+        elif key in ("flight", "__all__"):
+            form.add_error(None, problems)
         else:
             per_person[key] = problems
-    if rest:
-        apply_service_errors(ServiceError(rest), form)
     return per_person
 
 
