@@ -281,6 +281,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "organiser": S,
         "capacity": S,
         "status": S,
+        "time_zone": S,
         "version": SY,
     },
     "ManifestEntry": {
@@ -291,6 +292,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "escort_name": SE,
         "status": S,
         "approved_by": S,
+        "boarded_at": S,
         "note": SE,
     },
     "Handover": {

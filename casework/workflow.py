@@ -66,6 +66,16 @@ def manifest_is_open(flight) -> bool:
     return flight.status in OPEN_FLIGHT
 
 
+def flight_now(flight):
+    """Now, as a clock where the flight is run shows it (its `time_zone`)."""
+    return timezone.localtime(timezone.now(), flight.zone)
+
+
+def flight_today(flight):
+    """Today's date where the flight is run: the server's date is another day around midnight."""
+    return flight_now(flight).date()
+
+
 def boarding_moves(entry, flight=None) -> set[str]:
     """What boarding may record for this manifest row, from the flight's day on: an approved
     passenger (or a listed escort) boarded or not; a passenger only proposed can only not have
@@ -73,7 +83,7 @@ def boarding_moves(entry, flight=None) -> set[str]:
     flight = flight or entry.flight
     if flight.status == FlightStatus.CANCELLED:
         return set()
-    if flight.date > timezone.localdate():
+    if flight.date > flight_today(flight):
         # Nobody boards a flight that has not left: boarding is recorded on its day or after,
         # like the handover that follows it.
         return set()

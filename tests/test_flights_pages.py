@@ -15,6 +15,7 @@ def _edit_data(flight, **changes):
         "organiser": "",
         "capacity": str(flight.capacity),
         "status": flight.status,
+        "time_zone": flight.time_zone,
         "version": str(flight.version),
     }
     data.update(changes)
@@ -54,12 +55,14 @@ def test_proposing_the_same_person_twice_is_refused_with_a_message(world, login)
         organisation=world.north, team=world.team_a, status=PersonStatus.CLEARED_FOR_RETURN
     )
     client = login(world.caseworker)
-    url = f"/flights/{flight.public_id}/propose/"
-    client.post(url, {"person": str(person.public_id)})
-    response = client.post(url, {"person": str(person.public_id)}, follow=True)
+    url = f"/flights/{flight.public_id}/manifest/add/"
+    client.post(url, {"persons": [str(person.public_id)]})
+    response = client.post(url, {"persons": [str(person.public_id)]})
     assert ManifestEntry.objects.filter(flight=flight, person=person).count() == 1
-    # The form no longer offers a person already on the flight.
-    assert "Select a valid choice" in response.content.decode()
+    assert response.status_code == 400
+    assert "is already on this flight&#x27;s manifest" in response.content.decode()
+    # The picker no longer offers a person already on the flight.
+    assert response.context["rows"] == []
 
 
 def test_a_flight_shows_its_own_history(world, login):

@@ -19,6 +19,7 @@ from casework.services.flights import (
     manifest_mark_boarded,
     manifest_mark_not_boarded,
     manifest_propose,
+    manifest_propose_many,
 )
 from tests.factories import FlightFactory, PersonFactory
 
@@ -194,6 +195,67 @@ def test_the_database_also_refuses_a_person_twice(world, flight):
     manifest_propose(actor=world.caseworker, flight=flight, person=person)
     with pytest.raises(IntegrityError), transaction.atomic():
         ManifestEntry.objects.create(flight=flight, person=person)
+
+
+def test_several_persons_are_proposed_at_once_with_one_event_each(world, flight):
+    persons = [cleared(world) for _ in range(3)]
+    entries = manifest_propose_many(
+        actor=world.caseworker, flight=flight, persons=persons, note="Family group"
+    )
+    assert [e.person for e in entries] == persons
+    assert {(e.status, e.note) for e in entries} == {("proposed", "Family group")}
+    events = AuditEvent.objects.filter(action="create", object_type="ManifestEntry")
+    assert sorted(e.object_id for e in events) == sorted(e.public_id for e in entries)
+
+
+def test_proposing_several_is_all_or_nothing_with_a_refusal_per_person(world, flight):
+    ready = cleared(world)
+    already = cleared(world)
+    manifest_propose(actor=world.caseworker, flight=flight, person=already)
+    located = cleared(world, born=dt.date(2014, 6, 1))
+    located.status = PersonStatus.LOCATED
+    located.save(update_fields=["status"])
+    with pytest.raises(ServiceError) as refused:
+        manifest_propose_many(
+            actor=world.caseworker, flight=flight, persons=[ready, already, located]
+        )
+    problems = refused.value.message_dict
+    assert set(problems) == {str(already.public_id), str(located.public_id)}
+    assert "already on this flight" in problems[str(already.public_id)][0]
+    assert problems[str(located.public_id)][0].startswith(f"{located.display_name} (born 2014):")
+    assert ManifestEntry.objects.filter(flight=flight).count() == 1
+
+
+def test_proposing_several_refuses_one_person_twice_and_an_empty_list(world, flight):
+    person = cleared(world)
+    with pytest.raises(ServiceError) as refused:
+        manifest_propose_many(actor=world.caseworker, flight=flight, persons=[person, person])
+    assert "chosen twice" in refused.value.message_dict[str(person.public_id)][0]
+    with pytest.raises(ServiceError) as refused:
+        manifest_propose_many(actor=world.caseworker, flight=flight, persons=[])
+    assert "persons" in refused.value.message_dict
+    assert not ManifestEntry.objects.exists()
+
+
+def test_proposing_several_hides_a_person_the_actor_may_not_see(world, flight):
+    with pytest.raises(Hidden):
+        manifest_propose_many(
+            actor=world.caseworker,
+            flight=flight,
+            persons=[cleared(world), cleared(world, team="team_b")],
+        )
+    assert not ManifestEntry.objects.exists()
+
+
+def test_proposing_several_on_a_closed_flight_or_by_another_role_is_refused(world, flight):
+    with pytest.raises(Denied):
+        manifest_propose_many(actor=world.intake, flight=flight, persons=[cleared(world)])
+    flight.status = "completed"
+    flight.save(update_fields=["status"])
+    with pytest.raises(ServiceError) as refused:
+        manifest_propose_many(actor=world.caseworker, flight=flight, persons=[cleared(world)])
+    assert "manifest is closed" in refused.value.message_dict["flight"][0]
+    assert not ManifestEntry.objects.exists()
 
 
 def test_only_a_supervisor_approves_and_the_person_goes_on_manifest(world, flight):

@@ -1,5 +1,8 @@
 """Repatriation flights, who is on them, and to whom each child was handed."""
 
+from functools import cache
+from zoneinfo import ZoneInfo, available_timezones
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +20,18 @@ class FlightStatus(models.TextChoices):
     CANCELLED = "cancelled", _("cancelled")
 
 
+def default_time_zone() -> str:
+    """The zone of a flight nobody gave one: the server's (organisations have none of their own)."""
+    return settings.TIME_ZONE
+
+
+@cache
+def known_time_zones() -> tuple[str, ...]:
+    """The IANA zone names a flight may be run in, sorted (read once: listing them scans the
+    zone database)."""
+    return tuple(sorted(available_timezones()))
+
+
 class RepatriationFlight(PublicModel):
     organisation = models.ForeignKey(
         "casework.Organisation", on_delete=models.PROTECT, related_name="flights"
@@ -28,6 +43,9 @@ class RepatriationFlight(PublicModel):
     organiser = models.CharField(max_length=200, blank=True)
     capacity = models.IntegerField()
     status = models.CharField(max_length=10, choices=FlightStatus.choices, default="planned")
+    # The IANA zone where the flight is run: its date, "today" for boarding and the times of
+    # boarding and handovers are read there, not in the server's zone.
+    time_zone = models.CharField(max_length=64, default=default_time_zone)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -46,6 +64,10 @@ class RepatriationFlight(PublicModel):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 class ManifestStatus(models.TextChoices):
@@ -77,6 +99,8 @@ class ManifestEntry(PublicModel):
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When boarding was recorded: a handover cannot come before it.
+    boarded_at = models.DateTimeField(null=True, blank=True)
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:

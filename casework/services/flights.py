@@ -26,11 +26,12 @@ from casework.models import (
     RecipientKind,
     RepatriationFlight,
 )
+from casework.models.flights import default_time_zone, known_time_zones
 from casework.permissions import Action, Hidden, require
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import person_change_status
 from casework.services.text_input import clean_input
-from casework.workflow import OPEN_FLIGHT, boarding_moves, manifest_is_open
+from casework.workflow import OPEN_FLIGHT, boarding_moves, flight_now, manifest_is_open
 
 # Who may be proposed: cleared for return, or already on a manifest (of a flight they missed).
 PROPOSABLE = {PersonStatus.CLEARED_FOR_RETURN, PersonStatus.ON_MANIFEST}
@@ -39,7 +40,7 @@ MAX_CAPACITY = 1000
 ADULT_AGE = 18
 
 _FLIGHT_TEXT = {"reference": 40, "origin": 120, "destination": 120, "organiser": 200}
-_FLIGHT_FIELDS = set(_FLIGHT_TEXT) | {"date", "capacity", "status"}
+_FLIGHT_FIELDS = set(_FLIGHT_TEXT) | {"date", "capacity", "status", "time_zone"}
 
 
 def _clean_flight(values: dict, errors: dict) -> dict:
@@ -73,7 +74,19 @@ def _clean_flight(values: dict, errors: dict) -> dict:
             ]
         else:
             cleaned["status"] = values["status"]
+    if "time_zone" in values:
+        _clean_time_zone(values["time_zone"], cleaned, errors)
     return cleaned
+
+
+def _clean_time_zone(value, cleaned: dict, errors: dict) -> None:
+    # An IANA name the server knows (Asia/Baghdad), so every date of the flight can be read there.
+    if isinstance(value, str) and value in known_time_zones():
+        cleaned["time_zone"] = value
+    else:
+        errors["time_zone"] = [
+            gettext("Choose the time zone by its name, such as Asia/Baghdad or Europe/Moscow.")
+        ]
 
 
 def _snapshot(flight: RepatriationFlight) -> dict:
@@ -90,6 +103,7 @@ def flight_create(
     capacity: int,
     organiser: str = "",
     status: str = FlightStatus.PLANNED,
+    time_zone: str | None = None,
 ) -> RepatriationFlight:
     require(actor, Action.MANAGE_FLIGHT)
     errors: dict = {}
@@ -102,6 +116,7 @@ def flight_create(
             "capacity": capacity,
             "organiser": organiser,
             "status": status,
+            "time_zone": time_zone or default_time_zone(),
         },
         errors,
     )
@@ -228,6 +243,92 @@ def manifest_propose(*, actor, flight: RepatriationFlight, person: Person, note:
     return entry
 
 
+def _person_label(person: Person) -> str:
+    # Who a per-person refusal is about: two persons may share a name, rarely a birth year too.
+    if person.birth_year:
+        return gettext("%(name)s (born %(year)s)") % {
+            "name": person.display_name,
+            "year": person.birth_year,
+        }
+    return person.display_name
+
+
+def manifest_propose_many(
+    *, actor, flight: RepatriationFlight, persons, note: str = ""
+) -> list[ManifestEntry]:
+    """Put several persons cleared for return on the flight's manifest at once, each checked as
+    `manifest_propose` checks one: all of them or none. A refusal names each person refused, keyed
+    by their public id; a person the actor may not see is answered like a missing one."""
+    require(actor, Action.MANAGE_FLIGHT, flight)
+    persons = list(persons)
+    errors: dict = {}
+    note = clean_input("note", note, max_length=300, errors=errors)
+    if not persons:
+        errors["persons"] = [gettext("Choose at least one person to propose.")]
+    if errors:
+        raise ServiceError(errors)
+    visible = set(
+        Person.objects.visible_to(actor)
+        .filter(pk__in=[person.pk for person in persons])
+        .values_list("pk", flat=True)
+    )
+    if any(person.pk not in visible for person in persons):
+        raise Hidden()
+    seen: set[int] = set()
+    for person in persons:
+        key = str(person.public_id)
+        if person.pk in seen:
+            errors[key] = [
+                gettext("%(person)s is chosen twice.") % {"person": _person_label(person)}
+            ]
+        elif person.status not in PROPOSABLE:
+            errors[key] = [
+                gettext(
+                    "%(person)s: only a person cleared for return can be proposed "
+                    "(this one is %(status)s)."
+                )
+                % {"person": _person_label(person), "status": person.get_status_display()}
+            ]
+        seen.add(person.pk)
+    try:
+        with transaction.atomic():
+            locked = RepatriationFlight.objects.select_for_update().get(pk=flight.pk)
+            _require_open(locked)
+            already = set(
+                ManifestEntry.objects.filter(flight=locked, person_id__in=seen).values_list(
+                    "person_id", flat=True
+                )
+            )
+            for person in persons:
+                if person.pk in already:
+                    errors.setdefault(str(person.public_id), []).append(
+                        gettext("%(person)s is already on this flight's manifest.")
+                        % {"person": _person_label(person)}
+                    )
+            if errors:
+                raise ServiceError(errors)
+            entries = []
+            for person in persons:
+                entry = ManifestEntry.objects.create(
+                    flight=locked, role=ManifestRole.PASSENGER, person=person, note=note
+                )
+                audit.record(
+                    actor, AuditAction.CREATE, entry, fields=["flight", "person", "status"]
+                )
+                entries.append(entry)
+    except IntegrityError as exc:  # the database's own refusal, when two proposals race
+        raise ServiceError(
+            {
+                "persons": [
+                    gettext(
+                        "Someone proposed one of these persons at the same time: nothing was added."
+                    )
+                ]
+            }
+        ) from exc
+    return entries
+
+
 def _locked_entry(entry: ManifestEntry) -> tuple[RepatriationFlight, ManifestEntry]:
     # Always flight first, then entry: one lock order everywhere, so no deadlock.
     flight = RepatriationFlight.objects.select_for_update().get(pk=entry.flight_id)
@@ -335,8 +436,10 @@ def _mark(actor, entry: ManifestEntry, to: str, *, note: str) -> ManifestEntry:
                 }
             )
         extra = {"note": note} if note else {}
-        if to == ManifestStatus.BOARDED and locked.approved_by_id is None:
-            extra["approved_by"] = actor  # an escort listed by staff
+        if to == ManifestStatus.BOARDED:
+            extra["boarded_at"] = timezone.now()
+            if locked.approved_by_id is None:
+                extra["approved_by"] = actor  # an escort listed by staff
         _set_entry_status(actor, locked, to, **extra)
     return locked
 
@@ -367,6 +470,35 @@ def _possibly_a_child(person: Person, on: dt.date) -> bool:
     except ValueError:
         adult_from = on.replace(year=on.year - ADULT_AGE, day=28)
     return person.birth_latest > adult_from
+
+
+def _local(flight: RepatriationFlight, moment: dt.datetime) -> str:
+    return timezone.localtime(moment, flight.zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _handover_in_future(flight: RepatriationFlight, handed_at: dt.datetime) -> str | None:
+    # A few minutes' grace for clocks; the message tells the time where the flight is run.
+    now = flight_now(flight)
+    if handed_at > now + dt.timedelta(minutes=5):
+        return gettext("The handover cannot be in the future: it is now %(now)s in %(zone)s.") % {
+            "now": _local(flight, now),
+            "zone": flight.time_zone,
+        }
+    return None
+
+
+def _handover_too_early(
+    flight: RepatriationFlight, entry: ManifestEntry, handed_at: dt.datetime
+) -> str | None:
+    """Why a handover at `handed_at` comes too early, read where the flight is run: before the
+    flight's day, or before the boarding was recorded."""
+    if timezone.localtime(handed_at, flight.zone).date() < flight.date:
+        return gettext("The handover is before the flight.")
+    if entry.boarded_at is not None and handed_at < entry.boarded_at:
+        return gettext(
+            "The handover is before the boarding, recorded at %(boarded)s (%(zone)s)."
+        ) % {"boarded": _local(flight, entry.boarded_at), "zone": flight.time_zone}
+    return None
 
 
 def handover_record(
@@ -413,11 +545,10 @@ def handover_record(
     }
     if recipient_kind == RecipientKind.RELATIVE and not values["recipient_relationship"]:
         errors.setdefault("recipient_relationship", [gettext("Say how the recipient is related.")])
-    now = timezone.now()
-    if not isinstance(handed_at, dt.datetime):
+    if not isinstance(handed_at, dt.datetime) or timezone.is_naive(handed_at):
         errors["handed_at"] = [gettext("Give the date and time of the handover.")]
-    elif handed_at > now + dt.timedelta(minutes=5):
-        errors["handed_at"] = [gettext("The handover cannot be in the future.")]
+    elif future := _handover_in_future(manifest_entry.flight, handed_at):
+        errors["handed_at"] = [future]
     if errors:
         raise ServiceError(errors)
     with transaction.atomic():
@@ -427,9 +558,11 @@ def handover_record(
             raise ServiceError(
                 {"manifest_entry": [gettext("Only a passenger who boarded is handed over.")]}
             )
-        if handed_at.date() < flight.date - dt.timedelta(days=1):
-            raise ServiceError({"handed_at": [gettext("The handover is before the flight.")]})
-        if not _possibly_a_child(person, handed_at.date()):
+        too_early = _handover_too_early(flight, locked, handed_at)
+        if too_early:
+            raise ServiceError({"handed_at": [too_early]})
+        local_day = timezone.localtime(handed_at, flight.zone).date()
+        if not _possibly_a_child(person, local_day):
             raise ServiceError(
                 {
                     "manifest_entry": [

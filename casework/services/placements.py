@@ -83,11 +83,23 @@ def placement_record(
     return placement
 
 
-def current_whereabouts(person) -> Placement | None:
-    """The latest confirmed placement (not a mere sighting), if any."""
+def _confirmed_latest_first(placements):
     return (
-        person.placements.filter(reliability=Reliability.CONFIRMED, is_sighting=False)
+        placements.filter(reliability=Reliability.CONFIRMED, is_sighting=False)
         .select_related("location")
         .order_by("-start_date", "-id")
-        .first()
     )
+
+
+def current_whereabouts(person) -> Placement | None:
+    """The latest confirmed placement (not a mere sighting), if any."""
+    return _confirmed_latest_first(person.placements).first()
+
+
+def current_whereabouts_of(placements) -> dict[int, Placement]:
+    """`current_whereabouts` of many persons in one query, by person id, taken from `placements`
+    (a read gate's queryset, `Placement.objects.visible_to(user)`, narrowed to those persons)."""
+    found: dict[int, Placement] = {}
+    for placement in _confirmed_latest_first(placements):
+        found.setdefault(placement.person_id, placement)
+    return found

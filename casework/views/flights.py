@@ -20,7 +20,6 @@ from casework.forms.flights import (
     FlightEditForm,
     FlightForm,
     HandoverForm,
-    ProposeForm,
 )
 from casework.forms.service_errors import apply_service_error
 from casework.models import ManifestRole, ManifestStatus, Person, RecipientKind, RepatriationFlight
@@ -31,9 +30,20 @@ from casework.services import flights as services
 from casework.services.errors import Conflict, ServiceError
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
-from casework.workflow import manifest_is_open
+from casework.workflow import flight_now, manifest_is_open
 
-_FLIGHT_FIELDS = ["reference", "date", "origin", "destination", "organiser", "capacity", "status"]
+_FLIGHT_FIELDS = [
+    "reference",
+    "date",
+    "origin",
+    "destination",
+    "organiser",
+    "capacity",
+    "status",
+    "time_zone",
+]
+# The escort form's fields get ids of their own: the rows' note fields are notes too.
+ESCORT_FORM_IDS = "escort-%s"
 
 
 def _flight(request, flight_id):
@@ -108,10 +118,6 @@ def flight_edit(request, flight_id):
     )
 
 
-# The boarding form's answers and the manifest status each records.
-BOARDING_CHOICE = {"yes": ManifestStatus.BOARDED, "no": ManifestStatus.NOT_BOARDED}
-
-
 def _manifest_rows(user, flight):
     visible = set(
         Person.objects.visible_to(user)
@@ -119,7 +125,8 @@ def _manifest_rows(user, flight):
         .values_list("pk", flat=True)
     )
     rows = []
-    for entry in flight.manifest.select_related("person").order_by("role", "id"):
+    entries = flight.manifest.select_related("person", "handover").order_by("role", "id")
+    for entry in entries:
         shown = entry.role == ManifestRole.ESCORT or entry.person_id in visible
         actions = manifest_row_actions(user, entry, flight, shown=shown)
         rows.append(
@@ -128,12 +135,8 @@ def _manifest_rows(user, flight):
                 "shown": shown,
                 "person": entry.person if shown and entry.person_id else None,
                 "may_approve": actions.approve,
-                "may_board": bool(actions.board),
-                "boarding_choices": [
-                    (value, label)
-                    for value, label in BoardingForm.base_fields["boarded"].choices
-                    if BOARDING_CHOICE[value] in actions.board
-                ],
+                "may_board": ManifestStatus.BOARDED in actions.board,
+                "may_not_board": ManifestStatus.NOT_BOARDED in actions.board,
                 "may_hand_over": actions.hand_over,
             }
         )
@@ -158,8 +161,8 @@ def flight_detail(request, flight_id):
             "rows": rows,
             "seated": seated,
             "manifest_open": manifest_is_open(flight),
-            "propose_form": ProposeForm(user=request.user, flight=flight),
-            "escort_form": EscortForm(),
+            "local_now": flight_now(flight),
+            "escort_form": EscortForm(auto_id=ESCORT_FORM_IDS),
             "boarding_form": BoardingForm(),
             "may_approve": may(request.user, Action.APPROVE_MANIFEST),
             "history": record_history_rows(
@@ -179,29 +182,6 @@ def _refused(request, flight, exc: ServiceError):
     # The manifest's buttons have no form to show errors on: each message is a notice.
     for message in exc.messages:
         messages.error(request, message)
-    return _back(flight)
-
-
-@staff_view(action=Action.MANAGE_FLIGHT)
-@require_POST
-def manifest_propose(request, flight_id):
-    flight = _flight(request, flight_id)
-    form = ProposeForm(request.POST, user=request.user, flight=flight)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return _back(flight)
-    try:
-        services.manifest_propose(
-            actor=request.user,
-            flight=flight,
-            person=form.cleaned_data["person"],
-            note=form.cleaned_data["note"],
-        )
-    except ServiceError as exc:
-        return _refused(request, flight, exc)
-    messages.success(request, _("Passenger proposed."))
     return _back(flight)
 
 
@@ -266,7 +246,9 @@ def handover_new(request, flight_id, entry_id):
         or not Person.objects.visible_to(request.user).filter(pk=entry.person_id).exists()
     ):
         raise Http404
-    form = HandoverForm(request.POST or None, initial={"recipient_kind": RecipientKind.RELATIVE})
+    form = HandoverForm(
+        request.POST or None, initial={"recipient_kind": RecipientKind.RELATIVE}, flight=flight
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         recipient_id = data.pop("recipient_person")

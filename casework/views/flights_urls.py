@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from casework.views import flights
+from casework.views import flights, manifest_picker
 
 urlpatterns = [
     path("", flights.flight_list, name="flight_list"),
     path("new/", flights.flight_new, name="flight_new"),
     path("<uuid:flight_id>/", flights.flight_detail, name="flight_detail"),
     path("<uuid:flight_id>/edit/", flights.flight_edit, name="flight_edit"),
-    path("<uuid:flight_id>/propose/", flights.manifest_propose, name="manifest_propose"),
+    path("<uuid:flight_id>/manifest/add/", manifest_picker.manifest_add, name="manifest_add"),
     path("<uuid:flight_id>/escorts/", flights.escort_add, name="escort_add"),
     path(
         "<uuid:flight_id>/manifest/<uuid:entry_id>/approve/",

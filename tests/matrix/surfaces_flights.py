@@ -18,8 +18,12 @@ def _flights(w):
     """North's flight carries a passenger of team A and one of team B, and a boarded child of
     team A; south has its own flight."""
     if not hasattr(w, "north_flight"):
+        # It flew yesterday: boarding is open, and a handover an hour ago is after its day even
+        # just past midnight.
         w.north_flight = FlightFactory(
-            organisation=w.north, reference="NORTH-1", date=timezone.localdate()
+            organisation=w.north,
+            reference="NORTH-1",
+            date=timezone.localdate() - dt.timedelta(days=1),
         )
         w.south_flight = FlightFactory(organisation=w.south, reference="SOUTH-1")
         for person in (w.case_a, w.case_b):
@@ -73,11 +77,21 @@ def _manifest_as_far_as_visible(w, persona, response):
     assert ("Bekova Zaira" in body) is sees_b
     withheld = body.count("withheld passenger")
     assert withheld == 2 * (not sees_a) + (not sees_b)
-    # Whom the planner may propose: cleared persons they see, not yet on the flight.
-    proposable = {
-        p.display_name for p in response.context["propose_form"].fields["person"].queryset
-    }
-    assert proposable == ({"Readyova Amina"} if sees_a else set())
+
+
+def _candidates_as_far_as_visible(w, persona, response):
+    """Whom the planner may propose: cleared persons they see, not yet on the flight."""
+    sees_a = persona in ("caseworker", "supervisor")
+    candidates = {row["person"].display_name for row in response.context["rows"]}
+    assert candidates == ({"Readyova Amina"} if sees_a else set())
+    body = response.content.decode()
+    assert ("Readyova Amina" in body) is sees_a
+    assert "Bekova Zaira" not in body and "Alieva Madina" not in body
+
+
+def _no_candidates(w, persona, response):
+    assert response.context["rows"] == []
+    assert "Readyova Amina" not in response.content.decode()
 
 
 def _entry(w, name):
@@ -98,6 +112,7 @@ def _flight_data(reference, version=None):
             "destination": "Grozny",
             "capacity": "10",
             "status": "planned",
+            "time_zone": "Asia/Baghdad",
         }
         if version:
             body["version"] = str(fresh(version(w)).version)
@@ -249,21 +264,47 @@ SURFACES = [
         expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
     Surface(
-        name="manifest_propose",
-        path=lambda w: _north(w) + "propose/",
+        name="manifest_add",
+        path=lambda w: _north(w) + "manifest/add/",
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_candidates_as_far_as_visible,
+    ),
+    Surface(
+        name="manifest_add",
+        label="?q=a name",
+        path=lambda w: _north(w) + "manifest/add/?q=Readyova",
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_candidates_as_far_as_visible,
+    ),
+    Surface(
+        name="manifest_add",
+        label="?q=another team's passenger",
+        path=lambda w: _north(w) + "manifest/add/?q=Bekova",
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_no_candidates,
+    ),
+    Surface(
+        name="manifest_add",
+        label="other organisation",
+        path=lambda w: _south(w) + "manifest/add/",
+        expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
+    ),
+    Surface(
+        name="manifest_add",
+        path=lambda w: _north(w) + "manifest/add/",
         method="POST",
-        data=lambda w: {"person": str(_entry(w, "ready_a").public_id)},
-        # Redirected back to the flight; the team-B caseworker's choice list lacks the person.
-        expect=expect(403, **PLANNED, **PAGES),
+        data=lambda w: {"persons": [str(_entry(w, "ready_a").public_id)]},
+        # Redirected back to the flight; for the team-B caseworker the person is no valid choice.
+        expect=expect(403, caseworker=302, supervisor=302, other_team_caseworker=400, **PAGES),
         writes={"caseworker", "supervisor"},
         wrote=_proposed,
     ),
     Surface(
-        name="manifest_propose",
+        name="manifest_add",
         method="POST",
         label="other organisation",
-        path=lambda w: _south(w) + "propose/",
-        data=lambda w: {"person": str(_entry(w, "ready_a").public_id)},
+        path=lambda w: _south(w) + "manifest/add/",
+        data=lambda w: {"persons": [str(_entry(w, "ready_a").public_id)]},
         expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
     Surface(

@@ -635,6 +635,12 @@ def _proposed(w, persona):
     assert ManifestEntry.objects.filter(flight=w.north_flight, person=w.ready_a).exists()
 
 
+def _propose_many(w, user):
+    return flights.manifest_propose_many(
+        actor=user, flight=w.north_flight, persons=[w.ready_a], note="family group"
+    )
+
+
 def _approve(w, user):
     return flights.manifest_approve(actor=user, entry=w.entry_a)
 
@@ -1288,6 +1294,13 @@ CALLS = [
         name="service:manifest_propose",
         setup=_flights,
         run=_propose,
+        expect=_by_role(PLANNERS, other_team_caseworker=HIDDEN),
+        wrote=_proposed,
+    ),
+    Call(
+        name="service:manifest_propose_many",
+        setup=_flights,
+        run=_propose_many,
         expect=_by_role(PLANNERS, other_team_caseworker=HIDDEN),
         wrote=_proposed,
     ),
