@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from casework.models import ManifestEntry, PersonStatus
+from casework.services.form_tokens import new_form_token
 from tests.factories import FlightFactory, PersonFactory
 
 
@@ -55,8 +56,10 @@ def test_proposing_the_same_person_twice_is_refused_with_a_message(world, login)
     )
     client = login(world.caseworker)
     url = f"/flights/{flight.public_id}/propose/"
-    client.post(url, {"person": str(person.public_id)})
-    response = client.post(url, {"person": str(person.public_id)}, follow=True)
+    client.post(url, {"person": str(person.public_id), "form_token": new_form_token()})
+    # Sent again from a fresh form (a second token): the service refuses it.
+    again = {"person": str(person.public_id), "form_token": new_form_token()}
+    response = client.post(url, again, follow=True)
     assert ManifestEntry.objects.filter(flight=flight, person=person).count() == 1
     # The form no longer offers a person already on the flight.
     assert "Select a valid choice" in response.content.decode()

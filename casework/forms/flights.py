@@ -5,11 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casework.forms.fields import OneTimeForm
 from casework.models import FlightStatus, Person, RecipientKind
 from casework.selectors import proposable_persons
 
 
-class FlightForm(forms.Form):
+class FlightFields(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=40)
     date = forms.DateField(label=_("Date (YYYY-MM-DD)"))
     origin = forms.CharField(label=_("From"), max_length=120)
@@ -19,11 +20,15 @@ class FlightForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=FlightStatus.choices)
 
 
-class FlightEditForm(FlightForm):
+class FlightForm(OneTimeForm, FlightFields):
+    """Plans a flight: sent twice, it plans one."""
+
+
+class FlightEditForm(FlightFields):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(OneTimeForm):
     person = forms.ModelChoiceField(
         label=_("Person cleared for return"),
         queryset=Person.objects.none(),
@@ -36,7 +41,7 @@ class ProposeForm(forms.Form):
         self.fields["person"].queryset = proposable_persons(user, flight)
 
 
-class EscortForm(forms.Form):
+class EscortForm(OneTimeForm):
     escort_name = forms.CharField(label=_("Escort's name"), max_length=200)
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
@@ -50,7 +55,7 @@ class BoardingForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(OneTimeForm):
     recipient_kind = forms.ChoiceField(label=_("Handed to"), choices=RecipientKind.choices)
     recipient_person = forms.UUIDField(
         label=_("Recipient's person id (if a known relative)"), required=False

@@ -4,17 +4,20 @@ from django import forms
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from casework.forms.fields import OneTimeForm
 from casework.models import Person
 from casework.permissions import Action, may_break_glass_at_all
 from casework.services.access import break_glass_open
 from casework.services.errors import ServiceError
 from casework.views.decorators import gated_or_404, staff_view
+from casework.views.once import create_once_outside_transaction, submitted_once
 
 
-class BreakGlassForm(forms.Form):
+class BreakGlassForm(OneTimeForm):
     reason = forms.CharField(
         label=_("Why do you need this record now?"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -25,6 +28,7 @@ class BreakGlassForm(forms.Form):
 
 @staff_view(action=Action.BREAK_GLASS)
 @never_cache
+@submitted_once
 def break_glass(request, public_id):
     # The form is the same for any id, so the page tells nothing about what exists beyond the
     # user's reach: only a break-glass with a written reason does, and that is audited. A user
@@ -36,12 +40,22 @@ def break_glass(request, public_id):
         person = gated_or_404(
             request, Person.objects.openable_by_break_glass(request.user), public_id
         )
-        try:
+
+        def open_record():
             break_glass_open(actor=request.user, person=person, reason=form.cleaned_data["reason"])
-        except ServiceError as exc:
-            form.add_error("reason", exc.message_dict.get("reason", exc.messages))
-        else:
             return redirect("person_detail", public_id=person.public_id)
+
+        try:
+            # Outside any transaction: a break-glass refused beyond the daily limit is written to
+            # the audit trail outside any, and would otherwise roll back with the refusal.
+            return create_once_outside_transaction(
+                request, form, reverse("person_detail", args=[person.public_id]), open_record
+            )
+        except ServiceError as exc:
+            if "form_token" in exc.message_dict:
+                form.add_error("form_token", exc.message_dict["form_token"])
+            else:
+                form.add_error("reason", exc.message_dict.get("reason", exc.messages))
     return render(
         request,
         "break_glass/form.html",
