@@ -46,7 +46,13 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 _database_url = env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 try:
-    _database = dj_database_url.parse(_database_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # Connections are kept between requests; each is checked before its first use in a request,
+    # so one left stale by a database restart is replaced instead of failing that request.
+    _database = dj_database_url.parse(
+        _database_url,
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
 except Exception as exc:
     raise ImproperlyConfigured(
         f"DATABASE_URL could not be read ({exc}). Use sqlite:///path/to/file.sqlite3 or "
@@ -343,10 +349,20 @@ API_SYNC_SETTLE_SECONDS = env_int("API_SYNC_SETTLE_SECONDS", 5, minimum=0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"scrub": {"()": "casework.logging.ScrubPersonalDataFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "request_id": {"()": "casework.logging.RequestIdFilter"},
+        "scrub": {"()": "casework.logging.ScrubPersonalDataFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["scrub"]}
+        # The request id first: the scrubber reduces the request a record carries to a string.
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_id", "scrub"],
+        }
     },
     "root": {
         "handlers": ["console"],

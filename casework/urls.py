@@ -5,6 +5,9 @@ from django.urls import include, path
 
 from casework.views import home
 
+# A failed request answers in the app's frame or the API's error shape, never Django's bare page.
+handler500 = "casework.views.errors.server_error"
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("health/", home.health, name="health"),

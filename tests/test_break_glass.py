@@ -13,6 +13,7 @@ from casework.models import AuditEvent, BreakGlassGrant, Person
 from casework.permissions import Hidden, Level, person_level
 from casework.services.access import break_glass_open
 from casework.services.errors import ServiceError
+from casework.services.form_tokens import new_form_token
 
 REASON = "Mother called the hotline about this child; the caseworker on duty is away."
 
@@ -97,6 +98,10 @@ def _page(person) -> str:
     return f"/persons/{person.public_id}/break-glass/"
 
 
+def _form(reason: str) -> dict:
+    return {"reason": reason, "form_token": new_form_token()}
+
+
 def test_the_page_asks_for_the_reason_without_naming_the_person(world, login):
     _allow_caseworkers(world)
     response = login(world.caseworker).get(_page(world.protected_a))
@@ -109,7 +114,7 @@ def test_the_page_asks_for_the_reason_without_naming_the_person(world, login):
 def test_the_page_opens_the_record_with_a_reason(world, login):
     _allow_caseworkers(world)
     client = login(world.caseworker)
-    response = client.post(_page(world.case_b), {"reason": REASON})
+    response = client.post(_page(world.case_b), _form(REASON))
     assert response.status_code == 302
     assert response["Location"] == f"/persons/{world.case_b.public_id}/"
     assert person_level(world.caseworker, world.case_b) == Level.RESTRICTED
@@ -117,7 +122,7 @@ def test_the_page_opens_the_record_with_a_reason(world, login):
 
 def test_the_page_refuses_a_blank_reason_with_a_clear_error(world, login):
     _allow_caseworkers(world)
-    response = login(world.caseworker).post(_page(world.case_b), {"reason": "urgent"})
+    response = login(world.caseworker).post(_page(world.case_b), _form("urgent"))
     assert response.status_code == 400
     assert "at least 3 words" in response.content.decode()
     assert not BreakGlassGrant.objects.exists()
@@ -140,11 +145,11 @@ def test_the_form_is_the_same_for_any_id_and_only_a_reasoned_post_looks_the_reco
 
     def page(response, public_id) -> str:
         html = response.content.decode().replace(str(public_id), "ID")
-        return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+        return re.sub(r'name="(csrfmiddlewaretoken|form_token)" value="[^"]*"', "", html)
 
     assert page(other_org, world.south_case.public_id) == page(missing, missing_id)
-    refused = client.post(_page(world.south_case), {"reason": REASON})
-    absent = client.post(f"/persons/{missing_id}/break-glass/", {"reason": REASON})
+    refused = client.post(_page(world.south_case), _form(REASON))
+    absent = client.post(f"/persons/{missing_id}/break-glass/", _form(REASON))
     assert refused.status_code == absent.status_code == 404
     assert refused.content == absent.content
     assert not BreakGlassGrant.objects.exists()

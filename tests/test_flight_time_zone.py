@@ -18,6 +18,7 @@ from casework.services.flights import (
     handover_record,
     manifest_mark_boarded,
 )
+from casework.services.form_tokens import new_form_token
 from casework.workflow import boarding_moves
 from tests.factories import FlightFactory, PersonFactory
 
@@ -106,6 +107,7 @@ def test_a_handover_typed_in_baghdad_time_just_after_midnight_is_accepted(world,
         response = login(world.caseworker).post(
             f"/flights/{flight.public_id}/manifest/{entry.public_id}/handover/",
             {
+                "form_token": new_form_token(),
                 "recipient_kind": "child_services",
                 "recipient_name": "Child services of Grozny",
                 "handed_at": "2026-03-10 01:15",
@@ -122,6 +124,7 @@ def test_a_handover_later_than_now_in_baghdad_is_in_the_future(world, login, fli
         response = login(world.caseworker).post(
             f"/flights/{flight.public_id}/manifest/{entry.public_id}/handover/",
             {
+                "form_token": new_form_token(),
                 "recipient_kind": "child_services",
                 "recipient_name": "Child services of Grozny",
                 "handed_at": "2026-03-10 02:00",
@@ -204,6 +207,7 @@ def test_the_flight_form_offers_the_zone_and_saves_it(world, login):
     response = client.post(
         "/flights/new/",
         {
+            "form_token": new_form_token(),
             "reference": "TZ-3",
             "date": "2026-03-10",
             "origin": "Baghdad",

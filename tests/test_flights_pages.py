@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from casework.models import ManifestEntry, PersonStatus
+from casework.services.form_tokens import new_form_token
 from tests.factories import FlightFactory, PersonFactory
 
 
@@ -56,8 +57,10 @@ def test_proposing_the_same_person_twice_is_refused_with_a_message(world, login)
     )
     client = login(world.caseworker)
     url = f"/flights/{flight.public_id}/manifest/add/"
-    client.post(url, {"persons": [str(person.public_id)]})
-    response = client.post(url, {"persons": [str(person.public_id)]})
+    client.post(url, {"persons": [str(person.public_id)], "form_token": new_form_token()})
+    # Sent again from a fresh form (a second token): the service refuses it.
+    again = {"persons": [str(person.public_id)], "form_token": new_form_token()}
+    response = client.post(url, again)
     assert ManifestEntry.objects.filter(flight=flight, person=person).count() == 1
     assert response.status_code == 400
     assert "is already on this flight&#x27;s manifest" in response.content.decode()

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from casework.models import AuditEvent, ManifestEntry, PersonStatus
+from casework.services.form_tokens import new_form_token
 from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
 from tests.factories import FlightFactory, LocationFactory, PersonFactory
@@ -66,6 +67,15 @@ def _rows(response):
 
 
 # --- What it shows -----------------------------------------------------------------------------
+
+
+def _ticked(*persons, **fields) -> dict:
+    """What the picker posts: the persons ticked, with the form's one-time token."""
+    return {
+        "form_token": new_form_token(),
+        "persons": [str(p.public_id) for p in persons],
+        **fields,
+    }
 
 
 def test_two_persons_of_one_name_are_told_apart_by_year_mother_and_place(world, login, flight):
@@ -180,7 +190,11 @@ def test_add_selected_proposes_every_ticked_person_with_one_event_each(world, lo
     first, second, untouched = (cleared(world, f"Tickedova Amina {n}") for n in range(3))
     response = login(world.caseworker).post(
         _picker(flight),
-        {"persons": [str(first.public_id), str(second.public_id)], "note": "Travels with aunt"},
+        {
+            "form_token": new_form_token(),
+            "persons": [str(first.public_id), str(second.public_id)],
+            "note": "Travels with aunt",
+        },
     )
     assert response.status_code == 302
     assert response["Location"] == f"/flights/{flight.public_id}/"
@@ -199,7 +213,11 @@ def test_one_refused_person_adds_nobody_and_says_who_and_why(world, login, fligh
     not_ready.status = PersonStatus.LOCATED
     not_ready.save(update_fields=["status"])
     response = login(world.caseworker).post(
-        _picker(flight), {"persons": [str(ready.public_id), str(not_ready.public_id)]}
+        _picker(flight),
+        {
+            "form_token": new_form_token(),
+            "persons": [str(ready.public_id), str(not_ready.public_id)],
+        },
     )
     assert response.status_code == 400
     assert not ManifestEntry.objects.filter(flight=flight).exists()
@@ -217,7 +235,7 @@ def test_a_person_already_added_meanwhile_is_refused_by_name(world, login, fligh
     client = login(world.caseworker)
     client.get(_picker(flight))
     manifest_propose(actor=world.supervisor, flight=flight, person=person)
-    response = client.post(_picker(flight), {"persons": [str(person.public_id)]})
+    response = client.post(_picker(flight), _ticked(person))
     assert response.status_code == 400
     assert "Racova Madina (born 2015) is already on this flight" in response.content.decode()
     assert ManifestEntry.objects.filter(flight=flight).count() == 1
@@ -225,7 +243,7 @@ def test_a_person_already_added_meanwhile_is_refused_by_name(world, login, fligh
 
 def test_a_person_the_user_may_not_see_is_no_valid_choice(world, login, flight):
     hidden = cleared(world, "Otherteamova Madina", team="team_b")
-    response = login(world.caseworker).post(_picker(flight), {"persons": [str(hidden.public_id)]})
+    response = login(world.caseworker).post(_picker(flight), _ticked(hidden))
     assert response.status_code == 400
     assert "not among those you may propose" in response.content.decode()
     assert "Otherteamova" not in response.content.decode()
@@ -234,7 +252,7 @@ def test_a_person_the_user_may_not_see_is_no_valid_choice(world, login, flight):
 
 def test_nothing_ticked_is_a_clear_error(world, login, flight):
     cleared(world)
-    response = login(world.caseworker).post(_picker(flight), {"persons": []})
+    response = login(world.caseworker).post(_picker(flight), _ticked())
     assert response.status_code == 400
     assert "Tick at least one person" in response.content.decode()
 
@@ -251,7 +269,7 @@ def test_a_closed_flight_offers_no_candidates(world, login):
 def test_adding_to_a_closed_flight_says_so_and_adds_nobody(world, login):
     flight = FlightFactory(organisation=world.north, status="cancelled")
     person = cleared(world)
-    response = login(world.caseworker).post(_picker(flight), {"persons": [str(person.public_id)]})
+    response = login(world.caseworker).post(_picker(flight), _ticked(person))
     assert response.status_code == 400
     assert "its manifest is closed" in response.content.decode()
     assert not ManifestEntry.objects.exists()
@@ -276,5 +294,5 @@ def test_the_picker_speaks_russian(world, login, flight):
         assert russian in body
     for english in ("Add selected", "Current place", "Mother", "cleared for return", "since"):
         assert english not in body
-    refused = client.post(_picker(flight), {"persons": []}).content.decode()
+    refused = client.post(_picker(flight), _ticked()).content.decode()
     assert "Отметьте хотя бы одного человека" in refused

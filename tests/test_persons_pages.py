@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from casework.models import AuditEvent, CaseNote, NameKey, Person, Placement, Relationship
+from casework.services.form_tokens import new_form_token
 from casework.services.names import person_add_name, refresh_name_keys
 from casework.services.notes import note_add
 from casework.services.persons import NameInput, person_create
@@ -23,6 +24,7 @@ def _names(n=3, **first):
 def _new(**extra):
     data = _names(family_name="Zaurova", given_name="Leyla")
     data.update({"sex": "F", "birth_precision": "unknown", "documents_held": "unknown"})
+    data["form_token"] = new_form_token()
     data.update(extra)
     return data
 
@@ -361,6 +363,7 @@ def test_it_records_a_placement_with_free_text(world, login):
         "start_precision": "month",
         "source": "voice_message",
         "reliability": "confirmed",
+        "form_token": new_form_token(),
     }
     assert login(world.caseworker).post(url, data).status_code == 302
     placement = Placement.objects.get(person=world.case_a)
@@ -376,6 +379,7 @@ def test_a_placement_needs_a_place(world, login):
         "start_precision": "exact",
         "source": "visit",
         "reliability": "probable",
+        "form_token": new_form_token(),
     }
     response = login(world.caseworker).post(url, data)
     assert response.status_code == 400
@@ -384,12 +388,22 @@ def test_a_placement_needs_a_place(world, login):
 
 def test_a_relative_must_be_a_visible_person(world, login):
     url = f"/persons/{world.case_a.public_id}/relatives/new/"
-    data = {"kind": "sibling", "relative": world.case_b.public_id, "confidence": "probable"}
+    data = {
+        "kind": "sibling",
+        "relative": world.case_b.public_id,
+        "confidence": "probable",
+        "form_token": new_form_token(),
+    }
     response = login(world.caseworker).post(url, data)
     assert response.status_code == 400
     assert not Relationship.objects.exists()
     mother = PersonFactory(organisation=world.north, team=world.team_a, display_name="Materova Ana")
-    data = {"kind": "mother", "relative": mother.public_id, "confidence": "confirmed"}
+    data = {
+        "kind": "mother",
+        "relative": mother.public_id,
+        "confidence": "confirmed",
+        "form_token": new_form_token(),
+    }
     assert login(world.caseworker).post(url, data).status_code == 302
     link = Relationship.objects.get()
     assert (link.from_person, link.to_person, link.kind) == (mother, world.case_a, "mother")
@@ -400,20 +414,24 @@ def test_a_relative_must_be_a_visible_person(world, login):
 def test_a_note_with_nul_or_too_long_is_refused(world, login):
     url = f"/persons/{world.case_a.public_id}/notes/new/"
     client = login(world.caseworker)
-    assert client.post(url, {"text": "a\x00b"}).status_code == 400
-    assert client.post(url, {"text": "a" * 100_000}).status_code == 400
+    for text in ("a\x00b", "a" * 100_000):
+        response = client.post(url, {"text": text, "form_token": new_form_token()})
+        assert response.status_code == 400
+        assert response.context["form"].errors["text"]
     assert not CaseNote.objects.exists()
 
 
 def test_a_caseworker_cannot_smuggle_a_security_note(world, login):
     url = f"/persons/{world.case_a.public_id}/notes/new/"
-    login(world.caseworker).post(url, {"text": "hm", "is_security_note": "on"})
+    token = new_form_token()
+    login(world.caseworker).post(url, {"text": "hm", "is_security_note": "on", "form_token": token})
     assert CaseNote.objects.get().is_security_note is False
 
 
 def test_adding_an_alias_makes_the_person_findable_by_it(world, login):
     url = f"/persons/{world.case_a.public_id}/names/new/"
-    response = login(world.caseworker).post(url, {"full_text": "Umm Bilal", "kind": "kunya"})
+    data = {"full_text": "Umm Bilal", "kind": "kunya", "form_token": new_form_token()}
+    response = login(world.caseworker).post(url, data)
     assert response.status_code == 302
     assert world.case_a.names.filter(full_text="Umm Bilal", kind="kunya").exists()
     assert NameKey.objects.filter(person=world.case_a, kind="ku").exists()

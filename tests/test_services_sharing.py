@@ -8,6 +8,7 @@ import pytest
 from casework.models import AuditEvent, PartnerTombstone, Person, SharedCase, SharingAgreement
 from casework.permissions import Hidden, person_level
 from casework.services.errors import ServiceError
+from casework.services.form_tokens import new_form_token
 from casework.services.sharing import person_share
 from tests.api.conftest import issue_token
 
@@ -146,7 +147,12 @@ def test_a_supervisor_shares_from_the_person_page(world, login):
     assert "Partner NGO" in form.content.decode() and "(not shared)" in form.content.decode()
     response = client.post(
         f"/persons/{world.case_b.public_id}/share/",
-        {"agreement": str(world.agreement.public_id), "share": "1", "reason": "Tracing"},
+        {
+            "agreement": str(world.agreement.public_id),
+            "share": "1",
+            "reason": "Tracing",
+            "form_token": new_form_token(),
+        },
     )
     assert response.status_code == 302
     assert SharedCase.objects.filter(person=world.case_b, agreement=world.agreement).exists()

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from casework.models import CaseNote, FamilyReport, ListImportRow, Person
+from casework.services.form_tokens import new_form_token
 from casework.services.imports import list_import_commit, list_import_upload
 from casework.services.reports import person_input_from_entry, report_triage_entry
 
@@ -47,6 +48,7 @@ def _through_the_form(world, login) -> Person:
         "documents_held": "unknown",
         "birthplace": BIRTHPLACE,
         "confirm_new": "on",
+        "form_token": new_form_token(),
     }
     response = login(world.supervisor).post("/persons/new/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -139,7 +141,7 @@ def test_a_hostile_name_is_stored_the_same_clean_way(world, login, way_in):
 def test_long_free_text_keeps_its_characters_through_a_form(world, login):
     person = world.case_a
     response = login(world.caseworker).post(
-        f"/persons/{person.public_id}/notes/new/", {"text": ACCOUNT}
+        f"/persons/{person.public_id}/notes/new/", {"text": ACCOUNT, "form_token": new_form_token()}
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert CaseNote.objects.get(person=person).text == ACCOUNT_STORED

@@ -1,4 +1,5 @@
-"""Form fields every way in shares: dates as families write them, and several files at once."""
+"""Form fields every way in shares: dates as families write them, several files at once, and the
+one-time token of a form that creates something."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.dates import DateNotUnderstood, ParsedDate, parse_family_date
 from casework.models import DatePrecision
+from casework.services.form_tokens import new_form_token
 
 
 class FamilyDateField(forms.CharField):
@@ -76,3 +78,29 @@ class ReportEntryFields(forms.Form):
         allow_age=False,
         help_text=_("For example 2019, 03.2019 or 15.03.2019."),
     )
+
+
+FORM_TOKEN_FIELD = "form_token"  # noqa: S105 (a field name, not a secret)
+
+
+class OneTimeForm(forms.Form):
+    """A staff form that creates something: a hidden one-time token, drawn afresh for each form
+    shown, lets a second post of the same form find what the first created
+    (`casework.views.once`). The token is the view's to use, never a value of the record: it is
+    kept apart from `cleaned_data`, as `submitted_token`."""
+
+    form_token = forms.CharField(
+        widget=forms.HiddenInput,
+        initial=new_form_token,
+        max_length=200,
+        error_messages={
+            "required": _(
+                "This form has expired or was altered: reload the page and enter it again."
+            )
+        },
+    )
+
+    def full_clean(self):
+        super().full_clean()
+        cleaned = getattr(self, "cleaned_data", None)
+        self.submitted_token = cleaned.pop(FORM_TOKEN_FIELD, "") if cleaned is not None else ""

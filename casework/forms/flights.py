@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.forms.fields import OneTimeForm
 from casework.models import FlightStatus, Person, RecipientKind
 from casework.models.flights import default_time_zone, known_time_zones
 
@@ -14,7 +15,7 @@ def _time_zone_choices():
     return [(name, name) for name in known_time_zones()]
 
 
-class FlightForm(forms.Form):
+class FlightFields(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=40)
     date = forms.DateField(label=_("Date (YYYY-MM-DD)"))
     origin = forms.CharField(label=_("From"), max_length=120)
@@ -30,11 +31,15 @@ class FlightForm(forms.Form):
     )
 
 
-class FlightEditForm(FlightForm):
+class FlightForm(OneTimeForm, FlightFields):
+    """Plans a flight: sent twice, it plans one."""
+
+
+class FlightEditForm(FlightFields):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
-class ManifestPickForm(forms.Form):
+class ManifestPickForm(OneTimeForm):
     """The persons ticked in the manifest picker. Any person the user sees is accepted here, so
     that the service can say why one of them cannot be proposed (already on the flight, no longer
     cleared); a person they may not see is not a valid choice, exactly like a missing one."""
@@ -58,7 +63,7 @@ class ManifestPickForm(forms.Form):
         self.fields["persons"].queryset = Person.objects.visible_to(user)
 
 
-class EscortForm(forms.Form):
+class EscortForm(OneTimeForm):
     escort_name = forms.CharField(label=_("Escort's name"), max_length=200)
     note = forms.CharField(label=_("Note on the escort"), max_length=300, required=False)
 
@@ -72,7 +77,7 @@ class BoardingForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(OneTimeForm):
     recipient_kind = forms.ChoiceField(label=_("Handed to"), choices=RecipientKind.choices)
     recipient_person = forms.UUIDField(
         label=_("Recipient's person id (if a known relative)"), required=False

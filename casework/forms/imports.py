@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casework.forms.fields import OneTimeForm
 from casework.imports.columns import FIELDS
 from casework.imports.files import MAX_FILE_BYTES
 from casework.models import Decision
@@ -13,7 +14,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 REASON = 2000
 
 
-class UploadForm(forms.Form):
+class UploadForm(OneTimeForm):
     source = forms.CharField(label=_("Who compiled the list"), max_length=200)
     as_of = forms.DateField(label=_("Date of the list"), required=False, widget=DATE)
     file = forms.FileField(label=_("File (CSV or XLSX)"))

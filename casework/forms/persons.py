@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from casework.forms.fields import OneTimeForm
 from casework.models import (
     Confidence,
     DatePrecision,
@@ -110,7 +111,7 @@ class DetailFields(forms.Form):
     )
 
 
-class PersonCreateForm(BirthFields, DetailFields):
+class PersonCreateForm(OneTimeForm, BirthFields, DetailFields):
     confirm_new = forms.BooleanField(
         label=_("None of these is the same person: create a new record."), required=False
     )
@@ -169,7 +170,7 @@ class AssignForm(forms.Form):
         self.fields["assigned_to"].queryset = assignable_users(org).order_by("username")
 
 
-class PlacementForm(forms.Form):
+class PlacementForm(OneTimeForm):
     location = forms.ModelChoiceField(
         label=_("Known location"),
         queryset=DetentionLocation.objects.order_by("country", "name"),  # reference data
@@ -197,7 +198,7 @@ class PlacementForm(forms.Form):
     )
 
 
-class RelativeForm(forms.Form):
+class RelativeForm(OneTimeForm):
     kind = forms.ChoiceField(
         label=_("The relative is this person's"), choices=RelationshipKind.choices
     )
@@ -215,7 +216,7 @@ class RelativeForm(forms.Form):
         )
 
 
-class NoteForm(forms.Form):
+class NoteForm(OneTimeForm):
     text = forms.CharField(label=_("Note"), widget=forms.Textarea, max_length=LONG_TEXT)
     is_security_note = forms.BooleanField(label=_("Security note (restricted)"), required=False)
 
@@ -225,11 +226,11 @@ class NoteForm(forms.Form):
             del self.fields["is_security_note"]
 
 
-class AddNameForm(NameForm):
+class AddNameForm(OneTimeForm, NameForm):
     kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.ALIAS)
 
 
-class ShareForm(forms.Form):
+class ShareForm(OneTimeForm):
     """Share a person with a partner under one of the organisation's agreements in force, or
     stop sharing; each agreement says whether the person is already shared under it."""
 

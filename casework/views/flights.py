@@ -30,6 +30,7 @@ from casework.services import flights as services
 from casework.services.errors import Conflict, ServiceError
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
+from casework.views.once import create_once, submitted_once
 from casework.workflow import flight_now, manifest_is_open
 
 _FLIGHT_FIELDS = [
@@ -71,16 +72,20 @@ def flight_list(request):
 
 @staff_view(action=Action.MANAGE_FLIGHT)
 @never_cache
+@submitted_once
 def flight_new(request):
     form = FlightForm(request.POST or None, initial={"status": "planned"})
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def plan():
             flight = services.flight_create(actor=request.user, **form.cleaned_data)
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
             messages.success(request, _("Flight %(ref)s planned.") % {"ref": flight.reference})
             return redirect("flight_detail", flight_id=flight.public_id)
+
+        try:
+            return create_once(request, form, plan)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
     status = 400 if request.method == "POST" else 200
     return render(request, "flights/flight_form.html", {"form": form}, status=status)
 
@@ -187,18 +192,23 @@ def _refused(request, flight, exc: ServiceError):
 
 @staff_view(action=Action.MANAGE_FLIGHT)
 @require_POST
+@submitted_once
 def escort_add(request, flight_id):
     flight = _flight(request, flight_id)
     form = EscortForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Name the escort."))
         return _back(flight)
-    try:
+
+    def add():
         services.escort_add(actor=request.user, flight=flight, **form.cleaned_data)
+        messages.success(request, _("Escort added."))
+        return _back(flight)
+
+    try:
+        return create_once(request, form, add)
     except ServiceError as exc:
         return _refused(request, flight, exc)
-    messages.success(request, _("Escort added."))
-    return _back(flight)
 
 
 @staff_view(action=Action.APPROVE_MANIFEST)
@@ -238,6 +248,7 @@ def manifest_board(request, flight_id, entry_id):
 
 @staff_view(action=Action.RECORD_HANDOVER)
 @never_cache
+@submitted_once
 def handover_new(request, flight_id, entry_id):
     flight = _flight(request, flight_id)
     entry = _entry(request, flight, entry_id)
@@ -260,15 +271,18 @@ def handover_new(request, flight_id, entry_id):
             if recipient is None:
                 form.add_error("recipient_person", _("No such person among those you may see."))
         if not form.errors:
-            try:
+
+            def record():
                 services.handover_record(
                     actor=request.user, manifest_entry=entry, recipient_person=recipient, **data
                 )
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
                 messages.success(request, _("Handover recorded."))
                 return _back(flight)
+
+            try:
+                return create_once(request, form, record)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

@@ -1,4 +1,4 @@
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 
 from casework.models import FamilyReport, Person, PersonStatus, ReportStatus
 from casework.views.decorators import staff_view
+from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
 
 
 @staff_view
@@ -29,8 +30,31 @@ def home(request):
     )
 
 
+def _database_answers() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except (DatabaseError, *DATABASE_FAULTS):
+        return False
+    return True
+
+
+# What the service needs to work, each answering whether it does. The answer names the part that is
+# down and nothing else: no host, no error text.
+HEALTH_CHECKS = {"database": _database_answers}
+
+
 @require_GET
+@never_cache
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """200 when every part answers, 503 naming the parts that do not (for the proxy and monitoring:
+    no login, nothing about any record)."""
+    checks = {name: "ok" if answers() else "unavailable" for name, answers in HEALTH_CHECKS.items()}
+    healthy = all(state == "ok" for state in checks.values())
+    response = JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
+    if not healthy:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

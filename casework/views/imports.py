@@ -26,6 +26,7 @@ from casework.services.imports import (
 )
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of
+from casework.views.once import create_once, submitted_once
 
 
 def _import_or_404(request, public_id):
@@ -48,11 +49,13 @@ def import_list(request):
 @staff_view(action=Action.IMPORT_LIST)
 @never_cache
 @require_http_methods(["GET", "POST"])
+@submitted_once
 def import_upload(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        try:
+
+        def keep():
             list_import = list_import_upload(
                 actor=request.user,
                 source=form.cleaned_data["source"],
@@ -60,10 +63,12 @@ def import_upload(request):
                 filename=upload.name,
                 data=upload.read(),
             )
+            return redirect("import_detail", public_id=list_import.public_id)
+
+        try:
+            return create_once(request, form, keep)
         except ServiceError as error:
             apply_service_error(form, error)
-        else:
-            return redirect("import_detail", public_id=list_import.public_id)
     status = 400 if form.is_bound else 200
     return render(request, "imports/upload.html", {"form": form}, status=status)
 

@@ -27,6 +27,7 @@ from casework.services.errors import ServiceError
 from casework.services.placements import current_whereabouts_of
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
+from casework.views.once import create_once, submitted_once
 from casework.workflow import manifest_is_open
 
 # What the picker prints of a candidate's family links and places: sensitive, so a page that
@@ -125,21 +126,20 @@ def _refusals(error: ServiceError, form) -> dict[str, list[str]]:
 
 @staff_view(action=Action.MANAGE_FLIGHT)
 @never_cache
+@submitted_once
 def manifest_add(request, flight_id):
     flight = gated_or_404(request, RepatriationFlight.objects.visible_to(request.user), flight_id)
     form = ManifestPickForm(request.POST if request.method == "POST" else None, user=request.user)
     refused: dict[str, list[str]] = {}
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def propose():
             entries = services.manifest_propose_many(
                 actor=request.user,
                 flight=flight,
                 persons=form.cleaned_data["persons"],
                 note=form.cleaned_data["note"],
             )
-        except ServiceError as exc:
-            refused = _refusals(exc, form)
-        else:
             messages.success(
                 request,
                 ngettext(
@@ -150,6 +150,11 @@ def manifest_add(request, flight_id):
                 % {"count": len(entries)},
             )
             return redirect("flight_detail", flight_id=flight.public_id)
+
+        try:
+            return create_once(request, form, propose)
+        except ServiceError as exc:
+            refused = _refusals(exc, form)
     is_open = manifest_is_open(flight)
     filterset, page, status = (None, None, 200)
     rows = []

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from casework.forms.fields import OneTimeForm
 from casework.forms.persons import (
     AddNameForm,
     AssignForm,
@@ -27,6 +28,7 @@ from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
 from casework.services.sharing import person_share
 from casework.views.decorators import staff_view
+from casework.views.once import create_once, submitted_once
 from casework.views.persons import visible_person
 
 
@@ -82,12 +84,16 @@ def _form_then_service(request, public_id, *, action, make_form, service, done, 
     require(request.user, action, person)
     form = make_form(request.POST or None, person)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def act():
             service(actor=request.user, person=person, **form.cleaned_data)
+            return _done(request, person, done)
+
+        try:
+            # A form that creates something is saved once however often it is sent.
+            return create_once(request, form, act) if isinstance(form, OneTimeForm) else act()
         except ServiceError as error:
             apply_service_error(form, error)
-        else:
-            return _done(request, person, done)
     return _action_page(request, person, form, title, submit)
 
 
@@ -110,6 +116,7 @@ def person_assign_view(request, public_id):
 
 @staff_view(action=Action.RECORD_PLACEMENT)
 @never_cache
+@submitted_once
 def person_placement(request, public_id):
     return _form_then_service(
         request,
@@ -125,6 +132,7 @@ def person_placement(request, public_id):
 
 @staff_view(action=Action.LINK_RELATIVE)
 @never_cache
+@submitted_once
 def person_relative(request, public_id):
     return _form_then_service(
         request,
@@ -140,6 +148,7 @@ def person_relative(request, public_id):
 
 @staff_view(action=Action.ADD_NOTE)
 @never_cache
+@submitted_once
 def person_note(request, public_id):
     return _form_then_service(
         request,
@@ -155,6 +164,7 @@ def person_note(request, public_id):
 
 @staff_view(action=Action.EDIT_PERSON)
 @never_cache
+@submitted_once
 def person_name(request, public_id):
     return _form_then_service(
         request,
@@ -170,6 +180,7 @@ def person_name(request, public_id):
 
 @staff_view(action=Action.SHARE_CASE)
 @never_cache
+@submitted_once
 def person_share_view(request, public_id):
     return _form_then_service(
         request,

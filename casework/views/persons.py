@@ -27,6 +27,7 @@ from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import NameInput, person_create, person_update
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import page_of, query_without_page
+from casework.views.once import create_once, submitted_once
 from casework.views.person_detail import detail_context
 
 
@@ -101,6 +102,7 @@ def _candidates(user, names, data) -> list:
 
 @staff_view(action=Action.CREATE_PERSON)
 @never_cache
+@submitted_once
 def person_new(request):
     form = PersonCreateForm(request.POST or None)
     formset = NameFormSet(request.POST or None, prefix="names")
@@ -118,15 +120,18 @@ def person_new(request):
             candidate.visible = candidate.person.pk in visible_ids
         if not candidates or data.get("confirm_new"):
             details = {k: v for k, v in data.items() if k != "confirm_new"}
-            try:
+
+            def create():
                 person = person_create(actor=request.user, names=names, **details)
-            except ServiceError as error:
-                apply_service_error(form, error)
-            else:
                 messages.success(request, _("The person was recorded."))
                 if Person.objects.visible_to(request.user).filter(pk=person.pk).exists():
                     return redirect("person_detail", public_id=person.public_id)
                 return redirect("person_list")
+
+            try:
+                return create_once(request, form, create)
+            except ServiceError as error:
+                apply_service_error(form, error)
     failed = form.errors or formset.total_error_count()
     status = 400 if request.method == "POST" and failed else 200
     return render(

@@ -13,6 +13,7 @@ from casework.imports import files
 from casework.imports.rows import validate_row
 from casework.models import AuditEvent, ListImport, ListImportRow, Person, PersonName
 from casework.services.errors import ServiceError
+from casework.services.form_tokens import new_form_token
 from casework.services.imports import (
     ImportRejected,
     _stored_raw,
@@ -111,7 +112,11 @@ def test_markup_in_cells_and_column_names_is_shown_escaped_on_the_preview(world,
     row = f'{SCRIPT},"{SVG.replace(chr(34), chr(34) * 2)}",{TEMPLATE},{SCRIPT}\n'
     response = client.post(
         "/imports/new/",
-        {"source": f"Camp {TEMPLATE} list", "file": _file("l.csv", (header + row).encode())},
+        {
+            "source": f"Camp {TEMPLATE} list",
+            "file": _file("l.csv", (header + row).encode()),
+            "form_token": new_form_token(),
+        },
     )
     assert response.status_code == 302
     upload = ListImport.objects.get()
@@ -153,7 +158,11 @@ def test_a_file_name_with_a_persons_name_is_shown_to_no_one(world, login):
     client = login(world.caseworker)
     response = client.post(
         "/imports/new/",
-        {"source": "Camp list", "file": _file(filename, b"family_name,given_name\nTestova,Seda\n")},
+        {
+            "source": "Camp list",
+            "file": _file(filename, b"family_name,given_name\nTestova,Seda\n"),
+            "form_token": new_form_token(),
+        },
     )
     assert response.status_code == 302
     upload = ListImport.objects.get()
@@ -191,7 +200,8 @@ def test_a_file_one_byte_over_the_limit_is_refused_and_one_at_it_is_read(world, 
 def test_the_upload_page_refuses_a_file_one_byte_over_the_limit(world, login):
     data = _sized(files.MAX_FILE_BYTES + 1)
     response = login(world.supervisor).post(
-        "/imports/new/", {"source": "Camp list", "file": _file("big.csv", data)}
+        "/imports/new/",
+        {"source": "Camp list", "file": _file("big.csv", data), "form_token": new_form_token()},
     )
     assert response.status_code == 400
     assert "larger than" in response.content.decode()

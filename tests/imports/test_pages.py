@@ -1,6 +1,7 @@
 """The import pages end to end: upload, preview with the mapping, dry run, commit, outcomes."""
 
 from casework.models import ListImport, ListImportRow, Person
+from casework.services.form_tokens import new_form_token
 
 CSV = "Фамилия;Имя;Год рождения;Местонахождение\nТагиров;Билал;2015;Roj camp\n".encode("cp1251")
 
@@ -9,7 +10,12 @@ def test_upload_preview_dry_run_commit(world, login):
     client = login(world.caseworker)
     response = client.post(
         "/imports/new/",
-        {"source": "Letter list", "as_of": "2026-10-01", "file": _file("list.csv", CSV)},
+        {
+            "source": "Letter list",
+            "as_of": "2026-10-01",
+            "file": _file("list.csv", CSV),
+            "form_token": new_form_token(),
+        },
     )
     assert response.status_code == 302
     upload = ListImport.objects.get()
@@ -32,7 +38,7 @@ def test_upload_preview_dry_run_commit(world, login):
 
 def test_an_unreadable_file_is_a_form_error(world, login):
     client = login(world.caseworker)
-    response = client.post("/imports/new/", {"source": "x", "file": _file("list.csv", b"")})
+    response = client.post("/imports/new/", _upload_form(_file("list.csv", b"")))
     assert response.status_code == 400
     assert not ListImport.objects.exists()
 
@@ -40,12 +46,16 @@ def test_an_unreadable_file_is_a_form_error(world, login):
 def test_invalid_rows_are_listed_by_row_and_field_and_nothing_is_written(world, login):
     client = login(world.supervisor)
     data = b"family_name,given_name,age\nTagirov,Bilal,200\n"
-    client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+    client.post("/imports/new/", _upload_form(_file("l.csv", data)))
     upload = ListImport.objects.get()
     response = client.post(f"/imports/{upload.public_id}/commit/")
     assert response.status_code == 400
     assert [(e.row, e.field) for e in response.context["errors"]] == [(2, "age")]
     assert not ListImportRow.objects.exists()
+
+
+def _upload_form(upload) -> dict:
+    return {"source": "x", "file": upload, "form_token": new_form_token()}
 
 
 def _file(name, data):
@@ -58,7 +68,7 @@ def test_a_broken_utf16_file_is_a_clear_error_not_a_500(world, login):
     client = login(world.caseworker)
     body = "family_name,given_name\nТестова,Зарема\n".encode("utf-16-le")
     for data in (b"\xff\xfe" + body + b"X", b"\xff\xfe" + body[:10] + b"\x00\xd8" + body[10:]):
-        response = client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+        response = client.post("/imports/new/", _upload_form(_file("l.csv", data)))
         assert response.status_code == 400
         assert "The file is not valid UTF-16" in response.content.decode()
     assert not ListImport.objects.exists()
@@ -68,7 +78,7 @@ def test_a_utf8_file_with_a_bad_byte_is_refused_not_garbled(world, login):
     client = login(world.caseworker)
     data = "family_name,given_name\nТестова,Зарема\nПримерова,Хеда\n".encode()
     data = data[:29] + b"\xff" + data[29:]  # between two letters of Тестова
-    response = client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+    response = client.post("/imports/new/", _upload_form(_file("l.csv", data)))
     assert response.status_code == 400
     assert "not valid UTF-8: byte 29 (line 2)" in response.content.decode()
     assert not ListImport.objects.exists()
@@ -77,7 +87,7 @@ def test_a_utf8_file_with_a_bad_byte_is_refused_not_garbled(world, login):
 def test_a_column_mapped_twice_is_refused_on_that_columns_choice(world, login):
     client = login(world.supervisor)
     data = b"family_name,surname,given_name\nTagirov,Tagirov,Bilal\n"
-    client.post("/imports/new/", {"source": "x", "file": _file("l.csv", data)})
+    client.post("/imports/new/", _upload_form(_file("l.csv", data)))
     upload = ListImport.objects.get()
     response = client.post(
         f"/imports/{upload.public_id}/mapping/",

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from casework import audit
 from casework.models import AuditEvent, BreakGlassGrant
+from casework.services.form_tokens import new_form_token
 from tests.factories import TEST_PASSWORD
 from tests.matrix import PAGES, STAFF, Surface, expect
 from tests.matrix.records import audited, fresh, grant
@@ -354,14 +355,20 @@ SURFACES = [
         method="POST",
         label="other organisation",
         path=lambda w: f"/persons/{w.south_case.public_id}/break-glass/",
-        data=lambda w: {"reason": "The family called; the south office is closed today."},
+        data=lambda w: {
+            "reason": "The family called; the south office is closed today.",
+            "form_token": new_form_token(),
+        },
         expect=expect(404, intake=403, dpo=403, admin=403, **PAGES),
     ),
     Surface(
         name="person_break_glass",
         method="POST",
         path=lambda w: f"/persons/{w.case_b.public_id}/break-glass/",
-        data=lambda w: {"reason": "The family called; the team B caseworker is away today."},
+        data=lambda w: {
+            "reason": "The family called; the team B caseworker is away today.",
+            "form_token": new_form_token(),
+        },
         expect=expect(404, supervisor=302, intake=403, dpo=403, admin=403, **PAGES),
         writes={"supervisor"},
         wrote=_granted("case_b"),
@@ -375,7 +382,10 @@ SURFACES = [
             type(w.north).objects.filter(pk=w.north.pk).update(caseworkers_may_break_glass=True)
         ),
         path=lambda w: f"/persons/{w.case_b.public_id}/break-glass/",
-        data=lambda w: {"reason": "The family called; the team B caseworker is away today."},
+        data=lambda w: {
+            "reason": "The family called; the team B caseworker is away today.",
+            "form_token": new_form_token(),
+        },
         expect=expect(403, caseworker=302, other_team_caseworker=302, supervisor=302, **PAGES),
         writes={"caseworker", "other_team_caseworker", "supervisor"},
         wrote=_granted("case_b"),

@@ -6,6 +6,7 @@ import datetime as dt
 from django.utils import timezone
 
 from casework.models import Handover, ManifestEntry, PersonStatus, RepatriationFlight
+from casework.services.form_tokens import new_form_token
 from tests.factories import FlightFactory, PersonFactory
 from tests.matrix import PAGES, Surface, expect
 from tests.matrix.records import audited, fresh
@@ -116,6 +117,8 @@ def _flight_data(reference, version=None):
         }
         if version:
             body["version"] = str(fresh(version(w)).version)
+        else:
+            body["form_token"] = new_form_token()
         return body
 
     return data
@@ -169,6 +172,7 @@ def _handover_data(w):
         "handed_at": handed.strftime("%Y-%m-%d %H:%M"),
         "place": "Grozny airport",
         "documents": "birth certificate",
+        "form_token": new_form_token(),
     }
 
 
@@ -293,7 +297,10 @@ SURFACES = [
         name="manifest_add",
         path=lambda w: _north(w) + "manifest/add/",
         method="POST",
-        data=lambda w: {"persons": [str(_entry(w, "ready_a").public_id)]},
+        data=lambda w: {
+            "persons": [str(_entry(w, "ready_a").public_id)],
+            "form_token": new_form_token(),
+        },
         # Redirected back to the flight; for the team-B caseworker the person is no valid choice.
         expect=expect(403, caseworker=302, supervisor=302, other_team_caseworker=400, **PAGES),
         writes={"caseworker", "supervisor"},
@@ -304,7 +311,10 @@ SURFACES = [
         method="POST",
         label="other organisation",
         path=lambda w: _south(w) + "manifest/add/",
-        data=lambda w: {"persons": [str(_entry(w, "ready_a").public_id)]},
+        data=lambda w: {
+            "persons": [str(_entry(w, "ready_a").public_id)],
+            "form_token": new_form_token(),
+        },
         expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
     Surface(
@@ -312,14 +322,14 @@ SURFACES = [
         label="other organisation",
         path=lambda w: _south(w) + "escorts/",
         method="POST",
-        data=lambda w: {"escort_name": "Probe"},
+        data=lambda w: {"escort_name": "Probe", "form_token": new_form_token()},
         expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
     ),
     Surface(
         name="escort_add",
         path=lambda w: _north(w) + "escorts/",
         method="POST",
-        data=lambda w: {"escort_name": "Staff Escort"},
+        data=lambda w: {"escort_name": "Staff Escort", "form_token": new_form_token()},
         expect=expect(403, **PLANNED, **PAGES),
         writes=set(PLANNERS),
         wrote=_escort,

@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from casework.models import ListImport, Person
+from casework.services.form_tokens import new_form_token
 from tests.matrix import PAGES, Surface, expect
 from tests.matrix.records import audited, fresh
 
@@ -80,6 +81,7 @@ def _new_file(w):
         "source": "Matrix upload",
         "as_of": "2026-02-01",
         "file": SimpleUploadedFile("list.csv", CSV + b"U2,Uploadova,Leila,2013-01-01\n"),
+        "form_token": new_form_token(),
     }
 
 

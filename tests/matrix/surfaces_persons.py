@@ -5,6 +5,7 @@ import uuid
 
 from casework.models import CaseNote, Person, PersonName, Placement, Relationship
 from casework.presenters import WITHHELD
+from casework.services.form_tokens import new_form_token
 from tests.factories import PersonFactory
 from tests.matrix import PAGES, Surface, expect
 from tests.matrix.records import audited, canaries, canary, fresh
@@ -210,6 +211,7 @@ def _new_person_data(w):
         "birth_precision": "unknown",
         "documents_held": "unknown",
         "confirm_new": "on",
+        "form_token": new_form_token(),
     }
 
 
@@ -600,6 +602,7 @@ SURFACES = [
             "agreement": str(w.agreement.public_id),
             "share": "0",
             "reason": "The family withdrew their consent.",
+            "form_token": new_form_token(),
         },  # fmt: skip
         expect=expect(403, supervisor=302, **PAGES),
         writes={"supervisor"},
@@ -621,6 +624,7 @@ SURFACES = [
             "start_precision": "exact",
             "source": "letter",
             "reliability": "probable",
+            "form_token": new_form_token(),
         },  # fmt: skip
         expect=_DONE_ON_CASE_A,
         writes=CASE_A_WORKERS,
@@ -641,6 +645,7 @@ SURFACES = [
             "relative": str(w.sibling_a.public_id),
             "confidence": "probable",
             "source": "the mother",
+            "form_token": new_form_token(),
         },  # fmt: skip
         expect=_DONE_ON_CASE_A,
         writes=CASE_A_WORKERS,
@@ -656,6 +661,7 @@ SURFACES = [
             "kind": "mother",
             "relative": str(w.case_b.public_id),
             "confidence": "probable",
+            "form_token": new_form_token(),
         },  # fmt: skip
         expect=expect(403, caseworker=400, supervisor=302, other_team_caseworker=404, **PAGES),
         writes={"supervisor"},
@@ -671,7 +677,11 @@ SURFACES = [
         name="person_note_new",
         method="POST",
         path=lambda w: f"{_case_a(w)}notes/new/",
-        data=lambda w: {"text": "Called the family.", "is_security_note": "on"},
+        data=lambda w: {
+            "text": "Called the family.",
+            "is_security_note": "on",
+            "form_token": new_form_token(),
+        },
         expect=_DONE_ON_CASE_A,
         writes=CASE_A_WORKERS,
         wrote=_note_added,
@@ -685,7 +695,7 @@ SURFACES = [
         name="person_name_new",
         method="POST",
         path=lambda w: f"{_case_a(w)}names/new/",
-        data=lambda w: {"full_text": "Umm Khalid", "kind": "alias"},
+        data=lambda w: {"full_text": "Umm Khalid", "kind": "alias", "form_token": new_form_token()},
         expect=_DONE_ON_CASE_A,
         writes=CASE_A_WORKERS,
         wrote=_name_added,
