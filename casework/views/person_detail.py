@@ -133,7 +133,7 @@ def detail_context(user, person: Person) -> dict:
         "may_note": can(user, Action.ADD_NOTE, person),
         "may_share": can(user, Action.SHARE_CASE, person),
         # Who, when, what for every event; why and what it touched only at the level it needs.
-        "history": history_rows(history_for(user, person)[:100], level),
+        "history": history_rows(history_for(user, person)[:100], level, viewer=user),
         # A merged record points to the one it lives on in, when the user may see that one.
         "merged_into": (
             Person.objects.visible_to(user).filter(pk=person.merged_into_id).first()

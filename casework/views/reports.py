@@ -148,7 +148,9 @@ def report_detail(request, report_id):
                     FamilyReport.objects.visible_to(request.user),
                     report,
                     parts=report.entries.all(),
-                )[:100]
+                )[:100],
+                viewer=request.user,
+                record=report,
             ),
             "consent_rows": consent_rows,
             "partner_consents": partner_consents,

@@ -1,0 +1,449 @@
+"""What an audit event says, in the reader's language, as a caseworker would say it: "Status
+changed from located to verifying", "Note added", "Sensitive data read: birth date, birthplace",
+"Merged into Alieva Madina".
+
+Each kind of record is named by its model's verbose name, each field by its field's, and a record
+the reader may see by its own name ("report MATRIXREP1", "placement in Roj"), looked up through
+the read gates: a record the reader may not see is named only by its kind. One small function per
+action below; the person history, the histories of reports, flights and lists, and the audit
+trail all speak through here.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from casework.audit import REDACTED, AuditAction
+from casework.entry_numbers import entry_numbers
+from casework.models import (
+    FamilyReport,
+    Handover,
+    ListImport,
+    ManifestEntry,
+    ManifestRole,
+    MatchSuggestion,
+    Person,
+    PersonName,
+    Placement,
+    Relationship,
+    RepatriationFlight,
+    ReportEntry,
+    User,
+)
+
+# Names an event gives to what it touched that are no field of its record: what a merge moved,
+# a partner share, a name as a whole.
+_NOT_FIELDS = {
+    "names": gettext_lazy("names"),
+    "name": gettext_lazy("name"),
+    "shares": gettext_lazy("sharing with partners"),
+}
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model("casework", str(object_type))
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(object_type: str, name: str):
+    """The field an event names, on its own record or, failing that, on the person (a merge
+    names the fields it changed on the absorbed person); None for a name that is no field."""
+    for model in (_model(object_type), Person):
+        if model is None:
+            continue
+        for candidate in (name, name.removesuffix("_id")):
+            try:
+                return model._meta.get_field(candidate)
+            except FieldDoesNotExist:
+                continue
+    return None
+
+
+def record_kind(object_type: str) -> str:
+    """A kind of record in words ("note", "report"); the identifier when no model has it."""
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model is not None else str(object_type)
+
+
+def field_word(object_type: str, name: str) -> str:
+    """A field an event names, in words: its verbose name ("birth date" for birth_date)."""
+    field = _field(object_type, str(name))
+    if field is not None and hasattr(field, "verbose_name"):
+        return str(field.verbose_name)
+    return str(_NOT_FIELDS.get(name, str(name).replace("_", " ")))
+
+
+def field_words(object_type: str, names: Iterable[str]) -> list[str]:
+    words = []
+    for name in names:
+        word = field_word(object_type, name)
+        if word not in words:  # team and team_id are one field
+            words.append(word)
+    return words
+
+
+def value_label(object_type: str, name: str, value) -> str:
+    """A value an event recorded for a field, by its choice label when the field has choices."""
+    if value in (None, ""):
+        return "—"
+    if value == REDACTED:
+        return _("[redacted]")
+    field = _field(object_type, str(name))
+    if field is None or not field.choices or not isinstance(value, str):
+        return str(value)
+    return str(dict(field.flatchoices).get(value, value))
+
+
+def change_text(object_type: str, name: str, change) -> str:
+    """One entry of an event's changes: the field in words and its value before and after."""
+    word = field_word(object_type, name)
+    if isinstance(change, list) and len(change) == 2:
+        before, after = (value_label(object_type, name, value) for value in change)
+        return f"{word}: {before} → {after}"
+    return f"{word}: {value_label(object_type, name, change)}"
+
+
+def status_change(object_type: str, change, reason: str = "") -> str:
+    """A status change as a sentence, each status by its label for that kind of record."""
+    before, after = (value_label(object_type, "status", value) for value in change)
+    if reason:
+        return _("Status changed from %(before)s to %(after)s: %(reason)s") % {
+            "before": before,
+            "after": after,
+            "reason": reason,
+        }
+    return _("Status changed from %(before)s to %(after)s") % {"before": before, "after": after}
+
+
+# --- The sentences, one per action ----------------------------------------------------------
+# Each takes the event and the name of the record it touched: "" when the record is the one the
+# page is about (the person of a person's history, the report of a report's, any record on the
+# audit trail, which names it in a column of its own).
+
+
+def _fields(event) -> str:
+    return ", ".join(field_words(event.object_type, event.fields or ()))
+
+
+def _created(event, record: str) -> str:
+    if not record:
+        return _("Record created")
+    return _("%(record)s added") % {"record": capfirst(record)}
+
+
+def _changed(event, record: str) -> str:
+    fields = _fields(event)
+    if record and fields:
+        return _("%(record)s changed: %(fields)s") % {"record": capfirst(record), "fields": fields}
+    if record:
+        return _("%(record)s changed") % {"record": capfirst(record)}
+    return _("Changed: %(fields)s") % {"fields": fields} if fields else _("Changed")
+
+
+def _deleted(event, record: str) -> str:
+    return _("%(record)s removed") % {"record": capfirst(record or record_kind(event.object_type))}
+
+
+def _status_changed(event, record: str, reason: str = "") -> str:
+    change = (event.changes or {}).get("status")
+    if not (isinstance(change, list) and len(change) == 2):
+        return _changed(event, record)
+    sentence = status_change(event.object_type, change, reason)
+    if record:
+        return _("%(record)s: %(change)s") % {"record": capfirst(record), "change": sentence}
+    return sentence
+
+
+def _read_sensitive(event, record: str) -> str:
+    fields = _fields(event)
+    return (
+        _("Sensitive data read: %(fields)s") % {"fields": fields}
+        if fields
+        else (_("Sensitive data read"))
+    )
+
+
+def _read_restricted(event, record: str) -> str:
+    fields = _fields(event)
+    return (
+        _("Restricted data read: %(fields)s") % {"fields": fields}
+        if fields
+        else (_("Restricted data read"))
+    )
+
+
+def _exported(event, record: str) -> str:
+    rows = (event.changes or {}).get("rows")
+    if isinstance(rows, int):
+        return _("Persons exported: %(rows)s") % {"rows": rows}
+    return _("Exported")
+
+
+def _imported(event, record: str) -> str:
+    changes = event.changes or {}
+    if changes.get("stage") == "uploaded":
+        return _("List uploaded: %(rows)s rows") % {"rows": changes.get("rows", "?")}
+    return _("List imported")
+
+
+def _merged(event, record: str) -> str:
+    other = record or _("another record")
+    if _is_absorbed(event):
+        return _("Merged into %(person)s") % {"person": other}
+    return _("%(person)s merged into this record") % {"person": capfirst(other)}
+
+
+def _unmerged(event, record: str) -> str:
+    other = record or _("another record")
+    return _("Merge with %(person)s undone") % {"person": other}
+
+
+def _match_decided(event, record: str) -> str:
+    change = (event.changes or {}).get("decision")
+    if isinstance(change, list) and len(change) == 2:
+        decision = value_label("MatchSuggestion", "decision", change[1])
+        return _("Match decided: %(decision)s") % {"decision": decision}
+    return _("Match decided")
+
+
+def _refused(event, record: str) -> str:
+    attempted = (event.changes or {}).get("attempted") or (event.changes or {}).get("action")
+    if attempted:
+        return _("Refused: %(attempted)s") % {"attempted": str(attempted).replace("_", " ")}
+    return _("Refused")
+
+
+def _labelled(event, record: str) -> str:
+    """An action said by its label alone ("Signed in", "Session ended")."""
+    return capfirst(action_label(event.action))
+
+
+_SENTENCES: dict[str, Callable] = {
+    AuditAction.CREATE: _created,
+    AuditAction.UPDATE: _changed,
+    AuditAction.DELETE: _deleted,
+    AuditAction.READ_SENSITIVE: _read_sensitive,
+    AuditAction.READ_RESTRICTED: _read_restricted,
+    AuditAction.EXPORT: _exported,
+    AuditAction.IMPORT: _imported,
+    AuditAction.MERGE: _merged,
+    AuditAction.UNMERGE: _unmerged,
+    AuditAction.DECIDE_MATCH: _match_decided,
+    AuditAction.DENIED: _refused,
+}
+
+
+def action_label(action) -> str:
+    """What an event records, by its label (an action no longer written, as its identifier)."""
+    try:
+        return str(AuditAction(action).label)
+    except ValueError:
+        return str(action).replace("_", " ")
+
+
+def sentence(event, record: str = "", *, reason: str = "") -> str:
+    """What `event` says, as a sentence; `record` names what it touched ("" for the page's own
+    record). A status change, the one event whose reason is its point, says `reason` too:
+    "Status changed from located to verifying: confirmed by a list"."""
+    if event.action == AuditAction.STATUS_CHANGE:
+        return _status_changed(event, record, reason)
+    return _SENTENCES.get(event.action, _labelled)(event, record)
+
+
+def withheld_sentence(event) -> str:
+    """What an event says to a reader who may not see what it touched: its action alone."""
+    return capfirst(action_label(event.action))
+
+
+# --- Names of records -----------------------------------------------------------------------
+
+
+def _is_absorbed(event) -> bool:
+    """Whether a merge event is the one on the absorbed person's side."""
+    return str(event.person_id) == str((event.changes or {}).get("absorbed"))
+
+
+def _merge_other(event) -> str | None:
+    """The public id of the other person of a merge event."""
+    changes = event.changes or {}
+    return changes.get("survivor") if _is_absorbed(event) else changes.get("absorbed")
+
+
+def _persons(viewer, ids) -> dict[str, str]:
+    found = Person.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {str(p.public_id): str(p) for p in found.only("public_id", "display_name")}
+
+
+def _placements(viewer, ids) -> dict[str, str]:
+    found = (
+        Placement.objects.visible_to(viewer).filter(public_id__in=ids).select_related("location")
+    )
+    names = {}
+    for placement in found:
+        place = placement.location.name if placement.location else placement.place_text
+        text = _("sighting in %(place)s") if placement.is_sighting else _("placement in %(place)s")
+        names[str(placement.public_id)] = text % {"place": place}
+    return names
+
+
+def _person_names(viewer, ids) -> dict[str, str]:
+    found = PersonName.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {str(n.public_id): _("name %(name)s") % {"name": n.as_text()} for n in found}
+
+
+def _relationships(viewer, ids) -> dict[str, str]:
+    found = Relationship.objects.visible_to(viewer).filter(public_id__in=ids)
+    links = list(found.select_related("from_person"))
+    seen = _persons(viewer, [link.from_person.public_id for link in links])
+    return {
+        str(link.public_id): _("%(kind)s %(name)s")
+        % {"kind": link.get_kind_display(), "name": seen[str(link.from_person.public_id)]}
+        for link in links
+        if str(link.from_person.public_id) in seen
+    }
+
+
+def _reports(viewer, ids) -> dict[str, str]:
+    found = FamilyReport.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {str(r.public_id): _("report %(reference)s") % {"reference": r.reference} for r in found}
+
+
+def _report_entries(viewer, ids) -> dict[str, str]:
+    found = list(
+        ReportEntry.objects.visible_to(viewer).filter(public_id__in=ids).select_related("report")
+    )
+    numbers = entry_numbers(found)
+    return {
+        str(e.public_id): _("report %(reference)s, entry %(number)s")
+        % {"reference": e.report.reference, "number": numbers[e.pk]}
+        for e in found
+    }
+
+
+def _flights(viewer, ids) -> dict[str, str]:
+    found = RepatriationFlight.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {str(f.public_id): _("flight %(reference)s") % {"reference": f.reference} for f in found}
+
+
+def _manifest_entries(viewer, ids) -> dict[str, str]:
+    found = (
+        ManifestEntry.objects.visible_to(viewer).filter(public_id__in=ids).select_related("flight")
+    )
+    return {
+        str(e.public_id): (
+            _("escort on flight %(reference)s")
+            if e.role == ManifestRole.ESCORT
+            else _("seat on flight %(reference)s")
+        )
+        % {"reference": e.flight.reference}
+        for e in found
+    }
+
+
+def _handovers(viewer, ids) -> dict[str, str]:
+    found = Handover.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {
+        str(h.public_id): _("handover after flight %(reference)s")
+        % {"reference": h.manifest_entry.flight.reference}
+        for h in found.select_related("manifest_entry__flight")
+    }
+
+
+def _lists(viewer, ids) -> dict[str, str]:
+    found = ListImport.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {str(li.public_id): _("list “%(source)s”") % {"source": li.source} for li in found}
+
+
+def _suggestions(viewer, ids) -> dict[str, str]:
+    found = MatchSuggestion.objects.visible_to(viewer).filter(public_id__in=ids)
+    return {str(s.public_id): _("suggested match") for s in found}
+
+
+def _accounts(viewer, ids) -> dict[str, str]:
+    # Accounts are no case data: the reader's own organisation's, by their user name.
+    found = User.objects.filter(public_id__in=ids, organisation_id=viewer.organisation_id)
+    return {str(u.public_id): _("account %(name)s") % {"name": u.get_username()} for u in found}
+
+
+_NAMERS: dict[str, Callable] = {
+    "Person": _persons,
+    "Placement": _placements,
+    "PersonName": _person_names,
+    "Relationship": _relationships,
+    "FamilyReport": _reports,
+    "ReportEntry": _report_entries,
+    "RepatriationFlight": _flights,
+    "ManifestEntry": _manifest_entries,
+    "Handover": _handovers,
+    "ListImport": _lists,
+    "MatchSuggestion": _suggestions,
+    "User": _accounts,
+}
+
+
+def record_names(viewer, events) -> dict[tuple[str, str], str]:
+    """The name of each record the events touched that `viewer` may see, by (kind, public id),
+    and for a merge the other person's name (under "Person"). One query per kind of record."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.action in (AuditAction.MERGE, AuditAction.UNMERGE):
+            if other := _merge_other(event):
+                wanted["Person"].add(str(other))
+        elif event.object_id and event.object_type in _NAMERS:
+            wanted[event.object_type].add(str(event.object_id))
+    names = {}
+    for kind, ids in wanted.items():
+        names.update({(kind, pid): name for pid, name in _NAMERS[kind](viewer, ids).items()})
+    return names
+
+
+def name_of(event, names: dict, *, own: Iterable = ()) -> str:
+    """The name of the record an event touched: "" for a record in `own` (the page's own), its
+    name when the reader may see it, else its kind. For a merge, the other person's name."""
+    if event.action in (AuditAction.MERGE, AuditAction.UNMERGE):
+        return names.get(("Person", str(_merge_other(event))), "")
+    if event.object_id is not None and str(event.object_id) in {str(o) for o in own}:
+        return ""
+    if not event.object_type:
+        return ""
+    return names.get((event.object_type, str(event.object_id)), record_kind(event.object_type))
+
+
+# --- The audit trail ------------------------------------------------------------------------
+
+
+def audit_lines(viewer, events) -> list[dict]:
+    """A page of the audit trail for `viewer` (who may read it): each event with its sentence,
+    the record it touched by name (or kind), the person it belongs to by name, its fields in
+    words and its changes as text. Names only of what `viewer` may see; ids always, for the
+    officer's own look-ups."""
+    events = list(events)
+    names = record_names(viewer, events)
+    persons = _persons(viewer, {str(e.person_id) for e in events if e.person_id})
+    return [
+        {
+            "event": event,
+            # The record has a column of its own: the sentence names only a merge's other person.
+            "text": sentence(event, name_of(event, names, own=[event.object_id])),
+            "record": (
+                names.get((event.object_type, str(event.object_id)))
+                or (record_kind(event.object_type) if event.object_type else "")
+            ),
+            "person": persons.get(str(event.person_id), ""),
+            "fields": field_words(event.object_type, event.fields or ()),
+            "changes": [
+                change_text(event.object_type, name, change)
+                for name, change in (event.changes or {}).items()
+            ],
+        }
+        for event in events
+    ]
