@@ -8,6 +8,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from casework import entry_numbers as numbers
+from casework.imports.messages import translated
 from casework.presenters import WITHHELD
 
 register = template.Library()
@@ -83,6 +85,18 @@ def choice_inputs(bound_field):
         BoundWidget(w, sub, bound_field.form.renderer)
         for sub in w.subwidgets(bound_field.html_name, bound_field.value(), attrs=attrs)
     ]
+
+
+@register.filter
+def import_reason(kept: str) -> str:
+    """Why a list row became what it became, kept in English, in the reader's language."""
+    return translated(kept)
+
+
+@register.filter
+def entry_number(entry) -> int:
+    """A report entry's number as people read it: its place in the report, from 1."""
+    return numbers.entry_number(entry)
 
 
 @register.filter
