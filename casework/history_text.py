@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterable
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, ForeignObjectRel
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
+from casework import kept_text
 from casework.audit import REDACTED, AuditAction
 from casework.entry_numbers import entry_numbers
 from casework.models import (
@@ -35,16 +37,74 @@ from casework.models import (
     Relationship,
     RepatriationFlight,
     ReportEntry,
+    RowOutcome,
     User,
 )
 
-# Names an event gives to what it touched that are no field of its record: what a merge moved,
-# a partner share, a name as a whole.
+# Names an event gives to what it touched, or to what it recorded about itself, that are no
+# field of its record: a name as a whole, partner shares, the level of a read, a denial's answer.
 _NOT_FIELDS = {
-    "names": gettext_lazy("names"),
     "name": gettext_lazy("name"),
     "shares": gettext_lazy("sharing with partners"),
+    "level": gettext_lazy("level"),
+    "attempted": gettext_lazy("attempted"),
+    "answered": gettext_lazy("answered"),
+    "route": gettext_lazy("page"),
+    "stage": gettext_lazy("stage"),
+    "counts": gettext_lazy("counts"),
+    "rows": gettext_lazy("rows"),
+    "identifiable": gettext_lazy("identifiable"),
+    "filters": gettext_lazy("filters"),
+    "records": gettext_lazy("records"),
+    "view": gettext_lazy("page"),
+    "via": gettext_lazy("through"),
+    "grant": gettext_lazy("break-glass grant"),
+    "until": gettext_lazy("until"),
+    "moved": gettext_lazy("records moved"),
+    "survivor": gettext_lazy("kept record"),
+    "absorbed": gettext_lazy("merged record"),
+    "report_status": gettext_lazy("report status"),
+    "absorbed_status": gettext_lazy("status of the merged record"),
+    "primary_names": gettext_lazy("primary names"),
+    "relations_from": gettext_lazy("relationships from the record"),
+    "relations_to": gettext_lazy("relationships to the record"),
+    "relations_dropped": gettext_lazy("relationships dropped"),
+    "suggestions_confirmed": gettext_lazy("suggested matches confirmed"),
+    "suggestions_moved": gettext_lazy("suggested matches moved"),
+    "suggestions_set_aside": gettext_lazy("suggested matches set aside"),
 }
+# An import's counts of rows, by outcome.
+_OUTCOMES = {**dict(RowOutcome.choices), "invalid": gettext_lazy("rows with errors")}
+# Values an event recorded about itself, in words: the level a read was at, an import's stage.
+_VALUES = {
+    ("level", "partner"): gettext_lazy("partner"),
+    ("level", "minimal"): gettext_lazy("minimal"),
+    ("level", "sensitive"): gettext_lazy("sensitive"),
+    ("level", "restricted"): gettext_lazy("restricted"),
+    ("stage", "uploaded"): gettext_lazy("uploaded"),
+    ("stage", "committed"): gettext_lazy("committed"),
+}
+# The reasons the system writes on events itself, in English (the services and the session
+# middleware write them; a person's reason is kept as they wrote it): shown in the reader's
+# language through these msgids (see casework.kept_text). A reason written otherwise is shown as
+# it was written.
+SYSTEM_REASONS = [
+    gettext_noop("From report %(reference)s, entry %(number)s"),
+    gettext_noop("Approved for flight %(reference)s"),
+    gettext_noop("Handed over after flight %(reference)s"),
+    gettext_noop("list import “%(source)s”, row %(row)s"),
+    gettext_noop("list import “%(source)s”"),
+    gettext_noop("log out everywhere"),
+    gettext_noop("account deactivated"),
+    gettext_noop("password changed"),
+    gettext_noop("password disabled"),
+    gettext_noop("find duplicates"),
+    gettext_noop("idle timeout"),
+    gettext_noop("absolute timeout"),
+    gettext_noop("ended everywhere"),
+]
+# A change an event records of another record than its own: a triage changes the report's status.
+_OTHER_RECORD = {"report_status": ("FamilyReport", "status")}
 
 
 def _model(object_type: str):
@@ -57,14 +117,17 @@ def _model(object_type: str):
 def _field(object_type: str, name: str):
     """The field an event names, on its own record or, failing that, on the person (a merge
     names the fields it changed on the absorbed person); None for a name that is no field."""
+    if name in _OTHER_RECORD:
+        object_type, name = _OTHER_RECORD[name]
     for model in (_model(object_type), Person):
         if model is None:
             continue
         for candidate in (name, name.removesuffix("_id")):
             try:
-                return model._meta.get_field(candidate)
+                field = model._meta.get_field(candidate)
             except FieldDoesNotExist:
                 continue
+            return field
     return None
 
 
@@ -77,8 +140,10 @@ def record_kind(object_type: str) -> str:
 def field_word(object_type: str, name: str) -> str:
     """A field an event names, in words: its verbose name ("birth date" for birth_date)."""
     field = _field(object_type, str(name))
-    if field is not None and hasattr(field, "verbose_name"):
+    if isinstance(field, Field) and name not in _OTHER_RECORD:
         return str(field.verbose_name)
+    if isinstance(field, ForeignObjectRel):  # the records on the other side ("placements")
+        return str(field.related_model._meta.verbose_name_plural)
     return str(_NOT_FIELDS.get(name, str(name).replace("_", " ")))
 
 
@@ -97,10 +162,32 @@ def value_label(object_type: str, name: str, value) -> str:
         return "—"
     if value == REDACTED:
         return _("[redacted]")
+    if isinstance(value, str) and (name, value) in _VALUES:
+        return str(_VALUES[(name, value)])
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{_key_word(object_type, name, key)} — {value_label(object_type, key, item)}"
+            for key, item in value.items()
+        )
     field = _field(object_type, str(name))
-    if field is None or not field.choices or not isinstance(value, str):
+    if not isinstance(field, Field) or not field.choices or not isinstance(value, str):
         return str(value)
     return str(dict(field.flatchoices).get(value, value))
+
+
+def _key_word(object_type: str, name: str, key: str) -> str:
+    """A key of a value an event recorded as a mapping: an import's counts by outcome, what a
+    merge moved by kind of record."""
+    if name == "counts":
+        return str(_OUTCOMES.get(key, key))
+    return field_word(object_type, key)
+
+
+def reason_text(reason: str) -> str:
+    """An event's reason in the reader's language when the system wrote it; as written else."""
+    if not reason:
+        return reason
+    return kept_text.translated(reason, SYSTEM_REASONS) or reason
 
 
 def change_text(object_type: str, name: str, change) -> str:
@@ -134,33 +221,43 @@ def _fields(event) -> str:
     return ", ".join(field_words(event.object_type, event.fields or ()))
 
 
+# A record's name may open a sentence in one language and end it in another ("Note added",
+# "Добавлено: заметка"): names are lower case, and each sentence is capitalised when made.
+
+
 def _created(event, record: str) -> str:
     if not record:
         return _("Record created")
-    return _("%(record)s added") % {"record": capfirst(record)}
+    return capfirst(_("%(record)s added") % {"record": record})
 
 
 def _changed(event, record: str) -> str:
     fields = _fields(event)
     if record and fields:
-        return _("%(record)s changed: %(fields)s") % {"record": capfirst(record), "fields": fields}
+        return capfirst(_("%(record)s changed: %(fields)s") % {"record": record, "fields": fields})
     if record:
-        return _("%(record)s changed") % {"record": capfirst(record)}
+        return capfirst(_("%(record)s changed") % {"record": record})
     return _("Changed: %(fields)s") % {"fields": fields} if fields else _("Changed")
 
 
 def _deleted(event, record: str) -> str:
-    return _("%(record)s removed") % {"record": capfirst(record or record_kind(event.object_type))}
+    record = record or record_kind(event.object_type)
+    return capfirst(_("%(record)s removed") % {"record": record})
 
 
 def _status_changed(event, record: str, reason: str = "") -> str:
     change = (event.changes or {}).get("status")
     if not (isinstance(change, list) and len(change) == 2):
         return _changed(event, record)
-    sentence = status_change(event.object_type, change, reason)
-    if record:
-        return _("%(record)s: %(change)s") % {"record": capfirst(record), "change": sentence}
-    return sentence
+    if not record:
+        return status_change(event.object_type, change, reason)
+    before, after = (value_label(event.object_type, "status", value) for value in change)
+    said = _("%(record)s: status changed from %(before)s to %(after)s") % {
+        "record": record,
+        "before": before,
+        "after": after,
+    }
+    return capfirst(f"{said}: {reason}" if reason else said)
 
 
 def _read_sensitive(event, record: str) -> str:
@@ -199,7 +296,7 @@ def _merged(event, record: str) -> str:
     other = record or _("another record")
     if _is_absorbed(event):
         return _("Merged into %(person)s") % {"person": other}
-    return _("%(person)s merged into this record") % {"person": capfirst(other)}
+    return capfirst(_("%(person)s merged into this record") % {"person": other})
 
 
 def _unmerged(event, record: str) -> str:
@@ -439,6 +536,7 @@ def audit_lines(viewer, events) -> list[dict]:
                 or (record_kind(event.object_type) if event.object_type else "")
             ),
             "person": persons.get(str(event.person_id), ""),
+            "reason": reason_text(event.reason),
             "fields": field_words(event.object_type, event.fields or ()),
             "changes": [
                 change_text(event.object_type, name, change)

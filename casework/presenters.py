@@ -209,6 +209,7 @@ def _details(event, record: str) -> dict:
     status_change = status if isinstance(status, list) and len(status) == 2 else None
     # A status change says why in its sentence; other events show the reason beneath it.
     said = event.action == AuditAction.STATUS_CHANGE and status_change is not None
+    reason = history_text.reason_text(event.reason)
     return {
         "withheld": False,
         "object_type": event.object_type,
@@ -216,8 +217,8 @@ def _details(event, record: str) -> dict:
             [] if event.action in _NOT_CHANGES else [_field_label(n) for n in event.fields or ()]
         ),
         "status_change": status_change,
-        "reason": event.reason,
-        "reason_beneath": "" if said else event.reason,
+        "reason": reason,
+        "reason_beneath": "" if said else reason,
         "record": record,
-        "text": history_text.sentence(event, record, reason=event.reason),
+        "text": history_text.sentence(event, record, reason=reason),
     }

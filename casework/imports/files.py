@@ -60,7 +60,7 @@ def read_table(filename: str, data: bytes) -> Table:
         raise FileError(_empty())
     if len(data) > MAX_FILE_BYTES:
         raise FileError(
-            _("The file is larger than %(size)s MB.") % {"size": MAX_FILE_BYTES // (1024 * 1024)}
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
         )
     table = _read_xlsx(data) if is_xlsx(filename, data) else _read_csv(data)
     if not any(h.strip() for h in table.headers):

@@ -13,11 +13,11 @@ leave every reason already stored untranslated.)
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from django.utils.translation import gettext, gettext_noop
 
 from casework.imports.columns import FIELDS
+from casework.kept_text import match
 
 
 class Message(str):
@@ -86,43 +86,30 @@ _WITH_VALUES = [
     POSSIBLE_MATCHES,
     POSSIBLE_MATCHES_OUTSIDE,
 ]
-_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _MORE_ROWS = re.compile(r"; (?=Row \d+, )")
 
 
-@cache
-def _pattern(msgid: str) -> re.Pattern:
-    """The English texts `msgid` makes, with each value captured by its name."""
-    parts = _PLACEHOLDER.split(msgid)
-    regex = "".join(
-        f"(?P<{part}>.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
-    )
-    return re.compile(regex, re.DOTALL)
-
-
 def _from_template(text: str) -> str | None:
-    for msgid in _WITH_VALUES:
-        if match := _pattern(msgid).fullmatch(text):
-            values = match.groupdict()
-            if "message" in values:
-                values["message"] = translated(values["message"])
-            if "field" in values and values["field"] in FIELDS:
-                values["field"] = str(FIELDS[values["field"]])
-            return gettext(msgid) % values
-    return None
+    found = match(text, _WITH_VALUES)
+    if found is None:
+        return None
+    msgid, values = found
+    if "message" in values:
+        values["message"] = translated(values["message"])
+    if values.get("field") in FIELDS:
+        values["field"] = str(FIELDS[values["field"]])
+    return gettext(msgid) % values
 
 
 def translated(kept: str) -> str:
-    """A kept English reason in the active language: a message with values is matched against
-    the msgids it may have been made from and made again from the translated msgid; one without
-    values is its own msgid; the problems of a rejected row, joined by "; ", one by one. A text
+    """A kept English reason in the active language: the problems of a rejected row, joined by
+    "; ", one by one; a message with values matched against the msgids it may have been made
+    from and made again from the translated msgid; one without values is its own msgid. A text
     that no msgid made (a reason cut at its length, a message of an older release) stays as kept."""
     if not kept:
         return kept
-    found = _from_template(kept)
-    if found is not None:
-        return found
     parts = _MORE_ROWS.split(kept)
     if len(parts) > 1:
         return "; ".join(translated(part) for part in parts)
-    return gettext(kept)
+    found = _from_template(kept)
+    return gettext(kept) if found is None else found
