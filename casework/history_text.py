@@ -19,7 +19,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Field, ForeignObjectRel
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from casework import kept_text
 from casework.audit import REDACTED, AuditAction
@@ -115,8 +115,9 @@ def _model(object_type: str):
 
 
 def _field(object_type: str, name: str):
-    """The field an event names, on its own record or, failing that, on the person (a merge
-    names the fields it changed on the absorbed person); None for a name that is no field."""
+    """The field an event names (or the other side of a relation: "placements"), on its own
+    record or, failing that, on the person (a merge names the fields it changed on the absorbed
+    person); None for a name that is neither."""
     if name in _OTHER_RECORD:
         object_type, name = _OTHER_RECORD[name]
     for model in (_model(object_type), Person):
@@ -124,10 +125,9 @@ def _field(object_type: str, name: str):
             continue
         for candidate in (name, name.removesuffix("_id")):
             try:
-                field = model._meta.get_field(candidate)
+                return model._meta.get_field(candidate)
             except FieldDoesNotExist:
                 continue
-            return field
     return None
 
 
@@ -261,21 +261,15 @@ def _status_changed(event, record: str, reason: str = "") -> str:
 
 
 def _read_sensitive(event, record: str) -> str:
-    fields = _fields(event)
-    return (
-        _("Sensitive data read: %(fields)s") % {"fields": fields}
-        if fields
-        else (_("Sensitive data read"))
-    )
+    if fields := _fields(event):
+        return _("Sensitive data read: %(fields)s") % {"fields": fields}
+    return _("Sensitive data read")
 
 
 def _read_restricted(event, record: str) -> str:
-    fields = _fields(event)
-    return (
-        _("Restricted data read: %(fields)s") % {"fields": fields}
-        if fields
-        else (_("Restricted data read"))
-    )
+    if fields := _fields(event):
+        return _("Restricted data read: %(fields)s") % {"fields": fields}
+    return _("Restricted data read")
 
 
 def _exported(event, record: str) -> str:
@@ -287,8 +281,13 @@ def _exported(event, record: str) -> str:
 
 def _imported(event, record: str) -> str:
     changes = event.changes or {}
+    rows = changes.get("rows")
+    if changes.get("stage") == "uploaded" and isinstance(rows, int):
+        return ngettext("List uploaded: %(rows)s row", "List uploaded: %(rows)s rows", rows) % {
+            "rows": rows
+        }
     if changes.get("stage") == "uploaded":
-        return _("List uploaded: %(rows)s rows") % {"rows": changes.get("rows", "?")}
+        return _("List uploaded")
     return _("List imported")
 
 

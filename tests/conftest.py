@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -66,6 +67,16 @@ class World:
             "partner_without_agreement": self.partner_without_agreement,
             "anonymous": None,
         }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page requested in Russian leaves Russian
+    active in the test's thread (Django activates a request's language and leaves it so), and
+    messages made outside a request (a list's file errors) speak the active language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -298,7 +298,7 @@ def test_a_lists_rows_and_history_in_russian(world, russian, committed_list):
         "Строка 3, Возраст: Возраст 200 невозможен (от 0 до 120).",
         "Строка 4, Возраст: Возраст 40 на 2026-01-01 не согласуется с датой рождения 2015-06-01.",
     ]
-    assert _lines(html, "record-history") == ["Список импортирован", "Список загружен, строк: 3"]
+    assert _lines(html, "record-history") == ["Список импортирован", "Список загружен: 3 строки"]
 
 
 def test_a_rows_problems_are_shown_in_the_readers_language_and_kept_in_english():
