@@ -3,15 +3,14 @@ changed from located to verifying", "Note added", "Sensitive data read: birth da
 "Merged into Alieva Madina".
 
 Each kind of record is named by its model's verbose name, each field by its field's, and a record
-the reader may see by its own name ("report MATRIXREP1", "placement in Roj"), looked up through
-the read gates: a record the reader may not see is named only by its kind. One small function per
-action below; the person history, the histories of reports, flights and lists, and the audit
-trail all speak through here.
+the reader may see by its own name ("report MATRIXREP1", "placement in Roj": casework.record_names
+looks them up through the read gates); a record the reader may not see is named by its kind only.
+One small function per action below; the person history, the histories of reports, flights and
+lists, and the audit trail all speak through here.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.apps import apps
@@ -21,25 +20,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
-from casework import kept_text
+from casework import kept_text, record_names
 from casework.audit import REDACTED, AuditAction
-from casework.entry_numbers import entry_numbers
-from casework.models import (
-    FamilyReport,
-    Handover,
-    ListImport,
-    ManifestEntry,
-    ManifestRole,
-    MatchSuggestion,
-    Person,
-    PersonName,
-    Placement,
-    Relationship,
-    RepatriationFlight,
-    ReportEntry,
-    RowOutcome,
-    User,
-)
+from casework.models import Person, RowOutcome
 
 # Names an event gives to what it touched, or to what it recorded about itself, that are no
 # field of its record: a name as a whole, partner shares, the level of a read, a denial's answer.
@@ -293,7 +276,7 @@ def _imported(event, record: str) -> str:
 
 def _merged(event, record: str) -> str:
     other = record or _("another record")
-    if _is_absorbed(event):
+    if record_names.is_absorbed(event):
         return _("Merged into %(person)s") % {"person": other}
     return capfirst(_("%(person)s merged into this record") % {"person": other})
 
@@ -360,153 +343,11 @@ def withheld_sentence(event) -> str:
     return capfirst(action_label(event.action))
 
 
-# --- Names of records -----------------------------------------------------------------------
-
-
-def _is_absorbed(event) -> bool:
-    """Whether a merge event is the one on the absorbed person's side."""
-    return str(event.person_id) == str((event.changes or {}).get("absorbed"))
-
-
-def _merge_other(event) -> str | None:
-    """The public id of the other person of a merge event."""
-    changes = event.changes or {}
-    return changes.get("survivor") if _is_absorbed(event) else changes.get("absorbed")
-
-
-def _persons(viewer, ids) -> dict[str, str]:
-    found = Person.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {str(p.public_id): str(p) for p in found.only("public_id", "display_name")}
-
-
-def _placements(viewer, ids) -> dict[str, str]:
-    found = (
-        Placement.objects.visible_to(viewer).filter(public_id__in=ids).select_related("location")
-    )
-    names = {}
-    for placement in found:
-        place = placement.location.name if placement.location else placement.place_text
-        text = _("sighting in %(place)s") if placement.is_sighting else _("placement in %(place)s")
-        names[str(placement.public_id)] = text % {"place": place}
-    return names
-
-
-def _person_names(viewer, ids) -> dict[str, str]:
-    found = PersonName.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {str(n.public_id): _("name %(name)s") % {"name": n.as_text()} for n in found}
-
-
-def _relationships(viewer, ids) -> dict[str, str]:
-    found = Relationship.objects.visible_to(viewer).filter(public_id__in=ids)
-    links = list(found.select_related("from_person"))
-    seen = _persons(viewer, [link.from_person.public_id for link in links])
-    return {
-        str(link.public_id): _("%(kind)s %(name)s")
-        % {"kind": link.get_kind_display(), "name": seen[str(link.from_person.public_id)]}
-        for link in links
-        if str(link.from_person.public_id) in seen
-    }
-
-
-def _reports(viewer, ids) -> dict[str, str]:
-    found = FamilyReport.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {str(r.public_id): _("report %(reference)s") % {"reference": r.reference} for r in found}
-
-
-def _report_entries(viewer, ids) -> dict[str, str]:
-    found = list(
-        ReportEntry.objects.visible_to(viewer).filter(public_id__in=ids).select_related("report")
-    )
-    numbers = entry_numbers(found)
-    return {
-        str(e.public_id): _("report %(reference)s, entry %(number)s")
-        % {"reference": e.report.reference, "number": numbers[e.pk]}
-        for e in found
-    }
-
-
-def _flights(viewer, ids) -> dict[str, str]:
-    found = RepatriationFlight.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {str(f.public_id): _("flight %(reference)s") % {"reference": f.reference} for f in found}
-
-
-def _manifest_entries(viewer, ids) -> dict[str, str]:
-    found = (
-        ManifestEntry.objects.visible_to(viewer).filter(public_id__in=ids).select_related("flight")
-    )
-    return {
-        str(e.public_id): (
-            _("escort on flight %(reference)s")
-            if e.role == ManifestRole.ESCORT
-            else _("seat on flight %(reference)s")
-        )
-        % {"reference": e.flight.reference}
-        for e in found
-    }
-
-
-def _handovers(viewer, ids) -> dict[str, str]:
-    found = Handover.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {
-        str(h.public_id): _("handover after flight %(reference)s")
-        % {"reference": h.manifest_entry.flight.reference}
-        for h in found.select_related("manifest_entry__flight")
-    }
-
-
-def _lists(viewer, ids) -> dict[str, str]:
-    found = ListImport.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {str(li.public_id): _("list “%(source)s”") % {"source": li.source} for li in found}
-
-
-def _suggestions(viewer, ids) -> dict[str, str]:
-    found = MatchSuggestion.objects.visible_to(viewer).filter(public_id__in=ids)
-    return {str(s.public_id): _("suggested match") for s in found}
-
-
-def _accounts(viewer, ids) -> dict[str, str]:
-    # Accounts are no case data: the reader's own organisation's, by their user name.
-    found = User.objects.filter(public_id__in=ids, organisation_id=viewer.organisation_id)
-    return {str(u.public_id): _("account %(name)s") % {"name": u.get_username()} for u in found}
-
-
-_NAMERS: dict[str, Callable] = {
-    "Person": _persons,
-    "Placement": _placements,
-    "PersonName": _person_names,
-    "Relationship": _relationships,
-    "FamilyReport": _reports,
-    "ReportEntry": _report_entries,
-    "RepatriationFlight": _flights,
-    "ManifestEntry": _manifest_entries,
-    "Handover": _handovers,
-    "ListImport": _lists,
-    "MatchSuggestion": _suggestions,
-    "User": _accounts,
-}
-
-
-def record_names(viewer, events) -> dict[tuple[str, str], str]:
-    """The name of each record the events touched that `viewer` may see, by (kind, public id),
-    and for a merge the other person's name (under "Person"). One query per kind of record."""
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for event in events:
-        if event.action in (AuditAction.MERGE, AuditAction.UNMERGE):
-            if other := _merge_other(event):
-                wanted["Person"].add(str(other))
-        elif event.object_id and event.object_type in _NAMERS:
-            wanted[event.object_type].add(str(event.object_id))
-    names = {}
-    for kind, ids in wanted.items():
-        names.update({(kind, pid): name for pid, name in _NAMERS[kind](viewer, ids).items()})
-    return names
-
-
 def name_of(event, names: dict, *, own: Iterable = ()) -> str:
     """The name of the record an event touched: "" for a record in `own` (the page's own), its
     name when the reader may see it, else its kind. For a merge, the other person's name."""
     if event.action in (AuditAction.MERGE, AuditAction.UNMERGE):
-        return names.get(("Person", str(_merge_other(event))), "")
+        return names.get(("Person", str(record_names.merge_other(event))), "")
     if event.object_id is not None and str(event.object_id) in {str(o) for o in own}:
         return ""
     if not event.object_type:
@@ -523,8 +364,8 @@ def audit_lines(viewer, events) -> list[dict]:
     words and its changes as text. Names only of what `viewer` may see; ids always, for the
     officer's own look-ups."""
     events = list(events)
-    names = record_names(viewer, events)
-    persons = _persons(viewer, {str(e.person_id) for e in events if e.person_id})
+    names = record_names.record_names(viewer, events)
+    persons = record_names.persons(viewer, {str(e.person_id) for e in events if e.person_id})
     return [
         {
             "event": event,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from casework import history_text
+from casework import history_text, record_names
 from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens, shown_at
 from casework.permissions import Level, partner_fields, person_level
@@ -158,7 +158,7 @@ def history_rows(events, level: Level, *, viewer) -> list[dict]:
         for event in events
         if level >= event_details_level(event, security_note_ids=security_note_ids)
     ]
-    names = history_text.record_names(viewer, shown)
+    names = record_names.record_names(viewer, shown)
     # The person's own events, and those of records merged into it, speak of "this record".
     own = {event.object_id for event in events if event.object_type == "Person"}
     shown_ids = {id(event) for event in shown}
@@ -187,7 +187,7 @@ def record_history_rows(events, *, viewer, record) -> list[dict]:
     it: the record is theirs to read, so each event is shown whole (the same row shape as a
     person's), each part of the record it touched by its name."""
     events = list(events)
-    names = history_text.record_names(viewer, events)
+    names = record_names.record_names(viewer, events)
     rows = []
     for event in events:
         name = history_text.name_of(event, names, own=[record.public_id])
