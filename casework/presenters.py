@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db.models import prefetch_related_objects
 
-from casework import audit
+from casework import audit, history_text, record_names
 from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens, shown_at
 from casework.models import Person
@@ -266,10 +266,11 @@ def _field_label(name: str) -> str:
     return name[:-3] if name.endswith("_id") else name
 
 
-def history_rows(events, level: Level) -> list[dict]:
-    """The history of one person as a viewer at `level` may see it: who, when and what action for
-    every event; what it touched and why only when `level` permits every field it touched,
-    otherwise WITHHELD (never left out, so "withheld" does not read as "nothing")."""
+def history_rows(events, level: Level, *, viewer, person=None) -> list[dict]:
+    """The history of one person as `viewer`, at `level` on the person, may see it: who, when and
+    what action for every event; what it touched, why, and the names of the records it touched
+    (those `viewer` may see) only when `level` permits every field it touched, otherwise WITHHELD
+    (never left out, so "withheld" does not read as "nothing")."""
     from casework.models import CaseNote
 
     events = list(events)
@@ -283,22 +284,20 @@ def history_rows(events, level: Level) -> list[dict]:
         if note_ids
         else set()
     )
+    shown = [
+        event
+        for event in events
+        if level >= event_details_level(event, security_note_ids=security_note_ids)
+    ]
+    names = record_names.record_names(viewer, shown, known=[person] if person else ())
+    # The person's own events, and those of records merged into it, speak of "this record".
+    own = {event.object_id for event in events if event.object_type == "Person"}
+    shown_ids = {id(event) for event in shown}
     rows = []
     for event in events:
         row = {"at": event.at, "actor_label": event.actor_label, "action": event.action}
-        if level >= event_details_level(event, security_note_ids=security_note_ids):
-            status = (event.changes or {}).get("status")
-            row.update(
-                withheld=False,
-                object_type=event.object_type,
-                fields=(
-                    []
-                    if event.action in _NOT_CHANGES
-                    else [_field_label(name) for name in event.fields or ()]
-                ),
-                status_change=status if isinstance(status, list) and len(status) == 2 else None,
-                reason=event.reason,
-            )
+        if id(event) in shown_ids:
+            row.update(_details(event, history_text.name_of(event, names, own=own)))
         else:
             row.update(
                 withheld=True,
@@ -306,31 +305,51 @@ def history_rows(events, level: Level) -> list[dict]:
                 fields=WITHHELD,
                 status_change=None,
                 reason=WITHHELD,
+                reason_beneath="",
+                record=WITHHELD,
+                text=history_text.withheld_sentence(event),
             )
         rows.append(row)
     return rows
 
 
-def record_history_rows(events) -> list[dict]:
-    """The history of a report, flight or list, for a viewer the record's gate lets see it: the
-    record is theirs to read, so each event is shown whole (the same row shape as a person's)."""
+def record_history_rows(events, *, viewer, record) -> list[dict]:
+    """The history of a report, flight or list (`record`), for a viewer the record's gate lets see
+    it: the record is theirs to read, so each event is shown whole (the same row shape as a
+    person's), each part of the record it touched by its name."""
+    events = list(events)
+    names = record_names.record_names(viewer, events)
     rows = []
     for event in events:
-        status = (event.changes or {}).get("status")
+        name = history_text.name_of(event, names, own=[record.public_id])
         rows.append(
             {
                 "at": event.at,
                 "actor_label": event.actor_label,
                 "action": event.action,
-                "withheld": False,
-                "object_type": event.object_type,
-                "fields": (
-                    []
-                    if event.action in _NOT_CHANGES
-                    else [_field_label(name) for name in event.fields or ()]
-                ),
-                "status_change": status if isinstance(status, list) and len(status) == 2 else None,
-                "reason": event.reason,
+                **_details(event, name),
             }
         )
     return rows
+
+
+def _details(event, record: str) -> dict:
+    """What a history row shows of an event the viewer may see in full: the changed fields, the
+    status change, why, and the event as a sentence naming `record` ("" for the page's own)."""
+    status = (event.changes or {}).get("status")
+    status_change = status if isinstance(status, list) and len(status) == 2 else None
+    # A status change says why in its sentence; other events show the reason beneath it.
+    said = event.action == AuditAction.STATUS_CHANGE and status_change is not None
+    reason = history_text.reason_text(event.reason)
+    return {
+        "withheld": False,
+        "object_type": event.object_type,
+        "fields": (
+            [] if event.action in _NOT_CHANGES else [_field_label(n) for n in event.fields or ()]
+        ),
+        "status_change": status_change,
+        "reason": reason,
+        "reason_beneath": "" if said else reason,
+        "record": record,
+        "text": history_text.sentence(event, record, reason=reason),
+    }

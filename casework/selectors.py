@@ -9,10 +9,11 @@ from casework.models import AuditEvent, FamilyReport, Person, PersonStatus, Repo
 from casework.permissions import may_see_reporters
 
 
-def history_for(user, person) -> QuerySet:
+def history_for(user, person, *, gated: bool = False) -> QuerySet:
     """A record's own history, for those who may see the record (none for anyone else), with the
-    history of the records merged into it (a merge carries history over; an undo takes it back)."""
-    if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+    history of the records merged into it (a merge carries history over; an undo takes it back).
+    `gated`: the caller read `person` through `Person.objects.visible_to(user)` itself."""
+    if not gated and not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         return AuditEvent.objects.none()
     own_and_merged = Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
     return AuditEvent.objects.visible_to(user).about(own_and_merged.values("public_id"))

@@ -10,12 +10,19 @@ from dataclasses import dataclass
 
 import pytest
 from django.test import Client
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework import models
-from casework.models import Role
+from casework.models import PersonStatus, Role
+from casework.services.names import person_add_name
+from casework.services.notes import note_add
+from casework.services.persons import person_change_status, person_update
+from casework.services.placements import placement_record
+from casework.services.relationships import relationship_link
 from tests.factories import (
+    LocationFactory,
     OrganisationFactory,
     PersonFactory,
     TeamFactory,
@@ -60,6 +67,16 @@ class World:
             "partner_without_agreement": self.partner_without_agreement,
             "anonymous": None,
         }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a page requested in Russian leaves Russian
+    active in the test's thread (Django activates a request's language and leaves it so), and
+    messages made outside a request (a list's file errors) speak the active language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -150,3 +167,84 @@ def login():
         return Client(**kwargs) if user is None else verified_client(user, **kwargs)
 
     return _login
+
+
+# --- Pages in Russian, and a case with every label a person's page can show ---------------
+
+
+@pytest.fixture
+def staff(world):
+    """The personas with user names that read as no English label: "caseworker" and
+    "supervisor" are also the labels of those roles, and the header names the user."""
+    for user, name in ((world.caseworker, "k.umarova"), (world.supervisor, "s.dudaeva")):
+        user.username = name
+        user.save(update_fields=["username"])
+    return world
+
+
+@pytest.fixture
+def russian(login):
+    def _russian(user):
+        client = login(user)
+        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
+        return client
+
+    return _russian
+
+
+@pytest.fixture
+def rich_case(staff):
+    """Case A with names in every script and of every kind, relatives both ways, a placement
+    and a sighting, a note, an edit and a status change: every label the person page can show."""
+    case, actor = staff.case_a, staff.caseworker
+    person_add_name(
+        actor=actor, person=case, family_name="Алиева", given_name="Мадина", kind="legal"
+    )
+    person_add_name(actor=actor, person=case, full_text="أم بلال", kind="kunya")
+    person_add_name(actor=actor, person=case, full_text="Madina Aliyeva", kind="translit")
+    person_add_name(actor=actor, person=case, full_text="Dina", kind="nickname", script="other")
+    mother = PersonFactory(organisation=staff.north, team=staff.team_a, display_name="Alieva Zulay")
+    child = PersonFactory(
+        organisation=staff.north, team=staff.team_a, display_name="Aliev Bilal", sex="M"
+    )
+    relationship_link(actor=actor, person=case, relative=mother, kind="mother")
+    relationship_link(
+        actor=actor, person=child, relative=case, kind="mother", confidence="confirmed"
+    )
+    placement_record(
+        actor=actor,
+        person=case,
+        start_date=dt.date(2019, 5, 1),
+        start_precision="month",
+        source="voice_message",
+        reliability="probable",
+        location=LocationFactory(kind="detention_centre"),
+    )
+    placement_record(
+        actor=actor,
+        person=case,
+        start_date=dt.date(2021, 1, 1),
+        start_precision="year",
+        source="authority_list",
+        reliability="doubtful",
+        place_text="Roj",
+        is_sighting=True,
+    )
+    note_add(actor=actor, person=case, text="Голосовое сообщение от сестры.")
+    case.refresh_from_db()
+    person_update(
+        actor=actor,
+        person=case,
+        expected_version=case.version,
+        birth_precision="year",
+        birth_date=dt.date(1994, 1, 1),
+        documents_held="armed_group",
+    )
+    person_change_status(
+        actor=actor, person=case, to=PersonStatus.VERIFYING, reason="Сестра прислала фото."
+    )
+    person_change_status(
+        actor=actor, person=case, to=PersonStatus.LOCATED, reason="Подтверждено списком."
+    )
+    case.refresh_from_db()
+    return case

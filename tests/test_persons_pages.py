@@ -512,7 +512,8 @@ HISTORY = {
     "dpo": ALL_WITHHELD,
 }
 RESTRICTED_CANARIES = ["Canary reason security notes", "Canary reason proceeding"]
-RESTRICTED_CANARIES += ["Canary reason note", "LegalProceeding", "security_notes"]
+# The kind of record and the fields, as the history words them.
+RESTRICTED_CANARIES += ["Canary reason note", "Legal proceeding", "security notes"]
 
 
 def _shown(value):

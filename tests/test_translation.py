@@ -7,27 +7,29 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
-import pytest
+from django.apps import apps
 from django.conf import settings
 from django.db import models as db_models
 from django.utils import timezone, translation
 
 from casework import models
 from casework.audit import AuditAction
-from casework.models import ManifestEntry, PersonStatus
+from casework.models import ManifestEntry, PersonStatus, ReportEntry
 from casework.services.flights import (
     escort_add,
+    flight_update,
     handover_record,
     manifest_approve,
     manifest_mark_boarded,
     manifest_propose,
 )
-from casework.services.names import person_add_name
-from casework.services.notes import note_add
-from casework.services.persons import person_change_status, person_update
-from casework.services.placements import placement_record
-from casework.services.relationships import relationship_link
-from tests.factories import FlightFactory, LocationFactory, PersonFactory, ReportFactory
+from casework.services.imports import list_import_commit, list_import_upload
+from casework.services.reports import (
+    person_input_from_entry,
+    report_set_family_status,
+    report_triage_entry,
+)
+from tests.factories import FlightFactory, PersonFactory, ReportFactory
 
 PO = Path(settings.BASE_DIR) / "casework/locale/ru/LC_MESSAGES/django.po"
 
@@ -173,90 +175,36 @@ def _english_labels_in(html: str) -> list[str]:
     )
 
 
+def _english_names() -> set[str]:
+    """The name of every kind of record and of every field of one, in English, as histories and
+    the audit trail show them."""
+    names = set()
+    with translation.override("en"):
+        for model in apps.get_app_config("casework").get_models():
+            names |= {str(model._meta.verbose_name), str(model._meta.verbose_name_plural)}
+            names |= {
+                str(field.verbose_name)
+                for field in model._meta.get_fields()
+                if field.concrete and not field.auto_created
+            }
+    return names
+
+
+def _english_names_in(html: str) -> list[str]:
+    text = _visible_text(html)
+    return sorted(
+        name
+        for name in _english_names()
+        if re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
+    )
+
+
 def test_the_check_finds_an_english_label_and_ignores_markup_and_values():
     html = (
         '<p>Статус: cleared for return</p><select><option value="located">обнаружен(а)</option>'
         "</select><script>const s = 'unknown';</script><span aria-label=\"Cyrillic\"></span>"
     )
     assert _english_labels_in(html) == ["Cyrillic", "cleared for return"]
-
-
-@pytest.fixture
-def staff(world):
-    """The personas with user names that read as no English label: "caseworker" and
-    "supervisor" are also the labels of those roles, and the header names the user."""
-    for user, name in ((world.caseworker, "k.umarova"), (world.supervisor, "s.dudaeva")):
-        user.username = name
-        user.save(update_fields=["username"])
-    return world
-
-
-@pytest.fixture
-def russian(login):
-    def _russian(user):
-        client = login(user)
-        client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ru"
-        return client
-
-    return _russian
-
-
-@pytest.fixture
-def rich_case(staff):
-    """Case A with names in every script and of every kind, relatives both ways, a placement
-    and a sighting, a note, an edit and a status change: every label the person page can show."""
-    case, actor = staff.case_a, staff.caseworker
-    person_add_name(
-        actor=actor, person=case, family_name="Алиева", given_name="Мадина", kind="legal"
-    )
-    person_add_name(actor=actor, person=case, full_text="أم بلال", kind="kunya")
-    person_add_name(actor=actor, person=case, full_text="Madina Aliyeva", kind="translit")
-    person_add_name(actor=actor, person=case, full_text="Dina", kind="nickname", script="other")
-    mother = PersonFactory(organisation=staff.north, team=staff.team_a, display_name="Alieva Zulay")
-    child = PersonFactory(
-        organisation=staff.north, team=staff.team_a, display_name="Aliev Bilal", sex="M"
-    )
-    relationship_link(actor=actor, person=case, relative=mother, kind="mother")
-    relationship_link(
-        actor=actor, person=child, relative=case, kind="mother", confidence="confirmed"
-    )
-    placement_record(
-        actor=actor,
-        person=case,
-        start_date=dt.date(2019, 5, 1),
-        start_precision="month",
-        source="voice_message",
-        reliability="probable",
-        location=LocationFactory(kind="detention_centre"),
-    )
-    placement_record(
-        actor=actor,
-        person=case,
-        start_date=dt.date(2021, 1, 1),
-        start_precision="year",
-        source="authority_list",
-        reliability="doubtful",
-        place_text="Roj",
-        is_sighting=True,
-    )
-    note_add(actor=actor, person=case, text="Голосовое сообщение от сестры.")
-    case.refresh_from_db()
-    person_update(
-        actor=actor,
-        person=case,
-        expected_version=case.version,
-        birth_precision="year",
-        birth_date=dt.date(1994, 1, 1),
-        documents_held="armed_group",
-    )
-    person_change_status(
-        actor=actor, person=case, to=PersonStatus.VERIFYING, reason="Сестра прислала фото."
-    )
-    person_change_status(
-        actor=actor, person=case, to=PersonStatus.LOCATED, reason="Подтверждено списком."
-    )
-    case.refresh_from_db()
-    return case
 
 
 def _russian_page(response) -> str:
@@ -270,11 +218,14 @@ def test_the_person_page_in_russian_shows_no_english_label(staff, login, russian
     url = f"/persons/{rich_case.public_id}/"
     # The same page in English shows these labels: the check below has something to find.
     english = login(staff.caseworker).get(url).content.decode()
-    shown = {"Cyrillic", "kunya", "voice message", "doubtful", "located", "created"}
+    shown = {"Cyrillic", "kunya", "voice message", "doubtful", "located"}
     assert shown <= set(_english_labels_in(english))
+    # The history speaks in sentences, naming kinds of records and fields by their names.
     assert "Status changed from verifying to located" in _visible_text(english)
+    assert {"note", "placement", "birth date"} <= set(_english_names_in(english))
     html = _russian_page(russian(staff.caseworker).get(url))
     assert _english_labels_in(html) == []
+    assert _english_names_in(html) == []
     # The history tells the status change as a sentence, with the statuses in Russian.
     assert "Статус изменён с «проверяется» на «местонахождение известно»" in _visible_text(html)
 
@@ -368,6 +319,52 @@ def test_an_interpolated_service_error_names_the_status_in_russian(staff, russia
     text = _visible_text(_russian_page(response))
     assert "Статус человека — «местонахождение известно»: вылет не разрешён." in text
     assert _english_labels_in(response.content.decode()) == []
+
+
+def test_the_pages_with_a_history_in_russian_show_no_english_label_or_name(staff, russian):
+    """A report, a flight and a list, each with a history of several kinds of events, and the
+    audit trail of it all: no English label of a choice, and no English name of a kind of record
+    or of a field."""
+    supervisor = staff.supervisor
+    report = ReportFactory(organisation=staff.north, reference="MATRIXREP1")
+    entry = ReportEntry.objects.create(report=report, position=0, family_name="Testova")
+    ReportEntry.objects.create(report=report, position=1, family_name="Testov")
+    report_triage_entry(actor=supervisor, entry=entry, create=person_input_from_entry(entry))
+    report_set_family_status(
+        actor=supervisor, report=report, contact_us=True, reason="Уточнить дату на фото."
+    )
+    entry.refresh_from_db()
+    flight = FlightFactory(organisation=staff.north, reference="NORTH-1", capacity=10)
+    flight_update(actor=supervisor, flight=flight, expected_version=flight.version, capacity=12)
+    upload = list_import_upload(
+        actor=supervisor,
+        source="Список лагеря",
+        as_of=dt.date(2026, 10, 1),
+        filename="list.csv",
+        data=(
+            b"family_name,given_name,sex,birth_date,age\n"
+            b"Testova,Zarema,F,1990,\nTestov,Adam,M,,200\n"
+        ),
+    )
+    list_import = list_import_commit(actor=supervisor, list_import=upload, reject_invalid=True)
+    client = russian(supervisor)
+    for url in (
+        f"/reports/{report.public_id}/",
+        f"/flights/{flight.public_id}/",
+        f"/imports/{list_import.public_id}/",
+        f"/persons/{entry.person.public_id}/",
+    ):
+        html = _russian_page(client.get(url))
+        assert 'id="record-history"' in html or 'id="person-history"' in html, url
+        assert _english_labels_in(html) == [], url
+        # A name's source is data the triage service writes ("report MATRIXREP1"), not a label:
+        # the person page shows it as written (not this work's; see the report of issue 9).
+        assert _english_names_in(html.replace("report MATRIXREP1", "")) == [], url
+    triage = f"/reports/{report.public_id}/entries/{entry.public_id}/triage/"
+    audit = russian(staff.dpo).get("/audit/")
+    for html in (_russian_page(client.get(triage)), _russian_page(audit)):
+        assert _english_labels_in(html) == []
+        assert _english_names_in(html) == []
 
 
 def test_the_other_staff_pages_in_russian_show_no_english_label(staff, russian, rich_case):

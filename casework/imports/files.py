@@ -13,6 +13,8 @@ import io
 import zipfile
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from casework.matching.csvio import CsvError, decode
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -25,7 +27,8 @@ MAX_XLSX_RATIO = 250  # uncompressed / compressed, per member
 
 
 class FileError(ValueError):
-    """The file cannot be read as a list: the message says why (and which row)."""
+    """The file cannot be read as a list: the message says why (and which row), in the language of
+    whoever uploaded it (a file that cannot be read is refused at once, never kept)."""
 
 
 @dataclass
@@ -36,20 +39,34 @@ class Table:
     kind: str  # "csv" or "xlsx"
 
 
+def _empty() -> str:
+    return _("The file is empty: expected a header row and at least one row.")
+
+
+def _too_many_rows() -> str:
+    return _("The file has more than %(limit)s rows.") % {"limit": MAX_ROWS}
+
+
+def _not_a_workbook() -> str:
+    return _("The file is not a readable XLSX workbook.")
+
+
 def is_xlsx(filename: str, data: bytes) -> bool:
     return data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm"))
 
 
 def read_table(filename: str, data: bytes) -> Table:
     if not data:
-        raise FileError("The file is empty: expected a header row and at least one row.")
+        raise FileError(_empty())
     if len(data) > MAX_FILE_BYTES:
-        raise FileError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise FileError(
+            _("The file is larger than %(mb)s MB.") % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
+        )
     table = _read_xlsx(data) if is_xlsx(filename, data) else _read_csv(data)
     if not any(h.strip() for h in table.headers):
-        raise FileError("Row 1: the header row is empty.")
+        raise FileError(_("Row 1: the header row is empty."))
     if not table.rows:
-        raise FileError("The file has a header row but no rows of data.")
+        raise FileError(_("The file has a header row but no rows of data."))
     return table
 
 
@@ -59,19 +76,28 @@ def _check_header(headers: list[str]) -> list[str]:
         # A column name is kept with the list (its mapping): it must be text that can be stored.
         if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in header):
             raise FileError(
-                f"Row 1: column {index} has a NUL byte or a broken character in its name."
+                _("Row 1: column %(column)s has a NUL byte or a broken character in its name.")
+                % {"column": index}
             )
         if len(header) > MAX_HEADER:
             raise FileError(
-                f"Row 1: column {index} has a name of {len(header)} characters; at most "
-                f"{MAX_HEADER}."
+                _(
+                    "Row 1: column %(column)s has a name of %(length)s characters; "
+                    "at most %(limit)s."
+                )
+                % {"column": index, "length": len(header), "limit": MAX_HEADER}
             )
     if len(headers) > MAX_COLUMNS:
-        raise FileError(f"Row 1: {len(headers)} columns; at most {MAX_COLUMNS} are accepted.")
+        raise FileError(
+            _("Row 1: %(count)s columns; at most %(limit)s are accepted.")
+            % {"count": len(headers), "limit": MAX_COLUMNS}
+        )
     named = [h for h in headers if h]
     duplicates = sorted({h for h in named if named.count(h) > 1})
     if duplicates:
-        raise FileError(f"Row 1: the column {duplicates[0]!r} appears twice.")
+        raise FileError(
+            _("Row 1: the column “%(column)s” appears twice.") % {"column": duplicates[0]}
+        )
     return headers
 
 
@@ -82,7 +108,7 @@ def _read_csv(data: bytes) -> Table:
         message = str(exc)
         raise FileError(message[:1].upper() + message[1:]) from None
     if not text.strip():
-        raise FileError("The file is empty: expected a header row and at least one row.")
+        raise FileError(_empty())
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
         delimiter = dialect.delimiter
@@ -98,13 +124,17 @@ def _read_csv(data: bytes) -> Table:
                 continue
             if len(cells) != len(headers):
                 raise FileError(
-                    f"Row {number}: {len(cells)} fields, but the header has {len(headers)}."
+                    _("Row %(row)s: %(count)s fields, but the header has %(width)s.")
+                    % {"row": number, "count": len(cells), "width": len(headers)}
                 )
             rows.append((number, cells))
             if len(rows) > MAX_ROWS:
-                raise FileError(f"The file has more than {MAX_ROWS} rows.")
+                raise FileError(_too_many_rows())
     except csv.Error as exc:
-        raise FileError(f"Row {reader.line_num}: cannot be read as CSV ({exc}).") from exc
+        raise FileError(
+            _("Row %(row)s: cannot be read as CSV (%(problem)s).")
+            % {"row": reader.line_num, "problem": exc}
+        ) from exc
     return Table(headers, rows, encoding, "csv")
 
 
@@ -112,19 +142,19 @@ def _guard_zip(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise FileError("The file is not a readable XLSX workbook.") from exc
+        raise FileError(_not_a_workbook()) from exc
     members = archive.infolist()
     if len(members) > MAX_XLSX_MEMBERS:
-        raise FileError("The workbook has too many parts to be a list.")
+        raise FileError(_("The workbook has too many parts to be a list."))
     total = sum(m.file_size for m in members)
     if total > MAX_XLSX_UNCOMPRESSED:
         raise FileError(
-            f"The workbook would expand to {total // (1024 * 1024)} MB; refused (at most "
-            f"{MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB)."
+            _("The workbook would expand to %(size)s MB; refused (at most %(limit)s MB).")
+            % {"size": total // (1024 * 1024), "limit": MAX_XLSX_UNCOMPRESSED // (1024 * 1024)}
         )
     for m in members:
         if m.file_size > 1024 * 1024 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1):
-            raise FileError("The workbook expands far beyond its size (a zip bomb?); refused.")
+            raise FileError(_("The workbook expands far beyond its size (a zip bomb?); refused."))
 
 
 def _cell_text(value) -> str:
@@ -149,19 +179,20 @@ def _read_xlsx(data: bytes) -> Table:
         # read_only streams the sheet; data_only=False keeps a formula as its text, unevaluated.
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise FileError("The file is not a readable XLSX workbook.") from exc
+        raise FileError(_not_a_workbook()) from exc
     try:
         sheet = workbook.worksheets[0]
         declared = sheet.max_row or 0
         if declared > MAX_ROWS + 1:
-            raise FileError(f"The sheet declares {declared} rows; at most {MAX_ROWS} are accepted.")
+            raise FileError(
+                _("The sheet declares %(count)s rows; at most %(limit)s are accepted.")
+                % {"count": declared, "limit": MAX_ROWS}
+            )
         rows_iter = sheet.iter_rows(values_only=True)
         try:
             headers = _check_header([_cell_text(v) for v in next(rows_iter)])
         except StopIteration as exc:
-            raise FileError(
-                "The file is empty: expected a header row and at least one row."
-            ) from exc
+            raise FileError(_empty()) from exc
         width = len(headers)
         rows = []
         for number, values in enumerate(rows_iter, start=2):
@@ -171,13 +202,13 @@ def _read_xlsx(data: bytes) -> Table:
             extra = [c for c in cells[width:] if c.strip()]
             if extra:
                 raise FileError(
-                    f"Row {number}: {width + len(extra)} or more fields, but the header has "
-                    f"{width}."
+                    _("Row %(row)s: %(count)s or more fields, but the header has %(width)s.")
+                    % {"row": number, "count": width + len(extra), "width": width}
                 )
             cells = (cells + [""] * width)[:width]
             rows.append((number, cells))
             if len(rows) > MAX_ROWS:
-                raise FileError(f"The file has more than {MAX_ROWS} rows.")
+                raise FileError(_too_many_rows())
     finally:
         workbook.close()
     return Table(headers, rows, "xlsx", "xlsx")

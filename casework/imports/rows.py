@@ -13,8 +13,25 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from casework.births import birth_problems, birth_range
 from casework.imports.columns import FIELDS, NAME_FIELDS
+from casework.imports.messages import (
+    IMPOSSIBLE_AGE,
+    LONE_SURROGATE,
+    NAMES_NO_ONE,
+    NO_SUCH_DATE,
+    NOT_A_DATE,
+    NOT_A_SEX,
+    NOT_AN_AGE,
+    NUL_BYTE,
+    ROW_PROBLEM,
+    TOO_LONG,
+    Message,
+    message,
+)
 from casework.matching import BirthRange, PersonRecord
 from casework.text import clean_line
 
@@ -47,11 +64,18 @@ _KUNYA = re.compile(r"^\s*(umm|um|umm-|abu|abou|умм|ум|абу)\b", re.IGNOR
 @dataclass
 class RowError:
     row: int
-    field: str
-    message: str
+    field: str  # a field of the import (birth_date), or a column of the file as it is headed
+    message: Message
 
     def __str__(self) -> str:
-        return f"Row {self.row}, {self.field}: {self.message}"
+        field = FIELDS.get(self.field, self.field)
+        return gettext(ROW_PROBLEM) % {"row": self.row, "field": field, "message": self.message}
+
+    @property
+    def english(self) -> str:
+        """What is kept of the problem (a rejected row's reason), translated when shown."""
+        values = {"row": self.row, "field": self.field, "message": self.message.english}
+        return ROW_PROBLEM % values
 
 
 @dataclass
@@ -111,40 +135,37 @@ def parse_date(text: str) -> tuple[dt.date, str]:
         return _date(int(m[3]), int(m[2]), int(m[1]), text), "exact"
     if m := _MY.match(text):
         return _date(int(m[2]), int(m[1]), 1, text), "month"
-    raise ValueError(f"{text!r} is not a date (write 2015-08-25, 2015-08 or 2015).")
+    raise ValueError(message(NOT_A_DATE, value=text))
 
 
 def _date(year: int, month: int, day: int, text: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date that exists.") from None
+        raise ValueError(message(NO_SUCH_DATE, value=text)) from None
 
 
 def _parse_age(text: str) -> int:
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        raise ValueError(f"{text!r} is not an age in years.") from None
+        raise ValueError(message(NOT_AN_AGE, value=text)) from None
     if not value.is_integer():
         value = int(value)
     if value < 0 or value > 120:
-        raise ValueError(f"An age of {text} is not possible (0 to 120).")
+        raise ValueError(message(IMPOSSIBLE_AGE, value=text))
     return int(value)
 
 
 def _check_cells(number: int, raw: dict[str, str], errors: list[RowError]) -> None:
     for header, value in raw.items():
         if "\x00" in value:
-            errors.append(RowError(number, header, "contains a NUL byte."))
+            errors.append(RowError(number, header, message(NUL_BYTE)))
         elif _SURROGATE.search(value):
-            errors.append(
-                RowError(number, header, "contains a broken character (a lone surrogate).")
-            )
+            errors.append(RowError(number, header, message(LONE_SURROGATE)))
         elif len(value) > MAX_CELL:
-            errors.append(
-                RowError(number, header, f"is {len(value)} characters long; at most {MAX_CELL}.")
-            )
+            too_long = message(TOO_LONG, length=len(value), limit=MAX_CELL)
+            errors.append(RowError(number, header, too_long))
 
 
 def validate_row(
@@ -166,49 +187,48 @@ def validate_row(
             fields[target] = clean_line(value)
     for name, limit in MAX_LENGTH.items():
         if len(fields[name]) > limit:
-            errors.append(
-                RowError(number, name, f"is {len(fields[name])} characters long; at most {limit}.")
-            )
+            too_long = message(TOO_LONG, length=len(fields[name]), limit=limit)
+            errors.append(RowError(number, name, too_long))
     data = RowData(number=number, raw=raw, fields=fields, record_id=fields["record_id"])
     if not any(fields[f] for f in NAME_FIELDS):
-        errors.append(RowError(number, "family_name", "the row names no one (no name or alias)."))
+        errors.append(RowError(number, "family_name", message(NAMES_NO_ONE)))
     sex = fields["sex"]
     if sex:
         if sex.casefold() not in _SEX:
-            errors.append(RowError(number, "sex", f"{sex!r} is not a sex (F, M, Ж, М)."))
+            errors.append(RowError(number, "sex", message(NOT_A_SEX, value=sex)))
         else:
             data.sex = _SEX[sex.casefold()]
     if fields["birth_date"]:
         try:
             data.birth_date, data.birth_precision = parse_date(fields["birth_date"])
         except ValueError as exc:
-            errors.append(RowError(number, "birth_date", str(exc)))
+            errors.append(RowError(number, "birth_date", exc.args[0]))
     if fields["age"]:
         try:
             data.age_stated = _parse_age(fields["age"])
         except ValueError as exc:
-            errors.append(RowError(number, "age", str(exc)))
+            errors.append(RowError(number, "age", exc.args[0]))
     if fields["age_reference_date"]:
         try:
             data.age_stated_on, _ = parse_date(fields["age_reference_date"])
         except ValueError as exc:
-            errors.append(RowError(number, "age_reference_date", str(exc)))
+            errors.append(RowError(number, "age_reference_date", exc.args[0]))
     if data.age_stated is not None and data.age_stated_on is None:
         data.age_stated_on = as_of or today
     if data.age_stated is not None and data.birth_date is None:
         data.birth_precision = "age"
     if not errors:
-        problems = birth_problems(
-            data.birth_precision,
-            data.birth_date,
-            data.age_stated,
-            data.age_stated_on,
-            today=today,
-        )
-        renamed = {"age_stated": "age", "age_stated_on": "age_reference_date"}
-        for name, messages in problems.items():
-            for message in messages:
-                errors.append(RowError(number, renamed.get(name, name), message))
+        birth = (data.birth_precision, data.birth_date, data.age_stated, data.age_stated_on)
+        problems = birth_problems(*birth, today=today)
+        if problems:
+            # The same check in English: what a rejected row keeps (see imports.messages).
+            with translation.override("en"):
+                kept = birth_problems(*birth, today=today)
+            renamed = {"age_stated": "age", "age_stated_on": "age_reference_date"}
+            for name, shown in problems.items():
+                for text, english_text in zip(shown, kept[name], strict=True):
+                    both = Message.of(text, english_text)
+                    errors.append(RowError(number, renamed.get(name, name), both))
     if errors:
         return None, errors
     data.birth_earliest, data.birth_latest = birth_range(

@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import GatedQuerySet
 
@@ -27,29 +28,43 @@ class AuditEventQuerySet(AppendOnlyQuerySet, GatedQuerySet):
 
 
 class AuditEvent(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    actor_label = models.CharField(max_length=150, blank=True)
+    actor_label = models.CharField(max_length=150, blank=True, verbose_name=_("actor label"))
     organisation = models.ForeignKey(
-        "casework.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "casework.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
-    action = models.CharField(max_length=40, db_index=True)
-    object_type = models.CharField(max_length=40, blank=True)
-    object_id = models.UUIDField(null=True, blank=True)
+    action = models.CharField(max_length=40, db_index=True, verbose_name=_("action"))
+    object_type = models.CharField(max_length=40, blank=True, verbose_name=_("kind of record"))
+    object_id = models.UUIDField(null=True, blank=True, verbose_name=_("record id"))
     # The person a record belongs to, so a case's history and the audit scope need one lookup.
-    person_id = models.UUIDField(null=True, blank=True)
-    fields = models.JSONField(default=list, blank=True)
-    changes = models.JSONField(default=dict, blank=True)
-    reason = models.TextField(blank=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    person_id = models.UUIDField(null=True, blank=True, verbose_name=_("person id"))
+    fields = models.JSONField(default=list, blank=True, verbose_name=_("fields"))
+    changes = models.JSONField(default=dict, blank=True, verbose_name=_("changes"))
+    reason = models.TextField(blank=True, verbose_name=_("reason"))
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
+    request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request id"))
 
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
@@ -75,13 +90,19 @@ class AuditEventSubject(models.Model):
 
     # The unique constraint below is the index by event; no second one.
     event = models.ForeignKey(
-        AuditEvent, on_delete=models.PROTECT, related_name="subjects", db_index=False
+        AuditEvent,
+        on_delete=models.PROTECT,
+        related_name="subjects",
+        db_index=False,
+        verbose_name=_("audit event"),
     )
-    person_id = models.UUIDField()
+    person_id = models.UUIDField(verbose_name=_("person"))
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("person named by an audit event")
+        verbose_name_plural = _("persons named by audit events")
         indexes = [models.Index(fields=["person_id", "event"], name="audit_subject_person")]
         constraints = [
             models.UniqueConstraint(fields=["event", "person_id"], name="audit_subject_unique")

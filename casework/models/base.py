@@ -42,9 +42,11 @@ class GatedQuerySet(models.QuerySet):
 class PublicModel(models.Model):
     """A record addressed by a random UUID in URLs and the API, never by its integer key."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = GatedQuerySet.as_manager()
 

@@ -34,21 +34,30 @@ def known_time_zones() -> tuple[str, ...]:
 
 class RepatriationFlight(PublicModel):
     organisation = models.ForeignKey(
-        "casework.Organisation", on_delete=models.PROTECT, related_name="flights"
+        "casework.Organisation",
+        on_delete=models.PROTECT,
+        related_name="flights",
+        verbose_name=_("organisation"),
     )
-    reference = models.CharField(max_length=40)
-    date = models.DateField()
-    origin = models.CharField(max_length=120)
-    destination = models.CharField(max_length=120)
-    organiser = models.CharField(max_length=200, blank=True)
-    capacity = models.IntegerField()
-    status = models.CharField(max_length=10, choices=FlightStatus.choices, default="planned")
+    reference = models.CharField(max_length=40, verbose_name=_("reference"))
+    date = models.DateField(verbose_name=_("date"))
+    origin = models.CharField(max_length=120, verbose_name=_("origin"))
+    destination = models.CharField(max_length=120, verbose_name=_("destination"))
+    organiser = models.CharField(max_length=200, blank=True, verbose_name=_("organiser"))
+    capacity = models.IntegerField(verbose_name=_("capacity"))
+    status = models.CharField(
+        max_length=10, choices=FlightStatus.choices, default="planned", verbose_name=_("status")
+    )
     # The IANA zone where the flight is run: its date, "today" for boarding and the times of
     # boarding and handovers are read there, not in the server's zone.
-    time_zone = models.CharField(max_length=64, default=default_time_zone)
-    version = models.PositiveIntegerField(default=1)
+    time_zone = models.CharField(
+        max_length=64, default=default_time_zone, verbose_name=_("time zone")
+    )
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     class Meta:
+        verbose_name = _("flight")
+        verbose_name_plural = _("flights")
         ordering = ["-date", "reference"]
         constraints = [
             models.UniqueConstraint(
@@ -84,26 +93,40 @@ class ManifestRole(models.TextChoices):
 
 class ManifestEntry(PublicModel):
     flight = models.ForeignKey(
-        RepatriationFlight, on_delete=models.CASCADE, related_name="manifest"
+        RepatriationFlight,
+        on_delete=models.CASCADE,
+        related_name="manifest",
+        verbose_name=_("flight"),
     )
-    role = models.CharField(max_length=10, choices=ManifestRole.choices, default="passenger")
+    role = models.CharField(
+        max_length=10, choices=ManifestRole.choices, default="passenger", verbose_name=_("role")
+    )
     person = models.ForeignKey(
         "casework.Person",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="manifest_entries",
+        verbose_name=_("person"),
     )
-    escort_name = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=12, choices=ManifestStatus.choices, default="proposed")
+    escort_name = models.CharField(max_length=200, blank=True, verbose_name=_("escort name"))
+    status = models.CharField(
+        max_length=12, choices=ManifestStatus.choices, default="proposed", verbose_name=_("status")
+    )
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     # When boarding was recorded: a handover cannot come before it.
-    boarded_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    boarded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("boarded at"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("manifest entry")
         verbose_name_plural = _("manifest entries")
         ordering = ["flight", "role", "id"]
         constraints = [
@@ -132,22 +155,41 @@ class RecipientKind(models.TextChoices):
 
 class Handover(PublicModel):
     manifest_entry = models.OneToOneField(
-        ManifestEntry, on_delete=models.PROTECT, related_name="handover"
+        ManifestEntry,
+        on_delete=models.PROTECT,
+        related_name="handover",
+        verbose_name=_("manifest entry"),
     )
-    recipient_kind = models.CharField(max_length=16, choices=RecipientKind.choices)
+    recipient_kind = models.CharField(
+        max_length=16, choices=RecipientKind.choices, verbose_name=_("recipient kind")
+    )
     recipient_person = models.ForeignKey(
-        "casework.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "casework.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("recipient person"),
     )
-    recipient_name = models.CharField(max_length=200)
-    recipient_relationship = models.CharField(max_length=100, blank=True)
-    handed_at = models.DateTimeField()
-    place = models.CharField(max_length=200, blank=True)
-    documents = models.TextField(blank=True)
+    recipient_name = models.CharField(max_length=200, verbose_name=_("recipient name"))
+    recipient_relationship = models.CharField(
+        max_length=100, blank=True, verbose_name=_("recipient relationship")
+    )
+    handed_at = models.DateTimeField(verbose_name=_("handed at"))
+    place = models.CharField(max_length=200, blank=True, verbose_name=_("place"))
+    documents = models.TextField(blank=True, verbose_name=_("documents"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
+        verbose_name = _("handover")
+        verbose_name_plural = _("handovers")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(recipient_name=""), name="handover_names_recipient"

@@ -19,22 +19,38 @@ class ImportStatus(models.TextChoices):
 
 class ListImport(PublicModel):
     organisation = models.ForeignKey(
-        "casework.Organisation", on_delete=models.PROTECT, related_name="list_imports"
+        "casework.Organisation",
+        on_delete=models.PROTECT,
+        related_name="list_imports",
+        verbose_name=_("organisation"),
     )
-    source = models.CharField(max_length=200, help_text=_("Who compiled the list."))
-    as_of = models.DateField(null=True, blank=True)
-    original_filename = models.CharField(max_length=255, blank=True)
-    file = models.FileField(upload_to="lists/%Y/%m/", blank=True)
-    sha256 = models.CharField(max_length=64)
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default="previewed")
-    column_mapping = models.JSONField(default=dict, blank=True)
-    row_count = models.PositiveIntegerField(default=0)
-    stats = models.JSONField(default=dict, blank=True)
+    source = models.CharField(
+        max_length=200, help_text=_("Who compiled the list."), verbose_name=_("source")
+    )
+    as_of = models.DateField(null=True, blank=True, verbose_name=_("list date"))
+    original_filename = models.CharField(
+        max_length=255, blank=True, verbose_name=_("original filename")
+    )
+    file = models.FileField(upload_to="lists/%Y/%m/", blank=True, verbose_name=_("file"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("checksum"))
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default="previewed", verbose_name=_("status")
+    )
+    column_mapping = models.JSONField(default=dict, blank=True, verbose_name=_("column mapping"))
+    row_count = models.PositiveIntegerField(default=0, verbose_name=_("rows"))
+    stats = models.JSONField(default=dict, blank=True, verbose_name=_("counts"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
+        verbose_name = _("imported list")
+        verbose_name_plural = _("imported lists")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -60,24 +76,31 @@ class RowOutcome(models.TextChoices):
 
 
 class ListImportRow(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    list_import = models.ForeignKey(ListImport, on_delete=models.CASCADE, related_name="rows")
-    row_number = models.PositiveIntegerField()
-    record_id = models.CharField(max_length=100, blank=True)
-    data = models.JSONField()
-    outcome = models.CharField(max_length=10, choices=RowOutcome.choices)
-    reason = models.CharField(max_length=500, blank=True)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
+    list_import = models.ForeignKey(
+        ListImport, on_delete=models.CASCADE, related_name="rows", verbose_name=_("list import")
+    )
+    row_number = models.PositiveIntegerField(verbose_name=_("row number"))
+    record_id = models.CharField(max_length=100, blank=True, verbose_name=_("record id"))
+    data = models.JSONField(verbose_name=_("row data"))
+    outcome = models.CharField(max_length=10, choices=RowOutcome.choices, verbose_name=_("outcome"))
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
     person = models.ForeignKey(
         "casework.Person",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="list_rows",
+        verbose_name=_("person"),
     )
 
     objects = GatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("list row")
+        verbose_name_plural = _("list rows")
         ordering = ["list_import", "row_number"]
         # The outcome is kept to its four values by row_outcome_has_person.
         constraints = [

@@ -24,17 +24,24 @@ SENTENCE_STATUSES = [ProceedingStatus.SENTENCED, ProceedingStatus.APPEAL, Procee
 
 class LegalProceeding(PublicModel):
     person = models.ForeignKey(
-        "casework.Person", on_delete=models.CASCADE, related_name="legal_proceedings"
+        "casework.Person",
+        on_delete=models.CASCADE,
+        related_name="legal_proceedings",
+        verbose_name=_("person"),
     )
-    country = models.CharField(max_length=2)
-    charge = models.CharField(max_length=300)
-    court = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=16, choices=ProceedingStatus.choices)
-    sentence = models.CharField(max_length=200, blank=True)
-    started_on = models.DateField(null=True, blank=True)
-    notes = models.TextField(blank=True)
+    country = models.CharField(max_length=2, verbose_name=_("country"))
+    charge = models.CharField(max_length=300, verbose_name=_("charge"))
+    court = models.CharField(max_length=200, blank=True, verbose_name=_("court"))
+    status = models.CharField(
+        max_length=16, choices=ProceedingStatus.choices, verbose_name=_("status")
+    )
+    sentence = models.CharField(max_length=200, blank=True, verbose_name=_("sentence"))
+    started_on = models.DateField(null=True, blank=True, verbose_name=_("started on"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     class Meta:
+        verbose_name = _("legal proceeding")
+        verbose_name_plural = _("legal proceedings")
         ordering = ["-started_on", "-id"]
         constraints = [
             models.CheckConstraint(

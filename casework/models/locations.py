@@ -20,19 +20,31 @@ class LocationKind(models.TextChoices):
 class DetentionLocation(PublicModel):
     """Reference data (administrators keep it): a facility, not anyone's whereabouts by itself."""
 
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=LocationKind.choices)
-    country = models.CharField(max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. IQ or SY."))
-    governorate = models.CharField(max_length=100, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    controlling_authority = models.CharField(max_length=200, blank=True)
-    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    reported_population = models.PositiveIntegerField(null=True, blank=True)
-    population_as_of = models.DateField(null=True, blank=True)
-    access_notes = models.TextField(blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    kind = models.CharField(max_length=20, choices=LocationKind.choices, verbose_name=_("kind"))
+    country = models.CharField(
+        max_length=2, help_text=_("ISO 3166-1 alpha-2, e.g. IQ or SY."), verbose_name=_("country")
+    )
+    governorate = models.CharField(max_length=100, blank=True, verbose_name=_("governorate"))
+    city = models.CharField(max_length=100, blank=True, verbose_name=_("city"))
+    controlling_authority = models.CharField(
+        max_length=200, blank=True, verbose_name=_("controlling authority")
+    )
+    latitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True, verbose_name=_("latitude")
+    )
+    longitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True, verbose_name=_("longitude")
+    )
+    reported_population = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("reported population")
+    )
+    population_as_of = models.DateField(null=True, blank=True, verbose_name=_("population as of"))
+    access_notes = models.TextField(blank=True, verbose_name=_("access notes"))
 
     class Meta:
+        verbose_name = _("detention location")
+        verbose_name_plural = _("detention locations")
         ordering = ["country", "name"]
         constraints = [
             models.UniqueConstraint(fields=["country", "name"], name="location_name_unique"),
@@ -81,7 +93,10 @@ class Placement(PublicModel):
     """A person at a location over a period (or seen there once), from a source."""
 
     person = models.ForeignKey(
-        "casework.Person", on_delete=models.CASCADE, related_name="placements"
+        "casework.Person",
+        on_delete=models.CASCADE,
+        related_name="placements",
+        verbose_name=_("person"),
     )
     location = models.ForeignKey(
         DetentionLocation,
@@ -89,22 +104,37 @@ class Placement(PublicModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="placements",
+        verbose_name=_("location"),
     )
-    place_text = models.CharField(max_length=300, blank=True)
-    is_sighting = models.BooleanField(default=False)
-    start_date = models.DateField()
+    place_text = models.CharField(max_length=300, blank=True, verbose_name=_("place (as written)"))
+    is_sighting = models.BooleanField(default=False, verbose_name=_("sighting"))
+    start_date = models.DateField(verbose_name=_("start date"))
     start_precision = models.CharField(
-        max_length=10, choices=DatePrecision.choices, default=DatePrecision.EXACT
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.EXACT,
+        verbose_name=_("start date precision"),
     )
-    end_date = models.DateField(null=True, blank=True)
-    source = models.CharField(max_length=20, choices=PlacementSource.choices)
-    reliability = models.CharField(max_length=12, choices=Reliability.choices)
-    notes = models.TextField(blank=True)
+    end_date = models.DateField(null=True, blank=True, verbose_name=_("end date"))
+    source = models.CharField(
+        max_length=20, choices=PlacementSource.choices, verbose_name=_("source")
+    )
+    reliability = models.CharField(
+        max_length=12, choices=Reliability.choices, verbose_name=_("reliability")
+    )
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
         ordering = ["-start_date", "-id"]
         constraints = [
             models.CheckConstraint(

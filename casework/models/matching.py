@@ -23,11 +23,17 @@ class Decision(models.TextChoices):
 
 class MatchSuggestion(PublicModel):
     organisation = models.ForeignKey(
-        "casework.Organisation", on_delete=models.PROTECT, related_name="match_suggestions"
+        "casework.Organisation",
+        on_delete=models.PROTECT,
+        related_name="match_suggestions",
+        verbose_name=_("organisation"),
     )
-    kind = models.CharField(max_length=14, choices=SuggestionKind.choices)
+    kind = models.CharField(max_length=14, choices=SuggestionKind.choices, verbose_name=_("kind"))
     person = models.ForeignKey(
-        "casework.Person", on_delete=models.CASCADE, related_name="suggestions"
+        "casework.Person",
+        on_delete=models.CASCADE,
+        related_name="suggestions",
+        verbose_name=_("person"),
     )
     other_person = models.ForeignKey(
         "casework.Person",
@@ -35,6 +41,7 @@ class MatchSuggestion(PublicModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="suggestions_as_other",
+        verbose_name=_("other person"),
     )
     list_row = models.ForeignKey(
         "casework.ListImportRow",
@@ -42,6 +49,7 @@ class MatchSuggestion(PublicModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="suggestions",
+        verbose_name=_("list row"),
     )
     report_entry = models.ForeignKey(
         "casework.ReportEntry",
@@ -49,17 +57,27 @@ class MatchSuggestion(PublicModel):
         blank=True,
         on_delete=models.CASCADE,
         related_name="suggestions",
+        verbose_name=_("report entry"),
     )
-    probability = models.FloatField()
-    explanation = models.JSONField(default=dict)
-    decision = models.CharField(max_length=12, choices=Decision.choices, default="pending")
+    probability = models.FloatField(verbose_name=_("probability"))
+    explanation = models.JSONField(default=dict, verbose_name=_("explanation"))
+    decision = models.CharField(
+        max_length=12, choices=Decision.choices, default="pending", verbose_name=_("decision")
+    )
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_reason = models.TextField(blank=True, verbose_name=_("decision reason"))
 
     class Meta:
+        verbose_name = _("match suggestion")
+        verbose_name_plural = _("match suggestions")
         ordering = ["-probability", "id"]
         indexes = [models.Index(fields=["organisation", "decision"], name="suggestion_queue")]
         constraints = [
@@ -104,22 +122,38 @@ class PersonMerge(PublicModel):
     """`absorbed` was folded into `survivor`; `moved` lists what moved, so it can be undone."""
 
     survivor = models.ForeignKey(
-        "casework.Person", on_delete=models.PROTECT, related_name="merges_kept"
+        "casework.Person",
+        on_delete=models.PROTECT,
+        related_name="merges_kept",
+        verbose_name=_("survivor"),
     )
     absorbed = models.ForeignKey(
-        "casework.Person", on_delete=models.PROTECT, related_name="merges_absorbed"
+        "casework.Person",
+        on_delete=models.PROTECT,
+        related_name="merges_absorbed",
+        verbose_name=_("absorbed"),
     )
     performed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("performed by"),
     )
-    reason = models.TextField()
-    moved = models.JSONField(default=dict)
-    undone_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(verbose_name=_("reason"))
+    moved = models.JSONField(default=dict, verbose_name=_("records moved"))
+    undone_at = models.DateTimeField(null=True, blank=True, verbose_name=_("undone at"))
     undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("undone by"),
     )
 
     class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(survivor=F("absorbed")), name="merge_two_different_persons"

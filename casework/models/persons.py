@@ -62,10 +62,18 @@ class PersonQuerySet(GatedQuerySet):
 
 class Person(PublicModel):
     organisation = models.ForeignKey(
-        "casework.Organisation", on_delete=models.PROTECT, related_name="persons"
+        "casework.Organisation",
+        on_delete=models.PROTECT,
+        related_name="persons",
+        verbose_name=_("organisation"),
     )
     team = models.ForeignKey(
-        "casework.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="persons"
+        "casework.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="persons",
+        verbose_name=_("team"),
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -73,44 +81,76 @@ class Person(PublicModel):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_persons",
+        verbose_name=_("assigned to"),
     )
     # The display name is derived from the primary name on save, so lists need no join.
-    display_name = models.CharField(max_length=300, blank=True)
-    sex = models.CharField(max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    birth_date = models.DateField(null=True, blank=True)
+    display_name = models.CharField(max_length=300, blank=True, verbose_name=_("name"))
+    sex = models.CharField(
+        max_length=1, choices=Sex.choices, default=Sex.UNKNOWN, verbose_name=_("sex")
+    )
+    birth_date = models.DateField(null=True, blank=True, verbose_name=_("birth date"))
     birth_precision = models.CharField(
-        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.UNKNOWN,
+        verbose_name=_("birth date precision"),
     )
-    age_stated = models.PositiveSmallIntegerField(null=True, blank=True)
-    age_stated_on = models.DateField(null=True, blank=True)
+    age_stated = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("age stated")
+    )
+    age_stated_on = models.DateField(null=True, blank=True, verbose_name=_("age stated on"))
     # The range the birth date certainly lies in, derived from date + precision or age + date.
-    birth_earliest = models.DateField(null=True, blank=True, editable=False)
-    birth_latest = models.DateField(null=True, blank=True, editable=False)
-    birthplace = models.CharField(max_length=200, blank=True)
-    citizenship = models.CharField(max_length=100, blank=True)
-    region_of_origin = models.CharField(max_length=100, blank=True)
-    languages = models.JSONField(default=list, blank=True)
+    birth_earliest = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("earliest birth date")
+    )
+    birth_latest = models.DateField(
+        null=True, blank=True, editable=False, verbose_name=_("latest birth date")
+    )
+    birthplace = models.CharField(max_length=200, blank=True, verbose_name=_("birthplace"))
+    citizenship = models.CharField(max_length=100, blank=True, verbose_name=_("citizenship"))
+    region_of_origin = models.CharField(
+        max_length=100, blank=True, verbose_name=_("region of origin")
+    )
+    languages = models.JSONField(default=list, blank=True, verbose_name=_("languages"))
     documents_held = models.CharField(
-        max_length=20, choices=DocumentsHeld.choices, default=DocumentsHeld.UNKNOWN
+        max_length=20,
+        choices=DocumentsHeld.choices,
+        default=DocumentsHeld.UNKNOWN,
+        verbose_name=_("documents held"),
     )
-    vulnerabilities = models.JSONField(default=list, blank=True)
+    vulnerabilities = models.JSONField(default=list, blank=True, verbose_name=_("vulnerabilities"))
     sensitivity = models.CharField(
-        max_length=10, choices=Sensitivity.choices, default=Sensitivity.NORMAL
+        max_length=10,
+        choices=Sensitivity.choices,
+        default=Sensitivity.NORMAL,
+        verbose_name=_("sensitivity"),
     )
-    security_notes = models.TextField(blank=True)
+    security_notes = models.TextField(blank=True, verbose_name=_("security notes"))
     status = models.CharField(
-        max_length=24, choices=PersonStatus.choices, default=PersonStatus.REPORTED
+        max_length=24,
+        choices=PersonStatus.choices,
+        default=PersonStatus.REPORTED,
+        verbose_name=_("status"),
     )
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("status changed at")
+    )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name=_("merged into"),
     )
     # Optimistic locking: every service write checks and bumps it.
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1, verbose_name=_("version"))
 
     objects = PersonQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
         ordering = ["display_name", "id"]
         indexes = [
             models.Index(fields=["organisation", "status"], name="person_org_status"),
@@ -208,19 +248,30 @@ class NameKind(models.TextChoices):
 
 
 class PersonName(PublicModel):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names")
-    family_name = models.CharField(max_length=150, blank=True)
-    given_name = models.CharField(max_length=150, blank=True)
-    patronymic = models.CharField(max_length=150, blank=True)
-    full_text = models.CharField(
-        max_length=300, blank=True, help_text=_("The name as written, when not split into parts.")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="names", verbose_name=_("person")
     )
-    script = models.CharField(max_length=6, choices=Script.choices, default=Script.LATIN)
-    kind = models.CharField(max_length=10, choices=NameKind.choices, default=NameKind.LEGAL)
-    source = models.CharField(max_length=200, blank=True)
-    is_primary = models.BooleanField(default=False)
+    family_name = models.CharField(max_length=150, blank=True, verbose_name=_("family name"))
+    given_name = models.CharField(max_length=150, blank=True, verbose_name=_("given name"))
+    patronymic = models.CharField(max_length=150, blank=True, verbose_name=_("patronymic"))
+    full_text = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text=_("The name as written, when not split into parts."),
+        verbose_name=_("full text"),
+    )
+    script = models.CharField(
+        max_length=6, choices=Script.choices, default=Script.LATIN, verbose_name=_("script")
+    )
+    kind = models.CharField(
+        max_length=10, choices=NameKind.choices, default=NameKind.LEGAL, verbose_name=_("kind")
+    )
+    source = models.CharField(max_length=200, blank=True, verbose_name=_("source"))
+    is_primary = models.BooleanField(default=False, verbose_name=_("primary name"))
 
     class Meta:
+        verbose_name = _("name")
+        verbose_name_plural = _("names")
         ordering = ["-is_primary", "id"]
         constraints = [
             models.CheckConstraint(
@@ -252,11 +303,15 @@ class PersonName(PublicModel):
 class NameKey(models.Model):
     """A normalised key of one of a person's names: candidates are found by index on these."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_keys")
-    key = models.CharField(max_length=80)
-    kind = models.CharField(max_length=12)
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="name_keys", verbose_name=_("person")
+    )
+    key = models.CharField(max_length=80, verbose_name=_("key"))
+    kind = models.CharField(max_length=12, verbose_name=_("kind"))
 
     class Meta:
+        verbose_name = _("name key")
+        verbose_name_plural = _("name keys")
         indexes = [models.Index(fields=["key"], name="namekey_key")]
         constraints = [
             models.UniqueConstraint(fields=["person", "key", "kind"], name="namekey_unique")
@@ -284,15 +339,27 @@ class Confidence(models.TextChoices):
 class Relationship(PublicModel):
     """`from_person` is the `kind` of `to_person` (from is the mother of to)."""
 
-    from_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations_out")
-    to_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relations_in")
-    kind = models.CharField(max_length=12, choices=RelationshipKind.choices)
-    source = models.CharField(max_length=200, blank=True)
+    from_person = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        related_name="relations_out",
+        verbose_name=_("from person"),
+    )
+    to_person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="relations_in", verbose_name=_("to person")
+    )
+    kind = models.CharField(max_length=12, choices=RelationshipKind.choices, verbose_name=_("kind"))
+    source = models.CharField(max_length=200, blank=True, verbose_name=_("source"))
     confidence = models.CharField(
-        max_length=10, choices=Confidence.choices, default=Confidence.PROBABLE
+        max_length=10,
+        choices=Confidence.choices,
+        default=Confidence.PROBABLE,
+        verbose_name=_("confidence"),
     )
 
     class Meta:
+        verbose_name = _("relationship")
+        verbose_name_plural = _("relationships")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(from_person=F("to_person")), name="relationship_not_to_self"

@@ -31,38 +31,77 @@ class ReportStatus(models.TextChoices):
 
 class FamilyReport(PublicModel):
     organisation = models.ForeignKey(
-        "casework.Organisation", on_delete=models.PROTECT, related_name="reports"
+        "casework.Organisation",
+        on_delete=models.PROTECT,
+        related_name="reports",
+        verbose_name=_("organisation"),
     )
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    received_at = models.DateTimeField()
-    reporter_name = models.CharField(max_length=200, blank=True)
-    reporter_relationship = models.CharField(max_length=100, blank=True)
-    reporter_contact = models.CharField(max_length=300, blank=True)
-    reporter_phone = models.CharField(max_length=40, blank=True)
-    reporter_messenger = models.CharField(max_length=120, blank=True)
-    reporter_email = models.CharField(max_length=254, blank=True)
-    reporter_region = models.CharField(max_length=100, blank=True)
-    reporter_language = models.CharField(max_length=10, blank=True)
-    account = models.TextField(blank=True, help_text=_("The family's account in their own words."))
-    status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.NEW)
+    channel = models.CharField(max_length=20, choices=Channel.choices, verbose_name=_("channel"))
+    received_at = models.DateTimeField(verbose_name=_("received at"))
+    reporter_name = models.CharField(max_length=200, blank=True, verbose_name=_("reporter name"))
+    reporter_relationship = models.CharField(
+        max_length=100, blank=True, verbose_name=_("reporter relationship")
+    )
+    reporter_contact = models.CharField(
+        max_length=300, blank=True, verbose_name=_("reporter contact")
+    )
+    reporter_phone = models.CharField(max_length=40, blank=True, verbose_name=_("reporter phone"))
+    reporter_messenger = models.CharField(
+        max_length=120, blank=True, verbose_name=_("reporter messenger")
+    )
+    reporter_email = models.CharField(max_length=254, blank=True, verbose_name=_("reporter email"))
+    reporter_region = models.CharField(
+        max_length=100, blank=True, verbose_name=_("reporter region")
+    )
+    reporter_language = models.CharField(
+        max_length=10, blank=True, verbose_name=_("reporter language")
+    )
+    account = models.TextField(
+        blank=True,
+        help_text=_("The family's account in their own words."),
+        verbose_name=_("family's account"),
+    )
+    status = models.CharField(
+        max_length=12,
+        choices=ReportStatus.choices,
+        default=ReportStatus.NEW,
+        verbose_name=_("status"),
+    )
     # The family checks the status with the reference and a secret; only the secret's hash is kept.
-    reference = models.CharField(max_length=16, unique=True)
-    secret_hash = models.CharField(max_length=128, blank=True)
+    reference = models.CharField(max_length=16, unique=True, verbose_name=_("reference"))
+    secret_hash = models.CharField(max_length=128, blank=True, verbose_name=_("secret code"))
     # What triage asks the family to do, shown on the status page ("please contact us").
     public_status_note = models.CharField(
-        max_length=20, blank=True, choices=[("", "none"), ("contact_us", "please contact us")]
+        max_length=20,
+        blank=True,
+        choices=[("", "none"), ("contact_us", "please contact us")],
+        verbose_name=_("message to the family"),
     )
     # The public form's one-time submission key (a hash): a double click or a retry of the same
     # form finds the report it already made instead of making a second one.
-    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    submission_key = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, verbose_name=_("submission key")
+    )
     entered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("entered by"),
     )
     source_partner = models.ForeignKey(
-        "casework.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "casework.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("source partner"),
     )
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering = ["-received_at", "id"]
         indexes = [models.Index(fields=["organisation", "status"], name="report_org_status")]
         constraints = [
@@ -91,18 +130,31 @@ class ConsentPurpose(models.TextChoices):
 
 
 class ReportConsent(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="consents")
-    purpose = models.CharField(max_length=20, choices=ConsentPurpose.choices)
-    partner = models.ForeignKey(
-        "casework.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
     )
-    given = models.BooleanField()
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    report = models.ForeignKey(
+        FamilyReport, on_delete=models.CASCADE, related_name="consents", verbose_name=_("report")
+    )
+    purpose = models.CharField(
+        max_length=20, choices=ConsentPurpose.choices, verbose_name=_("purpose")
+    )
+    partner = models.ForeignKey(
+        "casework.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    given = models.BooleanField(verbose_name=_("given"))
+    recorded_at = models.DateTimeField(auto_now_add=True, verbose_name=_("recorded at"))
 
     objects = GatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
         constraints = [
             models.UniqueConstraint(
                 fields=["report", "purpose"],
@@ -131,15 +183,19 @@ class AttachmentKind(models.TextChoices):
 
 
 class ReportAttachment(PublicModel):
-    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="attachments")
-    kind = models.CharField(max_length=10, choices=AttachmentKind.choices)
+    report = models.ForeignKey(
+        FamilyReport, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("report")
+    )
+    kind = models.CharField(max_length=10, choices=AttachmentKind.choices, verbose_name=_("kind"))
     # Stored under a random name; the sender's file name may carry a child's name.
-    file = models.FileField(upload_to="attachments/%Y/%m/")
-    content_type = models.CharField(max_length=80)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to="attachments/%Y/%m/", verbose_name=_("file"))
+    content_type = models.CharField(max_length=80, verbose_name=_("file type"))
+    size = models.PositiveIntegerField(verbose_name=_("size"))
+    sha256 = models.CharField(max_length=64, verbose_name=_("checksum"))
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         constraints = [
             models.CheckConstraint(condition=Q(size__gt=0), name="attachment_not_empty"),
             models.CheckConstraint(
@@ -152,13 +208,19 @@ class ReportFollowUp(PublicModel):
     """What the family added later through the status page: kept as they sent it, beside the
     report, never merged into the first account."""
 
-    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="follow_ups")
-    received_at = models.DateTimeField()
-    text = models.TextField(blank=True)
-    entries_added = models.PositiveSmallIntegerField(default=0)
-    attachments_added = models.PositiveSmallIntegerField(default=0)
+    report = models.ForeignKey(
+        FamilyReport, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("report")
+    )
+    received_at = models.DateTimeField(verbose_name=_("received at"))
+    text = models.TextField(blank=True, verbose_name=_("text"))
+    entries_added = models.PositiveSmallIntegerField(default=0, verbose_name=_("entries added"))
+    attachments_added = models.PositiveSmallIntegerField(
+        default=0, verbose_name=_("attachments added")
+    )
 
     class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
         ordering = ["report", "received_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -179,46 +241,72 @@ class TriageOutcome(models.TextChoices):
 class ReportEntry(PublicModel):
     """One person as the report describes them. Never edited into what the family did not say."""
 
-    report = models.ForeignKey(FamilyReport, on_delete=models.CASCADE, related_name="entries")
-    position = models.PositiveSmallIntegerField()
-    family_name = models.CharField(max_length=150, blank=True)
-    given_name = models.CharField(max_length=150, blank=True)
-    patronymic = models.CharField(max_length=150, blank=True)
-    full_name = models.CharField(max_length=300, blank=True)
-    aliases = models.CharField(max_length=300, blank=True)
-    sex = models.CharField(max_length=1, blank=True)
-    birth_date = models.DateField(null=True, blank=True)
+    report = models.ForeignKey(
+        FamilyReport, on_delete=models.CASCADE, related_name="entries", verbose_name=_("report")
+    )
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
+    family_name = models.CharField(max_length=150, blank=True, verbose_name=_("family name"))
+    given_name = models.CharField(max_length=150, blank=True, verbose_name=_("given name"))
+    patronymic = models.CharField(max_length=150, blank=True, verbose_name=_("patronymic"))
+    full_name = models.CharField(max_length=300, blank=True, verbose_name=_("full name"))
+    aliases = models.CharField(max_length=300, blank=True, verbose_name=_("aliases"))
+    sex = models.CharField(max_length=1, blank=True, verbose_name=_("sex"))
+    birth_date = models.DateField(null=True, blank=True, verbose_name=_("birth date"))
     birth_precision = models.CharField(
-        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.UNKNOWN,
+        verbose_name=_("birth date precision"),
     )
-    age_stated = models.PositiveSmallIntegerField(null=True, blank=True)
-    birthplace = models.CharField(max_length=200, blank=True)
-    relationship_to_reporter = models.CharField(max_length=100, blank=True)
-    last_known_place = models.CharField(max_length=300, blank=True)
-    last_known_date = models.DateField(null=True, blank=True)
+    age_stated = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("age stated")
+    )
+    birthplace = models.CharField(max_length=200, blank=True, verbose_name=_("birthplace"))
+    relationship_to_reporter = models.CharField(
+        max_length=100, blank=True, verbose_name=_("relationship to reporter")
+    )
+    last_known_place = models.CharField(
+        max_length=300, blank=True, verbose_name=_("last known place")
+    )
+    last_known_date = models.DateField(null=True, blank=True, verbose_name=_("last known date"))
     last_known_precision = models.CharField(
-        max_length=10, choices=DatePrecision.choices, default=DatePrecision.UNKNOWN
+        max_length=10,
+        choices=DatePrecision.choices,
+        default=DatePrecision.UNKNOWN,
+        verbose_name=_("last known date precision"),
     )
-    mother_name = models.CharField(max_length=300, blank=True)
-    father_name = models.CharField(max_length=300, blank=True)
-    relationship_to_others = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True)
+    mother_name = models.CharField(max_length=300, blank=True, verbose_name=_("mother name"))
+    father_name = models.CharField(max_length=300, blank=True, verbose_name=_("father name"))
+    relationship_to_others = models.CharField(
+        max_length=300, blank=True, verbose_name=_("relationship to others")
+    )
+    description = models.TextField(blank=True, verbose_name=_("description"))
     person = models.ForeignKey(
         "casework.Person",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="report_entries",
+        verbose_name=_("person"),
     )
     outcome = models.CharField(
-        max_length=14, choices=TriageOutcome.choices, default=TriageOutcome.PENDING
+        max_length=14,
+        choices=TriageOutcome.choices,
+        default=TriageOutcome.PENDING,
+        verbose_name=_("outcome"),
     )
     triaged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("triaged by"),
     )
-    triaged_at = models.DateTimeField(null=True, blank=True)
+    triaged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("triaged at"))
 
     class Meta:
+        verbose_name = _("report entry")
         verbose_name_plural = _("report entries")
         ordering = ["report", "position"]
         constraints = [

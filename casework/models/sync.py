@@ -11,20 +11,30 @@ from django.db import models
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import GatedQuerySet
 from casework.models.organisations import SharedCase, SharingAgreement
 
 
 class PartnerTombstone(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    partner = models.ForeignKey("casework.Organisation", on_delete=models.CASCADE, related_name="+")
-    person_public_id = models.UUIDField()
-    created_at = models.DateTimeField(default=timezone.now)
+    public_id = models.UUIDField(
+        default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
+    )
+    partner = models.ForeignKey(
+        "casework.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    person_public_id = models.UUIDField(verbose_name=_("person's public id"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = GatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("partner tombstone")
+        verbose_name_plural = _("partner tombstones")
         indexes = [
             models.Index(fields=["partner", "created_at", "public_id"], name="tombstone_feed"),
         ]

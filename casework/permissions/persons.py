@@ -7,13 +7,14 @@ never beyond it): a page asks the policy about many persons and records.
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 
 from casework import request_context
 from casework.levels import Level
 from casework.models import (
     BreakGlassGrant,
+    Membership,
     Organisation,
     Person,
     Role,
@@ -36,10 +37,18 @@ def _scope_facts(user) -> tuple[frozenset[int], frozenset[int]]:
     """The user's team ids and the person ids of their break-glass grants in force."""
 
     def read() -> tuple[frozenset[int], frozenset[int]]:
-        return (
-            frozenset(user.teams.values_list("pk", flat=True)),
-            frozenset(_active_grants(user).values_list("person_id", flat=True)),
+        # One query for both: every page of a caseworker asks.
+        teams = Membership.objects.filter(user=user).annotate(kind=Value("team"))
+        grants = _active_grants(user).annotate(kind=Value("grant"))
+        rows = (
+            teams.values_list("kind", "team_id")
+            .order_by()
+            .union(grants.values_list("kind", "person_id").order_by(), all=True)
         )
+        facts: dict[str, set[int]] = {"team": set(), "grant": set()}
+        for kind, pk in rows:
+            facts[kind].add(pk)
+        return frozenset(facts["team"]), frozenset(facts["grant"])
 
     return request_context.remembered(("scope_facts", user.pk), read)
 

@@ -33,6 +33,13 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.imports.columns import check_mapping, suggest_mapping
 from casework.imports.files import FileError, Table, read_table
+from casework.imports.messages import (
+    MAYBE_SAME_AS_ROW,
+    NO_KNOWN_PERSON,
+    POSSIBLE_MATCHES,
+    POSSIBLE_MATCHES_OUTSIDE,
+    SAME_AS_ROW,
+)
 from casework.imports.rows import RowData, RowError, validate_row
 from casework.matching import AUTO_LINK_THRESHOLD, MATCH_THRESHOLD, dedupe_list
 from casework.models import (
@@ -238,7 +245,7 @@ def list_import_preview(*, actor, list_import: ListImport, limit: int = PREVIEW_
 class RowPlan:
     row: ValidatedRow
     outcome: str = ""
-    reason: str = ""
+    reason: str = ""  # kept in English, translated where it is shown (imports.messages)
     person_id: int | None = None  # an existing person to link to
     same_as_row: int | None = None  # or the person another row of this list creates
     suggestions: list[tuple[int | None, int | None, float, dict]] = field(default_factory=list)
@@ -292,12 +299,6 @@ class _MayWrite:
         return self.answers[key]
 
 
-OUTSIDE_REASON = (
-    "may be a person known outside your cases: it waits in the review queue for their team or "
-    "a supervisor"
-)
-
-
 def _suggestion(candidate: Candidate) -> tuple[int, None, float, dict]:
     """What the review queue keeps: for a person the importer sees only minimally, the score on
     the whole record (the queue shows it only to those who may see that person)."""
@@ -327,9 +328,9 @@ def _decide(
     if likely:
         plan.outcome = RowOutcome.AMBIGUOUS
         if top.restricted or not may_write(top.person, data):
-            plan.reason = f"{len(likely)} possible match(es); the best {OUTSIDE_REASON}"
+            plan.reason = POSSIBLE_MATCHES_OUTSIDE % {"count": len(likely)}
         else:
-            plan.reason = f"{len(likely)} possible match(es), best p={top.probability:.3f}"
+            plan.reason = POSSIBLE_MATCHES % {"count": len(likely), "p": f"{top.probability:.3f}"}
         plan.suggestions = [_suggestion(c) for c in likely[:MAX_SUGGESTIONS_PER_ROW]]
         return
     # Not known before this list: is it a row this list already named?
@@ -350,15 +351,15 @@ def _decide(
         ):
             plan.outcome = RowOutcome.LINKED
             plan.person_id, plan.same_as_row = target
-            plan.reason = f"the same person as row {other} of this list (p={s.probability:.3f})"
+            plan.reason = SAME_AS_ROW % {"row": other, "p": f"{s.probability:.3f}"}
             plan.link = (s.probability, explanation)
         else:
             plan.outcome = RowOutcome.AMBIGUOUS
-            plan.reason = f"may be the same person as row {other} of this list"
+            plan.reason = MAYBE_SAME_AS_ROW % {"row": other}
             plan.suggestions = [(*target, s.probability, explanation)]
         return
     plan.outcome = RowOutcome.CREATED
-    plan.reason = "no known person matches"
+    plan.reason = NO_KNOWN_PERSON
 
 
 def plan_import(
@@ -377,7 +378,7 @@ def plan_import(
     for plan in plans:
         if plan.row.errors:
             plan.outcome = RowOutcome.REJECTED if reject_invalid else ""
-            plan.reason = "; ".join(str(e) for e in plan.row.errors)[:500]
+            plan.reason = "; ".join(e.english for e in plan.row.errors)[:500]
     valid = [p for p in plans if p.row.data is not None]
     found = candidates_bulk(
         [[p.row.data.record()] for p in valid],
@@ -417,7 +418,7 @@ def _recheck_links(actor, plan: Plan) -> None:
             continue
         probability, explanation = row_plan.link or (MATCH_THRESHOLD, {})
         row_plan.outcome = RowOutcome.AMBIGUOUS
-        row_plan.reason = f"1 possible match; it {OUTSIDE_REASON}"
+        row_plan.reason = POSSIBLE_MATCHES_OUTSIDE % {"count": 1}
         if person is not None:
             row_plan.suggestions = [(person.pk, None, probability, explanation)]
         row_plan.person_id, row_plan.same_as_row, row_plan.link = None, None, None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from casework.imports.messages import ALL_CANDIDATES_REJECTED
 from casework.imports.rows import RowData, validate_row
 from casework.models import ListImport, ListImportRow, RowOutcome
 from casework.permissions import Action, require
@@ -57,6 +58,6 @@ def row_create_person(*, actor, row: ListImportRow):
     (person,) = persons_create(actor=actor, drafts=[person_draft_of_row(data, list_import)])
     row.outcome = RowOutcome.CREATED
     row.person = person
-    row.reason = "every candidate was rejected by a reviewer"
+    row.reason = ALL_CANDIDATES_REJECTED
     row.save(update_fields=["outcome", "person", "reason"])
     return person

@@ -30,6 +30,7 @@ from django.utils.translation import gettext
 
 from casework import audit
 from casework.audit import AuditAction
+from casework.entry_numbers import entry_number
 from casework.models import (
     Channel,
     ConsentPurpose,
@@ -678,7 +679,7 @@ def report_triage_entry(
             person = person_create(
                 actor=actor,
                 names=names,
-                reason=f"From report {report.reference}, entry {locked.position}",
+                reason=f"From report {report.reference}, entry {entry_number(locked)}",
                 **details,
             )
             locked.outcome = TriageOutcome.CREATED

@@ -3,14 +3,13 @@
 import copy
 
 from django import forms, template
-from django.apps import apps
-from django.core.exceptions import FieldDoesNotExist
 from django.forms.boundfield import BoundWidget
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.audit import REDACTED, AuditAction
+from casework import entry_numbers as numbers
+from casework.imports.messages import translated
 from casework.presenters import WITHHELD
 
 register = template.Library()
@@ -89,53 +88,21 @@ def choice_inputs(bound_field):
 
 
 @register.filter
-def field_label(name) -> str:
-    """A field's identifier (`birth_place`) as its label in the user's language."""
-    return FIELD_LABELS.get(str(name), str(name).replace("_", " "))
+def import_reason(kept: str) -> str:
+    """Why a list row became what it became, kept in English, in the reader's language."""
+    return translated(kept)
 
 
 @register.filter
-def action_label(action) -> str:
-    """What an audit event records, in the user's language (an action no longer written reads
-    as its identifier)."""
-    try:
-        return AuditAction(action).label
-    except ValueError:
-        return str(action).replace("_", " ")
+def entry_number(entry) -> int:
+    """A report entry's number as people read it: its place in the report, from 1."""
+    return numbers.entry_number(entry)
 
 
-@register.simple_tag
-def status_change_text(object_type, change) -> str:
-    """An event's status change as a sentence, each status by its label for that kind of
-    record: "Status changed from verifying to located"."""
-    before, after = (_value_label(object_type, "status", value) for value in change)
-    return _("Status changed from %(before)s to %(after)s") % {"before": before, "after": after}
-
-
-@register.simple_tag
-def change_text(object_type, name, change) -> str:
-    """One entry of an event's changes: the field and its value before and after, a choice by
-    its label in the user's language ("sex: unknown → female")."""
-    if isinstance(change, list) and len(change) == 2:
-        before, after = (_value_label(object_type, name, value) for value in change)
-        return f"{name}: {before} → {after}"
-    return f"{name}: {_value_label(object_type, name, change)}"
-
-
-def _value_label(object_type, name, value) -> str:
-    """A value an event recorded for a field of a kind of record, by its choice label if the
-    field has choices; the value itself otherwise."""
-    if value in (None, ""):
-        return "—"
-    if value == REDACTED:
-        return _("[redacted]")
-    try:
-        field = apps.get_model("casework", str(object_type))._meta.get_field(str(name))
-    except (LookupError, FieldDoesNotExist):
-        return str(value)
-    if not field.choices or not isinstance(value, str):
-        return str(value)
-    return str(dict(field.flatchoices).get(value, value))
+@register.filter
+def field_label(name) -> str:
+    """A field's identifier (`birth_place`) as its label in the user's language."""
+    return FIELD_LABELS.get(str(name), str(name).replace("_", " "))
 
 
 # Identifiers that pages show to people (matching fields and levels, import columns, what a merge

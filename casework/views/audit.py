@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from casework.filtersets import AuditEventFilterSet
+from casework.history_text import audit_lines
 from casework.models import AuditEvent, BreakGlassGrant
 from casework.permissions import Action, may
 from casework.services.access import break_glass_review
@@ -24,12 +25,14 @@ def event_list(request):
         request.GET or None, queryset=AuditEvent.objects.visible_to(request.user)
     )
     events, status = filtered(filterset)
+    page = page_of(request, events.order_by("-at", "-id"))
     return render(
         request,
         "audit/event_list.html",
         {
             "filterset": filterset,
-            "page": page_of(request, events.order_by("-at", "-id")),
+            "page": page,
+            "lines": audit_lines(request.user, page),
             "query": query_without_page(request.GET),
         },
         status=status,

@@ -173,7 +173,9 @@ def flight_detail(request, flight_id):
             "history": record_history_rows(
                 record_history(
                     request.user, RepatriationFlight.objects.visible_to(request.user), flight
-                )[:100]
+                )[:100],
+                viewer=request.user,
+                record=flight,
             ),
         },
     )

@@ -123,7 +123,9 @@ def import_detail(request, public_id):
             "history": record_history_rows(
                 record_history(
                     request.user, ListImport.objects.visible_to(request.user), list_import
-                )[:100]
+                )[:100],
+                viewer=request.user,
+                record=list_import,
             ),
             "visible": visible,
             "counts": list_import.stats.get("counts", {}),

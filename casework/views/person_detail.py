@@ -148,7 +148,7 @@ def relatives_of(user, person: Person) -> list[dict]:
 
 def detail_context(user, person: Person) -> dict:
     # The history as it stood before this page's own read (which the presenter records).
-    events = list(history_for(user, person)[:100])
+    events = list(history_for(user, person, gated=True)[:100])
     view = present_person(user, person, PAGE_FIELDS)
     level = view.level
     sensitive = level >= Level.SENSITIVE
@@ -165,7 +165,7 @@ def detail_context(user, person: Person) -> dict:
         "moves": sorted(allowed_status_moves(user, person, level=level)),
         **{key: may_at_level(user, action, level) for key, action in PAGE_ACTIONS.items()},
         # Who, when, what for every event; why and what it touched only at the level it needs.
-        "history": history_rows(events, level),
+        "history": history_rows(events, level, viewer=user, person=person),
         # A merged record points to the one it lives on in, when the user may see that one.
         "merged_into": None if merged_into is WITHHELD else merged_into,
     }

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from casework import audit
+from casework.entry_numbers import entry_number
 from casework.family_status import family_status
 from casework.filtersets import ReportFilterSet
 from casework.forms.reports import (
@@ -150,7 +151,9 @@ def report_detail(request, report_id):
                     FamilyReport.objects.visible_to(request.user),
                     report,
                     parts=report.entries.all(),
-                )[:100]
+                )[:100],
+                viewer=request.user,
+                record=report,
             ),
             "consent_rows": consent_rows,
             "partner_consents": partner_consents,
@@ -265,7 +268,7 @@ def report_entry_triage(request, report_id, entry_id):
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
-                messages.success(request, _("Entry %(n)s triaged.") % {"n": entry.position})
+                messages.success(request, _("Entry %(n)s triaged.") % {"n": entry_number(entry)})
                 # Linking the entry may take the report out of the user's queue (done, or now
                 # about a person outside their scope): back to the queue then, never a 404.
                 if FamilyReport.objects.visible_to(request.user).filter(pk=report.pk).exists():

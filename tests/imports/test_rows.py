@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from casework.imports.columns import suggest_mapping
+from casework.imports.columns import FIELDS, suggest_mapping
 from casework.imports.rows import validate_row
 from casework.matching import prepare
 
@@ -44,7 +44,9 @@ def test_each_bad_value_is_a_row_error_naming_the_field(values, field):
     data, errors = _row(**values)
     assert data is None
     assert errors[0].row == 7 and errors[0].field == field
-    assert str(errors[0]).startswith(f"Row 7, {field}: ")
+    # Kept in English with the field's identifier (a rejected row's reason), shown with its label.
+    assert errors[0].english.startswith(f"Row 7, {field}: ")
+    assert str(errors[0]).startswith(f"Row 7, {FIELDS[field]}: ")
 
 
 def test_a_leap_day_of_a_leap_year_and_an_age_are_fine():

@@ -53,7 +53,8 @@ def test_an_invalid_row_4999_of_5000_writes_nothing_at_all(world):
     with pytest.raises(ImportRejected) as refusal:
         list_import_commit(actor=world.supervisor, list_import=upload)
     assert [(e.row, e.field) for e in refusal.value.row_errors] == [(5000, "birth_date")]
-    assert "Row 5000, birth_date" in str(refusal.value)
+    # The refusal names the field in words (its label), the row by its number in the file.
+    assert "Row 5000, Birth date" in str(refusal.value)
     assert _counts() == before
     upload.refresh_from_db()
     assert upload.status == "previewed"
