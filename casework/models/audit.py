@@ -43,6 +43,8 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["person_id", "at"], name="audit_person"),
             models.Index(fields=["actor", "at"], name="audit_actor"),
+            # The data-protection officer's list: an organisation's events, newest first.
+            models.Index(fields=["organisation", "-at", "-id"], name="audit_org_at"),
         ]
 
     def save(self, *args, **kwargs):
