@@ -17,7 +17,7 @@ and DPO that gets a 200. API lists are read 100 to a page, with the partner's to
 reports, the change feed) and with a staff session.
 
 Personas are the seed's demo users, each with a session that passed the second factor (the keys
-the login and second-factor views store, as bench/load_test.py built them); the partner gets a
+the login and second-factor views store, as the load benchmark builds them); the partner gets a
 new API token through the service. Setup writes through the services what the seed lacks so
 that every page has something to show: a break-glass access by the caseworker, a list import
 (a fixture list, previewed, not committed) and one run of "find duplicates" (capped at
