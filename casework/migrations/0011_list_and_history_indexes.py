@@ -1,9 +1,11 @@
-"""Indexes in the order of the report list and the audit list, and for the report gate.
+"""Indexes in the order of the report list and the audit list, for the report gate, and for a
+record's history.
 
 Measured by bench/pages.py at 100,000 persons and 1,000,000 audit events: a page of reports or of
 audit events is read off the index in the list's order instead of sorting every visible row; the
 partial index on linked entries lets the report gate test a report for entries linked beyond the
-user's scope without touching a row when it has none (most reports).
+user's scope without touching a row when it has none (most reports); a report's history finds
+its events by their object ids (70 ms through the whole audit_object index before).
 """
 
 from django.db import migrations, models
@@ -15,6 +17,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name="auditevent",
+            index=models.Index(fields=["object_id"], name="audit_object_id"),
+        ),
         migrations.AddIndex(
             model_name="auditevent",
             index=models.Index(fields=["organisation", "-at", "-id"], name="audit_org_at"),
