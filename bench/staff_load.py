@@ -52,6 +52,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections import defaultdict
@@ -265,18 +266,52 @@ def _stat(pid: str) -> tuple[str, int, float] | None:
     return name, int(rest[1]), sum(int(x) for x in rest[11:15]) / TICKS
 
 
-def _backend_of(pid: str, database: str) -> bool:
-    """A PostgreSQL backend connected to `database` (the machine is shared: other databases,
-    other engineers' test runs, are not this benchmark's)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return cmdline.startswith(b"postgres: ") and f" {database} ".encode() in cmdline
+class BackendSampler(threading.Thread):
+    """CPU seconds of the PostgreSQL backends connected to one database, read every 0.5 s over
+    the measured window. The machine is shared (other databases, other engineers' test runs):
+    only this database's backends count. Django reopens its connections every DB_CONN_MAX_AGE
+    seconds, so backends come and go within the window: each is read while it lives (one that
+    ends loses at most its last half second)."""
+
+    def __init__(self, database: str):
+        super().__init__(daemon=True)
+        self.marker = f" {database} ".encode()
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self.started_with: set[int] = set()
+        self.done = threading.Event()
+
+    def _read(self) -> dict[int, float]:
+        found = {}
+        for entry in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if cmdline.startswith(b"postgres: ") and self.marker in cmdline:
+                stat = _stat(entry)
+                if stat:
+                    found[int(entry)] = stat[2]
+        return found
+
+    def run(self) -> None:
+        initial = self._read()
+        self.started_with = set(initial)
+        self.first.update(initial)
+        self.last.update(initial)
+        while not self.done.wait(0.5):
+            for pid, cpu in self._read().items():
+                self.first.setdefault(pid, 0.0)  # a backend born in the window
+                self.last[pid] = cpu
+
+    def stop(self) -> float:
+        self.done.set()
+        self.join()
+        return sum(self.last[pid] - self.first[pid] for pid in self.last)
 
 
-def cpu_snapshot(server_pid: int | None, locust_pid: int | None, database: str) -> dict:
-    groups: dict[str, dict[int, float]] = {"server": {}, "postgres": {}, "locust": {}}
+def cpu_snapshot(server_pid: int | None, locust_pid: int | None) -> dict:
+    groups: dict[str, dict[int, float]] = {"server": {}, "locust": {}}
     for entry in filter(str.isdigit, os.listdir("/proc")):
         stat = _stat(entry)
         if stat is None:
@@ -287,8 +322,6 @@ def cpu_snapshot(server_pid: int | None, locust_pid: int | None, database: str) 
             groups["server"][pid] = cpu
         elif locust_pid and (pid == locust_pid or ppid == locust_pid):
             groups["locust"][pid] = cpu
-        elif _backend_of(entry, database):
-            groups["postgres"][pid] = cpu
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
     return {
         **groups,
@@ -298,7 +331,7 @@ def cpu_snapshot(server_pid: int | None, locust_pid: int | None, database: str) 
     }
 
 
-def cpu_usage(a: dict, b: dict) -> dict:
+def cpu_usage(a: dict, b: dict, postgres_seconds: float) -> dict:
     wall = b["wall"] - a["wall"]
 
     def cores(group: str) -> float:
@@ -310,7 +343,7 @@ def cpu_usage(a: dict, b: dict) -> dict:
     return {
         "wall_s": round(wall, 1),
         "server_cores": cores("server"),
-        "postgres_cores": cores("postgres"),
+        "postgres_cores": round(postgres_seconds / wall, 2),
         "locust_cores": cores("locust"),
         "machine_busy_pct": round(100 * (b["busy"] - a["busy"]) / total, 1) if total else None,
         "cores": os.cpu_count(),
@@ -446,11 +479,14 @@ def run_locust(args, host, users_file: Path, results_dir: Path, server_pid, data
     started = time.time()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     time.sleep(args.warmup)
-    before = cpu_snapshot(server_pid, proc.pid, database)
+    backends = BackendSampler(database)
+    backends.start()
+    before = cpu_snapshot(server_pid, proc.pid)
     time.sleep(args.duration)
-    after = cpu_snapshot(server_pid, proc.pid, database)
+    after = cpu_snapshot(server_pid, proc.pid)
+    postgres_seconds = backends.stop()
     proc.wait(timeout=run_time + 180)  # locust exits 1 when any request failed: counted below
-    return {"started": started, "cpu": cpu_usage(before, after)}
+    return {"started": started, "cpu": cpu_usage(before, after, postgres_seconds)}
 
 
 def main() -> int:
