@@ -23,7 +23,8 @@ that every page has something to show: a break-glass access by the caseworker, a
 (a fixture list, previewed, not committed) and one run of "find duplicates" (capped at
 --review-pairs pairs) for the review queue.
 
-For each page: --warmup requests, then --requests measured ones; p50 and p95 of the server
+For each page: --warmup requests, then --requests measured ones (fewer, but at least 5, once a
+page has used --budget seconds); p50 and p95 of the server
 time, the number of SQL queries (median, and the spread if it varies), the raw SQL time (the sum
 of each statement's execution as the driver sees it, through `connection.execute_wrapper`), and
 server time / SQL time at p50. Targets (issue 8): p95 ≤ 150 ms; p95 ≤ 3 × the p95 SQL time or
@@ -554,15 +555,21 @@ def pct(values: list[float], p: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def measure(target: Target, persona: Persona, warmup: int, requests: int) -> dict:
+def measure(target: Target, persona: Persona, warmup: int, requests: int, budget: float) -> dict:
+    """`requests` measured requests after `warmup`, or fewer (at least 5) when the page has used
+    up `budget` seconds: a page of 15 s would otherwise hold the run for minutes."""
     from django.db import connection
 
     client = persona.client()
-    status = None
+    page_started = time.monotonic()
     for _ in range(warmup):
-        status = client.get(target.path).status_code
+        client.get(target.path)
+        if time.monotonic() - page_started > budget:
+            break
     samples = []
     for _ in range(requests):
+        if len(samples) >= 5 and time.monotonic() - page_started > budget:
+            break
         meter = SqlMeter()
         with connection.execute_wrapper(meter):
             started = time.perf_counter()
@@ -576,7 +583,7 @@ def measure(target: Target, persona: Persona, warmup: int, requests: int) -> dic
     row = {
         **asdict(target),
         "status": sorted({s[3] for s in samples}),
-        "requests": requests,
+        "requests": len(samples),
         "p50_ms": round(pct(server, 50), 1),
         "p95_ms": round(pct(server, 95), 1),
         "queries": int(statistics.median(queries)),
@@ -626,7 +633,7 @@ def commit() -> str:
 # --- report ---------------------------------------------------------------------------------------
 
 
-def table(rows: list[dict]) -> str:
+def table(rows: list[dict], requested: int) -> str:
     lines = [
         "| page | as | p50 ms | p95 ms | queries | SQL p50 ms | SQL p95 ms | server/SQL | target |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -636,6 +643,8 @@ def table(rows: list[dict]) -> str:
         if r["queries_min"] != r["queries_max"]:
             queries += f" ({r['queries_min']}–{r['queries_max']})"
         verdict = "met" if not r["missed"] else "**missed**: " + "; ".join(r["missed"])
+        if r["requests"] < requested:
+            verdict += f" ({r['requests']} requests: over the time budget)"
         lines.append(
             f"| {r['label']} | {r['persona']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {queries} "
             f"| {r['sql_p50_ms']:.1f} | {r['sql_p95_ms']:.1f} | {r['ratio']} | {verdict} |"
@@ -654,7 +663,7 @@ def report(result: dict) -> str:
         f"machine {result['machine_busy_pct']} % busy over {result['wall_s']} s "
         f"({os.cpu_count()} cores). Setup wrote: {result['setup'] or 'nothing'}.",
         "",
-        table(result["rows"]),
+        table(result["rows"], result["requests"]),
         "",
         f"{met} of {len(result['rows'])} rows meet every target.",
         "",
@@ -672,6 +681,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=30, help="measured requests per page")
     parser.add_argument("--warmup", type=int, default=3, help="requests per page not counted")
     parser.add_argument("--only", help="measure only the pages whose label matches this regex")
+    parser.add_argument(
+        "--budget", type=float, default=60, help="seconds per page before it stops at 5 requests"
+    )
     parser.add_argument("--review-pairs", type=int, default=5000, help="cap of find duplicates")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--markdown", type=Path)
@@ -697,7 +709,7 @@ def main() -> int:
     started = time.monotonic()
     rows = []
     for target in targets:
-        row = measure(target, people[target.persona], args.warmup, args.requests)
+        row = measure(target, people[target.persona], args.warmup, args.requests, args.budget)
         rows.append(row)
         print(
             f"  {target.label:<34} {target.persona:<10} p50 {row['p50_ms']:>7.1f}  "
