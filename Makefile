@@ -52,8 +52,9 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) .venv-bench demo.sqlite3 .demo-password .demo-secret-key private-media staticfiles
 
-# Load benchmark: 50 caseworkers against gunicorn + PostgreSQL (bench/load_test.py says how to make
-# the seeded database it needs). Options in LOAD_ARGS, e.g. LOAD_ARGS="--runs 2 --duration 90".
+# Load benchmark: 50 caseworkers under locust against gunicorn + PostgreSQL (bench/staff_load.py
+# says how to make the seeded database it needs). Options in LOAD_ARGS, e.g.
+# LOAD_ARGS="--template casework_bench100k_pristine --database casework_load --duration 120".
 .PHONY: load
 load: $(STAMP)
-	$(PY) bench/load_test.py $(LOAD_ARGS)
+	$(PY) bench/staff_load.py $(LOAD_ARGS)

@@ -29,10 +29,13 @@ class FamilyStatus(TextChoices):
 def family_status(report: FamilyReport) -> FamilyStatus:
     if report.public_status_note == "contact_us":
         return FamilyStatus.CONTACT_US
-    linked = report.entries.filter(
-        outcome__in=[TriageOutcome.LINKED, TriageOutcome.CREATED], person__isnull=False
-    )
-    statuses = set(linked.values_list("person__status", flat=True))
+    # Through `entries.all()`: a list of reports (the API) prefetches the entries with their
+    # persons, so it asks nothing more per report.
+    statuses = {
+        entry.person.status
+        for entry in report.entries.all()
+        if entry.outcome in (TriageOutcome.LINKED, TriageOutcome.CREATED) and entry.person_id
+    }
     if statuses & _TOLD_IN_PERSON:
         return FamilyStatus.CONTACT_US
     if statuses or report.status == ReportStatus.TRIAGED:

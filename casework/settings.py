@@ -67,6 +67,12 @@ if _database.get("ENGINE") not in (
         "casework runs on PostgreSQL (production) or SQLite (demo)."
     )
 _database["ATOMIC_REQUESTS"] = False
+if _database["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation of queries. The read gates test rows one by one through indexes, which
+    # PostgreSQL's estimates price above its JIT threshold while the query takes a millisecond;
+    # compiling took 20-45 ms of each such query (bench/pages.py, issue 8).
+    _options = _database.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 _database.setdefault("TEST", {})
 DATABASES = {"default": _database}
 IS_POSTGRES = _database["ENGINE"] == "django.db.backends.postgresql"

@@ -51,14 +51,21 @@ class FlightSerializer(serializers.ModelSerializer):
 
     def get_manifest(self, flight) -> list[dict]:
         entries = list(flight.manifest.all())
-        person_ids = {e.person_id for e in entries if e.person_id}
-        visible = set(
-            Person.objects.visible_to(self.context["request"].user)
-            .filter(pk__in=person_ids)
-            .values_list("pk", flat=True)
-        )
+        visible = self.context.get("visible_passengers")
+        if visible is None:
+            visible = visible_passengers(self.context["request"].user, [flight])
         context = {**self.context, "visible_passengers": visible}
         return ManifestEntrySerializer(entries, many=True, context=context).data
+
+
+def visible_passengers(user, flights) -> set[int]:
+    """The passengers of these flights the user may see: one query for a whole page of flights
+    (their manifests prefetched), not one a flight."""
+    person_ids = {e.person_id for f in flights for e in f.manifest.all() if e.person_id}
+    if not person_ids:
+        return set()
+    visible = Person.objects.visible_to(user).filter(pk__in=person_ids)
+    return set(visible.values_list("pk", flat=True))
 
 
 class FlightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -74,4 +81,14 @@ class FlightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
     def get_queryset(self):
         return RepatriationFlight.objects.visible_to(self.request.user).prefetch_related(
             "manifest__person"
+        )
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = {
+            **self.get_serializer_context(),
+            "visible_passengers": visible_passengers(request.user, page),
+        }
+        return self.get_paginated_response(
+            self.get_serializer(page, many=True, context=context).data
         )

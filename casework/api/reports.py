@@ -133,7 +133,9 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
             raise PermissionDenied
 
     def get_queryset(self):
-        return FamilyReport.objects.visible_to(self.request.user).prefetch_related("entries")
+        return FamilyReport.objects.visible_to(self.request.user).prefetch_related(
+            "entries__person"
+        )
 
     @extend_schema(request=ReportSubmitSerializer, responses={201: ReportSerializer})
     def create(self, request, *args, **kwargs):

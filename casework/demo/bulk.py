@@ -14,12 +14,20 @@ from psycopg.types.json import Jsonb
 BATCH = 2000
 
 
-def insert(model: type[models.Model], objs: list, *, need_ids: bool = False) -> None:
-    """Insert `objs`; with `need_ids` each object gets its primary key (for rows pointing to it)."""
+def insert(
+    model: type[models.Model], objs: list, *, need_ids: bool = False, keep_dates: bool = False
+) -> None:
+    """Insert `objs`; with `need_ids` each object gets its primary key (for rows pointing to it).
+
+    Fields dated automatically (`auto_now`, `auto_now_add`) get the current time, unless
+    `keep_dates`: then each object keeps the time it was given (an invented past)."""
     if not objs:
         return
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=BATCH)
+        if keep_dates:
+            _insert_as_given(model, objs)
+        else:
+            model.objects.bulk_create(objs, batch_size=BATCH)
         return
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
@@ -28,7 +36,9 @@ def insert(model: type[models.Model], objs: list, *, need_ids: bool = False) -> 
         fields.insert(0, meta.pk)
     now = timezone.now()
     stamped = [
-        f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        f
+        for f in fields
+        if not keep_dates and (getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False))
     ]
     relations = [f for f in fields if f.is_relation]
     json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
@@ -66,3 +76,26 @@ def _reserve_ids(model: type[models.Model], objs: list) -> None:
         ids = [row[0] for row in cursor.fetchall()]
     for obj, pk in zip(objs, sorted(ids), strict=True):
         obj.pk = pk
+
+
+def _insert_as_given(model: type[models.Model], objs: list) -> None:
+    """Plain INSERTs of the values as they are: `bulk_create` would date them now."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    table = connection.ops.quote_name(meta.db_table)
+    # Names from the model's own metadata, values as parameters.
+    statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), BATCH):
+            cursor.executemany(
+                statement,
+                [
+                    [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+                    for obj in objs[start : start + BATCH]
+                ],
+            )
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = "default"

@@ -103,7 +103,17 @@ class FamilyReport(PublicModel):
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["-received_at", "id"]
-        indexes = [models.Index(fields=["organisation", "status"], name="report_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="report_org_status"),
+            # The report list's order, so a page is read off the index (bench/pages.py).
+            models.Index(
+                fields=["organisation", "-received_at", "-id"], name="report_org_received"
+            ),
+            # The API's cursor order.
+            models.Index(
+                fields=["organisation", "created_at", "public_id"], name="report_org_created"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(channel__in=[c.value for c in Channel]), name="report_channel_valid"
@@ -309,6 +319,13 @@ class ReportEntry(PublicModel):
         verbose_name = _("report entry")
         verbose_name_plural = _("report entries")
         ordering = ["report", "position"]
+        # The report gate asks of each report whether an entry is linked beyond the user's scope:
+        # most reports have no linked entry, and this index answers that without a row.
+        indexes = [
+            models.Index(
+                fields=["report"], condition=Q(person__isnull=False), name="entry_report_linked"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(fields=["report", "position"], name="entry_position_unique"),
             models.CheckConstraint(

@@ -9,7 +9,7 @@ a part of a record (a report's entry, a flight's manifest) as closed as the reco
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from casework.levels import Action, Level
 from casework.models import (
@@ -127,7 +127,11 @@ def reports_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
       most closed person it is linked to;
     - partners: the reports they sent; everyone else (the DPO, administrators): none.
 
-    Each condition on the entries is an id subquery, never a join (no DISTINCT).
+    Each condition on the entries is tested report by report, through a subquery that names the
+    first such entry (a scalar subquery: PostgreSQL runs it per report on the entries' index and
+    never turns it into a join that would first collect every entry linked beyond the scope, a set
+    as large as the organisation's history). A page of the list then reads a page of reports in
+    order, and a count reads each report once; no DISTINCT, no GROUP BY.
     """
     qs = FamilyReport.objects.all() if qs is None else qs
     if not is_active_user(user):
@@ -140,21 +144,36 @@ def reports_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     reports = qs.filter(organisation_id=user.organisation_id)
     if role_of(user) == Role.SUPERVISOR:
         return reports
-    pending = ReportEntry.objects.filter(outcome=TriageOutcome.PENDING).values("report_id")
+
+    def first_entry(entries: QuerySet) -> Subquery:
+        """The id of the first of `entries` of the report at hand (NULL when it has none)."""
+        return Subquery(entries.filter(report_id=OuterRef("pk")).order_by().values("pk")[:1])
+
     in_scope = person_scope_condition(user, "person__")
     linked = ReportEntry.objects.filter(person_id__isnull=False)
-    # Tested report by report (an anti-join on the report's own entries): the set of every entry
-    # linked beyond the scope is as large as the organisation's history.
-    beyond_scope = Exists(
-        (linked if in_scope is None else linked.exclude(in_scope)).filter(report_id=OuterRef("pk"))
-    )
-    worked = Q(status__in=_QUEUE_STATUSES) | Q(pk__in=pending)
+    beyond_scope = linked if in_scope is None else linked.exclude(in_scope)
+    worked_on = Q(outcome=TriageOutcome.PENDING)
     if role_of(user) == Role.CASEWORKER:
         # A caseworker keeps the families' reports about their own cases once triaged: they are
-        # the case's first source.
-        about_own_cases = linked.filter(in_scope).values("report_id")
-        worked |= Q(pk__in=about_own_cases)
-    return reports.filter(worked).filter(~beyond_scope)
+        # the case's first source. "An entry linked to a person in scope" is "an entry linked"
+        # here, since a report with an entry linked beyond the scope is hidden anyway.
+        worked_on |= Q(person_id__isnull=False)
+    # "No entry beyond the scope" is put as a CASE: PostgreSQL then guesses it true of half the
+    # reports. Written as "subquery IS NULL" it guesses 0.5 %, and sorts every report of a
+    # status (thousands, each tested) rather than reading the first ones in the list's order.
+    within_scope = Case(
+        When(beyond_scope_entry__isnull=True, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return (
+        reports.alias(
+            worked_entry=first_entry(ReportEntry.objects.filter(worked_on)),
+            beyond_scope_entry=first_entry(beyond_scope),
+        )
+        .filter(Q(status__in=_QUEUE_STATUSES) | Q(worked_entry__isnull=False))
+        .filter(within_scope)
+    )
 
 
 def _of_visible_report(user, qs: QuerySet) -> QuerySet:

@@ -1,10 +1,13 @@
 """What every list page does with its FilterSet: the rows, a page of them, and the query string
 the pagination links keep."""
 
-from django.core.paginator import Page, Paginator
+from functools import cached_property
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 
 PAGE_SIZE = 50
+COUNT_LIMIT = 1000
 
 
 def filtered(filterset) -> tuple[QuerySet, int]:
@@ -17,8 +20,69 @@ def filtered(filterset) -> tuple[QuerySet, int]:
     return filterset.qs, 200
 
 
+class CappedCountPaginator(Paginator):
+    """Pages that never count more than COUNT_LIMIT rows.
+
+    Counting every row a user may see (every event of an organisation's audit trail, tens of
+    thousands of persons or reports behind a read gate) cost more than showing the page; a list
+    then says "more than 1000". Whether a next page exists comes from reading one row more than
+    the page shows, so deep pages of a long list still work; a page after the last is empty."""
+
+    def __init__(self, object_list, per_page, count_limit: int = COUNT_LIMIT):
+        super().__init__(object_list, per_page)
+        self.count_limit = count_limit
+
+    @cached_property
+    def count(self) -> int:
+        """How many rows, but at most `count_limit` + 1 (then `count_is_exact` is False)."""
+        rows = self.object_list[: self.count_limit + 1]
+        return rows.count() if isinstance(rows, QuerySet) else len(rows)
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self.count <= self.count_limit
+
+    @cached_property
+    def num_pages(self) -> int | None:
+        """None when the rows were not all counted."""
+        if not self.count_is_exact:
+            return None
+        return max(1, -(-self.count // self.per_page))
+
+    def validate_number(self, number) -> int:
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger("That page number is not an integer") from None
+        if number < 1:
+            raise EmptyPage("That page number is less than 1")
+        return number
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        more = len(rows) > self.per_page
+        return CappedCountPage(rows[: self.per_page], number, self, more)
+
+    def get_page(self, number) -> Page:
+        try:
+            return self.page(number)
+        except (PageNotAnInteger, EmptyPage):
+            return self.page(1)
+
+
+class CappedCountPage(Page):
+    def __init__(self, object_list, number, paginator, more: bool):
+        super().__init__(object_list, number, paginator)
+        self.more = more
+
+    def has_next(self) -> bool:
+        return self.more
+
+
 def page_of(request, queryset, *, size: int = PAGE_SIZE) -> Page:
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return CappedCountPaginator(queryset, size, COUNT_LIMIT).get_page(request.GET.get("page"))
 
 
 def query_without_page(params) -> str:

@@ -6,7 +6,6 @@ Every read starts from `FamilyReport.objects.visible_to(user)`; a report outside
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -56,10 +55,13 @@ def _visible_report(request, report_id):
 @staff_view(action=Action.VIEW_REPORT)
 @never_cache
 def report_list(request):
-    reports = FamilyReport.objects.visible_to(request.user).annotate(entry_count=Count("entries"))
-    filterset = ReportFilterSet(request.GET or None, queryset=reports, request=request)
+    filterset = ReportFilterSet(
+        request.GET or None, queryset=FamilyReport.objects.visible_to(request.user), request=request
+    )
     reports, status = filtered(filterset)
-    page = page_of(request, reports.order_by("-received_at", "-id"))
+    # The entries of the page's reports only (one query), not a count grouped over every report
+    # the user may see.
+    page = page_of(request, reports.prefetch_related("entries").order_by("-received_at", "-id"))
     return render(
         request,
         "reports/report_list.html",
