@@ -86,7 +86,7 @@ def _insert_as_given(model: type[models.Model], objs: list) -> None:
     placeholders = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(meta.db_table)
     # Names from the model's own metadata, values as parameters.
-    statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    statement = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 # nosec B608
     with connection.cursor() as cursor:
         for start in range(0, len(objs), BATCH):
             cursor.executemany(
