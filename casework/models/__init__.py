@@ -58,15 +58,18 @@ from casework.models.reports import (
     ReportStatus,
     TriageOutcome,
 )
-from casework.models.sync import PartnerTombstone
+from casework.models.sync import AgreementFeedState, ChangeKind, ChangeOutbox
 
 __all__ = [
+    "AgreementFeedState",
     "AttachmentKind",
     "AuditEvent",
     "AuditEventSubject",
     "BreakGlassGrant",
     "CaseNote",
     "CaseTask",
+    "ChangeKind",
+    "ChangeOutbox",
     "Channel",
     "Confidence",
     "ConsentPurpose",
@@ -92,7 +95,6 @@ __all__ = [
     "NameKind",
     "Organisation",
     "PartnerToken",
-    "PartnerTombstone",
     "Person",
     "PersonMerge",
     "PersonName",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 
 from casework.matching import BirthRange, PersonRecord, prepare
 from casework.models import (
+    ChangeKind,
     ListImportRow,
     NameKey,
     Person,
@@ -26,6 +27,7 @@ from casework.models import (
     RelationshipKind,
     RowOutcome,
 )
+from casework.models.sync import note_person_changes
 from casework.services.text_input import clean_input
 
 KEY_LENGTH = 80  # NameKey.key
@@ -305,6 +307,7 @@ def person_add_name(
         refresh_name_keys(person)
         recheck_scope(actor, person)
         audit.record(actor, AuditAction.CREATE, name, fields=["name", "kind", "script"])
+        note_person_changes([person.pk], ChangeKind.NAMED)
     return name
 
 
