@@ -60,7 +60,8 @@ class UpdatedSinceFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": "Only records changed at or after this moment (ISO 8601, with "
-                "its offset).",
+                "its offset): the record's own last change. A partner learns of persons newly "
+                "shared with it, or no longer, from the change feed.",
                 "schema": {"type": "string", "format": "date-time"},
             }
         ]

@@ -125,9 +125,14 @@ def note_person_changes(person_ids: Iterable[int], kind: str, *, partner_id=None
 
 
 def note_agreement_cases(agreement_id: int, kind: str) -> None:
-    """Tell the agreement's partner of every case it shares (its terms or its force changed)."""
-    person_ids = SharedCase.objects.filter(agreement_id=agreement_id).values_list(
-        "person_id", flat=True
+    """Tell the agreement's partner of every case it shares (its terms or its force changed).
+    Not of a protected person: one protected after sharing was told gone when it happened."""
+    from casework.models.persons import Sensitivity
+
+    person_ids = (
+        SharedCase.objects.filter(agreement_id=agreement_id)
+        .exclude(person__sensitivity=Sensitivity.PROTECTED)
+        .values_list("person_id", flat=True)
     )
     partner_id = (
         SharingAgreement.objects.filter(pk=agreement_id).values_list("partner_id", flat=True).get()

@@ -348,3 +348,9 @@ def test_a_person_shared_under_two_agreements_comes_once(world, api):
     client, cursor = _after_first_sync(world, api)
     _edit(world, world.case_a, birthplace="Raqqa")
     assert [i["id"] for i in page(client, cursor)["results"]] == [str(world.case_a.public_id)]
+
+
+def test_an_agreement_coming_into_force_tells_nothing_of_a_protected_case(world, api):
+    SharedCase.objects.create(agreement=world.agreement, person=world.protected_a)
+    items, _cursor = drain(api(world.partner))
+    assert [i["id"] for i in items] == [str(world.case_a.public_id)]
