@@ -117,6 +117,27 @@ class Migration(migrations.Migration):
         migrations.DeleteModel(
             name="PartnerTombstone",
         ),
+        migrations.AddConstraint(
+            model_name="changeoutbox",
+            constraint=models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "edited",
+                        "status",
+                        "assigned",
+                        "named",
+                        "merged",
+                        "unmerged",
+                        "shared",
+                        "unshared",
+                        "terms",
+                        "started",
+                        "ended",
+                    ]
+                ),
+                name="outbox_kind_valid",
+            ),
+        ),
         migrations.AddIndex(
             model_name="changeoutbox",
             index=models.Index(fields=["partner", "txid", "id"], name="outbox_feed"),

@@ -58,7 +58,7 @@ from casework.models.reports import (
     ReportStatus,
     TriageOutcome,
 )
-from casework.models.sync import AgreementFeedState, ChangeKind, ChangeOutbox
+from casework.models.sync import AgreementFeedState, ChangeOutbox
 
 __all__ = [
     "AgreementFeedState",
@@ -68,7 +68,6 @@ __all__ = [
     "BreakGlassGrant",
     "CaseNote",
     "CaseTask",
-    "ChangeKind",
     "ChangeOutbox",
     "Channel",
     "Confidence",

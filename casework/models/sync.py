@@ -80,6 +80,11 @@ class ChangeOutbox(models.Model):
     objects = GatedQuerySet.as_manager()
 
     class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="outbox_kind_valid"
+            ),
+        ]
         indexes = [
             models.Index(fields=["partner", "txid", "id"], name="outbox_feed"),
             # The feed skips a row its person has a later one of.

@@ -24,7 +24,6 @@ from casework.audit import AuditAction
 from casework.models import (
     CaseNote,
     CaseTask,
-    ChangeKind,
     Decision,
     Handover,
     LegalProceeding,
@@ -40,7 +39,7 @@ from casework.models import (
     ReportEntry,
     SuggestionKind,
 )
-from casework.models.sync import note_person_changes
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, require
 from casework.services.errors import ServiceError
 from casework.services.names import children_of, refresh_name_keys_of

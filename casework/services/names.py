@@ -18,7 +18,6 @@ from django.utils.translation import gettext
 
 from casework.matching import BirthRange, PersonRecord, prepare
 from casework.models import (
-    ChangeKind,
     ListImportRow,
     NameKey,
     Person,
@@ -27,7 +26,7 @@ from casework.models import (
     RelationshipKind,
     RowOutcome,
 )
-from casework.models.sync import note_person_changes
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.services.text_input import clean_input
 
 KEY_LENGTH = 80  # NameKey.key

@@ -13,8 +13,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 
-from casework.models import AgreementFeedState, ChangeKind, SharingAgreement
-from casework.models.sync import note_agreement_cases
+from casework.models import AgreementFeedState, SharingAgreement
+from casework.models.sync import ChangeKind, note_agreement_cases
 from casework.permissions import active_agreements
 
 

@@ -21,7 +21,6 @@ from casework.audit import AuditAction
 from casework.births import birth_problems, birth_range
 from casework.classification import sensitive_fields
 from casework.models import (
-    ChangeKind,
     DatePrecision,
     NameKey,
     Person,
@@ -30,7 +29,7 @@ from casework.models import (
     Team,
     User,
 )
-from casework.models.sync import note_person_changes
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, Hidden, home_team, require
 from casework.services._common import recheck_scope
 from casework.services.errors import Conflict, ServiceError
