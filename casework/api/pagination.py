@@ -50,10 +50,12 @@ class ListPosition:
         return cls(created_at, public_id, backwards)
 
     def beyond(self) -> Q:
-        """The records after this position in the direction it reads."""
+        """The records after this position in the direction it reads. (The first term alone
+        bounds an index scan; the rest leaves out the records of the same time up to it.)"""
         further = "lt" if self.backwards else "gt"
-        return Q(**{f"created_at__{further}": self.created_at}) | Q(
-            created_at=self.created_at, **{f"public_id__{further}": self.public_id}
+        return Q(**{f"created_at__{further}e": self.created_at}) & (
+            Q(**{f"created_at__{further}": self.created_at})
+            | Q(**{f"public_id__{further}": self.public_id})
         )
 
     @classmethod

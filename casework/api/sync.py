@@ -88,10 +88,12 @@ def _transaction_id(value: int):
 
 
 def _later(txid, pk) -> Q:
-    """Rows after the position (txid, pk): values or references to an outer row's."""
+    """Rows after the position (txid, pk): values or references to an outer row's. (The first
+    term alone bounds an index scan; the rest leaves out the position's own transaction's rows
+    up to it.)"""
     if connection.vendor != "postgresql":
         return Q(pk__gt=pk)
-    return Q(txid__gt=txid) | Q(txid=txid, pk__gt=pk)
+    return Q(txid__gte=txid) & (Q(txid__gt=txid) | Q(pk__gt=pk))
 
 
 def _in_feed_order(rows, after: Position | None):
