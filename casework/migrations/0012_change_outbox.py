@@ -60,10 +60,15 @@ class Migration(migrations.Migration):
                         related_name="feed_state",
                         serialize=False,
                         to="casework.sharingagreement",
+                        verbose_name="agreement",
                     ),
                 ),
-                ("in_force", models.BooleanField(default=False)),
+                ("in_force", models.BooleanField(default=False, verbose_name="told as in force")),
             ],
+            options={
+                "verbose_name": "agreement in a partner's feed",
+                "verbose_name_plural": "agreements in partners' feeds",
+            },
         ),
         migrations.CreateModel(
             name="ChangeOutbox",
@@ -80,9 +85,10 @@ class Migration(migrations.Migration):
                         db_default=casework.models.sync.CurrentTransactionId(),
                         editable=False,
                         null=True,
+                        verbose_name="transaction id",
                     ),
                 ),
-                ("person_public_id", models.UUIDField()),
+                ("person_public_id", models.UUIDField(verbose_name="person's public id")),
                 (
                     "kind",
                     models.CharField(
@@ -100,18 +106,29 @@ class Migration(migrations.Migration):
                             ("ended", "Ended"),
                         ],
                         max_length=20,
+                        verbose_name="kind of change",
                     ),
                 ),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="created at"
+                    ),
+                ),
                 (
                     "partner",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="casework.organisation",
+                        verbose_name="partner",
                     ),
                 ),
             ],
+            options={
+                "verbose_name": "change for a partner",
+                "verbose_name_plural": "changes for partners",
+            },
         ),
         migrations.RunPython(_told_so_far, migrations.RunPython.noop),
         migrations.DeleteModel(

@@ -28,6 +28,7 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import GatedQuerySet
 from casework.models.organisations import SharedCase, SharingAgreement
@@ -71,15 +72,29 @@ class ChangeKind(models.TextChoices):
 
 
 class ChangeOutbox(models.Model):
-    txid = TransactionIdField(null=True, editable=False, db_default=CurrentTransactionId())
-    partner = models.ForeignKey("casework.Organisation", on_delete=models.CASCADE, related_name="+")
-    person_public_id = models.UUIDField()
-    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
-    created_at = models.DateTimeField(default=timezone.now)
+    txid = TransactionIdField(
+        null=True,
+        editable=False,
+        db_default=CurrentTransactionId(),
+        verbose_name=_("transaction id"),
+    )
+    partner = models.ForeignKey(
+        "casework.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    person_public_id = models.UUIDField(verbose_name=_("person's public id"))
+    kind = models.CharField(
+        max_length=20, choices=ChangeKind.choices, verbose_name=_("kind of change")
+    )
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     objects = GatedQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("change for a partner")
+        verbose_name_plural = _("changes for partners")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=ChangeKind.values), name="outbox_kind_valid"
@@ -99,9 +114,17 @@ class AgreementFeedState(models.Model):
     Kept by the feed alone, apart from the agreement, so that no save of the agreement undoes it."""
 
     agreement = models.OneToOneField(
-        SharingAgreement, on_delete=models.CASCADE, primary_key=True, related_name="feed_state"
+        SharingAgreement,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="feed_state",
+        verbose_name=_("agreement"),
     )
-    in_force = models.BooleanField(default=False)
+    in_force = models.BooleanField(default=False, verbose_name=_("told as in force"))
+
+    class Meta:
+        verbose_name = _("agreement in a partner's feed")
+        verbose_name_plural = _("agreements in partners' feeds")
 
 
 def _write(pairs: Iterable[tuple[int, object]], kind: str) -> None:
