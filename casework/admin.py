@@ -336,10 +336,16 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     search_fields = ("key", "path", "user__username")
 
 
-@admin.register(models.PartnerTombstone)
-class PartnerTombstoneAdmin(ReadOnlyAdmin):
-    list_display = ("partner", "person_public_id", "created_at")
-    list_filter = ("partner",)
+@admin.register(models.AgreementFeedState)
+class AgreementFeedStateAdmin(ReadOnlyAdmin):
+    list_display = ("agreement", "in_force")
+    list_select_related = ("agreement",)
+
+
+@admin.register(models.ChangeOutbox)
+class ChangeOutboxAdmin(ReadOnlyAdmin):
+    list_display = ("partner", "person_public_id", "kind", "created_at")
+    list_filter = ("partner", "kind")
     list_select_related = ("partner",)
     search_fields = ("person_public_id",)
 

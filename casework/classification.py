@@ -92,11 +92,13 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "response_body": SY,
         "created_at": SY,
     },
-    "PartnerTombstone": {
+    "AgreementFeedState": {"agreement": SY, "in_force": SY},
+    "ChangeOutbox": {
         "id": SY,
-        "public_id": S,
+        "txid": SY,
         "partner": S,
         "person_public_id": S,
+        "kind": S,
         "created_at": S,
     },
     "BreakGlassGrant": {

@@ -50,6 +50,9 @@ PRESENTABLE = frozenset(FIELDS["Person"]) | frozenset(DERIVED)
 # At the minimal level a birth range shows only as its year: for an exact date the range is the
 # birth date itself, which that level may not see.
 YEAR_ONLY_BELOW_SENSITIVE = frozenset({"birth_earliest", "birth_latest"})
+# What a partner sees of every person shared with it, whatever its agreement names: when the record
+# was made and last changed, which a copy kept in step needs (and the change feed tells anyway).
+PARTNER_BOOKKEEPING = frozenset({"created_at", "updated_at"})
 # Foreign keys a surface prints, loaded for a whole page at once when the caller did not.
 _RELATED = ("organisation", "team", "assigned_to")
 
@@ -86,6 +89,8 @@ def visible_fields(level: Level, agreed: set[str] | frozenset[str] = frozenset()
     fields = set(shown_at("Person", level, partner_fields=set(agreed) if partner else None))
     if "birth_earliest" in fields or (partner and "birth_year" in agreed):
         fields.add("birth_year")
+    if partner:
+        fields |= PARTNER_BOOKKEEPING
     if Level.PARTNER < level < Level.SENSITIVE:
         fields -= YEAR_ONLY_BELOW_SENSITIVE
     if level >= Level.MINIMAL:

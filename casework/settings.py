@@ -283,7 +283,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["casework.api.parsers.SafeJSONParser"],
-    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.StableCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "casework.api.pagination.KeysetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
@@ -348,9 +348,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)
 # Distinct records one person may open by break-glass in 24 hours.
 BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 5, minimum=1)
-# A partner's change feed delivers changes only once they are this old: a write that commits a
-# little after the time it stamped (or on a server whose clock lags) is then never skipped.
-API_SYNC_SETTLE_SECONDS = env_int("API_SYNC_SETTLE_SECONDS", 5, minimum=0)
 
 LOGGING = {
     "version": 1,

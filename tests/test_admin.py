@@ -28,11 +28,12 @@ REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # What the admin only shows: written by the application alone (or, for attachments, by the
 # upload service that makes a file safe to keep).
 READ_ONLY = {
+    models.AgreementFeedState,
     models.AuditEvent,
     models.AuditEventSubject,
     models.IdempotencyRecord,
+    models.ChangeOutbox,
     models.NameKey,
-    models.PartnerTombstone,
     models.PersonMerge,
     models.ReportAttachment,
     models.ReportFollowUp,
@@ -148,8 +149,8 @@ def everything(world, root):
         status_code=201,
         response_body={},
     )
-    models.PartnerTombstone.objects.create(
-        partner=world.partner_org, person_public_id=world.case_b.public_id
+    models.ChangeOutbox.objects.create(
+        partner=world.partner_org, person_public_id=world.case_b.public_id, kind="unshared"
     )
     event = models.AuditEvent.objects.create(action="login", actor_label="caseworker")
     models.AuditEventSubject.objects.create(event=event, person_id=person.public_id)

@@ -95,6 +95,7 @@ UNGATED = {
     "Membership": "team membership, read with the user",
     "PartnerToken": "a partner account's own credentials, read by their owner",
     "IdempotencyRecord": "bookkeeping of retried requests, keyed by the caller",
+    "AgreementFeedState": "bookkeeping of the change feed: whether it told an agreement in force",
     "NameKey": "the matcher's blocking keys: never shown, read only through a gated person",
     "AuditEventSubject": "read only through its event's gate (`AuditEvent.objects.about`)",
 }

@@ -1052,6 +1052,14 @@ def _(check):
     check.accepts(lambda: subjects.create(event=event, person_id=uuid.uuid4()))
 
 
+@case("outbox_kind_valid")
+def _(check):
+    org = OrganisationFactory()
+    outbox = models.ChangeOutbox.objects
+    check.refuses(lambda: outbox.create(partner=org, person_public_id=uuid.uuid4(), kind="read"))
+    check.accepts(lambda: outbox.create(partner=org, person_public_id=uuid.uuid4(), kind="edited"))
+
+
 def test_an_events_subjects_cannot_be_changed_or_deleted_through_the_orm():
     event = models.AuditEvent.objects.create(action="read_sensitive")
     subject = models.AuditEventSubject.objects.create(event=event, person_id=uuid.uuid4())

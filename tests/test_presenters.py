@@ -39,14 +39,17 @@ def test_below_the_sensitive_level_a_birth_shows_as_its_year_only():
 
 
 def test_a_partner_sees_what_its_agreement_names_and_never_the_names():
+    # And, whatever it names, when the record was made and last changed (for its copy).
+    dates = {"created_at", "updated_at"}
     assert visible_fields(Level.PARTNER, {"display_name", "birth_year"}) == {
         "display_name",
         "birth_year",
+        *dates,
     }
     # An agreement naming no birth field shows no birth year.
-    assert visible_fields(Level.PARTNER, {"display_name"}) == {"display_name"}
+    assert visible_fields(Level.PARTNER, {"display_name"}) == {"display_name", *dates}
     # Nor a restricted field, whatever the agreement says.
-    assert visible_fields(Level.PARTNER, {"security_notes"}) == set()
+    assert visible_fields(Level.PARTNER, {"security_notes"}) == dates
     assert visible_fields(Level.NONE) == set()
 
 

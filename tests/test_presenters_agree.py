@@ -64,8 +64,7 @@ def _fresh_throttles():
 
 
 @pytest.fixture
-def person(world, settings):
-    settings.API_SYNC_SETTLE_SECONDS = 0
+def person(world):
     Person.objects.filter(pk=world.case_a.pk).update(
         birth_precision="exact",
         birth_date=BORN,

@@ -5,7 +5,14 @@ import datetime as dt
 
 import pytest
 
-from casework.models import AuditEvent, PartnerTombstone, Person, SharedCase, SharingAgreement
+from casework.models import (
+    AgreementFeedState,
+    AuditEvent,
+    ChangeOutbox,
+    Person,
+    SharedCase,
+    SharingAgreement,
+)
 from casework.permissions import Hidden, person_level
 from casework.services.errors import ServiceError
 from casework.services.form_tokens import new_form_token
@@ -51,6 +58,8 @@ def test_the_partner_still_reads_what_is_rightly_shared(world):
 
 
 def test_a_supervisor_shares_and_stops_sharing_on_the_trail(world):
+    # The partner's feed has told the agreement as in force: its shares now reach the partner.
+    AgreementFeedState.objects.create(agreement=world.agreement, in_force=True)
     person_share(
         actor=world.supervisor, person=world.case_b, agreement=world.agreement, reason="Tracing"
     )
@@ -66,7 +75,10 @@ def test_a_supervisor_shares_and_stops_sharing_on_the_trail(world):
         reason="The family withdrew consent",
     )
     assert world.case_b not in Person.objects.visible_to(world.partner)
-    assert PartnerTombstone.objects.filter(person_public_id=world.case_b.public_id).exists()
+    told = ChangeOutbox.objects.filter(
+        partner=world.partner_org, person_public_id=world.case_b.public_id
+    )
+    assert list(told.order_by("pk").values_list("kind", flat=True)) == ["shared", "unshared"]
 
 
 @pytest.mark.parametrize("persona", ["caseworker", "intake", "dpo"])

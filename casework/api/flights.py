@@ -7,7 +7,8 @@ from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
 
 from casework.api.base import ApiViewSet
-from casework.api.pagination import StableCursorPagination
+from casework.api.filters import UpdatedSinceFilter
+from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import Person, RepatriationFlight
 from casework.permissions import Action, may
@@ -70,8 +71,8 @@ def visible_passengers(user, flights) -> set[int]:
 
 class FlightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = FlightSerializer
-    pagination_class = StableCursorPagination
-    filter_backends: list = []
+    pagination_class = KeysetPagination
+    filter_backends = [UpdatedSinceFilter]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

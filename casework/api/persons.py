@@ -9,10 +9,11 @@ response nor the schema can carry them.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
     inline_serializer,
@@ -23,9 +24,9 @@ from rest_framework.response import Response
 
 from casework.api.base import ApiViewSet
 from casework.api.exceptions import PreconditionFailed, PreconditionRequired
-from casework.api.filters import PersonFilterBackend
-from casework.api.pagination import StableCursorPagination
-from casework.api.sync import changes_since, merged_tombstones
+from casework.api.filters import PersonFilterBackend, UpdatedSinceFilter
+from casework.api.pagination import KeysetPagination
+from casework.api.sync import changes_since, deleted_tombstone, merged_tombstones
 from casework.matching import MATCH_THRESHOLD
 from casework.models import (
     DatePrecision,
@@ -142,6 +143,26 @@ class PersonSchemaExtension(OpenApiSerializerExtension):
                 schema["properties"][name] = {"oneOf": [prop, withheld]}
         schema["description"] = WITHHELD_DESCRIPTION
         return schema
+
+
+class PersonTombstoneSerializer(serializers.Serializer):
+    """A person who is no longer a record to the caller: merged into another one they see
+    (`merged_into`, in the list and the change feed alike), or, in the change feed, gone from their
+    view (`deleted`: unshared, deleted, agreement ended, merged into one they do not see)."""
+
+    id = serializers.UUIDField()
+    tombstone = serializers.BooleanField(help_text="Always true.")
+    merged_into = serializers.UUIDField(required=False)
+    deleted = serializers.BooleanField(required=False, help_text="Always true when present.")
+
+
+def _person_or_tombstone(**kwargs) -> PolymorphicProxySerializer:
+    return PolymorphicProxySerializer(
+        component_name="PersonOrTombstone",
+        serializers=[PersonSerializer, PersonTombstoneSerializer],
+        resource_type_field_name=None,
+        **kwargs,
+    )
 
 
 # --- Input ------------------------------------------------------------------------------------
@@ -271,14 +292,21 @@ def _expected_version(person: Person, if_match: str) -> int:
     return person.version
 
 
+LIST_DESCRIPTION = (
+    "Every person the caller may see, oldest first. A person merged into another one the caller "
+    'sees is its tombstone, {"id", "tombstone": true, "merged_into"}, as in the change feed; one '
+    "merged into a person the caller does not see is not listed. " + WITHHELD_DESCRIPTION
+)
+
+
 @extend_schema_view(
-    list=extend_schema(description=WITHHELD_DESCRIPTION),
+    list=extend_schema(description=LIST_DESCRIPTION, responses=_person_or_tombstone(many=True)),
     retrieve=extend_schema(description=WITHHELD_DESCRIPTION),
 )
 class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = PersonSerializer
-    pagination_class = StableCursorPagination
-    filter_backends = [PersonFilterBackend]
+    pagination_class = KeysetPagination
+    filter_backends = [PersonFilterBackend, UpdatedSinceFilter]
     http_method_names = ["get", "post", "patch", "head"]
 
     def get_queryset(self):
@@ -295,11 +323,10 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         return PersonSerializer(view).data
 
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
+        queryset = _without_lost_merges(request.user, self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
-        # A list shows sensitive fields too: the page's reads are one event naming its persons.
-        views = present_persons(request.user, page, API_FIELDS, read="api_person_list")
-        return self.get_paginated_response(PersonSerializer(views, many=True).data)
+        entries = _entries(request.user, page, read="api_person_list")
+        return self.get_paginated_response([entries[person.pk] for person in page])
 
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
@@ -393,8 +420,10 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         description=(
             "A partner's change feed: every shared person changed since `cursor`, oldest first "
             "(pass back `next_cursor`; poll again with it when `has_more` is false). Persons it "
-            'can no longer see come as {"id", "deleted": true}, persons merged into one it sees '
-            'as {"id", "merged_into"}. ' + WITHHELD_DESCRIPTION
+            'can no longer see come as {"id", "tombstone": true, "deleted": true}, persons merged '
+            'into one it sees as {"id", "tombstone": true, "merged_into"}, as in the list. A '
+            "change is delivered once no transaction that began before it is still running, so "
+            "none can commit behind a cursor. " + WITHHELD_DESCRIPTION
         ),
         parameters=[
             OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
@@ -404,7 +433,7 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             200: inline_serializer(
                 "PersonChanges",
                 {
-                    "results": serializers.ListField(child=serializers.DictField()),
+                    "results": _person_or_tombstone(many=True),
                     "next_cursor": serializers.CharField(allow_null=True),
                     "has_more": serializers.BooleanField(),
                 },
@@ -427,21 +456,29 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         page, next_cursor, has_more = changes_since(
             user, request.query_params.get("cursor"), _sync_page_size(request)
         )
-        delivered = [change.person for change in page if change.tombstone is None]
-        merged = merged_tombstones(user, delivered)
-        # The persons delivered as records are read: one event for the page.
-        views = present_persons(
-            user,
-            [person for person in delivered if person.pk not in merged],
-            API_FIELDS,
-            read="api_person_changes",
+        entries = _entries(
+            user, [c.person for c in page if c.person is not None], read="api_person_changes"
         )
-        records = {view.person.pk: PersonSerializer(view).data for view in views}
         results = [
-            change.tombstone or merged.get(change.person.pk) or records[change.person.pk]
-            for change in page
+            entries[c.person.pk] if c.person is not None else deleted_tombstone(c.public_id)
+            for c in page
         ]
         return Response({"results": results, "next_cursor": next_cursor, "has_more": has_more})
+
+
+def _without_lost_merges(user, persons):
+    """A person merged into one the caller cannot see is gone to them (the feed says deleted)."""
+    survivor_seen = Exists(Person.objects.visible_to(user).filter(pk=OuterRef("merged_into_id")))
+    return persons.filter(Q(merged_into__isnull=True) | survivor_seen)
+
+
+def _entries(user, persons, *, read: str) -> dict[int, dict]:
+    """Each person as the list and the feed give them, by pk: a merged one as its tombstone, any
+    other as its record, whose reads are one event named `read`."""
+    merged = merged_tombstones(user, persons)
+    live = [person for person in persons if person.pk not in merged]
+    views = present_persons(user, live, API_FIELDS, read=read)
+    return {**merged, **{view.person.pk: PersonSerializer(view).data for view in views}}
 
 
 def _likely_duplicates(user, names: list[NameInput], values: dict) -> list:

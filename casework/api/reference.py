@@ -10,7 +10,8 @@ from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
 
 from casework.api.base import ApiViewSet
-from casework.api.pagination import StableCursorPagination
+from casework.api.filters import UpdatedSinceFilter
+from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import DetentionLocation
 from casework.permissions import is_staff_member, may_see_access_notes
@@ -45,8 +46,8 @@ class LocationSerializer(serializers.ModelSerializer):
 
 class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = LocationSerializer
-    pagination_class = StableCursorPagination
-    filter_backends: list = []
+    pagination_class = KeysetPagination
+    filter_backends = [UpdatedSinceFilter]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

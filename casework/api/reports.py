@@ -11,7 +11,8 @@ from rest_framework.response import Response
 
 from casework import audit
 from casework.api.base import ApiViewSet, parse_uuid
-from casework.api.pagination import StableCursorPagination
+from casework.api.filters import UpdatedSinceFilter
+from casework.api.pagination import KeysetPagination
 from casework.api.persons import StrictSerializer
 from casework.family_status import family_status
 from casework.models import (
@@ -122,8 +123,8 @@ def _consent_partners(consents, organisation) -> list[dict]:
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     serializer_class = ReportSerializer
-    pagination_class = StableCursorPagination
-    filter_backends: list = []
+    pagination_class = KeysetPagination
+    filter_backends = [UpdatedSinceFilter]
     http_method_names = ["get", "post", "head"]
 
     def initial(self, request, *args, **kwargs):

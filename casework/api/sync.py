@@ -1,21 +1,25 @@
-"""A partner's change feed: every shared person changed since a cursor, in a stable order, with
-tombstones for persons it can no longer see.
+"""A partner's change feed: every change to what the partner sees, in an order no commit can
+overtake, each delivered as the person's state when the page is read.
 
-Order and position: each change has a time and a key, `(changed_at, key)`, unique and totally
-ordered; the cursor is the last position delivered, and a page is the changes after it. A person's
-change time is the later of their last save and their share's: when it was shared, its agreement
-last edited, or the agreement came into force (a newly shared person, changed terms, or an agreement
-that starts later reach the partner even when the record itself did not change).
+What it reads: the partner's rows of the change outbox (models/sync.py), written in the same
+transaction as each change. The cursor is the position of the last row delivered; a page is the
+rows after it, oldest first.
 
-No skip: only changes older than `API_SYNC_SETTLE_SECONDS` are delivered. A write stamps its time
-before it commits; once the settle time has passed, no write still in flight (or stamped by a
-server whose clock lags by less than that) can appear behind a cursor already handed out.
-No duplicate: positions only grow; a person delivered once comes again only after a new change
-(a new time), never twice for the same one.
+No skip: on PostgreSQL a row's position is its transaction's id, then its own id, and only rows of
+transactions that ended before every transaction still running began are delivered (below the
+snapshot's xmin). Any row that commits later belongs to a transaction that was running then, or
+began later: its id is at or above that xmin, so after every position handed out. Nothing waits on
+a clock. On SQLite one transaction writes at a time, so the row ids are already in commit order.
+(A transaction's own rows are final to itself: the feed read inside a test's transaction, or a
+command's, sees them. A request reads the feed outside any transaction.)
 
-Tombstones: `{"id", "deleted": true}` when a case was unshared, the person deleted, or the agreement
-revoked or expired; `{"id", "merged_into"}` when the person was merged into one the partner sees
-(into one it does not see: deleted).
+One delivery per change: of a person's rows only the last is delivered (it tells their state as
+well as any earlier one), so a person comes again only for a change after they were delivered.
+
+What is delivered (`Change`): the person when the partner sees them now; else a tombstone,
+`{"id", "tombstone": true, "deleted": true}` (unshared, deleted, agreement ended). A person merged
+into one the partner sees is `{"id", "tombstone": true, "merged_into"}`, in the feed and in the
+list alike (`merged_tombstones`); merged into one it does not see: deleted.
 
 Audit: a page of the feed is a read of every person it delivers as a record (not as a tombstone),
 recorded where it is presented (`presenters.present_persons`), like the list's.
@@ -23,158 +27,125 @@ recorded where it is presented (`presenters.present_persons`), like the list's.
 
 from __future__ import annotations
 
-import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
-from django.db.models import DateTimeField, Max, Q
-from django.db.models.functions import Cast, Greatest
-from django.utils import timezone
+from django.db import connection
+from django.db.models import Exists, Func, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Cast
 
 from casework.api.exceptions import InvalidCursor
-from casework.models import PartnerTombstone, Person, SharedCase, SharingAgreement
-from casework.permissions import agreements_in_force_for
+from casework.models import ChangeOutbox, Person, PersonName
+from casework.models.sync import TransactionIdField
+from casework.services.partner_feed import partner_feed_catch_up
 
-_CURSOR_SALT = "casework.api.person-changes"
+_CURSOR_SALT = "casework.api.change-outbox"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Position:
-    at: dt.datetime
-    key: str
+    """Where a row stands in the feed: (transaction id, row id); the transaction id is 0 on
+    SQLite."""
+
+    txid: int
+    row: int
 
     def encode(self) -> str:
-        return signing.dumps({"t": self.at.isoformat(), "k": self.key}, salt=_CURSOR_SALT)
+        return signing.dumps({"x": self.txid, "i": self.row}, salt=_CURSOR_SALT)
 
     @classmethod
     def decode(cls, cursor: str) -> Position:
         try:
             data = signing.loads(cursor, salt=_CURSOR_SALT)
-            at = dt.datetime.fromisoformat(data["t"])
-            key = str(data["k"])
+            txid, row = data["x"], data["i"]
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             raise InvalidCursor() from None
-        if timezone.is_naive(at) or len(key) != 32:
+        if not all(type(n) is int and 0 <= n < 2**63 for n in (txid, row)):
             raise InvalidCursor()
-        return cls(at, key)
+        return cls(txid, row)
 
 
 @dataclass(frozen=True)
 class Change:
-    position: Position
-    person: Person | None = None
-    tombstone: dict | None = None
+    public_id: uuid.UUID
+    person: Person | None  # None: the partner no longer sees them
 
 
-def _after(position: Position | None, time_field: str, key_field: str) -> Q:
-    if position is None:
-        return Q()
-    return Q(**{f"{time_field}__gt": position.at}) | Q(
-        **{time_field: position.at, f"{key_field}__gt": position.key}
-    )
+class _SnapshotXmin(Func):
+    template = "pg_snapshot_xmin(pg_current_snapshot())"
+    output_field = TransactionIdField()
 
 
-def _person_changes(user, visible, after, horizon, limit) -> list[Change]:
-    shares = Q(shares__agreement__in=agreements_in_force_for(user))
-    persons = (
-        Person.objects.filter(pk__in=visible.values("pk"))
-        .annotate(
-            # Shared, or the agreement edited, or it came into force: whichever was last.
-            shared_at=Max(
-                Greatest(
-                    "shares__shared_at",
-                    "shares__agreement__updated_at",
-                    Cast("shares__agreement__valid_from", DateTimeField()),
-                ),
-                filter=shares,
-            )
+class _OwnTransactionId(Func):
+    template = "pg_current_xact_id_if_assigned()"
+    output_field = TransactionIdField()
+
+
+def _transaction_id(value: int):
+    return Cast(Value(str(value)), TransactionIdField())
+
+
+def _later(txid, pk) -> Q:
+    """Rows after the position (txid, pk): values or references to an outer row's. (The first
+    term alone bounds an index scan; the rest leaves out the position's own transaction's rows
+    up to it.)"""
+    if connection.vendor != "postgresql":
+        return Q(pk__gt=pk)
+    return Q(txid__gte=txid) & (Q(txid__gt=txid) | Q(pk__gt=pk))
+
+
+def _in_feed_order(rows, after: Position | None):
+    """The rows to deliver after `after`, in order: final ones (see the module's docstring), each
+    the last of its person's (an earlier one is answered by the later, which says the same)."""
+    superseded = Exists(
+        rows.filter(
+            _later(OuterRef("txid"), OuterRef("pk")),
+            partner_id=OuterRef("partner_id"),
+            person_public_id=OuterRef("person_public_id"),
         )
-        .annotate(changed_at=Greatest("updated_at", "shared_at"))
-        .filter(changed_at__lte=horizon)
-        .filter(_after(after, "changed_at", "public_id"))
-        .select_related("organisation", "team", "assigned_to")
-        .prefetch_related("names")
-        .order_by("changed_at", "public_id")[: limit + 1]
     )
-    return [Change(Position(p.changed_at, p.public_id.hex), person=p) for p in persons]
-
-
-def _stored_tombstones(user, visible, after, horizon, limit) -> list[Change]:
-    rows = (
-        PartnerTombstone.objects.filter(partner_id=user.organisation_id, created_at__lte=horizon)
-        .exclude(person_public_id__in=visible.values("public_id"))
-        .filter(_after(after, "created_at", "public_id"))
-        .order_by("created_at", "public_id")[: limit + 1]
-    )
-    return [
-        Change(
-            Position(row.created_at, row.public_id.hex),
-            tombstone={"id": str(row.person_public_id), "deleted": True},
-        )
-        for row in rows
-    ]
-
-
-def _agreement_end(agreement: SharingAgreement) -> dt.datetime | None:
-    """When the agreement's cases left the partner's view, as the feed tells it: the end of the
-    agreement, or its last edit when that came later (a revocation or an end date set after the
-    fact must still reach a partner whose cursor is past the end)."""
-    ends = []
-    if agreement.revoked_at is not None:
-        ends.append(agreement.revoked_at)
-    if agreement.valid_until is not None:
-        next_day = agreement.valid_until + dt.timedelta(days=1)
-        ends.append(timezone.make_aware(dt.datetime.combine(next_day, dt.time.min)))
-    return max(min(ends), agreement.updated_at) if ends else None
-
-
-def _ended_agreement_tombstones(user, visible, after, horizon, limit) -> list[Change]:
-    changes: list[Change] = []
-    ended = SharingAgreement.objects.filter(partner_id=user.organisation_id).filter(
-        Q(revoked_at__isnull=False) | Q(valid_until__isnull=False)
-    )
-    for agreement in ended:
-        end = _agreement_end(agreement)
-        if end is None or end > horizon or (after is not None and end < after.at):
-            continue
-        shared = SharedCase.objects.filter(agreement=agreement).exclude(
-            person__in=visible.values("pk")
-        )
-        if after is not None and end == after.at:
-            shared = shared.filter(person__public_id__gt=after.key)
-        for share in shared.select_related("person").order_by("person__public_id")[: limit + 1]:
-            changes.append(
-                Change(
-                    Position(end, share.person.public_id.hex),
-                    tombstone={"id": str(share.person.public_id), "deleted": True},
-                )
-            )
-    return changes
-
-
-def _now() -> dt.datetime:
-    return timezone.now()
+    rows = rows.filter(~superseded)
+    if connection.vendor != "postgresql":
+        return (rows.filter(_later(None, after.row)) if after else rows).order_by("pk")
+    rows = rows.filter(Q(txid__lt=_SnapshotXmin()) | Q(txid=_OwnTransactionId()))
+    if after is not None:
+        rows = rows.filter(_later(_transaction_id(after.txid), after.row))
+    return rows.order_by("txid", "pk")
 
 
 def changes_since(user, cursor: str | None, limit: int) -> tuple[list[Change], str | None, bool]:
-    """The next `limit` changes after `cursor` for a partner user: (changes, next cursor, more)."""
+    """The changes of the next `limit` rows after `cursor` for a partner user:
+    (changes, next cursor, more)."""
     after = Position.decode(cursor) if cursor else None
-    horizon = _now() - dt.timedelta(seconds=settings.API_SYNC_SETTLE_SECONDS)
-    visible = Person.objects.visible_to(user)
-    candidates = sorted(
-        [
-            *_person_changes(user, visible, after, horizon, limit),
-            *_stored_tombstones(user, visible, after, horizon, limit),
-            *_ended_agreement_tombstones(user, visible, after, horizon, limit),
-        ],
-        key=lambda change: change.position,
+    partner_feed_catch_up(partner_id=user.organisation_id)
+    rows = list(
+        _in_feed_order(ChangeOutbox.objects.visible_to(user), after).values_list(
+            "txid", "pk", "person_public_id"
+        )[: limit + 1]
     )
-    page = candidates[:limit]
-    has_more = len(candidates) > limit
-    next_cursor = page[-1].position.encode() if page else cursor
-    return page, next_cursor, has_more
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if not rows:
+        return [], cursor, False
+    order = [public_id for _txid, _pk, public_id in rows]
+    seen = (
+        Person.objects.visible_to(user)
+        .filter(public_id__in=order)
+        .select_related("organisation", "team", "assigned_to")
+        .prefetch_related(
+            Prefetch("names", queryset=PersonName.objects.order_by("-is_primary", "id"))
+        )
+    )
+    persons = {person.public_id: person for person in seen}
+    txid, pk, _public_id = rows[-1]
+    changes = [Change(public_id, persons.get(public_id)) for public_id in order]
+    return changes, Position(txid or 0, pk).encode(), has_more
+
+
+def deleted_tombstone(public_id) -> dict[str, Any]:
+    return {"id": str(public_id), "tombstone": True, "deleted": True}
 
 
 def merged_tombstones(user, persons) -> dict[int, dict[str, Any]]:
@@ -190,9 +161,13 @@ def merged_tombstones(user, persons) -> dict[int, dict[str, Any]]:
     )
     return {
         person.pk: (
-            {"id": str(person.public_id), "merged_into": str(survivors[person.merged_into_id])}
+            {
+                "id": str(person.public_id),
+                "tombstone": True,
+                "merged_into": str(survivors[person.merged_into_id]),
+            }
             if person.merged_into_id in survivors
-            else {"id": str(person.public_id), "deleted": True}
+            else deleted_tombstone(person.public_id)
         )
         for person in merged
     }

@@ -58,15 +58,17 @@ from casework.models.reports import (
     ReportStatus,
     TriageOutcome,
 )
-from casework.models.sync import PartnerTombstone
+from casework.models.sync import AgreementFeedState, ChangeOutbox
 
 __all__ = [
+    "AgreementFeedState",
     "AttachmentKind",
     "AuditEvent",
     "AuditEventSubject",
     "BreakGlassGrant",
     "CaseNote",
     "CaseTask",
+    "ChangeOutbox",
     "Channel",
     "Confidence",
     "ConsentPurpose",
@@ -92,7 +94,6 @@ __all__ = [
     "NameKind",
     "Organisation",
     "PartnerToken",
-    "PartnerTombstone",
     "Person",
     "PersonMerge",
     "PersonName",

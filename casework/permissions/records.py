@@ -17,6 +17,7 @@ from casework.models import (
     BreakGlassGrant,
     CaseNote,
     CaseTask,
+    ChangeOutbox,
     DetentionLocation,
     FamilyReport,
     Handover,
@@ -25,7 +26,6 @@ from casework.models import (
     ListImportRow,
     ManifestEntry,
     MatchSuggestion,
-    PartnerTombstone,
     Person,
     PersonMerge,
     PersonName,
@@ -303,8 +303,8 @@ def agreements_visible_to(user, qs: QuerySet) -> QuerySet:
     return qs.filter(Q(owner_id=user.organisation_id) | Q(partner_id=user.organisation_id))
 
 
-def tombstones_visible_to(user, qs: QuerySet) -> QuerySet:
-    """What a partner is told of persons it can no longer see: its own tombstones."""
+def outbox_visible_to(user, qs: QuerySet) -> QuerySet:
+    """What a partner's change feed delivers: the rows written for that partner alone."""
     if not is_partner_system(user):
         return qs.none()
     return qs.filter(partner_id=user.organisation_id)
@@ -338,7 +338,7 @@ READ_GATES = {
     (BreakGlassGrant, "visible_to"): break_glass_grants_visible_to,
     (SharedCase, "visible_to"): shares_visible_to,
     (SharingAgreement, "visible_to"): agreements_visible_to,
-    (PartnerTombstone, "visible_to"): tombstones_visible_to,
+    (ChangeOutbox, "visible_to"): outbox_visible_to,
 }
 
 

@@ -39,6 +39,7 @@ from casework.models import (
     ReportEntry,
     SuggestionKind,
 )
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, require
 from casework.services.errors import ServiceError
 from casework.services.names import children_of, refresh_name_keys_of
@@ -275,7 +276,10 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
         absorbed.merged_into = survivor
         absorbed.version = F("version") + 1
         absorbed.save()
-        Person.objects.filter(pk=survivor.pk).update(version=F("version") + 1)
+        # A new version of the survivor (its names and relations grew) is a change like any other.
+        Person.objects.filter(pk=survivor.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
         survivor.refresh_from_db()
         absorbed.refresh_from_db()
         _refresh_keys(survivor, absorbed)
@@ -301,6 +305,7 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
                 },
                 reason=reason,
             )
+        note_person_changes([survivor.pk, absorbed.pk], ChangeKind.MERGED)
     return merge
 
 
@@ -354,7 +359,9 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
         absorbed.merged_into = None
         absorbed.version = F("version") + 1
         absorbed.save()
-        Person.objects.filter(pk=survivor.pk).update(version=F("version") + 1)
+        Person.objects.filter(pk=survivor.pk).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        )
         survivor.refresh_from_db()
         absorbed.refresh_from_db()
         _refresh_keys(survivor, absorbed)
@@ -374,4 +381,5 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
                 },
                 reason=reason,
             )
+        note_person_changes([survivor.pk, absorbed.pk], ChangeKind.UNMERGED)
     return merge

@@ -26,6 +26,7 @@ from casework.models import (
     RelationshipKind,
     RowOutcome,
 )
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.services.text_input import clean_input
 
 KEY_LENGTH = 80  # NameKey.key
@@ -305,6 +306,7 @@ def person_add_name(
         refresh_name_keys(person)
         recheck_scope(actor, person)
         audit.record(actor, AuditAction.CREATE, name, fields=["name", "kind", "script"])
+        note_person_changes([person.pk], ChangeKind.NAMED)
     return name
 
 

@@ -29,6 +29,7 @@ from casework.models import (
     Team,
     User,
 )
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, Hidden, home_team, require
 from casework.services._common import recheck_scope
 from casework.services.errors import Conflict, ServiceError
@@ -365,6 +366,7 @@ def person_update(*, actor, person: Person, expected_version: int, reason: str =
         audit.record(
             actor, AuditAction.UPDATE, locked, fields=changed.keys(), changes=changed, reason=reason
         )
+        note_person_changes([locked.pk], ChangeKind.EDITED)
     return locked
 
 
@@ -424,6 +426,7 @@ def _set_status(actor, locked: Person, to: str, reason: str) -> None:
         changes={"status": [current, to]},
         reason=reason,
     )
+    note_person_changes([locked.pk], ChangeKind.STATUS)
 
 
 def person_assign(*, actor, person: Person, team=None, assigned_to=None, reason: str = ""):
@@ -448,4 +451,5 @@ def person_assign(*, actor, person: Person, team=None, assigned_to=None, reason:
         audit.record(
             actor, AuditAction.UPDATE, locked, fields=changes, changes=changes, reason=reason
         )
+        note_person_changes([locked.pk], ChangeKind.ASSIGNED)
     return locked

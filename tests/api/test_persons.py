@@ -4,6 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.utils.dateparse import parse_datetime
 
 from casework.audit import AuditAction
 from casework.models import AuditEvent, Person, PersonName, SharedCase, Team
@@ -512,3 +513,64 @@ def test_pages_by_cursor_cover_every_visible_person_once(world, api):
         url = body["next"]
     expected = Person.objects.visible_to(world.caseworker).values_list("public_id", flat=True)
     assert sorted(seen) == sorted(str(p) for p in expected)
+
+
+# --- Merged persons: tombstones, as in the change feed ----------------------------------------
+
+
+def _merge(world, survivor, absorbed):
+    from casework.services.merge import persons_merge
+
+    return persons_merge(actor=world.supervisor, survivor=survivor, absorbed=absorbed, reason="x")
+
+
+def test_the_list_shows_a_merged_person_as_a_tombstone_pointing_to_the_survivor(world, api):
+    _merge(world, world.case_a, world.case_b)
+    results = api(world.supervisor).get(URL).json()["results"]
+    tombstone = {
+        "id": str(world.case_b.public_id),
+        "tombstone": True,
+        "merged_into": str(world.case_a.public_id),
+    }
+    assert tombstone in results
+    assert str(world.case_a.public_id) in _ids(api(world.supervisor).get(URL))
+
+
+def test_the_list_leaves_out_a_person_merged_into_one_the_caller_cannot_see(world, api):
+    _merge(world, world.case_b, world.case_a)
+    # The partner sees case_a (shared), not case_b: to it, case_a is gone.
+    assert api(world.partner).get(URL).json()["results"] == []
+    # Its detail still answers for the record the partner was given.
+    assert api(world.partner).get(_detail(world.case_a)).status_code == 200
+
+
+def test_a_partner_list_shows_a_merge_into_a_shared_person_as_the_feed_does(world, api):
+    SharedCase.objects.create(agreement=world.agreement, person=world.case_b)
+    _merge(world, world.case_b, world.case_a)
+    client = api(world.partner)
+    listed = client.get(URL).json()["results"]
+    fed = client.get(f"{URL}changes/").json()["results"]
+    tombstone = {
+        "id": str(world.case_a.public_id),
+        "tombstone": True,
+        "merged_into": str(world.case_b.public_id),
+    }
+    assert tombstone in listed and tombstone in fed
+    assert [i for i in listed if i != tombstone] == [i for i in fed if i != tombstone]
+
+
+def test_a_merge_moves_the_survivors_updated_at_with_its_version(world, api):
+    client = api(world.supervisor)
+    before = client.get(_detail(world.case_a))
+    _merge(world, world.case_a, world.case_b)
+    after = client.get(_detail(world.case_a))
+    assert after["ETag"] != before["ETag"]
+    moved = [parse_datetime(r.json()["updated_at"]) for r in (before, after)]
+    assert moved[1] > moved[0]
+
+
+def test_a_partner_sees_when_a_shared_record_was_made_and_last_changed(world, api):
+    record = api(world.partner).get(_detail(world.case_a)).json()
+    listed = api(world.partner).get(URL).json()["results"][0]
+    for name in ("created_at", "updated_at"):
+        assert record[name] == listed[name] != WITHHELD

@@ -9,11 +9,11 @@ from django.utils import timezone
 from casework.models import (
     CaseNote,
     CaseTask,
+    ChangeOutbox,
     Handover,
     LegalProceeding,
     ListImportRow,
     ManifestEntry,
-    PartnerTombstone,
     Person,
     PersonName,
     Placement,
@@ -107,18 +107,18 @@ def _imports(w):
     return w
 
 
-def _tombstone(w):
-    if not hasattr(w, "tombstone"):
-        w.tombstone = PartnerTombstone.objects.create(
-            partner=w.partner_org, person_public_id=w.case_b.public_id
+def _outbox(w):
+    if not hasattr(w, "outbox_row"):
+        w.outbox_row = ChangeOutbox.objects.create(
+            partner=w.partner_org, person_public_id=w.case_b.public_id, kind="unshared"
         )
-        w.stranger_tombstone = PartnerTombstone.objects.create(
-            partner=w.stranger_org, person_public_id=w.case_a.public_id
+        w.stranger_outbox_row = ChangeOutbox.objects.create(
+            partner=w.stranger_org, person_public_id=w.case_a.public_id, kind="unshared"
         )
     return w
 
 
-def _tombstone_label(world, row):
+def _outbox_label(world, row):
     return _name_of(world, row)
 
 
@@ -275,9 +275,9 @@ CALLS = [
         ),
     ),
     Call(
-        name="gate:PartnerTombstone.visible_to",
-        setup=_tombstone,
-        run=_gated(PartnerTombstone, _tombstone_label),
-        expect=sets(partner={"tombstone"}, partner_without_agreement={"stranger_tombstone"}),
+        name="gate:ChangeOutbox.visible_to",
+        setup=_outbox,
+        run=_gated(ChangeOutbox, _outbox_label),
+        expect=sets(partner={"outbox_row"}, partner_without_agreement={"stranger_outbox_row"}),
     ),
 ]
