@@ -15,7 +15,7 @@ def world(db) -> World:
     """The personas' world: the committed one for a rolled-back test (fresh instances each time),
     else built here, in the test's own transaction or, on a transactional database, committed
     until the flush at the test's end."""
-    return shared_world.load_world() or shared_world.build_world()
+    return shared_world.world_for_test()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,10 @@ Most of the suite asks for this world, and building it (four organisations, nine
 persons, an agreement) for every test was a large part of the suite's time. So a test that runs in
 its own rolled-back transaction finds it already committed, and gets its own Python objects loaded
 by natural key (slug, username, name; never by primary key, which a rebuild changes): whatever the
-test writes rolls back, and whatever it changes on its objects dies with them.
+test writes rolls back, and whatever it changes on its objects dies with them. The rows'
+timestamps (created, updated, shared, joined) are moved forward in the test's transaction to end
+when the test asks for the world, keeping their order and spacing, as if it had just been built
+(the partner feed's settle time, for one, counts on that).
 
 The committed world is present only for those tests. `prepare_database_for(item)` runs before each
 test's fixtures: it builds the world for a rolled-back test that asks for it, and removes it before
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import connection, models, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from casework import models as domain
 from casework.models import Role
@@ -138,15 +143,22 @@ def build_world() -> World:
     return World(**built)
 
 
-def load_world() -> World | None:
-    """Fresh instances of the committed world, or None when it is not in the database. Each
-    record's relations point at the world's own instances, as the factories left them."""
+def world_for_test() -> World:
+    """The committed world when it is there (see `prepare_database_for`), its timestamps made
+    fresh; else one built now, in the caller's transaction."""
+    if _present():
+        _as_if_built_now()
+        return load_world()
+    return build_world()
+
+
+def load_world() -> World:
+    """Fresh instances of the committed world. Each record's relations point at the world's own
+    instances, as the factories left them."""
     organisations = {
         o.slug: o
         for o in domain.Organisation._base_manager.filter(slug__in=[o[2] for o in ORGANISATIONS])
     }
-    if len(organisations) != len(ORGANISATIONS):
-        return None
     loaded = {attr: organisations[slug] for attr, _name, slug, _partner in ORGANISATIONS}
     teams = {
         t.name: t
@@ -199,6 +211,10 @@ class _Committed:
     # Per table, (row count, highest primary key) before the world was built: what removing it
     # goes back to. None when the world in the database was not built by this process.
     marks: dict[type[models.Model], tuple[int, object]] | None = None
+    # Per table the world wrote to, its timestamp fields and the world's rows; and when the build
+    # ended.
+    stamped: dict[type[models.Model], tuple[list[str], list]] = {}
+    built_at = None
 
 
 def database_ready(blocker) -> None:
@@ -283,12 +299,37 @@ def _commit() -> None:
     marks = _table_marks()
     with transaction.atomic():
         build_world()
+    _Committed.built_at = timezone.now()
     _Committed.marks = marks
+    _Committed.stamped = {}
+    for model, (_count, highest) in marks.items():
+        fields = [f.name for f in model._meta.concrete_fields if _stamped_when_saved(f)]
+        if fields and _is_integer_key(model):
+            rows = model._base_manager.filter(pk__gt=highest or 0)
+            if pks := list(rows.values_list("pk", flat=True)):
+                _Committed.stamped[model] = (fields, pks)
+
+
+def _stamped_when_saved(field) -> bool:
+    return isinstance(field, models.DateTimeField) and (
+        getattr(field, "auto_now", False)
+        or getattr(field, "auto_now_add", False)
+        or field.default is timezone.now
+    )
+
+
+def _as_if_built_now() -> None:
+    """Moves the committed world's timestamps (in the test's transaction) to end now."""
+    if _Committed.built_at is None:
+        return
+    shift = timezone.now() - _Committed.built_at
+    for model, (fields, pks) in _Committed.stamped.items():
+        model._base_manager.filter(pk__in=pks).update(**{f: F(f) + shift for f in fields})
 
 
 def _remove() -> None:
     if not _present():
-        _Committed.marks = None
+        _Committed.marks, _Committed.stamped, _Committed.built_at = None, {}, None
         return
     if _Committed.marks is None:
         # A world this process did not build (a database kept from an interrupted run): emptied
@@ -298,6 +339,7 @@ def _remove() -> None:
         call_command("flush", interactive=False, verbosity=0)
         return
     marks, _Committed.marks = _Committed.marks, None
+    _Committed.stamped, _Committed.built_at = {}, None
     now = _table_marks(list(marks))
     grown = [(m, highest) for m, (_n, highest) in marks.items() if now[m] != marks[m]]
     quote = connection.ops.quote_name
