@@ -246,7 +246,8 @@ def prepare_database_for(item) -> None:
 
 
 def database_usage(item) -> str | None:
-    """ "rolled back", "transactional" or None, as pytest-django decides it for `item`."""
+    """How pytest-django runs `item`: in a transaction it rolls back ("rolled back"), on a
+    database it flushes afterwards ("transactional"), or without the database (None)."""
     from django.test import TestCase, TransactionTestCase
     from pytest_django.plugin import validate_django_db
 
@@ -328,6 +329,7 @@ def _as_if_built_now() -> None:
 
 
 def _remove() -> None:
+    """Takes the committed world away: every row added since the marks taken before building it."""
     if not _present():
         _Committed.marks, _Committed.stamped, _Committed.built_at = None, {}, None
         return
