@@ -1,12 +1,7 @@
-"""Named personas shared by the whole suite.
-
-Organisation "north" has teams A and B; "south" is another tenant; "partner-ngo" is a partner
-organisation with a sharing agreement covering one of north's cases; "stranger-ngo" is a partner
-with no agreement.
-"""
+"""Named personas shared by the whole suite (the world: see tests/shared_world.py), and browser
+sessions for them."""
 
 import datetime as dt
-from dataclasses import dataclass
 
 import pytest
 from django.test import Client
@@ -14,59 +9,15 @@ from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from casework import models
-from casework.models import PersonStatus, Role
+from casework.models import PersonStatus
 from casework.services.names import person_add_name
 from casework.services.notes import note_add
 from casework.services.persons import person_change_status, person_update
 from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
-from tests.factories import (
-    LocationFactory,
-    OrganisationFactory,
-    PersonFactory,
-    TeamFactory,
-    UserFactory,
-)
-
-
-@dataclass
-class World:
-    north: models.Organisation
-    south: models.Organisation
-    partner_org: models.Organisation
-    stranger_org: models.Organisation
-    team_a: models.Team
-    team_b: models.Team
-    caseworker: models.User
-    other_team_caseworker: models.User
-    intake: models.User
-    supervisor: models.User
-    dpo: models.User
-    admin: models.User
-    partner: models.User
-    partner_without_agreement: models.User
-    south_supervisor: models.User
-    # Persons: one case of team A, one of team B, one protected case of team A assigned to the
-    # supervisor, one of the other organisation, one shared with the partner.
-    case_a: models.Person
-    case_b: models.Person
-    protected_a: models.Person
-    south_case: models.Person
-    agreement: models.SharingAgreement
-
-    def personas(self) -> dict[str, models.User | None]:
-        return {
-            "caseworker": self.caseworker,
-            "other_team_caseworker": self.other_team_caseworker,
-            "intake": self.intake,
-            "supervisor": self.supervisor,
-            "dpo": self.dpo,
-            "admin": self.admin,
-            "partner": self.partner,
-            "partner_without_agreement": self.partner_without_agreement,
-            "anonymous": None,
-        }
+from tests import shared_world
+from tests.factories import LocationFactory, PersonFactory
+from tests.shared_world import World
 
 
 @pytest.fixture(autouse=True)
@@ -81,69 +32,33 @@ def _default_language():
 
 @pytest.fixture
 def world(db) -> World:
-    north = OrganisationFactory(name="North Tracing", slug="north")
-    south = OrganisationFactory(name="South Tracing", slug="south")
-    partner_org = OrganisationFactory(name="Partner NGO", slug="partner-ngo", is_partner_only=True)
-    stranger_org = OrganisationFactory(
-        name="Stranger NGO", slug="stranger-ngo", is_partner_only=True
-    )
-    team_a = TeamFactory(organisation=north, name="A")
-    team_b = TeamFactory(organisation=north, name="B")
-    caseworker = UserFactory(username="caseworker", organisation=north, teams=[team_a])
-    other = UserFactory(username="other_team_caseworker", organisation=north, teams=[team_b])
-    intake = UserFactory(username="intake", organisation=north, role=Role.INTAKE)
-    supervisor = UserFactory(username="supervisor", organisation=north, role=Role.SUPERVISOR)
-    dpo = UserFactory(username="dpo", organisation=north, role=Role.DPO)
-    admin = UserFactory(username="admin", organisation=north, role=Role.ADMIN)
-    partner = UserFactory(username="partner", organisation=partner_org, role=Role.PARTNER)
-    stranger = UserFactory(
-        username="partner_without_agreement", organisation=stranger_org, role=Role.PARTNER
-    )
-    south_supervisor = UserFactory(
-        username="south_supervisor", organisation=south, role=Role.SUPERVISOR
-    )
-    case_a = PersonFactory(organisation=north, team=team_a, display_name="Alieva Madina")
-    case_b = PersonFactory(organisation=north, team=team_b, display_name="Bekova Zaira")
-    protected_a = PersonFactory(
-        organisation=north,
-        team=team_a,
-        assigned_to=supervisor,
-        display_name="Protected Aminat",
-        sensitivity="protected",
-    )
-    south_case = PersonFactory(organisation=south, display_name="Southova Kheda")
-    agreement = models.SharingAgreement.objects.create(
-        owner=north,
-        partner=partner_org,
-        title="North shares with Partner NGO",
-        shared_fields=["display_name", "sex", "status"],
-        may_submit_reports=True,
-        may_submit_list_rows=True,
-        valid_from=dt.date(2025, 1, 1),
-    )
-    models.SharedCase.objects.create(agreement=agreement, person=case_a)
-    return World(
-        north=north,
-        south=south,
-        partner_org=partner_org,
-        stranger_org=stranger_org,
-        team_a=team_a,
-        team_b=team_b,
-        caseworker=caseworker,
-        other_team_caseworker=other,
-        intake=intake,
-        supervisor=supervisor,
-        dpo=dpo,
-        admin=admin,
-        partner=partner,
-        partner_without_agreement=stranger,
-        south_supervisor=south_supervisor,
-        case_a=case_a,
-        case_b=case_b,
-        protected_a=protected_a,
-        south_case=south_case,
-        agreement=agreement,
-    )
+    """The personas' world: the committed one for a rolled-back test (fresh instances each time),
+    else built here, in the test's own transaction or, on a transactional database, committed
+    until the flush at the test's end."""
+    return shared_world.world_for_test()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, which the shared world may use while it exists."""
+    shared_world.database_ready(django_db_blocker)
+    yield
+    shared_world.database_closing()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture: the committed world is built or removed outside the test's transaction.
+    shared_world.prepare_database_for(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items):
+    # After pytest-django's ordering (rolled-back tests, then transactional, then the rest) and the
+    # browser tests' (last).
+    result = yield
+    shared_world.group_world_tests(items)
+    return result
 
 
 def verified_client(user, *, enforce_csrf_checks: bool = False) -> Client:

@@ -17,3 +17,6 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # No collectstatic before the suite: WhiteNoise serves from the finders, as in development.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Axes and the login signals say INFO on every sign-in the suite makes (thousands): only warnings
+# and errors are logged. Tests that read the log lower the level themselves (caplog.at_level).
+LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405

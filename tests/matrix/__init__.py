@@ -18,11 +18,12 @@ browser session that passed the second factor; partners use their API token, whi
 accept (so a page answers a partner like anonymous: LOGIN).
 
 Every line is run for each persona inside a savepoint that is rolled back, on one world built for
-the line (`tests/conftest.py`, plus what the line's `path`/`setup` builds, lazily and once). Around
-each persona's run the whole domain (every casework table but the audit trail, and the second
-factor's devices) is compared before and after: a persona not in `writes` must leave it exactly as
-it was; a persona in `writes` must change it, and `wrote(world, persona)` asserts the change itself
-(the row, the field, the audit event).
+the line (`tests/shared_world.py`, plus what the line's `path`/`setup` builds, lazily and once).
+Around each persona's run the whole domain (every casework table but the audit trail, and the
+second factor's devices) is compared before and after, by a fingerprint of each table (its rows'
+compared columns digested in SQL; the rows themselves are read only to say what changed): a persona
+not in `writes` must leave it exactly as it was; a persona in `writes` must change it, and
+`wrote(world, persona)` asserts the change itself (the row, the field, the audit event).
 
 How to add a line:
 

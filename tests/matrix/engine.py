@@ -1,9 +1,12 @@
 """Running one matrix line for every persona: one world, one client per persona, and each persona's
-run inside a savepoint rolled back afterwards, with the whole domain compared before and after."""
+run inside a savepoint rolled back afterwards, with the whole domain compared before and after: a
+fingerprint of each table (row count and a digest of its rows, one query for all), and the rows of
+only the tables whose fingerprint moved, to say exactly what changed."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import inspect
 import traceback
 from contextlib import contextmanager
@@ -41,48 +44,99 @@ def _state_models():
     return [*models, TOTPDevice, StaticDevice, StaticToken]
 
 
-_QUERIES: list[tuple[str, str]] = []
+def _compared_columns(model) -> list[str]:
+    """The primary key, then every column a write may change (not those a read or a login moves)."""
+    moving = _MOVING_FIELDS.get(model.__name__, set())
+    if model.__module__.startswith("django_otp"):
+        # A device's counters move whenever it is checked; who owns it and whether it is confirmed
+        # is what a write changes.
+        moving = {"last_t", "drift", "throttling_failure_timestamp", "throttling_failure_count",
+                  "last_used_at", "last_generated_timestamp"}  # fmt: skip
+    pk = model._meta.pk.column
+    return [pk] + [
+        f.column for f in model._meta.concrete_fields if f.name not in moving and f.column != pk
+    ]
 
 
-def _queries() -> list[tuple[str, str]]:
-    """(table, SELECT of its compared columns ordered by primary key), built once."""
-    if not _QUERIES:
+_ROWS: dict[str, str] = {}
+_FINGERPRINTS: dict[str, str] = {}
+
+
+def _rows_sql() -> dict[str, str]:
+    """Per table, the SELECT of its compared columns ordered by primary key, built once."""
+    if not _ROWS:
         quote = connection.ops.quote_name
         for model in _state_models():
-            moving = _MOVING_FIELDS.get(model.__name__, set())
-            if model.__module__.startswith("django_otp"):
-                # A device's counters move whenever it is checked; who owns it and whether it is
-                # confirmed is what a write changes.
-                moving = {"last_t", "drift", "throttling_failure_timestamp",
-                          "throttling_failure_count", "last_used_at",
-                          "last_generated_timestamp"}  # fmt: skip
-            pk = model._meta.pk.column
-            columns = [pk] + [
-                f.column
-                for f in model._meta.concrete_fields
-                if f.name not in moving and f.column != pk
-            ]
-            table = model._meta.db_table
-            _QUERIES.append(
-                (
-                    model.__name__,
-                    # Names from the models' own metadata, quoted: nothing from outside.
-                    f"SELECT {', '.join(quote(c) for c in columns)} FROM {quote(table)} "  # noqa: S608
-                    f"ORDER BY {quote(pk)}",
-                )
+            columns = ", ".join(quote(c) for c in _compared_columns(model))
+            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            # Names from the models' own metadata, quoted: nothing from outside.
+            _ROWS[model.__name__] = f"SELECT {columns} FROM {table} ORDER BY {pk}"  # noqa: S608
+    return _ROWS
+
+
+def _fingerprint_sql() -> str:
+    """One statement giving, per table, its name, its row count and a digest of every row's
+    compared columns: a change to one column of one row changes the digest."""
+    vendor = connection.vendor
+    if vendor not in _FINGERPRINTS:
+        quote = connection.ops.quote_name
+        parts = []
+        for model in _state_models():
+            columns = ", ".join(quote(c) for c in _compared_columns(model))
+            table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+            if vendor == "postgresql":
+                digest = f"md5(string_agg(md5(ROW({columns})::text), '' ORDER BY {pk}))"
+            else:
+                digest = f"{_SQLITE_DIGEST}({columns})"
+            # Names from the models' own metadata, quoted: nothing from outside.
+            parts.append(
+                f"SELECT '{model.__name__}', COUNT(*), {digest} FROM {table}"  # noqa: S608
             )
-    return _QUERIES
+        _FINGERPRINTS[vendor] = " UNION ALL ".join(parts)
+    return _FINGERPRINTS[vendor]
 
 
-def domain_state() -> dict[str, list[tuple]]:
-    """Every row of every domain table (see `_NOT_DOMAIN`), by table, read in plain SQL (this
-    runs twice per persona and line)."""
-    state = {}
+_SQLITE_DIGEST = "casework_matrix_rows_digest"
+
+
+class _RowsDigest:
+    """SQLite has no digest function: this aggregate sums a 64-bit digest of each row, so the
+    order in which SQLite hands the rows over does not matter."""
+
+    def __init__(self):
+        self.total = 0
+
+    def step(self, *values):
+        row = hashlib.blake2b(repr(values).encode(), digest_size=8).digest()
+        self.total = (self.total + int.from_bytes(row, "big")) % 2**64
+
+    def finalize(self):
+        return f"{self.total:016x}"
+
+
+def fingerprint() -> dict[str, tuple]:
+    """Per domain table (see `_NOT_DOMAIN`): (row count, digest of its rows), in one query."""
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        connection.connection.create_aggregate(_SQLITE_DIGEST, -1, _RowsDigest)
     with connection.cursor() as cursor:
-        for name, sql in _queries():
-            cursor.execute(sql)
-            state[name] = cursor.fetchall()
-    return state
+        cursor.execute(_fingerprint_sql())
+        return {name: (count, digest) for name, count, digest in cursor.fetchall()}
+
+
+def changed_tables(before: dict[str, tuple], after: dict[str, tuple]) -> list[str]:
+    return sorted(table for table in before if before[table] != after[table])
+
+
+def domain_rows(tables) -> dict[str, list[tuple]]:
+    """Every row of `tables`, as compared, read in plain SQL."""
+    sql = _rows_sql()
+    rows = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(sql[table])
+            rows[table] = cursor.fetchall()
+    return rows
 
 
 def state_diff(before: dict, after: dict) -> dict[str, str]:
@@ -98,6 +152,25 @@ def state_diff(before: dict, after: dict) -> dict[str, str]:
         changed = sorted(pk for pk in set(old) & set(new) if old[pk] != new[pk])
         out[table] = f"added {added}, removed {removed}, changed {changed}"
     return out
+
+
+class Watch:
+    """What a persona's run changes in the domain: the tables' fingerprints before, and a
+    savepoint to go back to, so that when a fingerprint moves the rows before and after can be
+    compared to say exactly what changed."""
+
+    def __init__(self):
+        self.before = fingerprint()
+        self.savepoint = transaction.savepoint()
+
+    def changed(self) -> list[str]:
+        return changed_tables(self.before, fingerprint())
+
+    def describe(self, tables) -> dict[str, str]:
+        """Rolls back to before the run (the caller is done with its state) to read the rows."""
+        after = domain_rows(tables)
+        transaction.savepoint_rollback(self.savepoint)
+        return state_diff(domain_rows(tables), after)
 
 
 # --- Clients -----------------------------------------------------------------------------------
@@ -191,13 +264,12 @@ def call_with(func, world, persona):
     return func(world, persona) if _arity(func) >= 2 else func(world)
 
 
-def _effect_errors(line, world, persona, before, wrote_expected, run_ok) -> list[str]:
-    after = domain_state()
-    diff = state_diff(before, after)
+def _effect_errors(line, world, persona, watch: Watch, wrote_expected, run_ok) -> list[str]:
     if not run_ok:
         return []
+    changed = watch.changed()
     if wrote_expected:
-        if not diff:
+        if not changed:
             return [f"{persona}: expected a write, the domain did not change"]
         try:
             if line.wrote is not None:
@@ -205,8 +277,8 @@ def _effect_errors(line, world, persona, before, wrote_expected, run_ok) -> list
         except AssertionError as exc:
             return [f"{persona}: the write is not the expected one: {str(exc) or _trace()}"]
         return []
-    if diff:
-        return [f"{persona}: expected no change, but {diff}"]
+    if changed:
+        return [f"{persona}: expected no change, but {watch.describe(changed)}"]
     return []
 
 
@@ -255,7 +327,7 @@ def run_surface(surface: Surface, world) -> None:
         if persona in surface.left_out:
             continue
         with isolated(world):
-            before = domain_state()
+            watch = Watch()
             try:
                 response = _request(surface, world, persona, clients[persona])
             except Exception:  # noqa: BLE001 - reported with the persona, then the next one
@@ -273,7 +345,7 @@ def run_surface(surface: Surface, world) -> None:
             for closer in getattr(response, "_resource_closers", ()):
                 closer()
             problems += _effect_errors(
-                surface, world, persona, before, persona in surface.writes, not problems
+                surface, world, persona, watch, persona in surface.writes, not problems
             )
             errors += problems
     assert not errors, f"{surface.id}:\n  " + "\n  ".join(errors)
@@ -311,7 +383,7 @@ def run_call(call: Call, world) -> None:
         if persona in call.left_out:
             continue
         with isolated(world):
-            before = domain_state()
+            watch = Watch()
             user = user_of(world, persona)
             expected = call.expect[persona]
             problems = []
@@ -324,7 +396,7 @@ def run_call(call: Call, world) -> None:
                 got = bool(got) if isinstance(expected, bool) else frozenset(got)
                 if got != expected:
                     problems.append(f"{persona}: got {_shown(got)}, expected {_shown(expected)}")
-                problems += _effect_errors(call, world, persona, before, False, not problems)
+                problems += _effect_errors(call, world, persona, watch, False, not problems)
             else:
                 try:
                     outcome, result = _outcome(call, world, user)
@@ -344,6 +416,6 @@ def run_call(call: Call, world) -> None:
                     except AssertionError as exc:
                         problems.append(f"{persona}: wrong result: {str(exc) or _trace()}")
                 writes = call.writes and outcome == ALLOWED
-                problems += _effect_errors(call, world, persona, before, writes, not problems)
+                problems += _effect_errors(call, world, persona, watch, writes, not problems)
             errors += problems
     assert not errors, f"{call.id}:\n  " + "\n  ".join(errors)
