@@ -142,11 +142,36 @@ def _event(
         object_id=object_id,
         person_id=person_id,
         fields=sorted(set(fields)),
-        changes=changes or {},
+        changes=_without_personal_values(obj, changes or {}),
         reason=reason,
         ip=context.ip,
         request_id=context.request_id,
     )
+
+
+def _without_personal_values(obj, changes: dict) -> dict:
+    """On a record about a person, a change (a field's [old, new]) keeps its values only for codes
+    from a closed list (a status, a sex), relations (ids) and yes/no: a name, a date or free text
+    shows as changed without its values, whatever its level (a birth year is as personal as the
+    birth date it comes from). Audit rows hold ids and field names, never personal values, so
+    that anonymising a person never has to touch the trail."""
+    if not changes or _person_public_id(obj) is None:
+        return changes
+    by_name = {}
+    for field in obj._meta.concrete_fields:
+        by_name[field.name] = by_name[field.attname] = field
+    kept = {}
+    for name, value in changes.items():
+        field = by_name.get(name)
+        is_change = isinstance(value, list | tuple) and len(value) == 2
+        is_code = (
+            field is None
+            or field.is_relation
+            or field.choices
+            or isinstance(field, models.BooleanField)
+        )
+        kept[name] = value if is_code or not is_change else [REDACTED, REDACTED]
+    return kept
 
 
 def record_outside_transaction(actor, action: str, obj=None, **kwargs) -> bool:
