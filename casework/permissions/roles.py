@@ -14,66 +14,44 @@ STAFF_ROLES = frozenset({Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR, Role.DPO
 ROLES_NEEDING_SECOND_FACTOR = STAFF_ROLES
 
 # Which roles may take which actions at all; the object check narrows it further.
+_INTAKE_ACTIONS = frozenset(
+    {
+        Action.VIEW_PERSON,
+        Action.CREATE_PERSON,
+        Action.ENTER_REPORT,
+        Action.VIEW_REPORT,
+        Action.TRIAGE_REPORT,
+    }
+)
+_CASEWORKER_ACTIONS = _INTAKE_ACTIONS | {
+    Action.EDIT_PERSON,
+    Action.CHANGE_STATUS,
+    Action.RECORD_PLACEMENT,
+    Action.LINK_RELATIVE,
+    Action.ADD_NOTE,
+    Action.RECORD_PROCEEDING,
+    Action.REISSUE_REPORT_SECRET,
+    Action.IMPORT_LIST,
+    Action.DECIDE_MATCH,
+    Action.MANAGE_FLIGHT,
+    Action.RECORD_HANDOVER,
+    Action.EXPORT_PSEUDONYMISED,
+    Action.BREAK_GLASS,
+}
+# A supervisor does what a caseworker does, and approves, assigns, merges, shares and exports
+# identifiable data.
+_SUPERVISOR_ACTIONS = _CASEWORKER_ACTIONS | {
+    Action.APPROVE_STATUS,
+    Action.ASSIGN_CASE,
+    Action.MERGE_PERSONS,
+    Action.APPROVE_MANIFEST,
+    Action.EXPORT_IDENTIFIABLE,
+    Action.SHARE_CASE,
+}
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
-    Role.INTAKE: frozenset(
-        {
-            Action.VIEW_PERSON,
-            Action.CREATE_PERSON,
-            Action.ENTER_REPORT,
-            Action.VIEW_REPORT,
-            Action.TRIAGE_REPORT,
-        }
-    ),
-    Role.CASEWORKER: frozenset(
-        {
-            Action.VIEW_PERSON,
-            Action.CREATE_PERSON,
-            Action.EDIT_PERSON,
-            Action.CHANGE_STATUS,
-            Action.RECORD_PLACEMENT,
-            Action.LINK_RELATIVE,
-            Action.ADD_NOTE,
-            Action.RECORD_PROCEEDING,
-            Action.ENTER_REPORT,
-            Action.VIEW_REPORT,
-            Action.TRIAGE_REPORT,
-            Action.REISSUE_REPORT_SECRET,
-            Action.IMPORT_LIST,
-            Action.DECIDE_MATCH,
-            Action.MANAGE_FLIGHT,
-            Action.RECORD_HANDOVER,
-            Action.EXPORT_PSEUDONYMISED,
-            Action.BREAK_GLASS,
-        }
-    ),
-    Role.SUPERVISOR: frozenset(
-        {
-            Action.VIEW_PERSON,
-            Action.CREATE_PERSON,
-            Action.EDIT_PERSON,
-            Action.CHANGE_STATUS,
-            Action.APPROVE_STATUS,
-            Action.ASSIGN_CASE,
-            Action.RECORD_PLACEMENT,
-            Action.LINK_RELATIVE,
-            Action.ADD_NOTE,
-            Action.RECORD_PROCEEDING,
-            Action.ENTER_REPORT,
-            Action.VIEW_REPORT,
-            Action.TRIAGE_REPORT,
-            Action.REISSUE_REPORT_SECRET,
-            Action.IMPORT_LIST,
-            Action.DECIDE_MATCH,
-            Action.MERGE_PERSONS,
-            Action.MANAGE_FLIGHT,
-            Action.APPROVE_MANIFEST,
-            Action.RECORD_HANDOVER,
-            Action.EXPORT_PSEUDONYMISED,
-            Action.EXPORT_IDENTIFIABLE,
-            Action.BREAK_GLASS,
-            Action.SHARE_CASE,
-        }
-    ),
+    Role.INTAKE: _INTAKE_ACTIONS,
+    Role.CASEWORKER: _CASEWORKER_ACTIONS,
+    Role.SUPERVISOR: _SUPERVISOR_ACTIONS,
     Role.DPO: frozenset(
         {
             Action.VIEW_PERSON,
