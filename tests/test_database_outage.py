@@ -33,15 +33,15 @@ def _assert_framed_503(response):
 
 def _assert_api_503(response):
     assert response.status_code == 503
-    assert response["Content-Type"].startswith("application/json")
+    assert response["Content-Type"] == "application/problem+json"
     assert response["Retry-After"].isdigit()
     assert "no-store" in response["Cache-Control"]
     assert response.json() == {
-        "error": {
-            "status": 503,
-            "code": "database_unavailable",
-            "message": "The service cannot reach its database. Try again shortly.",
-        }
+        "type": "/api/v1/docs/#problem-database_unavailable",
+        "title": "Service unavailable.",
+        "status": 503,
+        "detail": "The service cannot reach its database. Try again shortly.",
+        "code": "database_unavailable",
     }
 
 
@@ -99,10 +99,13 @@ def test_another_failure_under_the_api_is_a_json_500_not_html(world, login, monk
     monkeypatch.setattr("casework.api.persons.PersonViewSet.list", broken)
     response = _without_raising(login(world.caseworker)).get(API_PERSONS)
     assert response.status_code == 500
-    assert response.json()["error"] == {
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "/api/v1/docs/#problem-server_error",
+        "title": "Server error.",
         "status": 500,
+        "detail": "The request failed on the server.",
         "code": "server_error",
-        "message": "The request failed on the server.",
     }
     assert not response.has_header("Retry-After")
 

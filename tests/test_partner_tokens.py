@@ -25,6 +25,7 @@ from casework.services.accounts import (
 )
 from casework.services.errors import ServiceError
 from casework.tokens import SCOPES
+from tests.api.conftest import problem_of
 from tests.factories import TEST_PASSWORD, UserFactory
 
 
@@ -50,10 +51,9 @@ def _issue(world, **kwargs):
 
 def _assert_refused(response):
     assert response.status_code == 401
-    assert response["Content-Type"].startswith("application/json")
-    body = json.loads(response.content)
-    assert body["error"]["status"] == 401
-    assert body["error"]["message"]
+    body = problem_of(response)
+    assert body["status"] == 401
+    assert body["detail"]
     assert response["WWW-Authenticate"] == "Bearer"
 
 
@@ -442,7 +442,7 @@ def test_a_read_only_token_reads_but_cannot_submit_a_report(world, scoped):
     assert client.get("/api/v1/reports/").status_code == 200
     response = _post_report(client)
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "permission_denied"
+    assert problem_of(response)["code"] == "permission_denied"
     assert not FamilyReport.objects.exists()
     [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
     assert _denial_of(event) == _scope_denial(

@@ -16,7 +16,6 @@ import uuid
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, permissions, viewsets
-from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -24,7 +23,9 @@ from rest_framework.views import APIView
 
 from casework import audit
 from casework.api.authentication import check_token_scope
+from casework.api.errors import PROBLEM_CONTENT_TYPE
 from casework.api.exceptions import IdempotencyKeyReused as KeyReusedError
+from casework.api.exceptions import InvalidHeader
 from casework.permissions import visible_or_404
 from casework.services.idempotency import (
     IdempotencyKeyError,
@@ -115,7 +116,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         key = request.META.get(IDEMPOTENCY_HEADER)
         if key is None:
             status, data, headers = perform()
-            return Response(data, status=status, headers=headers)
+            return _answer(data, status, headers)
 
         def run():
             status, data, headers = perform()
@@ -131,13 +132,19 @@ class ApiViewSet(viewsets.GenericViewSet):
                 perform=run,
             )
         except IdempotencyKeyError as exc:
-            raise ValidationError({"idempotency_key": [str(exc)]}) from None
+            raise InvalidHeader({"Idempotency-Key": [str(exc)]}) from None
         except IdempotencyKeyReused:
             raise KeyReusedError() from None
         headers = dict(headers or {})
         if replayed:
             headers["Idempotent-Replayed"] = "true"
-        return Response(data, status=status, headers=headers)
+        return _answer(data, status, headers)
+
+
+def _answer(data, status: int, headers) -> Response:
+    """A write's answer; a refusal it returns (not raises), such as a 409, is a problem too."""
+    content_type = PROBLEM_CONTENT_TYPE if status >= 400 else None
+    return Response(data, status=status, headers=headers, content_type=content_type)
 
 
 class NotFoundView(APIView):

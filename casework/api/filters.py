@@ -1,13 +1,16 @@
 """The API filters persons with the one `PersonFilterSet` of `casework.filtersets`, told who asks:
-a filter or search on a field the caller may not see is dropped, so it changes nothing. Every list
-also takes `updated_since`."""
+a filter on a field the caller may not see is dropped, so it changes nothing. A name search (`q`,
+or `search`) by a caller who may not search names, and `ordering` (the order is the cursor's), are
+refused with a 400 naming the parameter rather than silently ignored. Every list also takes
+`updated_since`."""
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from casework.api.exceptions import InvalidParameters
 from casework.permissions import may_search_person_names
 
 
@@ -20,17 +23,32 @@ class PersonFilterBackend(DjangoFilterBackend):
     def get_filterset_kwargs(self, request, queryset, view):
         kwargs = super().get_filterset_kwargs(request, queryset, view)
         data = request.query_params.copy()
+        refused = {}
+        if "ordering" in data:
+            refused["ordering"] = [
+                gettext("Lists have one order, (created_at, id), which paging relies on.")
+            ]
+        searched = [name for name in ("q", "search") if name in data]
+        if searched and not may_search_person_names(request.user):
+            for name in searched:
+                refused[name] = [gettext("Your account may not search persons by name.")]
+        if refused:
+            raise InvalidParameters(refused)
         # `search` is the API's usual name for the list's name search (`q`).
         if "search" in data and "q" not in data:
             data["q"] = data["search"]
         data.pop("search", None)
-        if not may_search_person_names(request.user):
-            data.pop("q", None)
-        # The order is the cursor's (stable for paging); an ordering parameter changes nothing.
-        data.pop("ordering", None)
         kwargs["data"] = data
         kwargs["user"] = request.user
         return kwargs
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if not filterset.is_valid():
+            raise InvalidParameters(
+                {name: list(errors) for name, errors in filterset.errors.items()}
+            )
+        return filterset.qs
 
 
 class UpdatedSinceFilter(BaseFilterBackend):
@@ -48,8 +66,12 @@ class UpdatedSinceFilter(BaseFilterBackend):
         except ValueError:
             moment = None
         if moment is None or timezone.is_naive(moment):
-            raise ValidationError(
-                {self.param: ["A date and time with its offset, e.g. 2026-01-31T08:00:00Z."]}
+            raise InvalidParameters(
+                {
+                    self.param: [
+                        gettext("A date and time with its offset, e.g. 2026-01-31T08:00:00Z.")
+                    ]
+                }
             )
         return queryset.filter(updated_at__gte=moment)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from casework.api.base import ApiViewSet
+from casework.api.errors import ProblemSerializer, problem, title_of
 from casework.api.exceptions import PreconditionFailed, PreconditionRequired
 from casework.api.filters import PersonFilterBackend, UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
@@ -254,16 +256,10 @@ class DuplicateCandidateSerializer(serializers.Serializer):
     likelihood = serializers.FloatField(help_text="Calibrated: 0.9 is about nine in ten.")
 
 
-class PossibleDuplicatesSerializer(serializers.Serializer):
-    error = inline_serializer(
-        "PossibleDuplicatesError",
-        {
-            "status": serializers.IntegerField(),
-            "code": serializers.CharField(),
-            "message": serializers.CharField(),
-            "candidates": DuplicateCandidateSerializer(many=True),
-        },
-    )
+class PossibleDuplicatesSerializer(ProblemSerializer):
+    """The 409 of a create: a problem with the `candidates` to look at first."""
+
+    candidates = DuplicateCandidateSerializer(many=True)
 
 
 class StatusChangeSerializer(StrictSerializer):
@@ -495,26 +491,25 @@ def _duplicates_answer(user, candidates) -> dict:
         .filter(pk__in=[c.person.pk for c in candidates])
         .values_list("pk", flat=True)
     )
-    return {
-        "error": {
-            "status": status.HTTP_409_CONFLICT,
-            "code": "possible_duplicates",
-            "message": (
-                "This person may already be known. Check these records; to create a new one "
-                'anyway, send the same body with "confirm_new": true.'
-            ),
-            "candidates": [
-                {
-                    "id": str(c.public_id) if c.person.pk in visible else WITHHELD_JSON,
-                    "display_name": c.display_name,
-                    "birth_year": c.birth_year,
-                    "status": c.status,
-                    "likelihood": round(c.probability, 2),
-                }
-                for c in candidates
-            ],
-        }
-    }
+    return problem(
+        status.HTTP_409_CONFLICT,
+        "possible_duplicates",
+        title_of(status.HTTP_409_CONFLICT),
+        gettext(
+            "This person may already be known. Check these records; to create a new one "
+            'anyway, send the same body with "confirm_new": true.'
+        ),
+        candidates=[
+            {
+                "id": str(c.public_id) if c.person.pk in visible else WITHHELD_JSON,
+                "display_name": c.display_name,
+                "birth_year": c.birth_year,
+                "status": c.status,
+                "likelihood": round(c.probability, 2),
+            }
+            for c in candidates
+        ],
+    )
 
 
 def _sync_page_size(request) -> int:

@@ -1,5 +1,5 @@
 """What a request that failed answers: a 503 with `Retry-After` when the database is out of reach,
-a 500 otherwise; JSON in the API's error shape under /api/, a page in the app's frame elsewhere.
+a 500 otherwise; under /api/ a problem (RFC 9457, `application/problem+json`) as every API error, a page in the app's frame elsewhere.
 
 This is the project's `handler500`, so it answers whatever failed: a view, a DRF view (the API's
 exception handler leaves unknown exceptions to Django) or a middleware reading the session. It
@@ -15,6 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext_lazy as _
 
 # Every failure to reach or keep a connection, and everything the server refuses for its own state
 # (shutting down, starting up, out of connections, a statement timeout): worth trying again.
@@ -29,8 +30,12 @@ RETRY_AFTER_SECONDS = 30
 _CAUSES_LOOKED_AT = 5
 
 _API_ERRORS = {
-    503: ("database_unavailable", "The service cannot reach its database. Try again shortly."),
-    500: ("server_error", "The request failed on the server."),
+    503: (
+        "database_unavailable",
+        _("Service unavailable."),
+        _("The service cannot reach its database. Try again shortly."),
+    ),
+    500: ("server_error", _("Server error."), _("The request failed on the server.")),
 }
 
 
@@ -51,10 +56,16 @@ def server_error(request):
     status = 503 if is_database_fault(sys.exc_info()[1]) else 500
     request_id = getattr(request, "request_id", "")
     if request.path.startswith("/api/"):
-        code, message = _API_ERRORS[status]
-        response = JsonResponse(
-            {"error": {"status": status, "code": code, "message": message}}, status=status
-        )
+        code, title, detail = _API_ERRORS[status]
+        # The shape of casework.api.errors.problem (the API answers through this handler too).
+        body = {
+            "type": f"/api/v1/docs/#problem-{code}",
+            "title": str(title),
+            "status": status,
+            "detail": str(detail),
+            "code": code,
+        }
+        response = JsonResponse(body, status=status, content_type="application/problem+json")
     else:
         page = loader.render_to_string(f"{status}.html", {"request_id": request_id})
         response = HttpResponse(page, status=status)

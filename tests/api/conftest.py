@@ -2,6 +2,7 @@
 a token in the Authorization header."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.cache import cache
@@ -46,3 +47,24 @@ def api():
         return verified_client(user, **kwargs)
 
     return _client
+
+
+def problem_of(response) -> dict:
+    """The problem (RFC 9457) a refused request answered, checked for its shape."""
+    assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
+    body = json.loads(response.content)
+    assert {"type", "title", "status", "detail", "code"} <= set(body), body
+    assert body["status"] == response.status_code
+    assert body["type"] == f"/api/v1/docs/#problem-{body['code']}"
+    return body
+
+
+def fields_of(response) -> set[str]:
+    """Where an invalid request went wrong: body members as JSON Pointers without the leading
+    slash (`entries/0/birth_date`), parameters and headers by name."""
+    located = set()
+    for error in problem_of(response)["errors"]:
+        assert error["detail"]
+        [where] = set(error) - {"detail"}
+        located.add(error[where].removeprefix("/") if where == "pointer" else error[where])
+    return located

@@ -8,6 +8,7 @@ from casework.services.idempotency import (
     idempotency_run,
     request_fingerprint,
 )
+from tests.api.conftest import fields_of, problem_of
 
 URL = "/api/v1/persons/"
 BODY = {"names": [{"family_name": "Testova", "given_name": "Seda"}], "sex": "F"}
@@ -34,7 +35,7 @@ def test_the_same_key_with_another_body_is_a_422(world, api):
     other = {**BODY, "sex": "M"}
     response = _post(client, other, "key-2")
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == "idempotency_key_reused"
+    assert problem_of(response)["code"] == "idempotency_key_reused"
     assert Person.objects.filter(display_name="Testova Seda").count() == 1
     assert not Person.objects.filter(display_name="Testova Seda", sex="M").exists()
 
@@ -72,7 +73,7 @@ def test_a_refused_request_keeps_no_key(world, api):
 def test_an_unusable_key_is_a_400(world, api, key):
     response = _post(api(world.caseworker), BODY, key)
     assert response.status_code == 400
-    assert "idempotency_key" in response.json()["error"]["fields"]
+    assert fields_of(response) == {"Idempotency-Key"}
     assert not Person.objects.filter(display_name="Testova Seda").exists()
 
 

@@ -8,6 +8,7 @@ from django.utils.dateparse import parse_datetime
 
 from casework.audit import AuditAction
 from casework.models import AuditEvent, Person, PersonName, SharedCase, Team
+from tests.api.conftest import fields_of, problem_of
 from tests.factories import PersonFactory
 
 WITHHELD = {"withheld": True}
@@ -93,8 +94,7 @@ def test_it_withholds_a_merge_target_the_caller_cannot_see(world, api):
 
 @pytest.mark.parametrize("persona", ["partner", "intake"])
 @pytest.mark.parametrize(
-    "query",
-    ["?birthplace=Raqqa", "?ordering=-birthplace", "?region=Chechnya", "?ordering=birthplace"],
+    "query", ["?birthplace=Raqqa", "?region=Chechnya", "?birthplace=Raqqa&region=Chechnya"]
 )
 def test_a_filter_on_a_hidden_field_changes_nothing(world, api, persona, query):
     _set_birthplaces(world)
@@ -104,13 +104,23 @@ def test_a_filter_on_a_hidden_field_changes_nothing(world, api, persona, query):
     assert client.get(URL + query).json() == unfiltered
 
 
-def test_a_partner_search_changes_nothing(world, api):
+def test_a_partner_search_is_refused_not_silently_dropped(world, api):
     _set_birthplaces(world)
     client = api(world.partner)
-    unfiltered = client.get(URL).json()
     for term in ("Raqqa", "Alieva", "Umm"):
-        assert client.get(f"{URL}?search={term}").json() == unfiltered
-        assert client.get(f"{URL}?q={term}").json() == unfiltered
+        for name in ("search", "q"):
+            response = client.get(URL, {name: term})
+            assert response.status_code == 400
+            assert fields_of(response) == {name}
+
+
+@pytest.mark.parametrize("persona", ["partner", "intake", "supervisor"])
+@pytest.mark.parametrize("ordering", ["-birthplace", "created_at", "display_name"])
+def test_ordering_is_refused_the_order_is_the_cursors(world, api, persona, ordering):
+    response = api(getattr(world, persona)).get(URL, {"ordering": ordering})
+    assert response.status_code == 400
+    assert problem_of(response)["code"] == "invalid_parameters"
+    assert fields_of(response) == {"ordering"}
 
 
 def test_an_intake_search_never_depends_on_a_hidden_value(world, api):
@@ -136,7 +146,7 @@ def test_a_filter_on_another_organisations_team_is_like_a_missing_one(world, api
     foreign = client.get(f"{URL}?team={south_team.public_id}")
     missing = client.get(f"{URL}?team={uuid.uuid4()}")
     assert foreign.status_code == missing.status_code == 400
-    assert foreign.json()["error"]["code"] == missing.json()["error"]["code"]
+    assert problem_of(foreign)["code"] == problem_of(missing)["code"]
 
 
 # --- Not found ----------------------------------------------------------------------------------
@@ -150,7 +160,13 @@ def test_hidden_missing_and_malformed_ids_answer_the_same_404(world, api):
     other_org = client.get(_detail(world.south_case))
     assert {r.status_code for r in (hidden, missing, malformed, other_org)} == {404}
     assert hidden.json() == missing.json() == malformed.json() == other_org.json()
-    assert hidden.json() == {"error": {"status": 404, "code": "not_found", "message": "Not found."}}
+    assert problem_of(hidden) == {
+        "type": "/api/v1/docs/#problem-not_found",
+        "title": "Not found.",
+        "status": 404,
+        "detail": "Not found.",
+        "code": "not_found",
+    }
 
 
 def test_a_partner_cannot_reach_an_unshared_case(world, api):
@@ -234,7 +250,7 @@ def test_create_refuses_fields_it_does_not_take(world, api, smuggled):
     body = {"names": [{"family_name": "Testova", "given_name": "Liana"}], **smuggled}
     response = api(world.supervisor).post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    assert set(response.json()["error"]["fields"]) == set(smuggled)
+    assert fields_of(response) == set(smuggled)
     assert not Person.objects.filter(display_name__startswith="Testova Liana").exists()
 
 
@@ -247,7 +263,9 @@ def test_create_with_another_organisations_team_answers_like_a_missing_team(worl
         body = {"names": names, "team": str(team_id)}
         response = client.post(URL, body, content_type="application/json")
         assert response.status_code == 400
-        return response.json()["error"]["fields"]["team"][0].replace(str(team_id), "<id>")
+        [error] = problem_of(response)["errors"]
+        assert error["pointer"] == "/team"
+        return error["detail"].replace(str(team_id), "<id>")
 
     assert attempt(south_team.public_id) == attempt(uuid.uuid4())
     assert not Person.objects.filter(team=south_team).exists()
@@ -261,7 +279,7 @@ def test_create_reports_service_errors_per_field(world, api):
     }
     response = api(world.caseworker).post(URL, body, content_type="application/json")
     assert response.status_code == 400
-    assert "birth_date" in response.json()["error"]["fields"]
+    assert "birth_date" in fields_of(response)
 
 
 def _known_child(world):
@@ -290,8 +308,8 @@ def test_create_answers_409_with_the_likely_duplicates(world, api, persona, sees
     persons = Person.objects.count()
     response = api(getattr(world, persona)).post(URL, CHILD, content_type="application/json")
     assert response.status_code == 409, response.content
-    error = response.json()["error"]
-    assert error["code"] == "possible_duplicates" and "confirm_new" in error["message"]
+    error = problem_of(response)
+    assert error["code"] == "possible_duplicates" and "confirm_new" in error["detail"]
     [candidate] = error["candidates"]
     assert candidate["display_name"] == "Тагиров Билал"
     assert candidate["birth_year"] == 2015 and candidate["status"] == "reported"
@@ -335,7 +353,7 @@ def test_a_partner_may_not_create_persons(world, api):
     body = {"names": [{"family_name": "Testova"}]}
     response = api(world.partner).post(URL, body, content_type="application/json")
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "permission_denied"
+    assert problem_of(response)["code"] == "permission_denied"
 
 
 # --- Update with ETag / If-Match ------------------------------------------------------------------
@@ -362,7 +380,7 @@ def test_an_edit_without_if_match_is_refused_with_428(world, api):
         _detail(world.case_a), {"birthplace": "Mosul"}, content_type="application/json"
     )
     assert response.status_code == 428
-    assert response.json()["error"]["code"] == "precondition_required"
+    assert problem_of(response)["code"] == "precondition_required"
     world.case_a.refresh_from_db()
     assert world.case_a.birthplace == ""
 
@@ -385,7 +403,7 @@ def test_a_stale_edit_is_refused_with_412_and_overwrites_nothing(world, api):
         HTTP_IF_MATCH=etag,
     )
     assert stale.status_code == 412
-    assert stale.json()["error"]["code"] == "precondition_failed"
+    assert problem_of(stale)["code"] == "precondition_failed"
     world.case_a.refresh_from_db()
     assert world.case_a.birthplace == "Mosul"
 
@@ -461,7 +479,7 @@ def test_a_forbidden_move_is_a_400_naming_the_field(world, api):
         content_type="application/json",
     )
     assert response.status_code == 400
-    assert "status" in response.json()["error"]["fields"]
+    assert "status" in fields_of(response)
     world.case_a.refresh_from_db()
     assert world.case_a.status == "reported"
 

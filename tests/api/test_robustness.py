@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from casework.api.parsers import MAX_BODY_BYTES
 from casework.models import Person
-from tests.api.conftest import issue_token
+from tests.api.conftest import issue_token, problem_of
 from tests.conftest import verified_client
 from tests.factories import TEST_PASSWORD
 
@@ -22,12 +22,9 @@ URL = "/api/v1/persons/"
 
 def _assert_error_shape(response, status):
     assert response.status_code == status
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) - {"fields"} == {"status", "code", "message"}
-    assert body["error"]["status"] == status
-    return body["error"]
+    body = problem_of(response)
+    assert set(body) - {"errors"} == {"type", "title", "status", "detail", "code"}
+    return body
 
 
 # --- Settings: DRF's unsafe defaults are overridden --------------------------------------------
@@ -135,7 +132,7 @@ def test_deeply_nested_json_is_a_400(world):
 def test_duplicate_json_keys_are_a_400(world):
     body = '{"names": [{"family_name": "Testova"}], "sex": "F", "sex": "M"}'
     error = _assert_error_shape(_post(verified_client(world.caseworker), body), 400)
-    assert "Duplicate key" in error["message"]
+    assert "Duplicate key" in error["detail"]
     assert not Person.objects.filter(display_name="Testova").exists()
 
 
@@ -249,7 +246,7 @@ def test_a_session_write_needs_the_csrf_token(world):
     body = {"names": [{"family_name": "Testova", "given_name": "Raisa"}]}
     refused = client.post(URL, body, format="json")
     error = _assert_error_shape(refused, 403)
-    assert "CSRF" in error["message"]
+    assert "CSRF" in error["detail"]
     assert not Person.objects.filter(display_name="Testova Raisa").exists()
 
     # With the token from the cookie the same write goes through.
@@ -284,10 +281,13 @@ def test_the_api_is_throttled(world, settings):
     UserRateThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "user": "3/minute"}
     try:
         codes = [client.get(URL).status_code for _ in range(5)]
+        refused = client.get(URL)
     finally:
         UserRateThrottle.THROTTLE_RATES = original
     assert codes[:3] == [200, 200, 200]
     assert codes[3:] == [429, 429]
+    assert _assert_error_shape(refused, 429)["code"] == "throttled"
+    assert refused["Retry-After"].isdigit()
 
 
 # --- Unknown paths and methods ------------------------------------------------------------------

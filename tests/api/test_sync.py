@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_datetime
 from casework.models import AgreementFeedState, ChangeOutbox, Person, SharedCase
 from casework.services.merge import persons_merge
 from casework.services.persons import person_change_status, person_update
+from tests.api.conftest import fields_of, problem_of
 from tests.api.feed import URL, drain, page, share
 
 
@@ -303,7 +304,8 @@ def test_another_partners_changes_are_not_in_the_feed(world, api):
 def test_a_tampered_cursor_is_a_400(world, api, cursor):
     response = api(world.partner).get(URL, {"cursor": cursor})
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_cursor"
+    assert problem_of(response)["code"] == "invalid_cursor"
+    assert fields_of(response) == {"cursor"}
 
 
 @pytest.mark.parametrize(
