@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from casework import audit
 from casework.api.authentication import check_token_scope
+from casework.api.conditional import conditional_response, etag_for
 from casework.api.errors import PROBLEM_CONTENT_TYPE
 from casework.api.exceptions import IdempotencyKeyReused as KeyReusedError
 from casework.api.exceptions import InvalidHeader
@@ -145,6 +146,14 @@ def _answer(data, status: int, headers) -> Response:
     """A write's answer; a refusal it returns (not raises), such as a 409, is a problem too."""
     content_type = PROBLEM_CONTENT_TYPE if status >= 400 else None
     return Response(data, status=status, headers=headers, content_type=content_type)
+
+
+class ConditionalRetrieveMixin:
+    """A record read with its `ETag`, a 304 when the caller holds it already."""
+
+    def retrieve(self, request, *args, **kwargs):
+        data = self.get_serializer(self.get_object()).data
+        return conditional_response(request, data, etag_for(data))
 
 
 class NotFoundView(APIView):

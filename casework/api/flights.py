@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
 
-from casework.api.base import ApiViewSet
+from casework.api.base import ApiViewSet, ConditionalRetrieveMixin
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
@@ -69,7 +69,7 @@ def visible_passengers(user, flights) -> set[int]:
     return set(visible.values_list("pk", flat=True))
 
 
-class FlightViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class FlightViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet):
     serializer_class = FlightSerializer
     pagination_class = KeysetPagination
     filter_backends = [UpdatedSinceFilter]

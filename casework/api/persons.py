@@ -24,8 +24,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from casework.api.base import ApiViewSet
+from casework.api.conditional import (
+    check_if_match,
+    conditional_response,
+    etag_for,
+    required_if_match,
+)
 from casework.api.errors import ProblemSerializer, problem, title_of
-from casework.api.exceptions import PreconditionFailed, PreconditionRequired
 from casework.api.filters import PersonFilterBackend, UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.sync import changes_since, deleted_tombstone, merged_tombstones
@@ -270,22 +275,27 @@ class StatusChangeSerializer(StrictSerializer):
 # --- Views ------------------------------------------------------------------------------------
 
 
-def etag_of(person: Person) -> str:
-    return f'"{person.public_id}-{person.version}"'
+def person_etag(data: dict, person: Person) -> str:
+    """The tag of a person as presented (`data`) at their version."""
+    return etag_for(data, version=person.version)
 
 
-def _if_match(request) -> str:
-    value = request.META.get("HTTP_IF_MATCH", "").strip()
-    if not value or value == "*":
-        raise PreconditionRequired()
-    return value
+def current_etag(user, person: Person) -> str:
+    """The tag of the version `user` would read now (presented without a read event)."""
+    view = present_person(user, person, API_FIELDS, record=False)
+    return person_etag(PersonSerializer(view).data, person)
 
 
-def _expected_version(person: Person, if_match: str) -> int:
-    tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
-    if etag_of(person) not in tags:
-        raise PreconditionFailed()
-    return person.version
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description=(
+        "The `ETag` of the version you edited: 428 without it (`*` is not enough), 412 when the "
+        "record has changed since (read it again)."
+    ),
+)
 
 
 LIST_DESCRIPTION = (
@@ -318,6 +328,12 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         view = present_person(self.request.user, person, API_FIELDS, record=read_audit)
         return PersonSerializer(view).data
 
+    def _written(self, person, headers=None) -> tuple[dict, dict]:
+        """A written person as the writer now reads them, and the headers naming that version."""
+        person = self.get_queryset().get(pk=person.pk)
+        data = self._present(person, read_audit=False)
+        return data, {"ETag": person_etag(data, person), **(headers or {})}
+
     def list(self, request, *args, **kwargs):
         queryset = _without_lost_merges(request.user, self.filter_queryset(self.get_queryset()))
         page = self.paginate_queryset(queryset)
@@ -326,7 +342,8 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         person = self.get_object()
-        return Response(self._present(person), headers={"ETag": etag_of(person)})
+        data = self._present(person)
+        return conditional_response(request, data, person_etag(data, person))
 
     @extend_schema(
         request=PersonCreateSerializer,
@@ -350,65 +367,60 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
                     # Nothing written, and no Idempotency-Key kept: the same key may confirm.
                     return status.HTTP_409_CONFLICT, _duplicates_answer(request.user, likely), {}
             person = person_create(actor=request.user, names=names, **values)
-            person = self.get_queryset().get(pk=person.pk)
-            headers = {"ETag": etag_of(person), "Location": f"{request.path}{person.public_id}/"}
-            return status.HTTP_201_CREATED, self._present(person, read_audit=False), headers
+            data, headers = self._written(
+                person, {"Location": f"{request.path}{person.public_id}/"}
+            )
+            return status.HTTP_201_CREATED, data, headers
 
         return self.idempotent(request, perform)
 
     @extend_schema(
-        request=PersonUpdateSerializer,
-        responses={200: PersonSerializer},
-        parameters=[
-            OpenApiParameter(
-                "If-Match",
-                str,
-                OpenApiParameter.HEADER,
-                required=True,
-                description="The ETag of the version you edited (428 without it, 412 if stale).",
-            )
-        ],
+        request=PersonUpdateSerializer, responses={200: PersonSerializer}, parameters=[IF_MATCH]
     )
     def partial_update(self, request, *args, **kwargs):
         person = self.get_object()
         require(request.user, Action.EDIT_PERSON, person)
-        if_match = _if_match(request)
+        tags = required_if_match(request)
         serializer = PersonUpdateSerializer(
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        expected = _expected_version(person, if_match)
+        check_if_match(tags, current_etag(request.user, person))
         changes = dict(serializer.validated_data)
         reason = changes.pop("reason", "")
+        # The version checked above: a write between the check and the locked row is a 412 too.
         updated = person_update(
-            actor=request.user, person=person, expected_version=expected, reason=reason, **changes
+            actor=request.user,
+            person=person,
+            expected_version=person.version,
+            reason=reason,
+            **changes,
         )
-        updated = self.get_queryset().get(pk=updated.pk)
-        return Response(
-            self._present(updated, read_audit=False), headers={"ETag": etag_of(updated)}
-        )
+        data, headers = self._written(updated)
+        return Response(data, headers=headers)
 
-    @extend_schema(request=StatusChangeSerializer, responses={200: PersonSerializer})
+    @extend_schema(
+        request=StatusChangeSerializer, responses={200: PersonSerializer}, parameters=[IF_MATCH]
+    )
     @action(detail=True, methods=["post"], url_path="status", url_name="status")
     def change_status(self, request, *args, **kwargs):
         person = self.get_object()
         require(request.user, Action.CHANGE_STATUS, person)
 
         def perform():
+            tags = required_if_match(request)
             serializer = StatusChangeSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
-            if_match = request.META.get("HTTP_IF_MATCH", "").strip()
-            expected = _expected_version(person, if_match) if if_match else None
+            check_if_match(tags, current_etag(request.user, person))
             changed = person_change_status(
                 actor=request.user,
                 person=person,
                 to=serializer.validated_data["status"],
                 reason=serializer.validated_data["reason"],
-                expected_version=expected,
+                expected_version=person.version,
             )
-            changed = self.get_queryset().get(pk=changed.pk)
-            data = self._present(changed, read_audit=False)
-            return status.HTTP_200_OK, data, {"ETag": etag_of(changed)}
+            data, headers = self._written(changed)
+            return status.HTTP_200_OK, data, headers
 
         return self.idempotent(request, perform)
 

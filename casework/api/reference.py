@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
 
-from casework.api.base import ApiViewSet
+from casework.api.base import ApiViewSet, ConditionalRetrieveMixin
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
@@ -44,7 +44,7 @@ class LocationSerializer(serializers.ModelSerializer):
         return data
 
 
-class LocationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class LocationViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet):
     serializer_class = LocationSerializer
     pagination_class = KeysetPagination
     filter_backends = [UpdatedSinceFilter]

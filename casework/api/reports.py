@@ -7,10 +7,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.response import Response
 
 from casework import audit
-from casework.api.base import ApiViewSet, parse_uuid
+from casework.api.base import ApiViewSet, ConditionalRetrieveMixin, parse_uuid
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import StrictSerializer
@@ -121,7 +120,7 @@ def _consent_partners(consents, organisation) -> list[dict]:
     return resolved
 
 
-class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet):
     serializer_class = ReportSerializer
     pagination_class = KeysetPagination
     filter_backends = [UpdatedSinceFilter]
@@ -170,4 +169,4 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet
 
     def retrieve(self, request, *args, **kwargs):
         parse_uuid(kwargs[self.lookup_url_kwarg])
-        return Response(self.get_serializer(self.get_object()).data)
+        return super().retrieve(request, *args, **kwargs)

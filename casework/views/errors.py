@@ -1,5 +1,6 @@
 """What a request that failed answers: a 503 with `Retry-After` when the database is out of reach,
-a 500 otherwise; under /api/ a problem (RFC 9457, `application/problem+json`) as every API error, a page in the app's frame elsewhere.
+a 500 otherwise; under /api/ a problem (RFC 9457, `application/problem+json`) like every API
+error, a page in the app's frame elsewhere.
 
 This is the project's `handler500`, so it answers whatever failed: a view, a DRF view (the API's
 exception handler leaves unknown exceptions to Django) or a middleware reading the session. It
@@ -15,7 +16,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.utils.cache import add_never_cache_headers
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 # Every failure to reach or keep a connection, and everything the server refuses for its own state
 # (shutting down, starting up, out of connections, a statement timeout): worth trying again.
@@ -32,10 +33,14 @@ _CAUSES_LOOKED_AT = 5
 _API_ERRORS = {
     503: (
         "database_unavailable",
-        _("Service unavailable."),
-        _("The service cannot reach its database. Try again shortly."),
+        gettext_lazy("Service unavailable."),
+        gettext_lazy("The service cannot reach its database. Try again shortly."),
     ),
-    500: ("server_error", _("Server error."), _("The request failed on the server.")),
+    500: (
+        "server_error",
+        gettext_lazy("Server error."),
+        gettext_lazy("The request failed on the server."),
+    ),
 }
 
 

@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.utils.dateparse import parse_datetime
 
+from casework.api.persons import current_etag
 from casework.audit import AuditAction
 from casework.models import AuditEvent, Person, PersonName, SharedCase, Team
 from tests.api.conftest import fields_of, problem_of
@@ -231,7 +232,7 @@ def test_staff_create_a_person_through_the_service(world, api):
     assert person.organisation == world.north
     assert person.team == world.team_a
     assert person.names.get(is_primary=True).script == "cyrl"
-    assert response["ETag"] == f'"{person.public_id}-1"'
+    assert response["ETag"] == current_etag(world.caseworker, person)
     assert response.json()["birth_year"] == 2015
     assert AuditEvent.objects.filter(action=AuditAction.CREATE, object_id=person.public_id).exists()
 
@@ -372,7 +373,7 @@ def test_an_edit_with_the_current_etag_is_saved(world, api):
     assert response.json()["birthplace"] == "Mosul"
     world.case_a.refresh_from_db()
     assert world.case_a.birthplace == "Mosul"
-    assert response["ETag"] == f'"{world.case_a.public_id}-{world.case_a.version}"' != etag
+    assert response["ETag"] == current_etag(world.caseworker, world.case_a) != etag
 
 
 def test_an_edit_without_if_match_is_refused_with_428(world, api):
@@ -461,10 +462,12 @@ def test_put_is_not_offered(world, api):
 
 
 def test_the_status_action_moves_a_person_along_the_workflow(world, api):
-    response = api(world.caseworker).post(
+    client = api(world.caseworker)
+    response = client.post(
         f"{_detail(world.case_a)}status/",
         {"status": "verifying", "reason": "A voice message from the camp"},
         content_type="application/json",
+        HTTP_IF_MATCH=client.get(_detail(world.case_a))["ETag"],
     )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "verifying"
@@ -473,10 +476,12 @@ def test_the_status_action_moves_a_person_along_the_workflow(world, api):
 
 
 def test_a_forbidden_move_is_a_400_naming_the_field(world, api):
-    response = api(world.caseworker).post(
+    client = api(world.caseworker)
+    response = client.post(
         f"{_detail(world.case_a)}status/",
         {"status": "reunited", "reason": "Skipping ahead"},
         content_type="application/json",
+        HTTP_IF_MATCH=client.get(_detail(world.case_a))["ETag"],
     )
     assert response.status_code == 400
     assert "status" in fields_of(response)
@@ -495,6 +500,46 @@ def test_a_status_change_with_a_stale_if_match_is_refused(world, api):
         HTTP_IF_MATCH=etag,
     )
     assert response.status_code == 412
+    assert problem_of(response)["code"] == "precondition_failed"
+
+
+def test_a_status_change_without_if_match_is_refused_with_428(world, api):
+    response = api(world.caseworker).post(
+        f"{_detail(world.case_a)}status/",
+        {"status": "verifying", "reason": "Letter"},
+        content_type="application/json",
+    )
+    assert response.status_code == 428
+    assert problem_of(response)["code"] == "precondition_required"
+    world.case_a.refresh_from_db()
+    assert world.case_a.status == "reported"
+
+
+@pytest.mark.parametrize("persona", ["caseworker", "partner"])
+def test_a_read_with_the_current_etag_is_a_304(world, api, persona):
+    client = api(getattr(world, persona))
+    first = client.get(_detail(world.case_a))
+    etag = first["ETag"]
+    again = client.get(_detail(world.case_a), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == etag
+    assert client.get(_detail(world.case_a), HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
+    assert client.get(_detail(world.case_a), HTTP_IF_NONE_MATCH='"other"').status_code == 200
+
+
+def test_the_etag_moves_when_what_the_caller_sees_moves(world, api):
+    # A new name moves no version, yet the representation changes: no stale 304.
+    client = api(world.caseworker)
+    etag = client.get(_detail(world.case_a))["ETag"]
+    world.case_a.names.update(given_name="Renamed")
+    changed = client.get(_detail(world.case_a), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+
+
+def test_each_caller_has_the_etag_of_what_they_see(world, api):
+    supervisor = api(world.supervisor).get(_detail(world.case_a))["ETag"]
+    partner = api(world.partner).get(_detail(world.case_a))["ETag"]
+    assert supervisor != partner
 
 
 def test_a_status_change_on_another_organisations_case_is_like_a_missing_one(world, api):

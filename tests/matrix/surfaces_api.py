@@ -1,6 +1,7 @@
 """The API (/api/v1/): every route × method × persona, with the exact set of records every list
 returns, which fields each record withholds, and what each write does."""
 
+from casework.api.persons import current_etag
 from casework.models import FamilyReport, ManifestEntry, Person
 from tests.factories import FlightFactory, LocationFactory, ReportFactory
 from tests.matrix import Surface, expect
@@ -62,6 +63,26 @@ def _person_list(expected):
         assert _persons(world, [r["id"] for r in results]) == expected.get(persona, set())
         for record in results:
             _check_person_fields(persona, record)
+
+    return check
+
+
+def _refused_parameter(parameter):
+    def check(world, persona, response):
+        assert [e["parameter"] for e in response.json()["errors"]] == [parameter]
+
+    return check
+
+
+def _listed_or_refused_search(expected, parameter="search"):
+    listed = _person_list(expected)
+    refused = _refused_parameter(parameter)
+
+    def check(world, persona, response):
+        if response.status_code == 400:
+            refused(world, persona, response)
+        else:
+            listed(world, persona, response)
 
     return check
 
@@ -220,8 +241,14 @@ def _person_created(w, persona):
     assert audited(w.personas()[persona], "create", person_id=person.public_id)
 
 
-def _if_match(w):
-    return {"If-Match": f'"{w.case_a.public_id}-{fresh(w.case_a).version}"'}
+def _if_match(w, persona):
+    """The ETag of case_a as this persona reads it (each sees their own representation); any
+    other tag for those who do not see it at all, who are refused before it is looked at."""
+    user = w.personas().get(persona)
+    person = fresh(w.case_a)
+    if user is None or not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+        return {"If-Match": '"unseen"'}
+    return {"If-Match": current_etag(user, person)}
 
 
 def _patched(w, persona):
@@ -246,15 +273,15 @@ SURFACES = [
         name="api-person-list",
         label="?search=team B's name",
         path=lambda w: "/api/v1/persons/?search=Bekova",
-        expect=expect(200, anonymous=401),
-        # A partner's name search is dropped (it would look at names it never sees).
-        check=_person_list(
+        # A partner's name search is refused, 400 naming the parameter (it would look at names it
+        # never sees); never silently dropped.
+        expect=expect(200, anonymous=401, partner=400, partner_without_agreement=400),
+        check=_listed_or_refused_search(
             {
                 "other_team_caseworker": {"case_b"},
                 "intake": {"case_b"},
                 "supervisor": {"case_b"},
                 "dpo": {"case_b"},
-                "partner": {"case_a"},
             }  # fmt: skip
         ),
     ),
@@ -262,8 +289,8 @@ SURFACES = [
         name="api-person-list",
         label="?q=the protected name",
         path=lambda w: "/api/v1/persons/?q=Protected",
-        expect=expect(200, anonymous=401),
-        check=_person_list({"supervisor": {"protected_a"}, "partner": {"case_a"}}),
+        expect=expect(200, anonymous=401, partner=400, partner_without_agreement=400),
+        check=_listed_or_refused_search({"supervisor": {"protected_a"}}, parameter="q"),
     ),
     Surface(
         name="api-person-list",
@@ -292,9 +319,10 @@ SURFACES = [
         name="api-person-list",
         label="?ordering=birthplace",
         path=lambda w: "/api/v1/persons/?ordering=-birthplace",
-        expect=expect(200, anonymous=401),
-        # The order is the cursor's: an ordering says nothing about a hidden field, for anyone.
-        check=_person_list(VISIBLE_PERSONS),
+        # The order is the cursor's: an ordering is refused for everyone alike, so the answer says
+        # nothing about a hidden field.
+        expect=expect(400, anonymous=401),
+        check=_refused_parameter("ordering"),
     ),
     Surface(
         name="api-person-list",
@@ -357,6 +385,7 @@ SURFACES = [
         method="POST",
         path=lambda w: f"/api/v1/persons/{w.case_a.public_id}/status/",
         data=lambda w: {"status": "verifying", "reason": "A letter from the camp arrived."},
+        headers=_if_match,
         json=True,
         expect=expect(
             404, caseworker=200, supervisor=200, intake=403, dpo=403, partner=403, anonymous=401
