@@ -287,10 +287,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "casework.api.throttling.AnonThrottle",
+        "casework.api.throttling.UserThrottle",
     ],
-    "DEFAULT_THROTTLE_RATES": {"anon": "30/minute", "user": "600/minute"},
+    # refused_token: refused tokens a client address may send a minute (casework.api.throttling).
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "30/minute",
+        "user": "600/minute",
+        "refused_token": "20/minute",
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "casework.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

@@ -30,6 +30,19 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_refused_tokens_carried_over():
+    # Refused tokens are counted by client address in the cache (casework.api.throttling), which
+    # outlives each test: one test's refusals must not throttle the next one's test client.
+    from django.core.cache import cache
+
+    from casework.api.throttling import RefusedTokenThrottle
+
+    key = RefusedTokenThrottle.cache_format % {"scope": "refused_token", "ident": "127.0.0.1"}
+    cache.delete(key)
+    yield
+
+
 @pytest.fixture
 def world(db) -> World:
     """The personas' world: the committed one for a rolled-back test (fresh instances each time),

@@ -21,6 +21,7 @@ import hmac
 from django.utils import timezone
 from rest_framework import authentication, exceptions, permissions
 
+from casework.api.throttling import RefusedTokenThrottle
 from casework.permissions import is_partner_system, needs_second_factor
 from casework.tokens import hash_token_secret
 
@@ -56,6 +57,24 @@ class PartnerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request):
+        if not self._tries_a_token(request):
+            return None
+        refusals = RefusedTokenThrottle()
+        # An address past its refusals gets 429 whatever it sends (see casework.api.throttling).
+        refusals.check(request)
+        try:
+            return self._authenticate(request)
+        except exceptions.AuthenticationFailed:
+            refusals.count(request)
+            raise
+
+    def _tries_a_token(self, request) -> bool:
+        if any(name in request.query_params for name in TOKEN_QUERY_PARAMETERS):
+            return True
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        return header.partition(" ")[0] == self.keyword
+
+    def _authenticate(self, request):
         in_url = [name for name in TOKEN_QUERY_PARAMETERS if name in request.query_params]
         if in_url:
             # Which parameter names, never their values.

@@ -27,6 +27,7 @@ from casework.api.conditional import conditional_response, etag_for
 from casework.api.errors import PROBLEM_CONTENT_TYPE
 from casework.api.exceptions import IdempotencyKeyReused as KeyReusedError
 from casework.api.exceptions import InvalidHeader
+from casework.api.throttling import announce
 from casework.permissions import visible_or_404
 from casework.services.idempotency import (
     IdempotencyKeyError,
@@ -78,6 +79,11 @@ class ApiViewSet(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         # Authenticated by now: a partner token reaches only the routes of its scopes.
         check_token_scope(request, self)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        announce(request, response)
+        return response
 
     def _route(self) -> dict:
         """What was asked, for a denial event: the route's name and the method, no values."""

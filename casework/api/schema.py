@@ -8,6 +8,7 @@ from rest_framework.renderers import JSONRenderer
 
 from casework import audit
 from casework.api.base import JSONOnly
+from casework.api.throttling import announce
 from casework.permissions import is_staff_member
 
 
@@ -15,6 +16,11 @@ class SchemaView(SpectacularAPIView):
     content_negotiation_class = JSONOnly
     # Plain JSON like every other API answer (errors included).
     renderer_classes = [JSONRenderer]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        announce(request, response)
+        return response
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
