@@ -22,12 +22,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework import audit
-from casework.api.authentication import check_token_scope
+from casework.api.authentication import check_token_scope, required_scope, token_allows
 from casework.api.conditional import conditional_response, etag_for
 from casework.api.errors import PROBLEM_CONTENT_TYPE
 from casework.api.exceptions import IdempotencyKeyReused as KeyReusedError
 from casework.api.exceptions import InvalidHeader
 from casework.api.throttling import announce
+from casework.models import PartnerToken
 from casework.permissions import visible_or_404
 from casework.services.idempotency import (
     IdempotencyKeyError,
@@ -79,6 +80,20 @@ class ApiViewSet(viewsets.GenericViewSet):
         super().initial(request, *args, **kwargs)
         # Authenticated by now: a partner token reaches only the routes of its scopes.
         check_token_scope(request, self)
+
+    def may_call(self, request) -> bool:
+        """Whether this caller may call this operation at all (what the schema and the docs page
+        show them): its token's scopes, then the view's own `offered_to`."""
+        token = request.auth
+        if isinstance(token, PartnerToken) and not token_allows(
+            token, required_scope(self, request)
+        ):
+            return False
+        return self.offered_to(request.user)
+
+    def offered_to(self, user) -> bool:
+        """Whether the user's role and agreements allow `self.action` on anything at all."""
+        return True
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -79,6 +79,9 @@ class FlightViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
         if not may(request.user, Action.MANAGE_FLIGHT):
             raise PermissionDenied
 
+    def offered_to(self, user) -> bool:
+        return may(user, Action.MANAGE_FLIGHT)
+
     def get_queryset(self):
         return RepatriationFlight.objects.visible_to(self.request.user).prefetch_related(
             "manifest__person"

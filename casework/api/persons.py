@@ -46,7 +46,7 @@ from casework.models import (
     Sex,
     Team,
 )
-from casework.permissions import Action, is_partner_system, require
+from casework.permissions import Action, is_partner_system, may, require
 from casework.presenters import WITHHELD, PersonView, present_person, present_persons
 from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
@@ -323,6 +323,17 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
                 Prefetch("names", queryset=PersonName.objects.order_by("-is_primary", "id"))
             )
         )
+
+    def offered_to(self, user) -> bool:
+        if self.action == "create":
+            return may(user, Action.CREATE_PERSON)
+        if self.action == "partial_update":
+            return may(user, Action.EDIT_PERSON)
+        if self.action == "change_status":
+            return may(user, Action.CHANGE_STATUS)
+        if self.action == "changes":
+            return is_partner_system(user)
+        return True
 
     def _present(self, person, *, read_audit=True) -> dict:
         view = present_person(self.request.user, person, API_FIELDS, record=read_audit)

@@ -54,5 +54,8 @@ class LocationViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSe
         if not is_staff_member(request.user):
             raise PermissionDenied
 
+    def offered_to(self, user) -> bool:
+        return is_staff_member(user)
+
     def get_queryset(self):
         return DetentionLocation.objects.visible_to(self.request.user)

@@ -17,8 +17,10 @@ from casework.family_status import family_status
 from casework.models import (
     Channel,
     ConsentPurpose,
+    DatePrecision,
     FamilyReport,
     Organisation,
+    Sex,
 )
 from casework.permissions import (
     Action,
@@ -29,7 +31,12 @@ from casework.permissions import (
     require,
     sharing_partners,
 )
-from casework.services.reports import STAFF_CHANNELS, report_submit
+from casework.services.reports import (
+    ENTRY_TEXT_FIELDS,
+    LAST_KNOWN_PRECISIONS,
+    STAFF_CHANNELS,
+    report_submit,
+)
 
 
 def coarse_status(report: FamilyReport) -> str:
@@ -75,6 +82,32 @@ class ReportSubmitSerializer(StrictSerializer):
     account = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
     consents = ConsentSerializer(many=True, required=False, max_length=10)
     entries = serializers.ListField(child=serializers.DictField(), allow_empty=False, max_length=50)
+
+
+class ReportEntrySerializer(StrictSerializer):
+    """One person a report describes. At least one of family_name, given_name, full_name or
+    aliases; a date is YYYY-MM-DD, with its precision saying how much of it is known."""
+
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    birth_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    age_stated = serializers.IntegerField(min_value=0, max_value=120, required=False)
+    last_known_date = serializers.DateField(required=False, allow_null=True)
+    last_known_precision = serializers.ChoiceField(
+        choices=[(p.value, p.label) for p in LAST_KNOWN_PRECISIONS], required=False
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, limit in ENTRY_TEXT_FIELDS.items():
+            fields[name] = serializers.CharField(max_length=limit, required=False, allow_blank=True)
+        return fields
+
+
+class ReportSubmissionSerializer(ReportSubmitSerializer):
+    """A family report to submit: who it is for, the consents given, the persons it describes."""
+
+    entries = ReportEntrySerializer(many=True, allow_empty=False, max_length=50)
 
 
 def _unknown(field: str):
@@ -132,12 +165,21 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
         if not is_partner_system(user) and not may(user, Action.VIEW_REPORT):
             raise PermissionDenied
 
+    def offered_to(self, user) -> bool:
+        if self.action == "create":
+            return may(user, Action.ENTER_REPORT) and (
+                not is_partner_system(user) or _submitting_agreements(user).exists()
+            )
+        return is_partner_system(user) or may(user, Action.VIEW_REPORT)
+
     def get_queryset(self):
         return FamilyReport.objects.visible_to(self.request.user).prefetch_related(
             "entries__person"
         )
 
-    @extend_schema(request=ReportSubmitSerializer, responses={201: ReportSerializer})
+    # The entries are checked by the service (`report_submit`), which knows their rules; the schema
+    # types them with what it checks.
+    @extend_schema(request=ReportSubmissionSerializer, responses={201: ReportSerializer})
     def create(self, request, *args, **kwargs):
         user = request.user
         require(user, Action.ENTER_REPORT)

@@ -1,37 +1,305 @@
-"""The OpenAPI schema, for staff only. It can describe no restricted field: those are not part of
-any API serializer (see `casework.api.persons`)."""
+"""The OpenAPI schema, for every API caller (a partner token or a staff session), showing only the
+operations that caller may call (`ApiViewSet.may_call`: its token's scopes, its role, its
+agreements). It can describe no restricted field: those are not part of any API serializer (see
+`casework.api.persons`).
 
-from django.core.exceptions import PermissionDenied
+`document_api` (a drf-spectacular postprocessing hook) adds what the views' own descriptions do
+not: the guide (`guide.md`) as `info.description`, every error as a problem with its status, the
+headers (`ETag`, `If-None-Match`, `Idempotency-Key`, the rate limits), and explicit descriptions
+in place of the code's docstrings."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from functools import cache
+from pathlib import Path
+
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.renderers import JSONRenderer
 
-from casework import audit
 from casework.api.base import JSONOnly
+from casework.api.errors import PROBLEM_CONTENT_TYPE
 from casework.api.throttling import announce
-from casework.permissions import is_staff_member
+
+GUIDE = Path(__file__).with_name("guide.md")
+TITLE = "casework partner API"
+
+OPERATION_DESCRIPTIONS = {
+    "persons_list": (
+        "Every person you may see, oldest first, by cursor. A person merged into another one "
+        'you see is a tombstone, `{"id", "tombstone": true, "merged_into"}`, as in the change '
+        "feed; one merged into a person you do not see is not listed."
+    ),
+    "persons_retrieve": "One person as you may see them, with the `ETag` of that version.",
+    "persons_create": None,  # the view's own (the duplicate check)
+    "persons_partial_update": (
+        "Edit a person's details. Requires `If-Match` with the `ETag` you read."
+    ),
+    "persons_status_create": (
+        "Move a person along the workflow, with a reason. Requires `If-Match` with the `ETag` "
+        "you read; a move the workflow does not allow is a 400 on `/status`."
+    ),
+    "persons_changes_retrieve": None,  # the view's own (the feed)
+    "reports_list": "The family reports you sent (partners) or may read (staff).",
+    "reports_retrieve": "One family report, with the `ETag` of that version.",
+    "reports_create": (
+        "Send a family report. Each entry is one person the report describes; the entries are "
+        "matched against the known persons by the receiving organisation's staff. Send an "
+        "`Idempotency-Key` to retry safely."
+    ),
+    "locations_list": "Detention locations (staff only).",
+    "locations_retrieve": "One detention location (staff only).",
+    "flights_list": "Repatriation flights with their manifests (staff planning them).",
+    "flights_retrieve": "One repatriation flight with its manifest.",
+}
+
+COMPONENT_DESCRIPTIONS = {
+    "PersonTombstone": (
+        "A person who is no longer a record to you: merged into another one you see "
+        "(`merged_into`, in the list and the change feed alike) or, in the change feed, gone "
+        "from your view (`deleted`: unshared, deleted, agreement ended, merged into one you do "
+        "not see)."
+    ),
+    "Problem": "An error (RFC 9457), the same shape for every status.",
+    "PossibleDuplicates": "The 409 of a create: a problem with the candidates to look at first.",
+    "ReportSubmission": (
+        "A family report: who it is for (partners with several agreements name the "
+        "organisation), the consents given and the persons it describes."
+    ),
+    "ReportEntry": (
+        "One person a report describes: at least one of `family_name`, `given_name`, "
+        "`full_name` or `aliases`."
+    ),
+}
+
+ERRORS = {
+    400: "The request is invalid: see `errors` (body members by JSON Pointer, parameters).",
+    401: "No token, or one that is unknown, malformed, expired or revoked.",
+    403: "Your token's scopes, your role or your agreements do not allow this.",
+    404: "No such record, or one you may not see (the same answer).",
+    405: "The method is not allowed on this path.",
+    409: "The person may already be known: see `candidates` (send `confirm_new` to go on).",
+    412: "`If-Match` names an older version: read the record again.",
+    413: "The request body is too large.",
+    415: "The body is not `application/json`.",
+    422: "This `Idempotency-Key` was used with another request.",
+    428: "`If-Match` is required for this change.",
+    429: "Too many requests: wait `Retry-After` seconds.",
+    500: "The request failed on the server.",
+    503: "The service cannot reach its database: try again after `Retry-After` seconds.",
+}
+
+HEADERS = {
+    "RateLimit": {
+        "description": 'Your standing: `"<policy>";r=<requests left>;t=<seconds until reset>`.',
+        "schema": {"type": "string"},
+    },
+    "RateLimit-Policy": {
+        "description": 'The limit: `"<policy>";q=<requests>;w=<window in seconds>`.',
+        "schema": {"type": "string"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before trying again.",
+        "schema": {"type": "integer"},
+    },
+    "ETag": {
+        "description": "The tag of this version of the record, as you see it.",
+        "schema": {"type": "string"},
+    },
+    "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the key.",
+        "schema": {"type": "string"},
+    },
+}
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "description": (
+        "Any string of up to 200 letters, digits, `-`, `_`, `.`, `:`: a retry with the same key "
+        "and body is done once and answered as the first time; with another body, a 422."
+    ),
+    "schema": {"type": "string", "maxLength": 200, "pattern": "^[A-Za-z0-9._:-]+$"},
+}
+
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "The `ETag` you hold: 304 without a body when it is still current.",
+    "schema": {"type": "string"},
+}
+
+PROBLEM = {
+    "type": "object",
+    "description": COMPONENT_DESCRIPTIONS["Problem"],
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string", "description": "The guide's section on this error."},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string", "description": "A stable name for the error, for programs."},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["detail"],
+                "properties": {
+                    "detail": {"type": "string"},
+                    "pointer": {"type": "string", "description": "JSON Pointer into the body."},
+                    "parameter": {"type": "string", "description": "A query parameter."},
+                    "header": {"type": "string", "description": "A request header."},
+                },
+            },
+        },
+    },
+}
+
+
+def _header_refs(*names) -> dict:
+    return {name: {"$ref": f"#/components/headers/{name}"} for name in names}
+
+
+def _error_codes(method: str, path: str, operation: dict) -> list[int]:
+    codes = [400, 401, 403, 405, 429, 500, 503]
+    if "{id}" in path:
+        codes.append(404)
+    if method in ("post", "patch", "put"):
+        codes += [413, 415]
+    if method == "post":
+        codes.append(422)
+    names = {p["name"] for p in operation.get("parameters", [])}
+    if "If-Match" in names:
+        codes += [412, 428]
+    return sorted(codes)
+
+
+@cache
+def _docstrings() -> frozenset[str]:
+    """The docstrings of casework's API classes: never a description a caller reads."""
+    found = set()
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("casework.api") or module is None:
+            continue
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            doc = inspect.getdoc(cls)
+            if doc and cls.__module__.startswith("casework."):
+                found.add(doc.strip())
+    return frozenset(found)
+
+
+def _strip_docstrings(node) -> None:
+    if isinstance(node, dict):
+        if isinstance(node.get("description"), str) and node["description"].strip() in (
+            _docstrings()
+        ):
+            del node["description"]
+        for value in node.values():
+            _strip_docstrings(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strip_docstrings(value)
+
+
+def _document_operation(method: str, path: str, operation: dict) -> None:
+    description = OPERATION_DESCRIPTIONS.get(operation.get("operationId"))
+    if description is not None:
+        operation["description"] = description
+    parameters = operation.setdefault("parameters", [])
+    if method == "post":
+        parameters.append(IDEMPOTENCY_KEY)
+    responses = operation["responses"]
+    for status, response in responses.items():
+        headers = response.setdefault("headers", {})
+        headers.update(_header_refs("RateLimit", "RateLimit-Policy"))
+        if method == "get" and "{id}" in path and status == "200":
+            headers.update(_header_refs("ETag"))
+        if method in ("post", "patch") and "{id}" in path and status == "200":
+            headers.update(_header_refs("ETag"))
+        if method == "post" and status.startswith("2"):
+            headers.update(_header_refs("Idempotent-Replayed"))
+        if method == "post" and status == "409":
+            response["content"] = {
+                PROBLEM_CONTENT_TYPE: response.pop("content")["application/json"]
+            }
+    if method == "get" and "{id}" in path:
+        parameters.append(IF_NONE_MATCH)
+        responses["304"] = {
+            "description": "Not modified: the `ETag` you sent is current.",
+            "headers": _header_refs("ETag", "RateLimit", "RateLimit-Policy"),
+        }
+    for code in _error_codes(method, path, operation):
+        responses.setdefault(str(code), {"$ref": f"#/components/responses/Error{code}"})
+
+
+def _without_ordering(operation: dict) -> None:
+    parameters = [p for p in operation.get("parameters", []) if p["name"] != "ordering"]
+    for parameter in parameters:
+        if parameter["name"] == "q":
+            parameter["description"] = (
+                "Name search, ranked by likeness (staff only: a partner token gets 400, as a "
+                "name search would look at names no agreement shares)."
+            )
+    operation["parameters"] = parameters
+
+
+def document_api(result, generator, request, public):
+    """The drf-spectacular postprocessing hook (see the module's docstring)."""
+    result["info"] = {
+        "title": TITLE,
+        "version": "1",
+        "description": GUIDE.read_text(encoding="utf-8"),
+    }
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            _without_ordering(operation)
+            _document_operation(method, path, operation)
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Problem"] = PROBLEM
+    for name, description in COMPONENT_DESCRIPTIONS.items():
+        if name in schemas:
+            schemas[name]["description"] = description
+    components["headers"] = HEADERS
+    components["responses"] = {
+        f"Error{code}": {
+            "description": description,
+            "headers": _header_refs(
+                "RateLimit", "RateLimit-Policy", *(["Retry-After"] if code in (429, 503) else [])
+            ),
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for code, description in ERRORS.items()
+        if code != 409
+    }
+    _strip_docstrings(result)
+    return result
+
+
+class CallerSchemaGenerator(SchemaGenerator):
+    """Only the operations the caller may call (`ApiViewSet.may_call`)."""
+
+    def has_view_permissions(self, path, method, view):
+        may_call = getattr(view, "may_call", None)
+        return may_call is not None and may_call(view.request)
 
 
 class SchemaView(SpectacularAPIView):
     content_negotiation_class = JSONOnly
     # Plain JSON like every other API answer (errors included).
     renderer_classes = [JSONRenderer]
+    generator_class = CallerSchemaGenerator
+    serve_public = False
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         announce(request, response)
         return response
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        if not is_staff_member(request.user):
-            exc = PermissionDenied()
-            # A refusal here is on the trail like every other one (the schema tells the shape of
-            # the data, if not the data).
-            audit.record_denial(
-                request.user, "api_schema", None, hidden=False, exc=exc, detail={"method": "GET"}
-            )
-            raise exc
 
 
 class PartnerTokenScheme(OpenApiAuthenticationExtension):

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from casework.api.base import NotFoundView
+from casework.api.docs import ApiDocsView
 from casework.api.flights import FlightViewSet
 from casework.api.persons import PersonViewSet
 from casework.api.reference import LocationViewSet
@@ -18,6 +19,7 @@ router.register("flights", FlightViewSet, basename="api-flight")
 
 urlpatterns = [
     path("v1/schema/", SchemaView.as_view(), name="api-schema"),
+    path("v1/docs/", ApiDocsView.as_view(), name="api-docs"),
     path("v1/", include(router.urls)),
     re_path(r"^", NotFoundView.as_view(), name="api-not-found"),
 ]
