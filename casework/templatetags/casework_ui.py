@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import entry_numbers as numbers
+from casework.dates import shown_at_precision
 from casework.imports.messages import translated
 from casework.presenters import WITHHELD
 
@@ -27,15 +28,8 @@ def shown(value):
 
 @register.filter
 def to_precision(value, precision) -> str:
-    """A date written as precisely as it is known: 2015, 2015-04 or 2015-04-21 (never a made-up
-    day for a date known to the month)."""
-    if not value:
-        return "—"
-    if precision == "year":
-        return f"{value:%Y}"
-    if precision == "month":
-        return f"{value:%Y-%m}"
-    return f"{value:%Y-%m-%d}"
+    """A date written as precisely as it is known (`casework.dates.shown_at_precision`)."""
+    return shown_at_precision(value, precision)
 
 
 @register.filter
