@@ -1,5 +1,7 @@
 """What every page's frame needs: which areas of the navigation this user may use."""
 
+from django.conf import settings
+
 from casework.permissions import Action, is_staff_member, may, needs_second_factor
 
 
@@ -11,6 +13,9 @@ def navigation(request):
         # Until the second factor is passed, nothing but the second-factor page is reachable.
         return {"nav": {}}
     return {
+        # The page warns before the idle timeout ends the session (static/casework/app.js).
+        "idle_seconds": settings.SESSION_IDLE_SECONDS,
+        "kept_draft": getattr(request, "kept_draft", []),
         "nav": {
             "persons": may(user, Action.VIEW_PERSON),
             "reports": may(user, Action.VIEW_REPORT),
@@ -19,7 +24,7 @@ def navigation(request):
             "flights": may(user, Action.MANAGE_FLIGHT),
             "audit": may(user, Action.VIEW_AUDIT),
             "admin": user.is_superuser or may(user, Action.MANAGE_USERS),
-        }
+        },
     }
 
 
@@ -30,8 +35,6 @@ PUBLIC_LANGUAGE_NAMES = (("ru", "Русский"), ("en", "English"), ("ar", "ا
 def languages(request):
     """The languages each kind of page offers: staff pages English and Russian, the families'
     pages Arabic too, and where the families' "leave quickly" button goes."""
-    from django.conf import settings
-
     return {
         "staff_languages": settings.STAFF_LANGUAGES,
         "public_languages": PUBLIC_LANGUAGE_NAMES,

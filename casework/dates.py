@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from django.utils.dates import MONTHS_ALT
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 
 from casework.models.base import DatePrecision
@@ -120,6 +121,31 @@ def parse_family_date(text: str, *, reference_date: dt.date) -> ParsedDate | Non
         age_estimate = DatePrecision.AGE_ESTIMATE.value
         return ParsedDate(date=None, precision=age_estimate, age=age, age_on=reference_date)
     raise _not_understood()
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A whole day in any of the forms above (a flight's date, which may be ahead), None if blank;
+    DateNotUnderstood for a month, a year, an age or anything else."""
+    parsed = parse_family_date(text, reference_date=dt.date.max)
+    if parsed is None:
+        return None
+    if parsed.precision != DatePrecision.EXACT:
+        raise DateNotUnderstood(
+            gettext("Write the whole day, such as 21.04.2015, 21/04/2015 or 2015-04-21.")
+        )
+    return parsed.date
+
+
+def shown_at_precision(date: dt.date | None, precision: str) -> str:
+    """`date` written as precisely as it is known, in the active language: 2015, May 2015 or
+    2015-04-21, never a made-up day for a date known to the month."""
+    if not date:
+        return "—"
+    if precision == DatePrecision.YEAR:
+        return f"{date.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return date_format(date, "YEAR_MONTH_FORMAT")
+    return date.isoformat()
 
 
 def format_family_date(parsed: ParsedDate) -> str:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from casework import request_context
+from casework import kept_drafts, request_context
 from casework.audit import AuditAction, record, write_deferred
 from casework.client_address import client_ip
 from casework.permissions import needs_second_factor
@@ -75,10 +75,18 @@ class SessionTimeoutMiddleware:
             ended = _why_session_ended(user, now=now, started=started, seen=seen, epoch=epoch)
             if ended:
                 record(user, AuditAction.SESSION_ENDED, user, reason=ended)
-                logout(request)
                 if request.path.startswith("/api/"):
+                    logout(request)
                     return self.get_response(request)
-                return redirect(f"{reverse('login')}?expired=1")
+                if request.method == "POST":
+                    # Not saved, but not lost: offered back on this page after the next login.
+                    kept_drafts.keep(user.pk, request.path, request.POST)
+                logout(request)
+                back = request.get_full_path() if request.method == "GET" else request.path
+                query = urlencode({"expired": 1, "next": back})
+                return redirect(f"{reverse('login')}?{query}")
+            if request.method == "GET" and (user.is_verified() or not needs_second_factor(user)):
+                request.kept_draft = kept_drafts.take(user.pk, request.path)
             # Writing the session on every request would be a write per page: the last-seen time
             # is written at most once a minute, and at least twice per idle period, so an active
             # user is never taken for an idle one however short the period is.

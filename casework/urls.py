@@ -7,6 +7,7 @@ from casework.views import home
 
 # A failed request answers in the app's frame or the API's error shape, never Django's bare page.
 handler500 = "casework.views.errors.server_error"
+handler404 = "casework.views.errors.page_not_found"
 
 urlpatterns = [
     path("", home.home, name="home"),

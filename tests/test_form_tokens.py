@@ -116,8 +116,7 @@ FORMS = [
         lambda w: _case_a(w, "placements/new/"),
         lambda w: {
             "place_text": "Hasakah, women's section",
-            "start_date": "2024-03-01",
-            "start_precision": "month",
+            "start_date": "2024-03",
             "source": "visit",
             "reliability": "probable",
         },

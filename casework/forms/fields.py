@@ -3,11 +3,13 @@ one-time token of a form that creates something."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.dates import DateNotUnderstood, ParsedDate, parse_family_date
+from casework.dates import DateNotUnderstood, ParsedDate, parse_day, parse_family_date
 from casework.models import DatePrecision
 from casework.services.form_tokens import new_form_token
 
@@ -33,6 +35,21 @@ class FamilyDateField(forms.CharField):
                 _("Write a date or a year here, such as 2017 or 05.2017, not an age.")
             )
         return parsed
+
+
+class DayField(forms.DateField):
+    """A whole day, written in any form `casework.dates` reads (day before month), which may be
+    ahead: a flight's date. Never the locale's guess (the English one reads 03/12 as 12 March)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_day(str(value))
+        except DateNotUnderstood as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms.fields import OneTimeForm
+from casework.forms.fields import DayField, OneTimeForm
 from casework.models import FlightStatus, Person, RecipientKind
 from casework.models.flights import default_time_zone, known_time_zones
 
@@ -17,7 +17,9 @@ def _time_zone_choices():
 
 class FlightFields(forms.Form):
     reference = forms.CharField(label=_("Reference"), max_length=40)
-    date = forms.DateField(label=_("Date (YYYY-MM-DD)"))
+    date = DayField(
+        label=_("Date"), help_text=_("Day before month: 21.04.2027, 21/04/2027 or 2027-04-21.")
+    )
     origin = forms.CharField(label=_("From"), max_length=120)
     destination = forms.CharField(label=_("To"), max_length=120)
     organiser = forms.CharField(label=_("Organiser"), max_length=200, required=False)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
-from casework.forms.fields import OneTimeForm
+from casework.forms.fields import FamilyDateField, OneTimeForm
 from casework.models import (
     Confidence,
     DatePrecision,
@@ -181,21 +180,29 @@ class PlacementForm(OneTimeForm):
     is_sighting = forms.BooleanField(
         label=_("Only seen there (a sighting, not a placement)"), required=False
     )
-    start_date = forms.DateField(label=_("Since"), widget=DATE)
-    start_precision = forms.ChoiceField(
-        label=_("Date known to the"),
-        choices=[
-            (DatePrecision.EXACT, pgettext_lazy("a date known to the", "day")),
-            (DatePrecision.MONTH, pgettext_lazy("a date known to the", "month")),
-            (DatePrecision.YEAR, pgettext_lazy("a date known to the", "year")),
-        ],
+    # One parser for every date typed (casework.dates): a year, a month or a day, day first.
+    start_date = FamilyDateField(
+        label=_("Since (day, month or year)"),
+        allow_age=False,
+        required=True,
+        help_text=_("For example 2019, 05.2019 or 21.05.2019."),
     )
-    end_date = forms.DateField(label=_("Until"), required=False, widget=DATE)
+    end_date = FamilyDateField(label=_("Until"), allow_age=False)
     source = forms.ChoiceField(label=_("Source"), choices=PlacementSource.choices)
     reliability = forms.ChoiceField(label=_("Reliability"), choices=Reliability.choices)
     notes = forms.CharField(
         label=_("Notes"), widget=forms.Textarea, max_length=LONG_TEXT, required=False
     )
+
+    def clean(self):
+        # The service takes a date and how much of it is known; the end keeps only its date.
+        data = super().clean()
+        start = data.pop("start_date", None)
+        if start is not None:
+            data.update(start_date=start.date, start_precision=start.precision)
+        end = data.get("end_date")
+        data["end_date"] = end.date if end is not None else None
+        return data
 
 
 class RelativeForm(OneTimeForm):

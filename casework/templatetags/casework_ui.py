@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from casework import entry_numbers as numbers
+from casework.dates import shown_at_precision
 from casework.imports.messages import translated
 from casework.presenters import WITHHELD
 
@@ -27,15 +28,8 @@ def shown(value):
 
 @register.filter
 def to_precision(value, precision) -> str:
-    """A date written as precisely as it is known: 2015, 2015-04 or 2015-04-21 (never a made-up
-    day for a date known to the month)."""
-    if not value:
-        return "—"
-    if precision == "year":
-        return f"{value:%Y}"
-    if precision == "month":
-        return f"{value:%Y-%m}"
-    return f"{value:%Y-%m-%d}"
+    """A date written as precisely as it is known (`casework.dates.shown_at_precision`)."""
+    return shown_at_precision(value, precision)
 
 
 @register.filter
@@ -56,9 +50,56 @@ def widget(bound_field):
     if bound_field.errors:
         css += " is-invalid"
     attrs = {"class": css}
-    if bound_field.help_text:
-        attrs["aria-describedby"] = f"{bound_field.auto_id}_help"
+    described = described_by(bound_field)
+    if described:
+        attrs["aria-describedby"] = described
+    if bound_field.errors:
+        attrs["aria-invalid"] = "true"
     return bound_field.as_widget(attrs=attrs)
+
+
+@register.filter
+def described_by(bound_field) -> str:
+    """The ids of a field's help and errors, as field.html and field_errors.html write them."""
+    ids = []
+    if bound_field.help_text:
+        ids.append(f"{bound_field.auto_id}_help")
+    if bound_field.errors:
+        ids.append(f"{bound_field.auto_id}_error")
+    return " ".join(ids)
+
+
+@register.simple_tag
+def error_summary(form, formset=None) -> list[dict]:
+    """Every error of a refused form (and its formset), each with the id of the field it is about:
+    the summary at the top of the form links to each (`includes/form_errors.html`)."""
+    problems = []
+    for number, each in _numbered_forms(form, formset):
+        problems += [{"message": error, "anchor": ""} for error in each.non_field_errors()]
+        for name, errors in each.errors.items():
+            if name not in each.fields:
+                continue
+            bound = each[name]
+            label = f"{number}. {bound.label}" if number else bound.label
+            anchor = "" if bound.is_hidden else _first_control(bound)
+            problems += [{"label": label, "message": e, "anchor": anchor} for e in errors]
+    if formset:
+        problems += [{"message": error, "anchor": ""} for error in formset.non_form_errors()]
+    return problems
+
+
+def _numbered_forms(form, formset):
+    if form:
+        yield 0, form
+    if formset:
+        yield from enumerate(formset.forms, start=1)
+
+
+def _first_control(bound_field) -> str:
+    """The id the summary links to: the field's own, or its first choice's for radios."""
+    if widget_kind(bound_field) == "choices":
+        return f"{bound_field.auto_id}_0"
+    return bound_field.auto_id
 
 
 @register.filter

@@ -1,22 +1,26 @@
 """Login, logout, the second factor (verification and enrolment) and the password change."""
 
+import time
+
 import segno
 from django import forms
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
 from casework.forms.service_errors import apply_service_error
-from casework.middleware import SESSION_EPOCH
+from casework.middleware import SESSION_EPOCH, SESSION_SEEN
 from casework.permissions import is_partner_system
 from casework.services import accounts
 from casework.services.errors import ServiceError
@@ -215,3 +219,12 @@ def end_other_sessions(request):
         request.session.cycle_key()
         return render(request, "registration/sessions_ended.html")
     return render(request, "registration/sessions_end_confirm.html")
+
+
+@require_POST
+def keepalive(request):
+    """ "Stay signed in" from the idle warning: the session's idle clock starts again."""
+    if not request.user.is_authenticated:
+        return HttpResponseForbidden()
+    request.session[SESSION_SEEN] = int(time.time())
+    return HttpResponse(status=204)

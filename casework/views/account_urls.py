@@ -13,5 +13,6 @@ urlpatterns = [
     # Outside /account/2fa/: regenerating codes needs a session that already passed the factor.
     path("recovery-codes/", account.recovery_codes, name="recovery_codes"),
     path("password/", account.password_change, name="password_change"),
+    path("keepalive/", account.keepalive, name="keepalive"),
     path("sessions/end/", account.end_other_sessions, name="end_other_sessions"),
 ]

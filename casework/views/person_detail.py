@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from casework.dates import shown_at_precision
 from casework.models import NameKind, Person, RelationshipKind, Script
 from casework.permissions import (
     Action,
@@ -68,8 +69,7 @@ def _birth(view: PersonView):
             return _("about %(year)s (estimated from the stated age)") % {"year": year}
         if date is None:
             return _("unknown")
-        formats = {"exact": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
-        return date.strftime(formats.get(precision, "%Y-%m-%d"))
+        return shown_at_precision(date, precision)
     if year is not WITHHELD:
         return year if year else _("unknown")
     return WITHHELD

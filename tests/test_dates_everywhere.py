@@ -1,0 +1,110 @@
+"""One date input for the whole application (issue 9): placements, sightings and flights read dates
+as the report forms do (casework.dates: day before month, a month or a year where that is all that
+is known), and each date is shown at its own precision."""
+
+import datetime as dt
+
+import pytest
+
+from casework.models import Placement
+from casework.services.form_tokens import new_form_token
+
+
+def _placement(client, world, start, **extra):
+    data = {
+        "place_text": "A camp in the north-east",
+        "start_date": start,
+        "source": "visit",
+        "reliability": "probable",
+        "form_token": new_form_token(),
+        **extra,
+    }
+    return client.post(f"/persons/{world.case_a.public_id}/placements/new/", data)
+
+
+@pytest.mark.parametrize(
+    ("typed", "date", "precision"),
+    [
+        ("1994", dt.date(1994, 1, 1), "year"),
+        ("1994-05", dt.date(1994, 5, 1), "month"),
+        ("05.1994", dt.date(1994, 5, 1), "month"),
+        ("03.12.1986", dt.date(1986, 12, 3), "exact"),
+        ("03/12/1986", dt.date(1986, 12, 3), "exact"),
+        ("١٩٩٤-٠٥", dt.date(1994, 5, 1), "month"),
+    ],
+)
+def test_a_placement_takes_the_date_as_families_write_it(world, login, typed, date, precision):
+    response = _placement(login(world.caseworker), world, typed)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    placement = Placement.objects.get(person=world.case_a)
+    assert (placement.start_date, placement.start_precision) == (date, precision)
+
+
+def test_a_sighting_takes_the_same_dates(world, login):
+    response = _placement(login(world.caseworker), world, "2021", is_sighting="on")
+    assert response.status_code == 302
+    sighting = Placement.objects.get(person=world.case_a)
+    assert sighting.is_sighting and sighting.start_precision == "year"
+
+
+def test_an_american_date_is_a_field_error_listing_the_forms(world, login):
+    response = _placement(login(world.caseworker), world, "12/31/1986")
+    assert response.status_code == 400
+    errors = response.context["form"].errors["start_date"]
+    assert "21.04.2015" in " ".join(errors) and "day before month" in " ".join(errors)
+    assert not Placement.objects.filter(person=world.case_a).exists()
+
+
+def test_the_end_of_a_placement_is_read_day_first_too(world, login):
+    response = _placement(login(world.caseworker), world, "2019", end_date="02/03/2020")
+    assert response.status_code == 302
+    assert Placement.objects.get(person=world.case_a).end_date == dt.date(2020, 3, 2)
+
+
+def test_a_placement_known_to_the_month_shows_the_month_in_words(world, login):
+    Placement.objects.create(
+        person=world.case_a,
+        place_text="A camp in the north-east",
+        start_date=dt.date(2019, 5, 2),
+        start_precision="month",
+        source="letter",
+        reliability="confirmed",
+    )
+    client = login(world.caseworker)
+    page = client.get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "May 2019" in page
+    assert "2019-05-02" not in page and "(month)" not in page
+    client.cookies["django_language"] = "ru"
+    page = client.get(f"/persons/{world.case_a.public_id}/").content.decode()
+    assert "Май 2019" in page
+
+
+def _flight(client, date):
+    return client.post(
+        "/flights/new/",
+        {
+            "form_token": new_form_token(),
+            "reference": "DATE-1",
+            "date": date,
+            "origin": "Erbil",
+            "destination": "Grozny",
+            "capacity": "10",
+            "status": "planned",
+            "time_zone": "Asia/Baghdad",
+        },
+    )
+
+
+def test_a_flight_date_is_read_day_first_and_may_be_ahead(world, login):
+    next_year = dt.date.today().year + 1
+    response = _flight(login(world.caseworker), f"03/12/{next_year}")
+    assert response.status_code == 302
+    assert world.north.flights.get(reference="DATE-1").date == dt.date(next_year, 12, 3)
+
+
+@pytest.mark.parametrize("typed", ["12/31/2030", "2030", "2030-05"])
+def test_a_flight_date_is_a_whole_day_written_day_first(world, login, typed):
+    response = _flight(login(world.caseworker), typed)
+    assert response.status_code == 400
+    assert response.context["form"].errors["date"]
+    assert not world.north.flights.filter(reference="DATE-1").exists()
