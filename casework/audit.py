@@ -37,6 +37,7 @@ class AuditAction(models.TextChoices):
     IMPORT = "import", _("imported")
     LOGIN = "login", _("signed in")
     LOGIN_FAILED = "login_failed", _("sign-in failed")
+    LOCKED_OUT = "locked_out", _("sign-in locked")
     LOGOUT = "logout", _("signed out")
     DENIED = "denied", _("refused")
     BREAK_GLASS = "break_glass", _("break-glass access")
@@ -220,32 +221,31 @@ def record_not_visible(user, model, found, *, attempted: str, exc, detail: dict 
     """The 404 of a read gate: the id named no record the user may see (`found` is the record when
     it exists but is hidden from them, None when it does not exist).
 
-    The answer is the same 404 either way; the trail tells the data-protection officer who probed
-    what, without becoming a way to tell hidden from missing:
-    - missing: one denial with the model's name as object type and no object id, in the actor's
-      organisation;
-    - hidden in the actor's own organisation: one denial naming the record (and its person), so
-      the record's history shows the probe;
-    - hidden in another organisation: the record's owner gets the denial naming the record, and
-      the actor's organisation the same event a missing id gives (its officer must not learn from
-      the trail that another tenant holds that id).
+    The answer is the same 404 either way, and so is what it writes: two denials in one INSERT,
+    whatever the id named, so that neither the trail nor the time taken tells hidden from missing:
+    - the prober's side, in the actor's organisation: the model's name as object type and no
+      object id, the same for a hidden and a missing id (the actor's officer must not learn from
+      the trail that another tenant holds that id);
+    - the record's side: for a record that exists, the denial naming it (and its person) in the
+      organisation that holds it, so its officer and the record's history see the probe; for an
+      id that names nothing, the same denial without organisation or id (the operators' trail).
     Both paths cost the same queries: one look-up of the id, one insert.
     """
     changes = _denial_changes(attempted, hidden=True, detail=detail)
     object_type = model._meta.object_name
 
-    def like_missing() -> AuditEvent:
+    def like_missing(organisation_id) -> AuditEvent:
         event = _event(user, AuditAction.DENIED, None, changes=changes)
         event.object_type = object_type
+        event.organisation_id = organisation_id
         return event
 
+    prober_side = like_missing(getattr(user, "organisation_id", None))
     if found is None:
-        events = [like_missing()]
+        record_side = like_missing(None)
     else:
-        named = _event(user, AuditAction.DENIED, found, changes=changes)
-        own_org = getattr(user, "organisation_id", None)
-        events = [named] if named.organisation_id == own_org else [like_missing(), named]
-    _write_or_defer(events, exc)
+        record_side = _event(user, AuditAction.DENIED, found, changes=changes)
+    _write_or_defer([prober_side, record_side], exc)
 
 
 def record_token_refused(reason: str, *, token=None, exc=None, detail: dict | None = None) -> None:
@@ -429,7 +429,7 @@ def _on_locked_out(sender, request=None, username=None, ip_address=None, **kwarg
     username = str(username or "")
     record_outside_transaction(
         None,
-        AuditAction.LOGIN_FAILED,
+        AuditAction.LOCKED_OUT,
         _attempted_account(username),
-        changes={"username_length": len(username), "locked_out": True},
+        changes={"username_length": len(username)},
     )

@@ -179,7 +179,10 @@ def test_a_hidden_record_answers_byte_for_byte_like_a_missing_one(world, api):
 
 def test_a_hidden_record_of_the_own_organisation_is_a_denial_naming_it(world, api):
     api(world.other_team_caseworker).get(f"{PERSONS}{world.case_a.public_id}/")
-    [event] = _denials()
+    prober_side, event = _denials()
+    assert _shape(prober_side) == _denial(
+        world.other_team_caseworker, world.north, _missing_changes(), obj_type="Person"
+    )
     assert _shape(event) == _denial(
         world.other_team_caseworker,
         world.north,
@@ -195,10 +198,45 @@ def test_a_hidden_record_of_the_own_organisation_is_a_denial_naming_it(world, ap
 
 def test_a_missing_id_is_a_denial_without_an_object(world, api):
     api(world.other_team_caseworker).get(f"{PERSONS}{uuid.uuid4()}/")
-    [event] = _denials()
+    event, operators_side = _denials()
     assert _shape(event) == _denial(
         world.other_team_caseworker, world.north, _missing_changes(), obj_type="Person"
     )
+    # The id names nothing, so no organisation's officer is told more: the record's side of the
+    # probe goes to the trail of events without an organisation.
+    assert _shape(operators_side) == {**_shape(event), "organisation": None}
+    assert operators_side not in AuditEvent.objects.visible_to(world.dpo)
+
+
+def _kinds(events) -> list[tuple]:
+    return sorted((e.action, e.object_type, e.actor_id, str(e.changes)) for e in events)
+
+
+@pytest.mark.parametrize(
+    ("persona", "case"),
+    [
+        ("other_team_caseworker", "case_a"),  # hidden in the own organisation
+        ("caseworker", "south_case"),  # held by another organisation
+        ("partner", "case_b"),  # a case not shared with the partner
+    ],
+)
+def test_hidden_and_missing_write_the_same_number_and_kinds_of_rows(world, api, persona, case):
+    client = api(getattr(world, persona))
+    client.get(PERSONS)  # the first request of a session also writes the session
+    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    with CaptureQueriesContext(connection) as hidden_queries:
+        assert client.get(f"{PERSONS}{getattr(world, case).public_id}/").status_code == 404
+    middle = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    with CaptureQueriesContext(connection) as missing_queries:
+        assert client.get(f"{PERSONS}{uuid.uuid4()}/").status_code == 404
+    hidden_rows = AuditEvent.objects.filter(id__gt=before, id__lte=middle)
+    missing_rows = AuditEvent.objects.filter(id__gt=middle)
+    assert hidden_rows.count() == missing_rows.count() == 2
+    assert _kinds(hidden_rows) == _kinds(missing_rows)
+    assert len(hidden_queries) == len(missing_queries)
+    assert [q["sql"].split()[0] for q in hidden_queries] == [
+        q["sql"].split()[0] for q in missing_queries
+    ]
 
 
 def test_a_malformed_id_names_no_record_and_is_no_event(world, api):
@@ -271,7 +309,7 @@ def test_a_write_to_a_hidden_record_is_audited_with_its_method(world, api):
         content_type="application/json",
     )
     assert response.status_code == 404
-    [event] = _denials()
+    _prober_side, event = _denials()
     assert event.object_id == world.case_a.public_id
     assert event.changes == _missing_changes("api-person-status", "POST")
     # The body sent (a reason) is not kept.

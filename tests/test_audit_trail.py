@@ -215,7 +215,9 @@ def test_a_read_gates_404_for_a_hidden_record_names_it_and_for_a_missing_one_doe
         refusals.append(caught.value)
         audit.write_deferred(caught.value)
     assert type(refusals[0]) is type(refusals[1]) and str(refusals[0]) == str(refusals[1])
-    hidden, missing = AuditEvent.objects.filter(action=AuditAction.DENIED).order_by("id")
+    rows = list(AuditEvent.objects.filter(action=AuditAction.DENIED).order_by("id"))
+    # Two rows each: the prober's side (alike for both) and the record's side.
+    hidden_prober, hidden, missing, missing_record_side = rows
     assert (hidden.object_type, hidden.object_id, hidden.person_id) == (
         "Person",
         world.case_a.public_id,
@@ -224,6 +226,8 @@ def test_a_read_gates_404_for_a_hidden_record_names_it_and_for_a_missing_one_doe
     assert (missing.object_type, missing.object_id, missing.person_id) == ("Person", None, None)
     assert hidden.changes == missing.changes == {"attempted": "view", "answered": "404"}
     assert hidden.organisation == missing.organisation == world.north
+    assert (hidden_prober.object_id, hidden_prober.organisation) == (None, world.north)
+    assert (missing_record_side.object_id, missing_record_side.organisation) == (None, None)
 
 
 def test_a_page_read_is_one_event_naming_the_records(world):

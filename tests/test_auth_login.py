@@ -146,11 +146,19 @@ def test_the_dpo_sees_failed_logins_and_lockouts_on_their_staffs_accounts(world)
     events = AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED)
     on_dpo = events.filter(object_id=world.dpo.public_id)
     assert on_dpo.filter(organisation=world.north).count() >= 5
-    assert on_dpo.filter(changes__locked_out=True).exists()
     assert all(e.ip == "198.51.100.40" for e in on_dpo)
+    # The lockout is an action of its own, so the officer can ask for lockouts alone.
+    lockout = AuditEvent.objects.filter(action=AuditAction.LOCKED_OUT).first()
+    assert lockout is not None
+    assert (lockout.object_id, lockout.organisation_id) == (world.dpo.public_id, world.north.pk)
+    assert lockout.ip == "198.51.100.40" and lockout.actor is None
+    assert "dpo" not in f"{lockout.actor_label} {lockout.changes} {lockout.reason}"
     # A name that is no account stays out of every organisation's trail, kept as a length only.
     stray = events.exclude(object_id=world.dpo.public_id).get()
     assert stray.organisation_id is None and "nobody" not in str(stray.changes)
     page = verified_client(world.dpo).get("/audit/", {"action": "login_failed"})
     assert page.status_code == 200
     assert len(page.context["page"].object_list) >= 5
+    lockouts = verified_client(world.dpo).get("/audit/", {"action": "locked_out"})
+    assert lockouts.status_code == 200
+    assert {e.action for e in lockouts.context["page"].object_list} == {"locked_out"}

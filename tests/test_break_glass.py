@@ -85,7 +85,20 @@ def test_other_roles_never_break_glass(world, persona):
 
 @pytest.mark.parametrize(
     "reason",
-    ["", "   ", "because", "need it now", "x" * 2001, "x x x checking this", "1 2 3 4 5 6"],
+    [
+        "",
+        "   ",
+        "because",
+        "need it now",
+        "x" * 2001,
+        "x x x checking this",
+        "1 2 3 4 5 6",
+        # Repeated letters or words are no reason however long.
+        "xxxxx yyyyy zzzzz checking",
+        "aaa bbb ccc ddd eee fff ggg",
+        "checking checking checking checking",
+        "check this check this check this",
+    ],
 )
 def test_it_needs_a_real_reason(world, reason):
     with pytest.raises(ServiceError) as caught:
@@ -233,6 +246,9 @@ def test_the_dpo_marks_a_grant_reviewed_and_revokes_it(world, login):
     grant.refresh_from_db()
     assert grant.revoked_at is not None and grant.reviewed_by == world.dpo
     assert person_level(world.caseworker, world.protected_a) == Level.NONE
+    # At once: the caseworker's next request no longer opens the record.
+    person_page = f"/persons/{world.protected_a.public_id}/"
+    assert login(world.caseworker).get(person_page).status_code == 404
     event = AuditEvent.objects.get(action="update", object_id=grant.public_id)
     assert event.actor == world.dpo and "revoked_at" in event.fields
     assert "reviewed by dpo" in client.get("/audit/break-glass/").content.decode()
@@ -264,3 +280,39 @@ def test_who_may_break_glass_at_all(world, caseworkers_allowed):
     }
     caseworkers = {"caseworker", "other_team_caseworker"} if caseworkers_allowed else set()
     assert allowed == {"supervisor", *caseworkers}
+
+
+def test_the_dpo_is_alerted_on_the_home_page_until_each_grant_is_reviewed(world, login):
+    _allow_caseworkers(world)
+    grants = [
+        break_glass_open(actor=world.caseworker, person=person, reason=REASON)
+        for person in (world.protected_a, world.case_b)
+    ]
+    client = login(world.dpo)
+    home = client.get("/")
+    assert home.context["break_glass_unreviewed"] == 2
+    html = home.content.decode()
+    assert 'id="break-glass-unreviewed"' in html and "/audit/break-glass/" in html
+    client.post(f"/audit/break-glass/{grants[0].public_id}/review/", {"note": "Seen: a call."})
+    assert client.get("/").context["break_glass_unreviewed"] == 1
+    client.post(f"/audit/break-glass/{grants[1].public_id}/review/", {"note": "Seen."})
+    assert 'id="break-glass-unreviewed"' not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("persona", ["caseworker", "supervisor", "admin"])
+def test_only_the_dpo_gets_the_break_glass_alert(world, login, persona):
+    _allow_caseworkers(world)
+    break_glass_open(actor=world.supervisor, person=world.case_b, reason=REASON)
+    home = login(getattr(world, persona)).get("/")
+    assert home.status_code == 200
+    assert home.context["break_glass_unreviewed"] is None
+    assert 'id="break-glass-unreviewed"' not in home.content.decode()
+
+
+def test_the_alert_counts_only_the_own_organisations_grants(world, login):
+    break_glass_open(
+        actor=world.south_supervisor,
+        person=world.south_case,
+        reason="South needs this for a flight manifest check today.",
+    )
+    assert login(world.dpo).get("/").context["break_glass_unreviewed"] == 0

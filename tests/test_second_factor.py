@@ -207,18 +207,40 @@ def test_recovery_codes_can_be_renewed_only_from_a_verified_session(world, login
     unverified = _password_only(world.caseworker).post("/account/recovery-codes/")
     assert unverified.status_code == 302
     assert not StaticDevice.objects.filter(user=world.caseworker).exists()
-    response = login(world.caseworker).post("/account/recovery-codes/", {"password": TEST_PASSWORD})
+    client = login(world.caseworker)
+    current = TOTPDevice.objects.get(user=world.caseworker, name="test")
+    response = client.post(
+        "/account/recovery-codes/", {"password": TEST_PASSWORD, "current_token": _code(current)}
+    )
     assert response.status_code == 200
     assert StaticToken.objects.filter(device__user=world.caseworker).count() == 10
 
 
+# A refusal is written outside any transaction (it must outlive the refused work), so the test
+# runs outside the test case's own transaction, as the request does in production.
+@pytest.mark.django_db(transaction=True)
 def test_a_stolen_session_alone_cannot_make_new_recovery_codes(world, login):
     client = login(world.caseworker)
-    for password in ({}, {"password": "a guess at the password"}):
-        response = client.post("/account/recovery-codes/", password)
+    current = TOTPDevice.objects.get(user=world.caseworker, name="test")
+    page = client.get("/account/recovery-codes/").content.decode()
+    assert 'name="password"' in page and 'name="current_token"' in page
+    for given, refused in (
+        ({}, "Your password was entered wrongly."),
+        ({"password": "a guess at the password"}, "Your password was entered wrongly."),
+        # The password alone (phished, or typed where the thief could see) is not enough either.
+        ({"password": TEST_PASSWORD}, "That is not a current code of your second factor."),
+        ({"password": TEST_PASSWORD, "current_token": "123456"}, "not a current code"),
+    ):
+        response = client.post("/account/recovery-codes/", given)
         assert response.status_code == 400
-        assert "Your password was entered wrongly." in response.content.decode()
+        assert refused in response.content.decode()
     assert not StaticToken.objects.filter(device__user=world.caseworker).exists()
+    refusals = AuditEvent.objects.filter(
+        action=AuditAction.SECOND_FACTOR, changes__has_key="recovery_codes"
+    )
+    assert refusals.count() == 4
+    assert all(e.changes["recovery_codes"].startswith("refused") for e in refusals)
+    assert _code(current) not in str(list(refusals.values_list("changes", flat=True)))
 
 
 def test_a_stolen_session_alone_cannot_replace_the_second_factor(world, login):
@@ -233,7 +255,18 @@ def test_a_stolen_session_alone_cannot_replace_the_second_factor(world, login):
     device.refresh_from_db()
     assert not device.confirmed
     assert TOTPDevice.objects.filter(user=world.caseworker, confirmed=True, name="test").exists()
-    done = client.post(SETUP, {"token": _code(device), "password": TEST_PASSWORD})
+    page = client.get(SETUP).content.decode()
+    assert 'name="current_token"' in page
+    password_only = client.post(SETUP, {"token": _code(device), "password": TEST_PASSWORD})
+    assert password_only.status_code == 400
+    assert "not a current code of your second factor" in password_only.content.decode()
+    device.refresh_from_db()
+    assert not device.confirmed
+    current = TOTPDevice.objects.get(user=world.caseworker, name="test")
+    done = client.post(
+        SETUP,
+        {"token": _code(device), "password": TEST_PASSWORD, "current_token": _code(current)},
+    )
     assert done.status_code == 200
     device.refresh_from_db()
     assert device.confirmed

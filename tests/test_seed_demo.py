@@ -359,3 +359,15 @@ def test_demo_serve_leaves_static_files_to_whitenoise(settings, monkeypatch):
     call_command("demo_serve", stdout=StringIO())
     runserver = [kwargs for name, kwargs in calls if name == "runserver"]
     assert runserver == [{"use_reloader": False}]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/static/../", "/static/..%2f", "/static/..%2fmanage.py", "/static/%2e%2e/settings.py"]
+)
+def test_the_demo_answers_a_path_out_of_static_with_404(client, path):
+    # The demo serves static files as production does (WhiteNoise, no runserver --insecure view):
+    # a path climbing out of the static folder is simply not found, never a server error.
+    response = client.get(path)
+    assert response.status_code == 404
+    assert b"DJANGO_SECRET_KEY" not in response.content

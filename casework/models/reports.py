@@ -27,6 +27,10 @@ class ReportStatus(models.TextChoices):
     IN_TRIAGE = "in_triage", _("in triage")
     TRIAGED = "triaged", _("triaged")
     SPAM = "spam", _("not a report")
+    # The family withdrew its consent to the processing: nothing more is done with the report
+    # until the data-protection officer decides (resume on another basis, or erase).
+    SET_ASIDE = "set_aside", _("set aside: consent withdrawn")
+    ERASED = "erased", _("erased after consent withdrawal")
 
 
 class FamilyReport(PublicModel):

@@ -57,6 +57,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_PERSON,
             Action.VIEW_AUDIT,
             Action.REVIEW_BREAK_GLASS,
+            Action.DECIDE_WITHDRAWAL,
             Action.EXPORT_PSEUDONYMISED,
             Action.EXPORT_IDENTIFIABLE,
         }

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_otp import devices_for_user
+from django_otp import devices_for_user, match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -176,16 +176,21 @@ def totp_secret_base32(device: TOTPDevice) -> str:
 
 
 def totp_enrolment_confirm(
-    *, user: User, device: TOTPDevice, token: str, password: str | None = None
+    *,
+    user: User,
+    device: TOTPDevice,
+    token: str,
+    password: str | None = None,
+    current_token: str | None = None,
 ) -> list[str] | None:
     """Confirm the authenticator with a code from it. Returns the new recovery codes (shown once),
-    or None when the code is wrong. Replacing a confirmed second factor also takes the password:
-    a stolen session alone must not become a lasting takeover."""
+    or None when the code is wrong. Replacing a confirmed second factor also takes the password
+    and a code of the second factor being replaced: a stolen session alone must not become a
+    lasting takeover."""
     if device.user_id != user.pk or device.confirmed:
         raise ServiceError({"token": [gettext("This enrolment is no longer open. Start again.")]})
-    replacing = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
-    if replacing.exists():
-        _require_password(user, password, what="replacement")
+    if has_confirmed_device(user):
+        _require_reauthentication(user, password, current_token, what="replacement")
     with transaction.atomic():
         if not device.verify_token(token.strip().replace(" ", "")):
             audit.record(user, AuditAction.SECOND_FACTOR, user, changes={"enrolment": "failed"})
@@ -199,10 +204,12 @@ def totp_enrolment_confirm(
     return codes
 
 
-def recovery_codes_regenerate(*, user: User, password: str | None = None) -> list[str]:
-    """New recovery codes (the old ones stop working). Takes the password too: with a session
-    alone, new codes would be a second factor of the session thief's own."""
-    _require_password(user, password, what="recovery_codes")
+def recovery_codes_regenerate(
+    *, user: User, password: str | None = None, current_token: str | None = None
+) -> list[str]:
+    """New recovery codes (the old ones stop working). Takes the password and a current code too:
+    with a session alone, new codes would be a second factor of the session thief's own."""
+    _require_reauthentication(user, password, current_token, what="recovery_codes")
     with transaction.atomic():
         codes = _replace_recovery_codes(user)
         audit.record(
@@ -211,13 +218,28 @@ def recovery_codes_regenerate(*, user: User, password: str | None = None) -> lis
     return codes
 
 
-def _require_password(user: User, password: str | None, *, what: str) -> None:
-    if password and user.check_password(password):
+def _require_reauthentication(
+    user: User, password: str | None, current_token: str | None, *, what: str
+) -> None:
+    """The password and a code of the second factor the user has now (the authenticator or a
+    recovery code; an enrolment in progress is unconfirmed and so no such factor). Both are asked
+    every time, and a refusal does not say which was wrong beyond the fields themselves."""
+    errors: dict[str, list[str]] = {}
+    if not (password and user.check_password(password)):
+        errors["password"] = [gettext("Your password was entered wrongly.")]
+    code = (current_token or "").strip().replace(" ", "").lower()
+    if not (code and match_token(user, code)):
+        errors["current_token"] = [
+            gettext("That is not a current code of your second factor. Use your app's code now.")
+        ]
+    if not errors:
         return
+    names = {"password": "password", "current_token": "code"}
+    refused = " and ".join(sorted(names[field] for field in errors))
     audit.record_outside_transaction(
-        user, AuditAction.SECOND_FACTOR, user, changes={what: "refused: password not given"}
+        user, AuditAction.SECOND_FACTOR, user, changes={what: f"refused: {refused} not given"}
     )
-    raise ServiceError({"password": [gettext("Your password was entered wrongly.")]})
+    raise ServiceError(errors)
 
 
 def _replace_recovery_codes(user: User) -> list[str]:

@@ -496,9 +496,18 @@ def _store_attachments(report: FamilyReport, cleaned_files: list, stored: list[s
         attachment.save()
 
 
+def _contact_withdrawn(report: FamilyReport) -> bool:
+    return ReportConsent.objects.filter(
+        report=report, purpose=ConsentPurpose.CONTACT, given=False
+    ).exists()
+
+
 def send_reference_mail(report: FamilyReport) -> None:
     """The reference alone, never the secret, in the family's language. The wording is neutral:
-    someone else may read the family's mail."""
+    someone else may read the family's mail. Never once the family has withdrawn its consent to
+    be contacted."""
+    if _contact_withdrawn(report):
+        return
     language = report.reporter_language if report.reporter_language in PUBLIC_LANGUAGES else "en"
     with translation.override(language):
         subject = gettext("Your message was received")
@@ -671,6 +680,17 @@ def report_triage_entry(
         locked = ReportEntry.objects.select_for_update().get(pk=entry.pk)
         if report.status == ReportStatus.SPAM:
             raise ServiceError({"__all__": [gettext("This report was set aside as not a report.")]})
+        if report.status in (ReportStatus.SET_ASIDE, ReportStatus.ERASED):
+            raise ServiceError(
+                {
+                    "__all__": [
+                        gettext(
+                            "The family withdrew its consent to the processing of this report: "
+                            "it waits for the data-protection officer's decision."
+                        )
+                    ]
+                }
+            )
         if locked.outcome != TriageOutcome.PENDING:
             raise ServiceError({"__all__": [gettext("This entry has already been triaged.")]})
         if create is not None:
@@ -967,6 +987,10 @@ def report_set_family_status(
     note = "contact_us" if contact_us else ""
     with transaction.atomic():
         locked = FamilyReport.objects.select_for_update().get(pk=report.pk)
+        if contact_us and _contact_withdrawn(locked):
+            raise ServiceError(
+                {"contact_us": [gettext("The family withdrew its consent to be contacted.")]}
+            )
         before = locked.public_status_note
         if before == note:
             return locked

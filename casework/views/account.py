@@ -92,10 +92,11 @@ def second_factor(request):
 
 @login_required
 @never_cache
-@sensitive_post_parameters("token", "password")
+@sensitive_post_parameters("token", "password", "current_token")
 def second_factor_setup(request):
     """Enrol an authenticator app. Once a device is confirmed, only a verified session may replace
-    it: a password alone must never be enough to enrol a second factor of one's own."""
+    it, and only with the password and a code of the current factor: neither a password alone nor
+    a stolen session must ever be enough to enrol a second factor of one's own."""
     user = request.user
     if accounts.has_confirmed_device(user) and not user.is_verified():
         return redirect(_with_next("second_factor", request))
@@ -107,7 +108,11 @@ def second_factor_setup(request):
         token = request.POST.get("token", "")
         try:
             codes = accounts.totp_enrolment_confirm(
-                user=user, device=device, token=token, password=request.POST.get("password")
+                user=user,
+                device=device,
+                token=token,
+                password=request.POST.get("password"),
+                current_token=request.POST.get("current_token"),
             )
         except ServiceError as exc:
             error = " ".join(exc.messages)
@@ -138,7 +143,7 @@ def second_factor_setup(request):
 
 @login_required
 @never_cache
-@sensitive_post_parameters("password")
+@sensitive_post_parameters("password", "current_token")
 def recovery_codes(request):
     """New recovery codes (the old ones stop working), shown once. POST only, from a verified
     session (the middleware sees to the second factor)."""
@@ -146,7 +151,9 @@ def recovery_codes(request):
         return render(request, "registration/recovery_codes_confirm.html")
     try:
         codes = accounts.recovery_codes_regenerate(
-            user=request.user, password=request.POST.get("password")
+            user=request.user,
+            password=request.POST.get("password"),
+            current_token=request.POST.get("current_token"),
         )
     except ServiceError as exc:
         error = " ".join(exc.messages)

@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.models import FamilyReport, Person, PersonStatus, ReportStatus
+from casework.models import BreakGlassGrant, FamilyReport, Person, PersonStatus, ReportStatus
+from casework.permissions import Action, may
 from casework.views.decorators import staff_view
 from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
 
@@ -26,8 +27,21 @@ def home(request):
     return render(
         request,
         "home.html",
-        {"by_status": by_status, "total": sum(counts.values()), "reports_waiting": waiting},
+        {
+            "by_status": by_status,
+            "total": sum(counts.values()),
+            "reports_waiting": waiting,
+            "break_glass_unreviewed": _break_glass_unreviewed(request.user),
+        },
     )
+
+
+def _break_glass_unreviewed(user) -> int | None:
+    """For the data-protection officer: the break-glass grants no one has reviewed yet, so that an
+    access outside one's cases is looked at the day it happens. None for everyone else."""
+    if not may(user, Action.REVIEW_BREAK_GLASS):
+        return None
+    return BreakGlassGrant.objects.visible_to(user).filter(reviewed_at__isnull=True).count()
 
 
 def _database_answers() -> bool:

@@ -83,8 +83,22 @@ def _enrolment_with_right_code(w, persona):
     user = w.personas()[persona]
     if user is None or user.role == "partner":
         return {"token": "000000"}
-    # Staff here already have a confirmed authenticator: replacing it takes the password too.
-    return {"token": _totp_token(totp_enrolment_start(user=user)), "password": TEST_PASSWORD}
+    # Staff here already have a confirmed authenticator: replacing it takes the password and a
+    # code of that authenticator too.
+    return {
+        "token": _totp_token(totp_enrolment_start(user=user)),
+        **_reauthentication(w, persona),
+    }
+
+
+def _reauthentication(w, persona):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = w.personas()[persona]
+    if user is None or user.role == "partner":
+        return {"password": TEST_PASSWORD}
+    current = TOTPDevice.objects.get(user=user, confirmed=True, name="test")
+    return {"password": TEST_PASSWORD, "current_token": _totp_token(current)}
 
 
 def _enrolled(w, persona):
@@ -212,7 +226,7 @@ SURFACES = [
         name="recovery_codes",
         method="POST",
         path=lambda w: "/account/recovery-codes/",
-        data=lambda w: {"password": TEST_PASSWORD},
+        data=_reauthentication,
         expect=SIGNED_IN,
         writes=set(STAFF),
         wrote=_codes_replaced,

@@ -25,6 +25,7 @@ from casework.models import (
 from casework.services import (
     access,
     accounts,
+    consent,
     flights,
     imports,
     list_rows,
@@ -338,6 +339,54 @@ def _set_family_status(report, reason="Their caseworker must call them."):
 def _family_asked(report):
     def wrote(w, persona):
         assert fresh(getattr(w, report)).public_status_note == "contact_us"
+        assert audited(
+            _actor_of(w, persona), "status_change", object_id=getattr(w, report).public_id
+        )
+
+    return wrote
+
+
+def _withdraw_processing(report, reason="The mother called: stop using what she told us."):
+    def run(w, user):
+        _all_reports(w)
+        return consent.report_consent_withdraw(
+            actor=user, report=getattr(w, report), purpose="process", reason=reason
+        )
+
+    return run
+
+
+def _set_aside(report):
+    def wrote(w, persona):
+        assert fresh(getattr(w, report)).status == "set_aside"
+        assert audited(_actor_of(w, persona), "update", object_id=getattr(w, report).public_id)
+
+    return wrote
+
+
+def _reports_set_aside(w):
+    _all_reports(w)
+    FamilyReport.objects.filter(pk__in=[w.north_report.pk, w.south_report.pk]).update(
+        status="set_aside"
+    )
+    return w
+
+
+def _decide_withdrawal(report):
+    def run(w, user):
+        return consent.report_withdrawal_decide(
+            actor=user,
+            report=fresh(getattr(w, report)),
+            resume=True,
+            reason="Vital interest: a child in a camp.",
+        )
+
+    return run
+
+
+def _resumed(report):
+    def wrote(w, persona):
+        assert fresh(getattr(w, report)).status in ("new", "triaged")
         assert audited(
             _actor_of(w, persona), "status_change", object_id=getattr(w, report).public_id
         )
@@ -971,6 +1020,42 @@ CALLS = [
         wrote=_spam,
     ),
     # The family's status page: whoever may triage the report.
+    # Withdrawals of consent: recorded by whoever may triage the report; decided by its DPO.
+    Call(
+        name="service:report_consent_withdraw",
+        setup=_all_reports,
+        run=_withdraw_processing("north_report"),
+        expect=expect(HIDDEN, **dict.fromkeys(REPORT_STAFF, A)),
+        wrote=_set_aside("north_report"),
+    ),
+    Call(
+        name="service:report_consent_withdraw",
+        label="no reason",
+        setup=_all_reports,
+        run=_withdraw_processing("north_report", reason=""),
+        expect=expect(HIDDEN, **dict.fromkeys(REPORT_STAFF, INVALID)),
+    ),
+    Call(
+        name="service:report_consent_withdraw",
+        label="other organisation",
+        setup=_all_reports,
+        run=_withdraw_processing("south_report"),
+        expect=expect(HIDDEN),
+    ),
+    Call(
+        name="service:report_withdrawal_decide",
+        setup=_reports_set_aside,
+        run=_decide_withdrawal("north_report"),
+        expect=expect(DENIED, dpo=A),
+        wrote=_resumed("north_report"),
+    ),
+    Call(
+        name="service:report_withdrawal_decide",
+        label="other organisation",
+        setup=_reports_set_aside,
+        run=_decide_withdrawal("south_report"),
+        expect=expect(DENIED, dpo=HIDDEN),
+    ),
     Call(
         name="service:report_set_family_status",
         setup=_all_reports,
