@@ -11,7 +11,7 @@ class CaseworkConfig(AppConfig):
         # Imported here, not at the top: both need the models, which are not loaded before ready().
         # The audit module holds the signal receivers for login/logout; the policy gives every
         # model its read gates, so that the models need not import the policy.
-        from casework import audit  # noqa: F401
+        from casework import audit, deploy_checks  # noqa: F401
         from casework.permissions import install_read_gates
 
         install_read_gates()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import request_context
 from casework.classification import FIELDS, Sens
 from casework.levels import Level
-from casework.models import AuditEvent, AuditEventSubject, Person, User
+from casework.models import AuditEvent, AuditEventSubject, Person, User, audit_chain
 
 REDACTED = "[redacted]"
 
@@ -340,6 +340,7 @@ def record_reads(user, view: str, reads: Iterable[tuple]) -> list[AuditEvent]:
             "level": Level(group["level"]).name.lower(),
             "records": [str(public_id) for public_id in group["ids"]],
         }
+        event.subjects_digest = audit_chain.subjects_digest(group["ids"])
         named.append((event, group["ids"]))
     if named:
         with transaction.atomic():
@@ -352,8 +353,12 @@ def record_export(actor, persons, *, fields: Iterable[str], changes: dict, reaso
     """The event of an export, naming every person it wrote (`AuditEventSubject`): who received a
     person's data is found from the person, as a subject-access request asks. Call it inside the
     export's transaction."""
-    event = record(actor, AuditAction.EXPORT, None, fields=fields, changes=changes, reason=reason)
-    _name_subjects([(event, [person.public_id for person in persons])])
+    ids = [person.public_id for person in persons]
+    event = _event(actor, AuditAction.EXPORT, None, fields=fields, changes=changes, reason=reason)
+    # Written with the event, so that its hash covers the persons it names (audit_chain).
+    event.subjects_digest = audit_chain.subjects_digest(ids)
+    event.save()
+    _name_subjects([(event, ids)])
     return event
 
 

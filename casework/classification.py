@@ -390,6 +390,9 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "reason": SE,
         "ip": SE,
         "request_id": S,
+        "subjects_digest": SY,
+        "chain_position": SY,
+        "chain_hash": SY,
     },
     "AuditEventSubject": {"id": SY, "event": S, "person_id": S},
 }

@@ -85,3 +85,15 @@ def _causes(exc) -> list[tuple[str, BaseException]]:
             break
         found.append((link, exc))
     return found
+
+
+def syslog_handler(address: str) -> logging.Handler:
+    """The audit copy's syslog handler: `/dev/log` (a local socket) or `host:port` (UDP)."""
+    import logging.handlers
+
+    if address.startswith("/"):
+        return logging.handlers.SysLogHandler(address=address)
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(f"AUDIT_COPY_SYSLOG must be /path/to/socket or host:port, not {address!r}")
+    return logging.handlers.SysLogHandler(address=(host, int(port)))

@@ -386,3 +386,33 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# The audit trail's external copy (casework/models/audit_copy.py): every committed audit event as
+# one JSON line, to a file (AUDIT_COPY_FILE, appended to; best on another disk or host) or to
+# syslog (AUDIT_COPY_SYSLOG: /dev/log, or host:port over UDP). Required in production
+# (`check --deploy`, casework.E001); `manage.py verify_audit --against FILE` compares.
+AUDIT_COPY_FILE = env_str("AUDIT_COPY_FILE", "")
+AUDIT_COPY_SYSLOG = env_str("AUDIT_COPY_SYSLOG", "")
+_audit_copy_handlers = []
+if AUDIT_COPY_FILE:
+    LOGGING["handlers"]["audit_copy_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": AUDIT_COPY_FILE,
+        "encoding": "utf-8",
+        "formatter": "audit_copy",
+    }
+    _audit_copy_handlers.append("audit_copy_file")
+if AUDIT_COPY_SYSLOG:
+    LOGGING["handlers"]["audit_copy_syslog"] = {
+        "()": "casework.logging.syslog_handler",
+        "address": AUDIT_COPY_SYSLOG,
+        "formatter": "audit_copy",
+    }
+    _audit_copy_handlers.append("audit_copy_syslog")
+LOGGING["formatters"]["audit_copy"] = {"format": "%(message)s"}
+# Its own logger, never the console's: the lines are the trail, not diagnostics.
+LOGGING["loggers"]["casework.audit.copy"] = {
+    "handlers": _audit_copy_handlers,
+    "level": "INFO",
+    "propagate": False,
+}

@@ -15,7 +15,8 @@ pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="database roles are PostgreSQL's"),
 ]
 
-ROLE = "casework_app_role_test"
+# Roles are the cluster's, not the test database's: a name of this run's own, dropped after.
+ROLE = f"casework_app_test_{uuid.uuid4().hex[:10]}"
 
 INSERT = (
     "INSERT INTO casework_auditevent (public_id, at, actor_label, action, object_type, fields, "
@@ -105,7 +106,54 @@ def test_a_migration_cannot_take_the_protection_back(db):
     for name in ("0002_audit_append_only", "0009_audit_no_truncate_no_backdating"):
         migration = loader.get_migration("casework", name)
         assert all(not op.reversible for op in migration.operations), name
+    # The chain's trigger, and the chain back-filled: Django unapplies no migration holding an
+    # irreversible operation, so its columns stay with it.
+    chain = loader.get_migration("casework", "0016_audit_hash_chain")
+    assert [op.reversible for op in chain.operations if op.__class__.__name__ == "RunPython"] == [
+        False
+    ]
     # The migration that protects the persons an event names creates their table, then protects
     # it: the protection cannot be unapplied, so neither can the table.
     subjects = loader.get_migration("casework", "0011_audit_event_subjects")
     assert not subjects.operations[-1].reversible
+
+
+# --- the deploy check: casework refuses to be served as a role that could rewrite the trail -------
+
+
+def test_the_deploy_check_accepts_the_app_role_and_names_what_more_it_may_do(app_role):
+    from casework.deploy_checks import runtime_role_powers
+
+    assert runtime_role_powers(app_role.cursor()) == []
+    with connection.cursor() as cursor:
+        cursor.execute(f"GRANT UPDATE, TRUNCATE ON casework_auditeventsubject TO {ROLE}")
+    [found] = runtime_role_powers(app_role.cursor())
+    assert found == "it may UPDATE, TRUNCATE casework_auditeventsubject"
+
+
+def test_the_deploy_check_finds_a_role_that_owns_a_table_or_may_become_its_owner(app_role):
+    from casework.deploy_checks import runtime_role_powers
+
+    owner = f"casework_owner_test_{uuid.uuid4().hex[:10]}"
+    probe = f"casework_probe_{uuid.uuid4().hex[:10]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {owner} NOLOGIN")
+        cursor.execute(f"CREATE TABLE {probe} (id integer)")
+        cursor.execute(f"ALTER TABLE {probe} OWNER TO {owner}")
+    try:
+        assert runtime_role_powers(app_role.cursor()) == []
+        with connection.cursor() as cursor:
+            # A member of the owner may SET ROLE to it, and then ALTER or DROP what it owns.
+            cursor.execute(f"GRANT {owner} TO {ROLE}")
+        assert runtime_role_powers(app_role.cursor()) == [f"it owns 1 table(s) ({probe})"]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {probe}")
+            cursor.execute(f"DROP ROLE {owner}")
+
+
+def test_check_deploy_refuses_a_superuser(db):
+    from django.core.management.base import SystemCheckError
+
+    with pytest.raises(SystemCheckError, match=r"casework\.E002.*superuser"):
+        call_command("check", "--deploy", "--tag", "security", stdout=open("/dev/null", "w"))  # noqa: SIM115

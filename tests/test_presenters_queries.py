@@ -70,7 +70,9 @@ def _page_queries(user, person) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(f"/persons/{person.public_id}/")
     assert response.status_code == 200
-    return len(ctx)
+    # On SQLite the app reads the head of the audit chain it appends the page's read to; on
+    # PostgreSQL the chain's trigger does, inside the INSERT: not the page's own query.
+    return len([q for q in ctx if '"chain_hash" FROM "casework_auditevent"' not in q["sql"]])
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "intake", "dpo"])

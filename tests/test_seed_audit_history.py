@@ -111,3 +111,30 @@ def test_the_database_dates_every_other_event_again_afterwards(seeded):
     event = AuditEvent.objects.create(action=AuditAction.LOGIN, at=old)
     event.refresh_from_db()
     assert event.at > timezone.now() - dt.timedelta(minutes=5)
+
+
+@pytest.mark.django_db
+def test_the_invented_past_is_linked_into_chains_verify_audit_accepts(seeded):
+    from casework.audit_verify import verify
+
+    before = set(AuditEvent.objects.values_list("public_id", flat=True))
+    seed("--audit-events=500")
+    report = verify()
+    assert report.ok, report.problems[:5]
+    marker = AuditEvent.objects.get(reason=HISTORY_REASON).public_id
+    assert report.events == AuditEvent.objects.count() == len(before) + 501
+    # Each chain starts with its invented past, in the order of time; the events that were
+    # there before (the seed's) and the history's own event follow.
+    for org in Organisation.objects.all():
+        chain = list(
+            AuditEvent.objects.filter(organisation=org)
+            .order_by("chain_position")
+            .values_list("chain_position", "at", "public_id")
+        )
+        assert [position for position, _at, _id in chain] == list(range(1, len(chain) + 1))
+        assert [at for _p, at, _id in chain] == sorted(at for _p, at, _id in chain)
+        seen_before = [public_id in before for _p, _at, public_id in chain if public_id != marker]
+        assert seen_before == sorted(seen_before)  # invented (False) first, then those before
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "intact" in out.getvalue()

@@ -164,6 +164,7 @@ def test_check_deploy_is_clean_with_the_readme_recipe(tmp_path):
         "DJANGO_CSRF_TRUSTED_ORIGINS": "https://casework.example.org",
         "DJANGO_BEHIND_TLS_PROXY": "1",
         "CASEWORK_PRIVATE_ROOT": str(tmp_path / "private"),
+        "AUDIT_COPY_FILE": str(tmp_path / "audit-copy.jsonl"),
     }
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -175,6 +176,17 @@ def test_check_deploy_is_clean_with_the_readme_recipe(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    # Without the audit trail's external copy, casework is not ready to serve.
+    del env["AUDIT_COPY_FILE"]
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "casework.E001" in result.stderr, result.stderr
 
 
 def test_behind_the_proxy_plain_http_is_redirected_but_the_health_check_is_not():

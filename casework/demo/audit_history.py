@@ -8,12 +8,16 @@ and exports, and a partner's reads of the persons shared with it. Ids grow with 
 real trail. Everything is drawn from one `random.Random(seed)`; the history ends at the moment
 it is written.
 
-The trail refuses a back-dated event (on PostgreSQL a trigger dates every INSERT with the
-database's clock, migration 0009). The invented past is written with that one trigger suspended
-inside the same transaction: ALTER TABLE holds its lock until the commit, so no other session
-writes an event while it is off; it needs the table's owner (the role that migrates). The events
-come with an event of their own, written after the trigger is back and dated now, saying how
-many invented events were added: it also marks the history as complete.
+The trail refuses a back-dated event: on PostgreSQL the chain's trigger dates every INSERT with
+the database's clock and links it into its organisation's hash chain (migration 0016). The
+invented past is written with that trigger suspended inside the same transaction (ALTER TABLE
+holds its lock until the commit, so no other session writes an event while it is off; it needs
+the table's owner, the role that migrates), and linked here instead, as the trigger would have:
+the history ends before the trail's first event, so each chain starts with its invented past, in
+the order of time, and the events already there (the seed's, dated now) are linked again after
+it. `verify_audit` accepts the result. The events come with an event of their own, written after
+the trigger is back and dated now, saying how many invented events were added: it also marks
+the history as complete.
 """
 
 from __future__ import annotations
@@ -35,12 +39,23 @@ from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens
 from casework.demo import bulk
 from casework.demo.seed import DEMO_ORG_SLUG
-from casework.models import AuditEvent, Organisation, Person, Role, SharedCase, User
+from casework.models import (
+    AuditEvent,
+    Organisation,
+    Person,
+    Role,
+    SharedCase,
+    User,
+    audit_chain,
+    audit_copy,
+)
 
 HISTORY_REASON = "seed_demo_audit_history"
 DAYS = 730
 BATCH = 20_000
-DATING_TRIGGER = "casework_audit_database_time"
+# The chain's trigger dates and links each event (0016); the append-only one refuses the
+# re-linking of the events already there.
+SUSPENDED_TRIGGERS = ("casework_audit_chain", "casework_audit_append_only")
 
 PERSON_SENSITIVE = sorted(n for n, s in FIELDS["Person"].items() if s == Sens.SENSITIVE)
 STATUSES = ["reported", "verifying", "located", "identity_confirmed", "cleared_for_return"]
@@ -104,19 +119,24 @@ def add_history(*, events: int, seed: int, log: Callable[[str], None] = print) -
     if not tenants:
         raise HistoryNotWritable("No organisation with persons and staff: seed the demo first.")
     admin = User.objects.filter(username="admin").first()
-    end = timezone.now()
     written = 0
     with transaction.atomic(), _dated_as_given():
+        # Read under the suspension's lock: no event is added meanwhile.
+        first = AuditEvent.objects.order_by("at").values_list("at", flat=True).first()
+        end = first - dt.timedelta(milliseconds=1) if first else timezone.now()
+        already = _set_aside_existing()
+        heads = {tenant.org_id: (0, audit_chain.GENESIS) for tenant, _weight in tenants}
         batch: list[AuditEvent] = []
         for event in _events(rng, tenants, events, end):
             batch.append(event)
             if len(batch) == BATCH:
-                bulk.insert(AuditEvent, batch, keep_dates=True)
+                _write(batch, heads)
                 written += len(batch)
                 batch = []
                 log(f"  {written:>9} / {events} audit events")
-        bulk.insert(AuditEvent, batch, keep_dates=True)
+        _write(batch, heads)
         written += len(batch)
+        _link_again(already, heads)
     with transaction.atomic():
         audit.record(
             admin,
@@ -128,19 +148,67 @@ def add_history(*, events: int, seed: int, log: Callable[[str], None] = print) -
     return written
 
 
+def _write(batch: list[AuditEvent], heads: dict) -> None:
+    audit_chain.link(batch, heads)
+    bulk.insert(AuditEvent, batch, keep_dates=True)
+    if audit_copy.configured():
+        audit_copy.after_commit(batch)
+
+
+def _set_aside_existing() -> dict[int | None, list[int]]:
+    """The events already there, by chain in chain order, moved to negative positions so that
+    the invented past can take the first ones."""
+    already: dict[int | None, list[int]] = {}
+    rows = AuditEvent.objects.order_by("organisation_id", "chain_position", "id")
+    for pk, org_id in rows.values_list("id", "organisation_id"):
+        already.setdefault(org_id, []).append(pk)
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        # A fixed statement on the model's own table.
+        cursor.execute(
+            f"UPDATE {table} SET chain_position = -chain_position"  # noqa: S608 # nosec B608
+        )
+    return already
+
+
+def _link_again(already: dict[int | None, list[int]], heads: dict) -> None:
+    """Link the events that were there before after the invented past of their chain."""
+    for org_id, ids in already.items():
+        position, previous = heads.get(org_id, (0, audit_chain.GENESIS))
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT casework_audit_rechain(%s::bigint[], %s, %s)", [ids, position, previous]
+                )
+            continue
+        events = AuditEvent.objects.in_bulk(ids)
+        ordered = [events[pk] for pk in ids]
+        audit_chain.link(ordered, {org_id: (position, previous)})
+        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                # A fixed statement on the model's own table; values as parameters.
+                f"UPDATE {table} SET chain_position = %s, chain_hash = %s "  # noqa: S608 # nosec B608
+                "WHERE id = %s",
+                [(e.chain_position, e.chain_hash, e.pk) for e in ordered],
+            )
+
+
 @contextmanager
 def _dated_as_given() -> Iterator[None]:
-    """Suspend the database's dating of audit rows for the current transaction (PostgreSQL)."""
+    """Suspend the database's dating and linking of audit rows, and their protection from
+    change, for the current transaction (PostgreSQL)."""
     if connection.vendor != "postgresql":
         yield
         return
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     # ALTER TABLE refuses while foreign-key checks of this transaction wait for its end: they
-    # run at each statement's end instead, until the trigger is back.
+    # run at each statement's end instead, until the triggers are back.
     try:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {DATING_TRIGGER}")
+            for trigger in SUSPENDED_TRIGGERS:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
     except DatabaseError as exc:
         raise HistoryNotWritable(
             "Could not suspend the audit trail's dating for the invented past (this needs the "
@@ -148,7 +216,8 @@ def _dated_as_given() -> Iterator[None]:
         ) from exc
     yield
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {DATING_TRIGGER}")
+        for trigger in SUSPENDED_TRIGGERS:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 

@@ -1,13 +1,54 @@
-"""The audit trail: append-only, one row per change, sensitive read, login, denial or export."""
+"""The audit trail: append-only, one row per change, sensitive read, login, denial or export,
+each linked into its organisation's hash chain (`audit_chain`) and copied outside the database
+after commit (`audit_copy`)."""
 
+import threading
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.models import audit_chain, audit_copy
 from casework.models.base import GatedQuerySet
+
+# On SQLite the app links the chain: one thread at a time reads a chain's head and appends to it
+# (other processes are held off by SQLite's own write lock, or fail rather than fork the chain).
+_APP_CHAIN_LOCK = threading.Lock()
+
+
+class DatabaseSetDateTimeField(models.DateTimeField):
+    """Set by the database on PostgreSQL (the chain trigger) and read back from the INSERT."""
+
+    db_returning = True
+
+
+class DatabaseSetBigIntegerField(models.BigIntegerField):
+    db_returning = True
+
+
+class DatabaseSetCharField(models.CharField):
+    db_returning = True
+
+
+def _appended(events: list, insert) -> None:
+    """Insert new events (`insert()`), linked into their chains, and copy them after commit."""
+    if audit_chain.chained_by_database():
+        insert()
+    else:
+        # No savepoint of its own: inside a transaction, it is part of it.
+        with transaction.atomic(savepoint=False), _APP_CHAIN_LOCK:
+            now = timezone.now()
+            for event in events:
+                event.at = now
+            audit_chain.link(
+                events, audit_chain.heads(AuditEvent, (e.organisation_id for e in events))
+            )
+            insert()
+    audit_copy.after_commit(events)
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -19,6 +60,19 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AuditEventQuerySet(AppendOnlyQuerySet, GatedQuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        if not objs:
+            return objs
+        created = []
+        _appended(
+            objs,
+            lambda: created.extend(
+                super(AuditEventQuerySet, self).bulk_create(objs, *args, **kwargs)
+            ),
+        )
+        return created
+
     def about(self, person_ids):
         """Events about any of these persons (public ids, or a subquery of them): those that belong
         to one of them, and those that name one of them among several (`AuditEventSubject`). Each
@@ -31,7 +85,8 @@ class AuditEvent(models.Model):
     public_id = models.UUIDField(
         default=uuid.uuid4, unique=True, editable=False, verbose_name=_("public id")
     )
-    at = models.DateTimeField(auto_now_add=True, db_index=True, verbose_name=_("time"))
+    # The database's clock on PostgreSQL (the chain trigger), whatever the INSERT says.
+    at = DatabaseSetDateTimeField(default=timezone.now, db_index=True, verbose_name=_("time"))
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -59,6 +114,24 @@ class AuditEvent(models.Model):
     reason = models.TextField(blank=True, verbose_name=_("reason"))
     ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP address"))
     request_id = models.CharField(max_length=64, blank=True, verbose_name=_("request id"))
+    # The SHA-256 of the persons this event names (AuditEventSubject), written with the event
+    # so that its hash covers them; "" when it names none that way.
+    subjects_digest = models.CharField(
+        max_length=64, blank=True, default="", db_default="", verbose_name=_("subjects digest")
+    )
+    # Its place in its organisation's chain (audit_chain), and its hash over the row and the
+    # hash before it: set by the database on PostgreSQL, by the app on SQLite.
+    chain_position = DatabaseSetBigIntegerField(
+        null=True, blank=True, editable=False, verbose_name=_("position in the chain")
+    )
+    chain_hash = DatabaseSetCharField(
+        max_length=64,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        verbose_name=_("chain hash"),
+    )
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -76,11 +149,17 @@ class AuditEvent(models.Model):
             # The data-protection officer's list: an organisation's events, newest first.
             models.Index(fields=["organisation", "-at", "-id"], name="audit_org_at"),
         ]
+        constraints = [
+            # One event per place in a chain; also the index the head of a chain is read from.
+            models.UniqueConstraint(
+                Coalesce("organisation", 0), "chain_position", name="audit_chain_position"
+            )
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit events are append-only.")
-        super().save(*args, **kwargs)
+        _appended([self], lambda: super(AuditEvent, self).save(*args, **kwargs))
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
