@@ -248,6 +248,91 @@ def blocking_keys(p: PreparedRecord) -> set[str]:
     return keys
 
 
+# Keys kept for the staff name search only: a single given name, a skeleton or a patronymic
+# alone would make blocks of thousands, so candidate search (blocking) never uses them.
+SEARCH_ONLY_KINDS = ("g", "k", "p", "a", "kc")
+
+
+def search_keys_for_person(p: PreparedRecord) -> set[str]:
+    """Keys that let a name search find the record by one word in any order and any script:
+    the given name's equivalence classes, the consonant skeletons (Arabic script meets the
+    others only there), the patronymic's father, the words of plain aliases and kunyas by the
+    equivalence class of their name (Abu Magomed = Abu Muhammad). The surname key (``s|``) and
+    the kunya key (``ku|``) are blocking keys already."""
+    keys = {f"g|{c}" for c in p.given.classes}
+    keys |= {f"k|{s}" for s in (p.family.skeleton, p.given.skeleton) if s}
+    keys |= {f"p|{c}" for c in p.patronymic_classes}
+    for alias in p.aliases:
+        if alias.kind == "plain":
+            keys |= {f"a|{k}" for k in map(nm.surname_key, alias.text.split()) if k}
+        elif alias.kind in ("umm", "abu") and alias.name:
+            keys |= {f"kc|{alias.kind}|{c}" for c in given_classes(alias.name)}
+    return keys
+
+
+# How much each kind of shared key says that a searched name is the person's (a rank, not a
+# probability): a family and a given name together above a kunya, above a surname alone, above a
+# given name shared by thousands, above a bare consonant skeleton.
+SEARCH_WEIGHTS = {
+    "sg": 8, "ku": 8, "kc": 8, "pa": 6, "s": 4, "g": 3, "a": 3, "kk": 2, "p": 2, "k": 1,
+}  # fmt: skip
+_QUERY_WORDS = 8
+
+
+def query_keys(text: str | None) -> dict[str, int]:
+    """The stored keys a searched text may stand for, each with its `SEARCH_WEIGHTS` weight.
+    The words are read in any order: each as a surname, a given name, a patronymic's father or an
+    alias word; each pair as family and given name; a kunya word with the word after it as a
+    kunya ("Umm Bilal", "ibn Yusuf", "bint Abu Muhammad")."""
+    words = nm.tokens(text)[:_QUERY_WORDS]
+    keys: dict[str, int] = {}
+
+    def add(kind: str, *parts: str) -> None:
+        keys["|".join((kind, *parts))] = SEARCH_WEIGHTS[kind]
+
+    # a kunya word ("Umm", "ibn") is no name of its own
+    names = [None if nm.kunya_kind(w) else w for w in words]
+    family = [surname_keys(w) for w in names]
+    given = [given_keys(w) for w in names]
+    for f, g in zip(family, given, strict=True):
+        if f.key:
+            add("s", f.key)
+            add("a", f.key)
+        for c in g.classes:
+            add("g", c)
+            add("p", c)
+        # one consonant (Ali: "l") would find every name that has only it
+        for skeleton in {f.skeleton, g.skeleton}:
+            if len(skeleton) > 1:
+                add("k", skeleton)
+    for i, f in enumerate(family):
+        for j, g in enumerate(given):
+            if i != j and f.key:
+                for c in g.classes:
+                    add("sg", f.key, c)
+                if f.skeleton and g.skeleton:
+                    add("kk", f.skeleton, g.skeleton)
+    for i, word in enumerate(words[:-1]):
+        _add_kunya(add, word, words[i + 1 :])
+    return keys
+
+
+def _add_kunya(add, word: str, rest: list[str]) -> None:
+    kind = nm.kunya_kind(word)
+    if kind is None:
+        return
+    if kind in ("ibn", "bint") and len(rest) > 1 and nm.kunya_kind(rest[0]) == "abu":
+        kind, rest = "child_of_abu", rest[1:]
+    name = nm.fold(rest[0])
+    if kind in ("umm", "abu"):
+        add("ku", f"{kind} {nm.given_variant_key(nm.phonetic(name))}")
+        for c in given_classes(name):
+            add("kc", kind, c)
+    else:
+        for c in given_classes(name):
+            add("pa", kind, c)
+
+
 def _child_of(p: PreparedRecord) -> set[tuple[str, str]]:
     """(kind, father's given-name class) of the record's ibn / bint / child-of-abu aliases."""
     found = set()
