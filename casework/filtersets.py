@@ -336,6 +336,19 @@ class ListImportFilterSet(django_filters.FilterSet):
         fields = ["source", "status", "as_of_from", "as_of_to"]
 
 
+# The queue's two states besides a decision: a pair still waits while it is undecided, and while
+# it was decided "the same person" but its records are not merged yet (a supervisor has not, or
+# the merge was refused: both on one manifest).
+QUEUE_OPEN = "open"
+QUEUE_NOT_MERGED = "not_merged"
+NOT_MERGED = Q(
+    kind=SuggestionKind.PERSON_PERSON,
+    decision=Decision.CONFIRMED,
+    person__merged_into__isnull=True,
+    other_person__merged_into__isnull=True,
+)
+
+
 class MatchSuggestionFilterSet(django_filters.FilterSet):
     """Filters `MatchSuggestion.objects.visible_to(user)`: kind, decision, least probability.
     Names are not searchable here (a search would answer questions about persons beyond the
@@ -346,7 +359,12 @@ class MatchSuggestionFilterSet(django_filters.FilterSet):
         label=_("Kind"),
     )
     decision = django_filters.ChoiceFilter(
-        choices=Decision.choices,
+        choices=[
+            (QUEUE_OPEN, _("waiting: to decide or to merge")),
+            *Decision.choices,
+            (QUEUE_NOT_MERGED, _("the same person, not yet merged")),
+        ],
+        method="filter_decision",
         label=_("Decision"),
     )
     min_probability = django_filters.NumberFilter(
@@ -356,3 +374,10 @@ class MatchSuggestionFilterSet(django_filters.FilterSet):
     class Meta:
         model = MatchSuggestion
         fields = ["kind", "decision", "min_probability"]
+
+    def filter_decision(self, queryset, name, value):
+        if value == QUEUE_NOT_MERGED:
+            return queryset.filter(NOT_MERGED)
+        if value == QUEUE_OPEN:
+            return queryset.filter(Q(decision=Decision.PENDING) | NOT_MERGED)
+        return queryset.filter(decision=value)

@@ -106,6 +106,8 @@ class PreparedRecord:
     given: NameKeys
     patronymic_classes: frozenset[str]
     father_classes: frozenset[str]  # from father_name, patronymic, and ibn/bint aliases
+    named_father_classes: frozenset[str]  # from father_name and ibn/bint aliases only
+    patronymic_text: str  # as written
     mother_family: NameKeys
     mother_given: NameKeys
     aliases: tuple[nm.Alias, ...]
@@ -143,13 +145,14 @@ def prepare(record: PersonRecord) -> PreparedRecord:
     patronymic_classes = (
         given_classes(nm.patronymic_stem(patronymic)) if patronymic else frozenset()
     )
-    father_classes = set(patronymic_classes)
+    named_father: set[str] = set()
     if record.father_name:
         _, father_given = _parent_name_parts(record.father_name)
-        father_classes |= given_classes(father_given or record.father_name)
+        named_father |= given_classes(father_given or record.father_name)
     for alias in aliases:
         if alias.kind in ("ibn", "bint", "child_of_abu") and alias.name:
-            father_classes |= given_classes(alias.name)
+            named_father |= given_classes(alias.name)
+    father_classes = named_father | patronymic_classes
     mother_family, mother_given = _parent_name_parts(record.mother_name)
     kunyas = frozenset(
         f"{a.kind} {nm.given_variant_key(nm.phonetic(a.name))}"
@@ -162,6 +165,8 @@ def prepare(record: PersonRecord) -> PreparedRecord:
         given=given_keys(given),
         patronymic_classes=frozenset(patronymic_classes),
         father_classes=frozenset(father_classes),
+        named_father_classes=frozenset(named_father),
+        patronymic_text=patronymic or "",
         mother_family=surname_keys(mother_family),
         mother_given=given_keys(mother_given),
         aliases=aliases,
