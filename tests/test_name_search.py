@@ -110,3 +110,11 @@ def test_the_migration_gives_persons_stored_before_their_search_keys(world, logi
     assert muchammad.public_id not in _listed(client.get("/persons/", {"q": "Магомед"}))
     migration.add_search_keys(apps, None)
     assert muchammad.public_id in _listed(client.get("/persons/", {"q": "Магомед"}))
+
+
+def test_a_child_known_only_as_the_son_of_a_kunya_comes_before_the_father(world, login):
+    father = _person(world, {"family_name": "Исмаилов", "given_name": "Имран"})
+    person_add_name(actor=world.caseworker, person=father, full_text="Абу Имран", kind="kunya")
+    child = _person(world, {"full_text": "Имран ибн Абу Имран", "kind": "alias"})
+    listed = _listed(login(world.caseworker).get("/persons/", {"q": "Imran ibn Abu Imran"}))
+    assert listed[:2] == [child.public_id, father.public_id]

@@ -270,9 +270,22 @@ def search_keys_for_person(p: PreparedRecord) -> set[str]:
     for alias in p.aliases:
         if alias.kind == "plain":
             keys |= {f"a|{k}" for k in map(nm.surname_key, alias.text.split()) if k}
-        elif alias.kind in ("umm", "abu") and alias.name:
-            keys |= {f"kc|{alias.kind}|{c}" for c in given_classes(alias.name)}
+            # an alias that is a name of its own ("Imran ibn Abu Imran", all a mother knew)
+            parts = _split(alias.text)
+            keys |= {f"g|{c}" for c in given_classes(parts.given)} if parts.given else set()
+            inner = (nm.parse_alias(text) for text in parts.aliases)
+            keys |= {k for a in inner if a for k in _kunya_keys(a)}
+        else:
+            keys |= _kunya_keys(alias)
     return keys
+
+
+def _kunya_keys(alias: nm.Alias) -> set[str]:
+    """A kunya or child-of alias by the equivalence class of its name (Abu Magomed = Abu
+    Muhammad, ibn Abu Magomed = ibn Abu Muhammad)."""
+    if alias.kind == "plain" or not alias.name:
+        return set()
+    return {f"kc|{alias.kind}|{c}" for c in given_classes(alias.name)}
 
 
 # How much each kind of shared key says that a searched name is the person's (a rank, not a
@@ -317,17 +330,21 @@ def query_keys(text: str | None) -> dict[str, int]:
                     add("sg", f.key, c)
                 if f.skeleton and g.skeleton:
                     add("kk", f.skeleton, g.skeleton)
-    for i, word in enumerate(words[:-1]):
-        _add_kunya(add, word, words[i + 1 :])
+    i = 0
+    while i < len(words) - 1:
+        i += _add_kunya(add, words[i], words[i + 1 :])
     return keys
 
 
-def _add_kunya(add, word: str, rest: list[str]) -> None:
+def _add_kunya(add, word: str, rest: list[str]) -> int:
+    """Add the keys of a kunya phrase starting at `word`; how many words it took (1 if none).
+    "ibn Abu Yusuf" is a child's: its "Abu Yusuf" is the father's kunya, not the child's."""
     kind = nm.kunya_kind(word)
     if kind is None:
-        return
+        return 1
+    taken = 2
     if kind in ("ibn", "bint") and len(rest) > 1 and nm.kunya_kind(rest[0]) == "abu":
-        kind, rest = "child_of_abu", rest[1:]
+        kind, rest, taken = "child_of_abu", rest[1:], 3
     name = nm.fold(rest[0])
     if kind in ("umm", "abu"):
         add("ku", f"{kind} {nm.given_variant_key(nm.phonetic(name))}")
@@ -336,6 +353,8 @@ def _add_kunya(add, word: str, rest: list[str]) -> None:
     else:
         for c in given_classes(name):
             add("pa", kind, c)
+            add("kc", kind, c)
+    return taken
 
 
 def _child_of(p: PreparedRecord) -> set[tuple[str, str]]:
