@@ -3,11 +3,13 @@
 Each filters only on fields its callers may see; the queryset it filters always comes from a gate.
 """
 
+from collections import defaultdict
+
 import django_filters
 import django_filters.constants
 from django import forms
-from django.db.models import Q
-from django.db.models.functions import ExtractYear
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from casework.audit import AuditAction
@@ -194,7 +196,7 @@ class PersonFilterSet(django_filters.FilterSet):
 
     def filter_name(self, queryset, name, value):
         from casework.models import NameKey, PersonName
-        from casework.services.names import search_keys
+        from casework.services.names import search_weights
 
         value = value.strip()[:200]
         if not value:
@@ -215,13 +217,53 @@ class PersonFilterSet(django_filters.FilterSet):
             .order_by()
             .values("person_id")
         )
-        keys = search_keys(value)
-        if keys:
+        weights = search_weights(value)
+        if weights:
             matching = matching.union(
-                NameKey.objects.filter(key__in=keys).order_by().values("person_id")
+                NameKey.objects.filter(key__in=weights).order_by().values("person_id")
             )
-        # The gated queryset is only narrowed: the ids never widen it.
-        return queryset.filter(pk__in=matching)
+        # The gated queryset is only narrowed: the ids never widen it. The rank is computed for
+        # the persons left, in the same statement.
+        return queryset.filter(pk__in=matching).annotate(search_rank=search_rank(value, weights))
+
+
+# What the text as typed, found in the display name, adds to a person's rank: as much as a given
+# name (the same script, written the same way).
+TEXT_MATCH_WEIGHT = 3
+
+
+def search_rank(value: str, weights: dict[str, int]):
+    """How well a person matches a name search, in SQL: the weights of the stored keys they share
+    with the searched text (`casework.matching.keys.SEARCH_WEIGHTS`), and the text as typed in
+    their display name."""
+    from casework.models import NameKey
+
+    text = Case(
+        When(display_name__icontains=value, then=Value(TEXT_MATCH_WEIGHT)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    if not weights:
+        return text
+    by_weight: dict[int, list[str]] = defaultdict(list)
+    for key, weight in weights.items():
+        by_weight[weight].append(key)
+    shared = (
+        NameKey.objects.filter(person_id=OuterRef("pk"), key__in=weights)
+        .order_by()
+        .values("person_id")
+        .annotate(
+            total=Sum(
+                Case(
+                    *(When(key__in=keys, then=Value(w)) for w, keys in sorted(by_weight.items())),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values("total")
+    )
+    return Coalesce(Subquery(shared, output_field=IntegerField()), Value(0)) + text
 
 
 # --- Family reports and flights ------------------------------------------------------------------
@@ -294,6 +336,19 @@ class ListImportFilterSet(django_filters.FilterSet):
         fields = ["source", "status", "as_of_from", "as_of_to"]
 
 
+# The queue's two states besides a decision: a pair still waits while it is undecided, and while
+# it was decided "the same person" but its records are not merged yet (a supervisor has not, or
+# the merge was refused: both on one manifest).
+QUEUE_OPEN = "open"
+QUEUE_NOT_MERGED = "not_merged"
+NOT_MERGED = Q(
+    kind=SuggestionKind.PERSON_PERSON,
+    decision=Decision.CONFIRMED,
+    person__merged_into__isnull=True,
+    other_person__merged_into__isnull=True,
+)
+
+
 class MatchSuggestionFilterSet(django_filters.FilterSet):
     """Filters `MatchSuggestion.objects.visible_to(user)`: kind, decision, least probability.
     Names are not searchable here (a search would answer questions about persons beyond the
@@ -304,7 +359,12 @@ class MatchSuggestionFilterSet(django_filters.FilterSet):
         label=_("Kind"),
     )
     decision = django_filters.ChoiceFilter(
-        choices=Decision.choices,
+        choices=[
+            (QUEUE_OPEN, _("waiting: to decide or to merge")),
+            *Decision.choices,
+            (QUEUE_NOT_MERGED, _("the same person, not yet merged")),
+        ],
+        method="filter_decision",
         label=_("Decision"),
     )
     min_probability = django_filters.NumberFilter(
@@ -314,3 +374,10 @@ class MatchSuggestionFilterSet(django_filters.FilterSet):
     class Meta:
         model = MatchSuggestion
         fields = ["kind", "decision", "min_probability"]
+
+    def filter_decision(self, queryset, name, value):
+        if value == QUEUE_NOT_MERGED:
+            return queryset.filter(NOT_MERGED)
+        if value == QUEUE_OPEN:
+            return queryset.filter(Q(decision=Decision.PENDING) | NOT_MERGED)
+        return queryset.filter(decision=value)

@@ -106,6 +106,8 @@ class PreparedRecord:
     given: NameKeys
     patronymic_classes: frozenset[str]
     father_classes: frozenset[str]  # from father_name, patronymic, and ibn/bint aliases
+    named_father_classes: frozenset[str]  # from father_name and ibn/bint aliases only
+    patronymic_text: str  # as written
     mother_family: NameKeys
     mother_given: NameKeys
     aliases: tuple[nm.Alias, ...]
@@ -143,13 +145,14 @@ def prepare(record: PersonRecord) -> PreparedRecord:
     patronymic_classes = (
         given_classes(nm.patronymic_stem(patronymic)) if patronymic else frozenset()
     )
-    father_classes = set(patronymic_classes)
+    named_father: set[str] = set()
     if record.father_name:
         _, father_given = _parent_name_parts(record.father_name)
-        father_classes |= given_classes(father_given or record.father_name)
+        named_father |= given_classes(father_given or record.father_name)
     for alias in aliases:
         if alias.kind in ("ibn", "bint", "child_of_abu") and alias.name:
-            father_classes |= given_classes(alias.name)
+            named_father |= given_classes(alias.name)
+    father_classes = named_father | patronymic_classes
     mother_family, mother_given = _parent_name_parts(record.mother_name)
     kunyas = frozenset(
         f"{a.kind} {nm.given_variant_key(nm.phonetic(a.name))}"
@@ -162,6 +165,8 @@ def prepare(record: PersonRecord) -> PreparedRecord:
         given=given_keys(given),
         patronymic_classes=frozenset(patronymic_classes),
         father_classes=frozenset(father_classes),
+        named_father_classes=frozenset(named_father),
+        patronymic_text=patronymic or "",
         mother_family=surname_keys(mother_family),
         mother_given=given_keys(mother_given),
         aliases=aliases,
@@ -246,6 +251,110 @@ def blocking_keys(p: PreparedRecord) -> set[str]:
     if p.birth.precision == "exact" and p.birth.earliest:
         keys.add(f"bd|{p.birth.earliest.isoformat()}")
     return keys
+
+
+# Keys kept for the staff name search only: a single given name, a skeleton or a patronymic
+# alone would make blocks of thousands, so candidate search (blocking) never uses them.
+SEARCH_ONLY_KINDS = ("g", "k", "p", "a", "kc")
+
+
+def search_keys_for_person(p: PreparedRecord) -> set[str]:
+    """Keys that let a name search find the record by one word in any order and any script:
+    the given name's equivalence classes, the consonant skeletons (Arabic script meets the
+    others only there), the patronymic's father, the words of plain aliases and kunyas by the
+    equivalence class of their name (Abu Magomed = Abu Muhammad). The surname key (``s|``) and
+    the kunya key (``ku|``) are blocking keys already."""
+    keys = {f"g|{c}" for c in p.given.classes}
+    keys |= {f"k|{s}" for s in (p.family.skeleton, p.given.skeleton) if s}
+    keys |= {f"p|{c}" for c in p.patronymic_classes}
+    for alias in p.aliases:
+        if alias.kind == "plain":
+            keys |= {f"a|{k}" for k in map(nm.surname_key, alias.text.split()) if k}
+            # an alias that is a name of its own ("Imran ibn Abu Imran", all a mother knew)
+            parts = _split(alias.text)
+            keys |= {f"g|{c}" for c in given_classes(parts.given)} if parts.given else set()
+            inner = (nm.parse_alias(text) for text in parts.aliases)
+            keys |= {k for a in inner if a for k in _kunya_keys(a)}
+        else:
+            keys |= _kunya_keys(alias)
+    return keys
+
+
+def _kunya_keys(alias: nm.Alias) -> set[str]:
+    """A kunya or child-of alias by the equivalence class of its name (Abu Magomed = Abu
+    Muhammad, ibn Abu Magomed = ibn Abu Muhammad)."""
+    if alias.kind == "plain" or not alias.name:
+        return set()
+    return {f"kc|{alias.kind}|{c}" for c in given_classes(alias.name)}
+
+
+# How much each kind of shared key says that a searched name is the person's (a rank, not a
+# probability): a family and a given name together above a kunya, above a surname alone, above a
+# given name shared by thousands, above a bare consonant skeleton.
+SEARCH_WEIGHTS = {
+    "sg": 8, "ku": 8, "kc": 8, "pa": 6, "s": 4, "g": 3, "a": 3, "kk": 2, "p": 2, "k": 1,
+}  # fmt: skip
+_QUERY_WORDS = 8
+
+
+def query_keys(text: str | None) -> dict[str, int]:
+    """The stored keys a searched text may stand for, each with its `SEARCH_WEIGHTS` weight.
+    The words are read in any order: each as a surname, a given name, a patronymic's father or an
+    alias word; each pair as family and given name; a kunya word with the word after it as a
+    kunya ("Umm Bilal", "ibn Yusuf", "bint Abu Muhammad")."""
+    words = nm.tokens(text)[:_QUERY_WORDS]
+    keys: dict[str, int] = {}
+
+    def add(kind: str, *parts: str) -> None:
+        keys["|".join((kind, *parts))] = SEARCH_WEIGHTS[kind]
+
+    # a kunya word ("Umm", "ibn") is no name of its own
+    names = [None if nm.kunya_kind(w) else w for w in words]
+    family = [surname_keys(w) for w in names]
+    given = [given_keys(w) for w in names]
+    for f, g in zip(family, given, strict=True):
+        if f.key:
+            add("s", f.key)
+            add("a", f.key)
+        for c in g.classes:
+            add("g", c)
+            add("p", c)
+        # one consonant (Ali: "l") would find every name that has only it
+        for skeleton in {f.skeleton, g.skeleton}:
+            if len(skeleton) > 1:
+                add("k", skeleton)
+    for i, f in enumerate(family):
+        for j, g in enumerate(given):
+            if i != j and f.key:
+                for c in g.classes:
+                    add("sg", f.key, c)
+                if f.skeleton and g.skeleton:
+                    add("kk", f.skeleton, g.skeleton)
+    i = 0
+    while i < len(words) - 1:
+        i += _add_kunya(add, words[i], words[i + 1 :])
+    return keys
+
+
+def _add_kunya(add, word: str, rest: list[str]) -> int:
+    """Add the keys of a kunya phrase starting at `word`; how many words it took (1 if none).
+    "ibn Abu Yusuf" is a child's: its "Abu Yusuf" is the father's kunya, not the child's."""
+    kind = nm.kunya_kind(word)
+    if kind is None:
+        return 1
+    taken = 2
+    if kind in ("ibn", "bint") and len(rest) > 1 and nm.kunya_kind(rest[0]) == "abu":
+        kind, rest, taken = "child_of_abu", rest[1:], 3
+    name = nm.fold(rest[0])
+    if kind in ("umm", "abu"):
+        add("ku", f"{kind} {nm.given_variant_key(nm.phonetic(name))}")
+        for c in given_classes(name):
+            add("kc", kind, c)
+    else:
+        for c in given_classes(name):
+            add("pa", kind, c)
+            add("kc", kind, c)
+    return taken
 
 
 def _child_of(p: PreparedRecord) -> set[tuple[str, str]]:

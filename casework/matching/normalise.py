@@ -259,6 +259,11 @@ def is_kunya_word(word: str) -> bool:
     return fold(word) in _KUNYA_WORDS
 
 
+def kunya_kind(word: str) -> str | None:
+    """umm, abu, ibn or bint for a kunya word in any spelling ('Умм', 'Abou', 'bin'), else None."""
+    return _KUNYA_WORDS.get(fold(word))
+
+
 def looks_like_patronymic(word: str) -> bool:
     return bool(_PATRONYMIC.search(fold(word).replace(" ", "")))
 

@@ -21,6 +21,7 @@ from importlib import resources
 import numpy as np
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
+from . import normalise as nm
 from .keys import NameKeys, PreparedRecord
 
 MISSING = -1
@@ -31,6 +32,7 @@ LEVELS: dict[str, tuple[str, ...]] = {
     "birth_date": ("same_day", "overlap", "within_1y", "within_3y", "different"),
     "sex": ("agree", "different"),
     "father": ("agree", "different"),
+    "patronymic": ("agree", "close", "different"),
     "mother": ("both_agree", "one_agrees", "different"),
     "kunya": ("agree", "different"),
     "region": ("agree", "different"),
@@ -48,6 +50,9 @@ M_PRIORS: dict[str, tuple[float, ...]] = {
     "birth_date": (0.3, 0.42, 0.17, 0.08, 0.03),
     "sex": (0.97, 0.03),
     "father": (0.85, 0.15),
+    # a patronymic is written by the person's own family and rarely changes between records;
+    # two patronymics of different fathers (Абдуллаевна / Умаровна) say "not the same person"
+    "patronymic": (0.93, 0.06, 0.01),
     "mother": (0.6, 0.3, 0.1),
     "kunya": (0.6, 0.4),  # a woman may be known by the names of different sons
     "region": (0.75, 0.25),
@@ -61,6 +66,7 @@ U_PRIORS: dict[str, tuple[float, ...]] = {
     "birth_date": (0.001, 0.03, 0.08, 0.15, 0.739),
     "sex": (0.5, 0.5),
     "father": (0.03, 0.97),
+    "patronymic": (0.04, 0.01, 0.95),
     "mother": (0.007, 0.05, 0.943),
     "kunya": (0.05, 0.95),  # Umm + a common given name: about as common as that name
     "region": (0.3, 0.7),
@@ -81,7 +87,7 @@ TF_FIELDS = {"family_name": (0, 1, 2), "given_name": (0, 1)}  # levels that get 
 TF_MAX_BITS = 4.0
 # Siblings share a surname and both parents: once the surname agrees, parents agreeing is much
 # less surprising than for a random pair, so it counts for part of its weight only.
-PARENT_FIELDS = frozenset({"mother", "father"})
+PARENT_FIELDS = frozenset({"mother", "father", "patronymic"})
 PARENT_WEIGHT_WHEN_FAMILY_AGREES = 0.4  # cap on how far term frequency moves a weight, either way
 
 
@@ -227,6 +233,31 @@ def name_levels(a: PreparedRecord, b: PreparedRecord) -> tuple[int, int, bool]:
     return (*straight, False)
 
 
+def patronymic_level(a: PreparedRecord, b: PreparedRecord) -> int:
+    """Agree (one father's name in any spelling), close (a spelling the name table does not
+    know: Абдулхамидовна / Abdulkhamidowna), or different fathers."""
+    if a.patronymic_classes & b.patronymic_classes:
+        return 0
+    close = any(
+        JaroWinkler.similarity(x, y) >= 0.9
+        for x in a.patronymic_classes
+        for y in b.patronymic_classes
+    )
+    return 1 if close else 2
+
+
+def _father_levels(a: PreparedRecord, b: PreparedRecord) -> tuple[int, int]:
+    """(father, patronymic) levels. With a patronymic on both sides the patronymics are compared
+    as evidence of their own, and the father's name only where a list or alias gives it;
+    otherwise a patronymic stands for the father's name (a list's "father" column)."""
+    if a.patronymic_classes and b.patronymic_classes:
+        return (
+            _set_level(a.named_father_classes, b.named_father_classes),
+            patronymic_level(a, b),
+        )
+    return _set_level(a.father_classes, b.father_classes), MISSING
+
+
 def compare(a: PreparedRecord, b: PreparedRecord) -> tuple[list[int], bool]:
     """Level of every field (MISSING when either side lacks it) and whether names were swapped."""
     fam, giv, swapped = name_levels(a, b)
@@ -236,7 +267,7 @@ def compare(a: PreparedRecord, b: PreparedRecord) -> tuple[list[int], bool]:
         giv,
         birth_level(a, b),
         sex,
-        _set_level(a.father_classes, b.father_classes),
+        *_father_levels(a, b),
         mother_level(a, b),
         _set_level(a.kunyas, b.kunyas),
         _text_level(a.region, b.region),
@@ -288,7 +319,7 @@ class Model:
     def from_json(cls, text: str) -> Model:
         data = json.loads(text)
         m = {f: data["m"].get(f, list(M_PRIORS[f])) for f in FIELDS}
-        u = {f: data["u"].get(f, [1.0 / len(LEVELS[f])] * len(LEVELS[f])) for f in FIELDS}
+        u = {f: data["u"].get(f, list(U_PRIORS[f])) for f in FIELDS}
         return cls(m=m, u=u, prior=data["prior"], calibration=tuple(data["calibration"]))
 
 
@@ -420,15 +451,28 @@ def _display(p: PreparedRecord, name: str, swapped_side: bool = False) -> str:
         if b.precision == "exact":
             return b.earliest.isoformat()
         return f"{b.earliest.isoformat()}..{b.latest.isoformat()} ({b.precision})"
+    # the values as written, never the folded keys they are compared on ("hehnia")
     if name == "father":
-        return " / ".join(x for x in (r.father_name, r.patronymic, *r.aliases) if x)
+        children_of = _aliases_of(r, ("ibn", "bint", "child_of_abu"))
+        return " / ".join(x for x in (r.father_name, p.patronymic_text, *children_of) if x)
+    if name == "patronymic":
+        return p.patronymic_text
     if name == "mother":
         return r.mother_name
     if name == "kunya":
-        return " / ".join(sorted(p.kunyas))
+        return " / ".join(_aliases_of(r, ("umm", "abu")))
     if name == "identifier":
-        return " / ".join(sorted(p.identifiers))
+        return " / ".join(r.identifiers)
+    if name in ("region", "birth_place"):
+        return getattr(r, name)
     return str(getattr(p, name, "") or "")
+
+
+def _aliases_of(record, kinds: tuple[str, ...]) -> list[str]:
+    texts = [*record.aliases]
+    if record.full_name:
+        texts += nm.split_full_name(record.full_name).aliases
+    return [t for t in texts if (a := nm.parse_alias(t)) and a.kind in kinds]
 
 
 def level_weight(

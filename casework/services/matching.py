@@ -35,6 +35,7 @@ from casework.matching import (
     prepare,
     score_pair,
 )
+from casework.matching.keys import SEARCH_ONLY_KINDS
 from casework.models import (
     Decision,
     ListImportRow,
@@ -550,9 +551,10 @@ def suggestions_find_duplicates(*, actor, limit_pairs: int = 50_000) -> int:
     require(actor, Action.MERGE_PERSONS)
     scope = Person.objects.filter(organisation_id=actor.organisation_id, merged_into__isnull=True)
     blocks: dict[str, list[int]] = defaultdict(list)
-    for key, pid in NameKey.objects.filter(person__in=scope.values("pk")).values_list(
-        "key", "person_id"
-    ):
+    stored = NameKey.objects.filter(person__in=scope.values("pk")).exclude(
+        kind__in=SEARCH_ONLY_KINDS
+    )
+    for key, pid in stored.values_list("key", "person_id"):
         blocks[key].append(pid)
     pairs: set[tuple[int, int]] = set()
     for ids in blocks.values():

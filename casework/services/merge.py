@@ -208,6 +208,38 @@ def _refresh_keys(*persons: Person) -> None:
     refresh_name_keys_of([*ids, *children_of(ids)])
 
 
+def merge_blocks(pairs) -> dict[tuple[int, int], list[str]]:
+    """What stands in the way of merging each (survivor, absorbed) pair, in plain words ([] when
+    nothing does), in one query whatever the number of pairs. `persons_merge` refuses for the
+    same reasons; the review queue shows them on a pair decided "the same person"."""
+    pairs = list(pairs)
+    ids = {p.pk for pair in pairs for p in pair}
+    flights: dict[int, dict[int, str]] = {pk: {} for pk in ids}
+    entries = ManifestEntry.objects.filter(person_id__in=ids).values_list(
+        "person_id", "flight_id", "flight__reference"
+    )
+    for person_id, flight_id, reference in entries:
+        flights[person_id][flight_id] = reference
+    blocks = {}
+    for survivor, absorbed in pairs:
+        found = []
+        if absorbed.merged_into_id or survivor.merged_into_id:
+            found.append(gettext("One of the records was already merged into another."))
+        shared = sorted(
+            flights[survivor.pk][f] for f in flights[survivor.pk].keys() & flights[absorbed.pk]
+        )
+        for reference in shared:
+            found.append(
+                gettext(
+                    "Both records are on the manifest of the same flight "
+                    "(%(flight)s): settle the manifest first."
+                )
+                % {"flight": reference}
+            )
+        blocks[(survivor.pk, absorbed.pk)] = found
+    return blocks
+
+
 def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> PersonMerge:
     """Fold `absorbed` into `survivor` (a supervisor's act, on both records)."""
     require(actor, Action.MERGE_PERSONS, survivor)
@@ -231,22 +263,9 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
             raise ServiceError(
                 {"survivor": [gettext("This record was merged into another itself.")]}
             )
-        flights = set(
-            ManifestEntry.objects.filter(person=survivor).values_list("flight_id", flat=True)
-        )
-        shared = ManifestEntry.objects.filter(person=absorbed, flight_id__in=flights)
-        if shared.exists():
-            raise ServiceError(
-                {
-                    "absorbed": [
-                        gettext(
-                            "Both records are on the manifest of the same flight "
-                            "(%(flight)s): settle the manifest first."
-                        )
-                        % {"flight": shared.first().flight.reference}
-                    ]
-                }
-            )
+        blocks = merge_blocks([(survivor, absorbed)])[(survivor.pk, absorbed.pk)]
+        if blocks:
+            raise ServiceError({"absorbed": blocks})
         moved: dict = {"absorbed_status": absorbed.status}
         moved["primary_names"] = list(
             PersonName.objects.filter(person=absorbed, is_primary=True).values_list("pk", flat=True)

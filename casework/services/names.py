@@ -17,6 +17,7 @@ from django.db.models.fields.json import KT
 from django.utils.translation import gettext
 
 from casework.matching import BirthRange, PersonRecord, prepare
+from casework.matching.keys import query_keys, search_keys_for_person
 from casework.models import (
     ListImportRow,
     NameKey,
@@ -187,9 +188,11 @@ def minimal_records_for(person: Person, names: Iterable[PersonName]) -> list[Per
 
 
 def keys_of_records(records: Iterable[PersonRecord]) -> set[str]:
+    """The blocking keys of the records, and the keys a name search finds them by."""
     keys: set[str] = set()
     for record in records:
-        keys |= {k[:KEY_LENGTH] for k in prepare(record).blocking}
+        prepared = prepare(record)
+        keys |= {k[:KEY_LENGTH] for k in prepared.blocking | search_keys_for_person(prepared)}
     return keys
 
 
@@ -323,13 +326,31 @@ def guess_script(text: str) -> str:
 
 
 def search_keys(text: str) -> set[str]:
-    """Stored surname keys that any word of a search text may stand for, in any script
-    (Тагирова, Tagirova and Taghirufa give one key), for a name search by index."""
-    from casework.matching.normalise import surname_key, tokens
+    """Stored keys that a search text may stand for, in any script (Тагирова, Tagirova and
+    Taghirufa give one surname key; Магомед, Muchammad and Muhammad one given-name key)."""
+    return set(search_weights(text))
 
-    keys = set()
-    for word in tokens(text)[:8]:
-        key = surname_key(word)
-        if key:
-            keys.add(f"s|{key}"[:KEY_LENGTH])
-    return keys
+
+def search_weights(text: str) -> dict[str, int]:
+    """{stored key: how much sharing it says}, for a name search ranked in SQL
+    (`casework.matching.keys.query_keys`: the normalisation the stored keys were made with)."""
+    weights: dict[str, int] = {}
+    for key, weight in query_keys(text).items():
+        key = key[:KEY_LENGTH]
+        weights[key] = max(weight, weights.get(key, 0))
+    return weights
+
+
+def best_matching_name(texts: Iterable[str], query: str) -> str:
+    """Of a person's names as written, the one a name search matched best (the weights of the
+    keys it shares with the search, `search_weights`); "" when none shares any."""
+    weights = search_weights(query)
+    folded = query.casefold()
+    best, best_score = "", 0
+    for text in texts:
+        record = PersonRecord(record_id="", full_name=text)
+        shared = keys_of_records([record]) & weights.keys()
+        score = sum(weights[k] for k in shared) + (1 if folded in text.casefold() else 0)
+        if score > best_score:
+            best, best_score = text, score
+    return best

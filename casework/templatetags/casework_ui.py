@@ -201,4 +201,59 @@ FIELD_LABELS = {
     "agree": gettext_lazy("agree"),
     "both_agree": gettext_lazy("both agree"),
     "one_agrees": gettext_lazy("one agrees"),
+    "missing": gettext_lazy("missing on one side"),
 }
+
+# How a compared field came out, in the reviewer's words (a level of the matching engine).
+AGREEMENT = {
+    **dict.fromkeys(
+        ("exact", "equivalent", "same_key", "same_day", "overlap", "agree", "both_agree"),
+        gettext_lazy("agrees"),
+    ),
+    **dict.fromkeys(
+        ("skeleton", "close", "near", "within_1y", "within_3y", "one_agrees"),
+        gettext_lazy("partly agrees"),
+    ),
+    "different": gettext_lazy("differs"),
+    "missing": gettext_lazy("missing"),
+}
+# How much a field's comparison weighs (its weight in bits, from the least): in words.
+WEIGHS = [
+    (-4.0, gettext_lazy("strongly against")),
+    (-1.5, gettext_lazy("against")),
+    (-0.2, gettext_lazy("slightly against")),
+    (0.2, gettext_lazy("nothing either way")),
+    (1.5, gettext_lazy("slightly for")),
+    (4.0, gettext_lazy("for")),
+]
+
+
+@register.filter
+def agreement(level) -> str:
+    """agrees / partly agrees / differs / missing, for a matching level."""
+    return AGREEMENT.get(str(level), FIELD_LABELS.get(str(level), str(level)))
+
+
+@register.filter
+def weighs(weight) -> str:
+    """What a field's weight says for the same person, in words (never the bits)."""
+    try:
+        weight = float(weight)
+    except (TypeError, ValueError):
+        return ""
+    for below, words in WEIGHS:
+        if weight < below:
+            return words
+    return _("strongly for")
+
+
+@register.filter
+def percent(probability) -> str:
+    """A probability as a percentage in the user's language: 0.9993 → "99.9 %"."""
+    from django.utils.formats import number_format
+
+    try:
+        value = float(probability) * 100
+    except (TypeError, ValueError):
+        return ""
+    return _("%(value)s %%") % {"value": number_format(value, 1)}

@@ -81,8 +81,43 @@ class CappedCountPage(Page):
         return self.more
 
 
-def page_of(request, queryset, *, size: int = PAGE_SIZE) -> Page:
-    return CappedCountPaginator(queryset, size, COUNT_LIMIT).get_page(request.GET.get("page"))
+class SearchPaginator(CappedCountPaginator):
+    """Pages of a search, which runs once: the ids of its best `count_limit` + 1 rows, in the
+    search's order, are read in one query, and the count and every page come from them; a page's
+    rows are then read by id from `rows` (the gated queryset, without the search).
+
+    A ranked search orders every match by its rank before the first row is known, so reading it
+    once for the count and again for the page cost it twice."""
+
+    def __init__(self, object_list, per_page, rows: QuerySet, count_limit: int = COUNT_LIMIT):
+        super().__init__(object_list, per_page, count_limit)
+        self.rows = rows
+
+    @cached_property
+    def ids(self) -> list:
+        return list(self.object_list.values_list("pk", flat=True)[: self.count_limit + 1])
+
+    @cached_property
+    def count(self) -> int:
+        return len(self.ids)
+
+    def page(self, number) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        ids = self.ids[bottom:top]
+        found = self.rows.in_bulk(ids) if ids else {}
+        rows = [found[pk] for pk in ids if pk in found]
+        return CappedCountPage(rows, number, self, top < min(self.count, self.count_limit))
+
+
+def page_of(request, queryset, *, size: int = PAGE_SIZE, rows: QuerySet | None = None) -> Page:
+    """A page of `queryset`; with `rows`, of a search read once (`SearchPaginator`)."""
+    if rows is None:
+        paginator = CappedCountPaginator(queryset, size, COUNT_LIMIT)
+    else:
+        paginator = SearchPaginator(queryset, size, rows, COUNT_LIMIT)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def query_without_page(params) -> str:

@@ -21,9 +21,10 @@ from casework.forms.persons import (
 from casework.forms.service_errors import apply_service_error
 from casework.models import Person
 from casework.permissions import Action, may, person_level, require
-from casework.presenters import present_persons
+from casework.presenters import WITHHELD, present_persons
 from casework.services import matching
 from casework.services.errors import Conflict, ServiceError
+from casework.services.names import best_matching_name
 from casework.services.persons import NameInput, person_create, person_update
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import page_of, query_without_page
@@ -51,18 +52,30 @@ def person_list(request):
     )
     # Invalid or unknown filter values are dropped (see PersonFilterSet), never half-applied.
     persons = filterset.qs if filterset.is_bound else filterset.queryset
-    page = page_of(request, persons.order_by(*_ordering(filterset)))
+    query = searched_text(filterset, persons)
+    if query:
+        # A name search runs once per page, best matches first (unless an order was chosen).
+        ordering = _ordering(filterset, first=("-search_rank",))
+        page = page_of(request, persons.order_by(*ordering), rows=filterset.queryset)
+    else:
+        page = page_of(request, persons.order_by(*_ordering(filterset)))
+    # A page that shows sensitive fields (region of origin) is a read: one event per page view,
+    # naming the persons it showed them of; a search shows the name that matched too.
+    fields = (*LIST_FIELDS, "names") if query else LIST_FIELDS
+    views = present_persons(request.user, page, fields, read="person_list")
     return render(
         request,
         "persons/list.html",
         {
             "filterset": filterset,
             "page": page,
-            # A page that shows sensitive fields (region of origin) is a read: one event per page
-            # view, naming the persons it showed them of.
             "rows": [
-                {"person": view.person, "fields": view}
-                for view in present_persons(request.user, page, LIST_FIELDS, read="person_list")
+                {
+                    "person": view.person,
+                    "fields": view,
+                    "matched_name": matched_name(view, query) if query else "",
+                }
+                for view in views
             ],
             "query": query_without_page(request.GET),
             "may_create": may(request.user, Action.CREATE_PERSON),
@@ -71,11 +84,29 @@ def person_list(request):
     )
 
 
-def _ordering(filterset) -> list[str]:
-    """The chosen (valid) ordering, then a stable tie-break for pagination."""
+def _ordering(filterset, first: tuple[str, ...] = ()) -> list:
+    """The chosen (valid) ordering, else `first`, then a stable tie-break for pagination."""
     chosen = filterset.form.cleaned_data.get("ordering") if filterset.is_bound else None
     ordering = filterset.filters["ordering"]
-    return [*(ordering.get_ordering_value(p) for p in chosen or []), "display_name", "id"]
+    chosen = [ordering.get_ordering_value(p) for p in chosen or []]
+    return [*(chosen or first), "display_name", "id"]
+
+
+def searched_text(filterset, persons) -> str:
+    """The name searched for, when the list is a name search (ranked by `search_rank`)."""
+    if "search_rank" not in persons.query.annotations:
+        return ""
+    return filterset.form.cleaned_data.get("q", "").strip()
+
+
+def matched_name(view, query: str) -> str:
+    """The person's name that best matches the search, when it is not the one the list shows
+    (a Latin alias found by a Cyrillic search); "" when it is, or the names are withheld."""
+    names = view["names"]
+    if names is WITHHELD:
+        return ""
+    best = best_matching_name([n.text for n in names], query)
+    return "" if best in ("", view["display_name"]) else best
 
 
 @staff_view(action=Action.VIEW_PERSON)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from casework.filtersets import MatchSuggestionFilterSet
+from casework.filtersets import QUEUE_OPEN, MatchSuggestionFilterSet
 from casework.forms.imports import DecisionForm, ReasonForm
 from casework.forms.service_errors import apply_service_error
 from casework.models import Decision, MatchSuggestion, Person, PersonMerge, SuggestionKind
@@ -16,7 +16,7 @@ from casework.permissions import Action, may
 from casework.presenters import WITHHELD, present_persons
 from casework.services.errors import ServiceError
 from casework.services.matching import suggestion_decide, suggestions_find_duplicates
-from casework.services.merge import persons_merge, persons_unmerge
+from casework.services.merge import merge_blocks, persons_merge, persons_unmerge
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 
@@ -67,7 +67,7 @@ def _sides(user, persons, view: str) -> list[dict]:
 @never_cache
 def review_queue(request):
     data = request.GET.copy()
-    data.setdefault("decision", Decision.PENDING)
+    data.setdefault("decision", QUEUE_OPEN)
     filterset = MatchSuggestionFilterSet(
         data, queryset=MatchSuggestion.objects.visible_to(request.user)
     )
@@ -76,6 +76,8 @@ def review_queue(request):
         "person", "other_person", "list_row", "list_row__list_import"
     ).order_by("-probability", "id")
     page = page_of(request, suggestions, size=PAGE_SIZE)
+    for suggestion, waiting in _waiting_merge(request.user, list(page)).items():
+        suggestion.waiting_merge = waiting
     return render(
         request,
         "review/queue.html",
@@ -87,6 +89,27 @@ def review_queue(request):
         },
         status=status,
     )
+
+
+def _not_merged(suggestion: MatchSuggestion) -> bool:
+    return (
+        suggestion.kind == SuggestionKind.PERSON_PERSON
+        and suggestion.decision == Decision.CONFIRMED
+        and not suggestion.person.merged_into_id
+        and not suggestion.other_person.merged_into_id
+    )
+
+
+def _waiting_merge(user, suggestions) -> dict:
+    """{suggestion: {"blocks": what stands in the way, "may_merge": ...}} for the pairs
+    decided "the same person" whose records are not merged yet."""
+    waiting = [s for s in suggestions if _not_merged(s)]
+    blocks = merge_blocks([(s.person, s.other_person) for s in waiting])
+    may_merge = may(user, Action.MERGE_PERSONS)
+    return {
+        s: {"blocks": blocks[(s.person.pk, s.other_person.pk)], "may_merge": may_merge}
+        for s in waiting
+    }
 
 
 @staff_view(action=Action.DECIDE_MATCH)
@@ -145,6 +168,7 @@ def review_suggestion(request, public_id):
             "right": right,
             "form": form,
             "decided": suggestion.decision in (Decision.CONFIRMED, Decision.REJECTED),
+            "waiting_merge": _waiting_merge(request.user, [suggestion]).get(suggestion),
         },
         status=400 if form.is_bound else 200,
     )
