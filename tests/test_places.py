@@ -115,7 +115,9 @@ def test_places_are_for_staff_only(world, held, login):
 
 
 def test_place_list_filters_and_draws_the_map(world, held, login):
-    LocationFactory(name="Roj camp", kind="camp", country="SY", latitude="36.9587", longitude="42.0643")
+    LocationFactory(
+        name="Roj camp", kind="camp", country="SY", latitude="36.9587", longitude="42.0643"
+    )
     LocationFactory(name="Nowhere camp", kind="camp", country="SY")
     client = login(world.caseworker)
     body = client.get("/places/").content.decode()
@@ -243,9 +245,10 @@ def test_population_reports_over_time_with_their_source(world, held, login):
     assert "Ministry of Justice" in table and "1000 to 1200" in table
     chart = body.split('class="population-svg"')[1].split("</svg>")[0]
     assert chart.count("chart-point") == 1 and chart.count("chart-range") == 1
-    assert AuditEvent.objects.filter(
-        object_type="PopulationReport", action=AuditAction.CREATE
-    ).count() == 2
+    assert (
+        AuditEvent.objects.filter(object_type="PopulationReport", action=AuditAction.CREATE).count()
+        == 2
+    )
 
 
 @pytest.mark.parametrize(

@@ -122,23 +122,21 @@ class PlaceIndex:
     def _likely(self, text: str, key: str) -> DetentionLocation | None:
         """The one place whose name holds every word of this one ("Rusafa" → "al-Rusafa women's
         prison"), or the one place of the named kind in the named city ("Mosul, orphanage")."""
+        in_city = [place for place in self.places.values() if place_key(place.city) == key]
+        kind = _kind_named(text)
+        if kind is not None:
+            of_kind = [place for place in in_city if place.kind == kind]
+            if len(of_kind) == 1:
+                return of_kind[0]
+        if len(in_city) > 1:
+            return None  # a town with several places ("Qamishli") names none of them
         words = set(key.split())
         holding = {
             place_id
             for place_id, keys in self.keys.items()
             if any(words <= set(k.split()) for k in keys)
         }
-        if len(holding) == 1:
-            return self.places[holding.pop()]
-        kind = _kind_named(text)
-        if kind is None:
-            return None
-        in_city = [
-            place
-            for place in self.places.values()
-            if place.kind == kind and place_key(place.city) == key
-        ]
-        return in_city[0] if len(in_city) == 1 else None
+        return self.places[holding.pop()] if len(holding) == 1 else None
 
 
 def match_place(text: str | None) -> PlaceMatch:
