@@ -447,6 +447,35 @@ class DetentionLocationAdmin(AuditedAdmin):
     search_fields = ("name", "city", "governorate")
 
 
+@admin.register(models.PopulationReport)
+class PopulationReportAdmin(ReadOnlyAdmin):
+    """Recorded through the places registry's service (it keeps the place's figure in step)."""
+
+    list_display = ("location", "as_of", "estimate", "low", "high", "source")
+    list_select_related = ("location",)
+    raw_id_fields = ("location", "recorded_by")
+    search_fields = ("location__name", "source")
+
+
+@admin.register(models.PlaceAlias)
+class PlaceAliasAdmin(ReadOnlyAdmin):
+    """Added through the places registry's service, which derives the matching key."""
+
+    list_display = ("name", "location")
+    list_select_related = ("location",)
+    raw_id_fields = ("location",)
+    search_fields = ("name", "location__name")
+
+
+@admin.register(models.PlaceName)
+class PlaceNameAdmin(ReadOnlyAdmin):
+    list_display = ("name", "organisation", "times_seen", "status", "location")
+    list_filter = ("status", "organisation")
+    list_select_related = ("organisation", "location")
+    raw_id_fields = ("organisation", "suggested", "location", "decided_by")
+    search_fields = ("name",)
+
+
 @admin.register(models.Placement)
 class PlacementAdmin(ReadOnlyAdmin):
     list_display = ("person", "location", "place_text", "start_date", "end_date", "reliability")

@@ -22,6 +22,8 @@ def navigation(request):
             "imports": may(user, Action.IMPORT_LIST),
             "review": may(user, Action.DECIDE_MATCH),
             "flights": may(user, Action.MANAGE_FLIGHT),
+            # The registry of places is reference data every staff member reads.
+            "places": True,
             "audit": may(user, Action.VIEW_AUDIT),
             "admin": user.is_superuser or may(user, Action.MANAGE_USERS),
         },

@@ -17,10 +17,12 @@ from casework.models import (
     AuditEvent,
     Channel,
     Decision,
+    DetentionLocation,
     FamilyReport,
     FlightStatus,
     ImportStatus,
     ListImport,
+    LocationKind,
     MatchSuggestion,
     Person,
     PersonStatus,
@@ -151,6 +153,12 @@ class PersonFilterSet(django_filters.FilterSet):
     birthplace = django_filters.CharFilter(
         field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
     )
+    place = django_filters.ModelChoiceFilter(
+        queryset=DetentionLocation.objects.none(),
+        to_field_name="public_id",
+        method="filter_place",
+        label=_("Current place"),
+    )
     ordering = PersonOrderingFilter(
         fields=[(field, name) for name, field, _ in PERSON_ORDERINGS],
         field_labels={field: label for _, field, label in PERSON_ORDERINGS},
@@ -182,6 +190,13 @@ class PersonFilterSet(django_filters.FilterSet):
         if "team" in self.filters:
             org_id = getattr(user, "organisation_id", None)
             self.filters["team"].queryset = Team.objects.filter(organisation_id=org_id)
+        self._user = user
+        from casework.permissions import may_filter_by_place
+
+        if may_filter_by_place(user):
+            self.filters["place"].queryset = DetentionLocation.objects.visible_to(user)
+        else:
+            del self.filters["place"]
         ordering = self.filters["ordering"]
         visible = [(f, n) for n, f, _ in PERSON_ORDERINGS if f in allowed]
         ordering.param_map = {n: f for f, n in visible}
@@ -193,6 +208,15 @@ class PersonFilterSet(django_filters.FilterSet):
         # the field is rebuilt from this user's choices and querysets.
         for active in self.filters.values():
             active.__dict__.pop("_field", None)
+
+    def filter_place(self, queryset, name, value):
+        """Persons known to be at the place now, through the placements' own gate: the filter
+        never tells where someone is whose whereabouts the user may not see."""
+        from casework.models import Placement
+        from casework.services.placements import current_placements
+
+        here = current_placements(Placement.objects.visible_to(self._user).filter(location=value))
+        return queryset.filter(pk__in=here.values("person_id"))
 
     def filter_name(self, queryset, name, value):
         from casework.models import NameKey, PersonName
@@ -313,6 +337,34 @@ class FlightFilterSet(django_filters.FilterSet):
     class Meta:
         model = RepatriationFlight
         fields = ["q", "status", "date_from", "date_to"]
+
+
+class PlaceFilterSet(django_filters.FilterSet):
+    """Filters `DetentionLocation.objects.visible_to(user)`: a name (its own or another it is
+    known by, in any script), the kind of place, the country."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Name"), max_length=100)
+    kind = django_filters.ChoiceFilter(choices=LocationKind.choices, label=_("Kind"))
+    country = django_filters.CharFilter(
+        field_name="country", lookup_expr="iexact", label=_("Country"), max_length=2
+    )
+
+    class Meta:
+        model = DetentionLocation
+        fields = ["q", "kind", "country"]
+
+    def filter_q(self, queryset, name, value):
+        from casework.services.place_names import PlaceIndex
+
+        value = value.strip()
+        if not value:
+            return queryset
+        condition = Q(name__icontains=value) | Q(aliases__name__icontains=value)
+        # "Лагерь Рож" finds Roj camp: the name as the matcher reads it, in any script.
+        match = PlaceIndex.build().match(value)
+        if match.place is not None:
+            condition |= Q(pk=match.place.pk)
+        return queryset.filter(pk__in=queryset.filter(condition).values("pk"))
 
 
 # --- List imports and match suggestions (imports/review area) ----------------------------------

@@ -43,6 +43,7 @@ class Action(StrEnum):
     EXPORT_IDENTIFIABLE = "export_identifiable"
     BREAK_GLASS = "break_glass"
     MANAGE_REFERENCE_DATA = "manage_reference_data"
+    MANAGE_PLACES = "manage_places"
     MANAGE_USERS = "manage_users"
     SHARE_CASE = "share_case"
     REISSUE_REPORT_SECRET = "reissue_report_secret"  # noqa: S105 (an action's name)

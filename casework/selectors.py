@@ -5,8 +5,16 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from casework.models import AuditEvent, FamilyReport, Person, PersonStatus, ReportEntry
+from casework.models import (
+    AuditEvent,
+    FamilyReport,
+    Person,
+    PersonStatus,
+    Placement,
+    ReportEntry,
+)
 from casework.permissions import may_see_reporters
+from casework.services.placements import current_placements
 
 
 def history_for(user, person, *, gated: bool = False) -> QuerySet:
@@ -55,5 +63,16 @@ def proposable_persons(user, flight) -> QuerySet:
             status__in=[PersonStatus.CLEARED_FOR_RETURN, PersonStatus.ON_MANIFEST],
         )
         .exclude(manifest_entries__flight=flight)
+        .order_by("display_name", "id")
+    )
+
+
+def persons_now_at(user, place) -> QuerySet:
+    """Who is known to be at `place` now (`services.placements.current_placements`), of the
+    persons whose whereabouts the user may see; a merged record is counted once, as its survivor."""
+    here = current_placements(Placement.objects.visible_to(user).filter(location=place))
+    return (
+        Person.objects.visible_to(user)
+        .filter(pk__in=here.values("person_id"), merged_into__isnull=True)
         .order_by("display_name", "id")
     )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("report/", include("casework.views.public_urls")),
     path("reports/", include("casework.views.reports_urls")),
     path("flights/", include("casework.views.flights_urls")),
+    path("places/", include("casework.views.places_urls")),
     path("imports/", include("casework.views.imports_urls")),
     path("review/", include("casework.views.review_urls")),
     path("api/", include("casework.api.urls")),

@@ -51,6 +51,9 @@ READ_ONLY = {
     models.Person,
     models.PersonName,
     models.Placement,
+    models.PlaceAlias,
+    models.PlaceName,
+    models.PopulationReport,
     models.Relationship,
     models.RepatriationFlight,
     models.ReportConsent,
@@ -93,6 +96,11 @@ def everything(world, root):
     models.LegalProceeding.objects.create(
         person=person, country="IQ", charge="Illegal entry", status="trial"
     )
+    models.PopulationReport.objects.create(
+        location=location, as_of=dt.date(2024, 1, 1), estimate=100, source="ICRC"
+    )
+    models.PlaceAlias.objects.create(location=location, name="Тестовый лагерь", key="tistufi")
+    models.PlaceName.objects.create(organisation=north, name="Testovo camp", key="tistufu")
     report = ReportFactory(organisation=north)
     report_entry = models.ReportEntry.objects.create(
         report=report, position=1, given_name="Testova Madina"

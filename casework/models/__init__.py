@@ -14,8 +14,12 @@ from casework.models.legal import LegalProceeding, ProceedingStatus
 from casework.models.locations import (
     DetentionLocation,
     LocationKind,
+    PlaceAlias,
     Placement,
     PlacementSource,
+    PlaceName,
+    PlaceNameStatus,
+    PopulationReport,
     Reliability,
 )
 from casework.models.matching import Decision, MatchSuggestion, PersonMerge, SuggestionKind
@@ -98,8 +102,12 @@ __all__ = [
     "PersonMerge",
     "PersonName",
     "PersonStatus",
+    "PlaceAlias",
+    "PlaceName",
+    "PlaceNameStatus",
     "Placement",
     "PlacementSource",
+    "PopulationReport",
     "ProceedingStatus",
     "RecipientKind",
     "Relationship",

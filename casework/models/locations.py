@@ -159,3 +159,149 @@ class Placement(PublicModel):
                 name="placement_start_precision_valid",
             ),
         ]
+
+
+class PopulationReport(PublicModel):
+    """How many people a source said a place held on a day: a single estimate, a range (as
+    sources often give it: "between 2,000 and 2,600"), or both."""
+
+    location = models.ForeignKey(
+        DetentionLocation,
+        on_delete=models.CASCADE,
+        related_name="population_reports",
+        verbose_name=_("place"),
+    )
+    as_of = models.DateField(verbose_name=_("as of"))
+    estimate = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("estimate"))
+    low = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("at least"))
+    high = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("at most"))
+    source = models.CharField(max_length=300, verbose_name=_("source"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+
+    class Meta:
+        verbose_name = _("population report")
+        verbose_name_plural = _("population reports")
+        ordering = ["-as_of", "-id"]
+        constraints = [
+            # Something was reported: an estimate, or both ends of a range.
+            models.CheckConstraint(
+                condition=Q(estimate__isnull=False) | Q(low__isnull=False, high__isnull=False),
+                name="population_report_has_a_figure",
+            ),
+            models.CheckConstraint(
+                condition=(Q(low__isnull=True) & Q(high__isnull=True))
+                | Q(low__isnull=False, high__isnull=False, low__lte=F("high")),
+                name="population_report_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(estimate__isnull=True)
+                | Q(low__isnull=True)
+                | Q(low__lte=F("estimate"), high__gte=F("estimate")),
+                name="population_report_estimate_in_range",
+            ),
+            models.CheckConstraint(condition=~Q(source=""), name="population_report_sourced"),
+        ]
+
+
+class PlaceAlias(PublicModel):
+    """Another name of a place, in any script ("Лагерь Рож", "مخيم روج"), with its matching key
+    (`services.place_names.place_key`): names from lists and reports are matched on the key."""
+
+    location = models.ForeignKey(
+        DetentionLocation,
+        on_delete=models.CASCADE,
+        related_name="aliases",
+        verbose_name=_("place"),
+    )
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    key = models.CharField(max_length=200, db_index=True, verbose_name=_("matching key"))
+
+    class Meta:
+        verbose_name = _("place alias")
+        verbose_name_plural = _("place aliases")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="place_alias_unique"),
+            models.CheckConstraint(condition=~Q(key=""), name="place_alias_has_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlaceNameStatus(models.TextChoices):
+    OPEN = "open", _("waiting for review")
+    MAPPED = "mapped", _("mapped to a place")
+    DISMISSED = "dismissed", _("not a place")
+
+
+class PlaceName(PublicModel):
+    """A place name as an organisation's lists wrote it that matched no known place for sure: a
+    supervisor maps it to a place (it becomes an alias), creates the place, or dismisses it."""
+
+    organisation = models.ForeignKey(
+        "casework.Organisation",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    name = models.CharField(max_length=300, verbose_name=_("name as written"))
+    key = models.CharField(max_length=200, verbose_name=_("matching key"))
+    times_seen = models.PositiveIntegerField(default=1, verbose_name=_("times seen"))
+    suggested = models.ForeignKey(
+        DetentionLocation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("suggested place"),
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=PlaceNameStatus.choices,
+        default=PlaceNameStatus.OPEN,
+        verbose_name=_("status"),
+    )
+    location = models.ForeignKey(
+        DetentionLocation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("place"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("place name to review")
+        verbose_name_plural = _("place names to review")
+        ordering = ["-times_seen", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="place_name_unique_key"),
+            models.CheckConstraint(condition=~Q(key=""), name="place_name_has_key"),
+            models.CheckConstraint(
+                condition=Q(status__in=PlaceNameStatus.values), name="place_name_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PlaceNameStatus.MAPPED) | Q(location__isnull=False),
+                name="place_name_mapped_has_place",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -29,7 +29,10 @@ from casework.models import (
     Person,
     PersonMerge,
     PersonName,
+    PlaceAlias,
     Placement,
+    PlaceName,
+    PopulationReport,
     Relationship,
     RepatriationFlight,
     ReportAttachment,
@@ -259,6 +262,20 @@ def locations_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     return qs
 
 
+def place_records_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A place's population reports and other names: reference data like the place itself."""
+    return qs.filter(location__in=locations_visible_to(user).values("pk"))
+
+
+def place_names_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
+    """Place names of the organisation's lists waiting to be matched, for those who keep the
+    registry of places."""
+    qs = PlaceName.objects.all() if qs is None else qs
+    if not may(user, Action.MANAGE_PLACES) or role_of(user) not in STAFF_ROLES:
+        return qs.none()
+    return qs.filter(organisation_id=user.organisation_id)
+
+
 # --- The audit trail, break-glass and sharing -------------------------------------------------
 
 
@@ -334,6 +351,9 @@ READ_GATES = {
     (MatchSuggestion, "visible_to"): suggestions_visible_to,
     (PersonMerge, "visible_to"): merges_visible_to,
     (DetentionLocation, "visible_to"): locations_visible_to,
+    (PopulationReport, "visible_to"): place_records_visible_to,
+    (PlaceAlias, "visible_to"): place_records_visible_to,
+    (PlaceName, "visible_to"): place_names_visible_to,
     (AuditEvent, "visible_to"): audit_events_visible_to,
     (BreakGlassGrant, "visible_to"): break_glass_grants_visible_to,
     (SharedCase, "visible_to"): shares_visible_to,

@@ -38,8 +38,8 @@ _CASEWORKER_ACTIONS = _INTAKE_ACTIONS | {
     Action.EXPORT_PSEUDONYMISED,
     Action.BREAK_GLASS,
 }
-# A supervisor does what a caseworker does, and approves, assigns, merges, shares and exports
-# identifiable data.
+# A supervisor does what a caseworker does, and approves, assigns, merges, shares, exports
+# identifiable data and keeps the registry of places (issue 12).
 _SUPERVISOR_ACTIONS = _CASEWORKER_ACTIONS | {
     Action.APPROVE_STATUS,
     Action.ASSIGN_CASE,
@@ -47,6 +47,7 @@ _SUPERVISOR_ACTIONS = _CASEWORKER_ACTIONS | {
     Action.APPROVE_MANIFEST,
     Action.EXPORT_IDENTIFIABLE,
     Action.SHARE_CASE,
+    Action.MANAGE_PLACES,
 }
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.INTAKE: _INTAKE_ACTIONS,
@@ -62,7 +63,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.EXPORT_IDENTIFIABLE,
         }
     ),
-    Role.ADMIN: frozenset({Action.MANAGE_REFERENCE_DATA, Action.MANAGE_USERS}),
+    Role.ADMIN: frozenset(
+        {Action.MANAGE_REFERENCE_DATA, Action.MANAGE_USERS, Action.MANAGE_PLACES}
+    ),
     # No partner surface takes list rows yet (an import would land in the partner's own
     # organisation, outside any agreement): until one does, partners may not import.
     Role.PARTNER: frozenset({Action.VIEW_PERSON, Action.ENTER_REPORT}),
@@ -149,8 +152,18 @@ def may_search_person_names(user) -> bool:
 
 def may_see_access_notes(user) -> bool:
     """A detention place's access notes ("photos are not allowed"): for those who record
-    placements or keep the reference data."""
-    return may(user, Action.RECORD_PLACEMENT) or may(user, Action.MANAGE_REFERENCE_DATA)
+    placements or keep the registry of places."""
+    return (
+        may(user, Action.RECORD_PLACEMENT)
+        or may(user, Action.MANAGE_PLACES)
+        or may(user, Action.MANAGE_REFERENCE_DATA)
+    )
+
+
+def may_filter_by_place(user) -> bool:
+    """Whether the persons list offers "current place": whereabouts are the working record, so
+    only for those who record them (the filter also narrows through the placements' gate)."""
+    return may(user, Action.RECORD_PLACEMENT)
 
 
 def needs_second_factor(user) -> bool:

@@ -63,6 +63,7 @@ from casework.services.matching import (
 )
 from casework.services.names import refresh_name_keys_of
 from casework.services.persons import persons_create
+from casework.services.place_names import PlaceIndex, queue_place_name
 from casework.services.text_input import clean_input
 
 PREVIEW_ROWS = 20
@@ -478,9 +479,18 @@ def _record_placements(
             (person.pk, person)
             for person in Person.objects.filter(pk__in=known).only("public_id", "organisation_id")
         )
+    # Each place as written is matched to a known place (any script); a name that matches none
+    # for sure is kept as written and waits in the review queue of places.
+    index = PlaceIndex.build()
+    matched = {}
+    for text in {p.row.data.fields["location"] for p in sighted}:
+        match = index.match(text)
+        matched[text] = match.place
+        queue_place_name(actor, text, match)
     placements = [
         Placement(
             person=persons[p.person_id] if p.person_id else created[p.row.number],
+            location=matched[p.row.data.fields["location"]],
             place_text=p.row.data.fields["location"],
             is_sighting=True,
             start_date=list_import.as_of or timezone.localdate(),
@@ -493,7 +503,7 @@ def _record_placements(
     ]
     Placement.objects.bulk_create(placements, batch_size=1000)
     reason = f"list import “{list_import.source}”"
-    fields = ["place_text", "start_date", "source", "reliability"]
+    fields = ["location", "place_text", "start_date", "source", "reliability"]
     audit.record_many(
         actor,
         AuditAction.CREATE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext
 
 from casework import audit
@@ -103,3 +104,16 @@ def current_whereabouts_of(placements) -> dict[int, Placement]:
     for placement in _confirmed_latest_first(placements):
         found.setdefault(placement.person_id, placement)
     return found
+
+
+def current_placements(placements: QuerySet) -> QuerySet:
+    """Of `placements`, those that are their person's current whereabouts (the latest confirmed
+    placement, not a sighting, as `current_whereabouts` says) and have not ended: who is known to
+    be at a place now. Tested placement by placement against the person's later ones, so a place's
+    few placements are read, never every person's."""
+    confirmed = Q(reliability=Reliability.CONFIRMED, is_sighting=False)
+    later = Placement.objects.filter(confirmed, person_id=OuterRef("person_id")).filter(
+        Q(start_date__gt=OuterRef("start_date"))
+        | Q(start_date=OuterRef("start_date"), id__gt=OuterRef("id"))
+    )
+    return placements.filter(confirmed, end_date__isnull=True).filter(~Exists(later))

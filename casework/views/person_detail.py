@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.dates import shown_at_precision
-from casework.models import NameKind, Person, RelationshipKind, Script
+from casework.models import LegalProceeding, NameKind, Person, RelationshipKind, Script
 from casework.permissions import (
     Action,
     Level,
@@ -58,6 +58,7 @@ PAGE_ACTIONS = {
     "may_link": Action.LINK_RELATIVE,
     "may_note": Action.ADD_NOTE,
     "may_share": Action.SHARE_CASE,
+    "may_record_proceeding": Action.RECORD_PROCEEDING,
 }
 
 
@@ -176,6 +177,6 @@ def detail_context(user, person: Person) -> dict:
         notes = person.notes.select_related("author")
         context["notes"] = notes if restricted else notes.filter(is_security_note=False)
     if restricted:
-        context["proceedings"] = person.legal_proceedings.all()
+        context["proceedings"] = LegalProceeding.objects.visible_to(user).filter(person=person)
         context["security_notes"] = view["security_notes"]
     return context

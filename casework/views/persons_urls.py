@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import break_glass, exports, person_actions, persons
+from casework.views import break_glass, exports, person_actions, persons, places_proceedings
 
 urlpatterns: list = [
     path("", persons.person_list, name="person_list"),
@@ -24,6 +24,16 @@ urlpatterns: list = [
     ),
     path("<uuid:public_id>/notes/new/", person_actions.person_note, name="person_note_new"),
     path("<uuid:public_id>/names/new/", person_actions.person_name, name="person_name_new"),
+    path(
+        "<uuid:public_id>/proceedings/new/",
+        places_proceedings.proceeding_new,
+        name="person_proceeding_new",
+    ),
+    path(
+        "<uuid:public_id>/proceedings/<uuid:proceeding_id>/edit/",
+        places_proceedings.proceeding_edit,
+        name="person_proceeding_edit",
+    ),
     path("<uuid:public_id>/share/", person_actions.person_share_view, name="person_share"),
     path("<uuid:public_id>/break-glass/", break_glass.break_glass, name="person_break_glass"),
 ]
