@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from django.apps import apps
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db import models as db_models
 from django.db.models import Q
 from django.utils import timezone
@@ -56,7 +56,7 @@ class Check:
         # PostgreSQL and SQLite name a violated check constraint; SQLite names a violated unique
         # constraint (or partial unique index) by its columns: "table.a, table.b".
         signatures = [self.name]
-        if isinstance(self.constraint, db_models.UniqueConstraint):
+        if isinstance(self.constraint, db_models.UniqueConstraint) and self.constraint.fields:
             table = self.model._meta.db_table
             columns = [self.model._meta.get_field(f).column for f in self.constraint.fields]
             signatures.append(", ".join(f"{table}.{c}" for c in columns))
@@ -1058,6 +1058,110 @@ def _(check):
     outbox = models.ChangeOutbox.objects
     check.refuses(lambda: outbox.create(partner=org, person_public_id=uuid.uuid4(), kind="read"))
     check.accepts(lambda: outbox.create(partner=org, person_public_id=uuid.uuid4(), kind="edited"))
+
+
+@case("audit_chain_position")
+def _(check):
+    # The chain's trigger (PostgreSQL) and the app (SQLite) number every event; only a writer that
+    # switches the trigger off can try to put a second event on a taken place in the chain.
+    first = models.AuditEvent.objects.create(action="read_sensitive")
+    first.refresh_from_db()
+    table = models.AuditEvent._meta.db_table
+
+    def forged_at(position):
+        def write():
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+                cursor.execute(
+                    f"INSERT INTO {table} (public_id, at, actor_label, action, object_type,"  # noqa: S608
+                    " fields, changes, reason, request_id, subjects_digest, chain_position,"
+                    " chain_hash) SELECT %s, at, actor_label, action, object_type, fields, changes,"
+                    " reason, request_id, subjects_digest, %s, chain_hash"
+                    f" FROM {table} WHERE id = %s",
+                    [
+                        uuid.uuid4().hex if connection.vendor == "sqlite" else uuid.uuid4(),
+                        position,
+                        first.pk,
+                    ],
+                )
+
+        return write
+
+    check.refuses(forged_at(first.chain_position))
+    check.accepts(forged_at(first.chain_position + 1000))
+
+
+@case(
+    "population_report_has_a_figure",
+    "population_report_range_ordered",
+    "population_report_estimate_in_range",
+    "population_report_sourced",
+)
+def _(check):
+    place = LocationFactory()
+    reports = models.PopulationReport.objects
+
+    def report(**values):
+        return lambda: reports.create(
+            location=place, as_of=dt.date(2024, 3, 1), **{"source": "a visit", **values}
+        )
+
+    refused = {
+        "population_report_has_a_figure": report(low=1200),
+        "population_report_range_ordered": report(low=2600, high=2000),
+        "population_report_estimate_in_range": report(estimate=3000, low=2000, high=2600),
+        "population_report_sourced": report(estimate=2400, source=""),
+    }
+    check.refuses(refused[check.name])
+    check.accepts(report(estimate=2400, low=2000, high=2600))
+
+
+@case("place_alias_unique", "place_alias_has_key")
+def _(check):
+    place = LocationFactory()
+    aliases = models.PlaceAlias.objects
+    aliases.create(location=place, name="Test camp", key="test camp")
+    refused = {
+        "place_alias_unique": lambda: aliases.create(location=place, name="Test camp", key="x"),
+        "place_alias_has_key": lambda: aliases.create(location=place, name="Лагерь", key=""),
+    }
+    check.refuses(refused[check.name])
+    check.accepts(lambda: aliases.create(location=place, name="Тестовый лагерь", key="test camp"))
+
+
+@case(
+    "place_name_unique_key",
+    "place_name_has_key",
+    "place_name_status_valid",
+    "place_name_mapped_has_place",
+)
+def _(check):
+    org = OrganisationFactory()
+    names = models.PlaceName.objects
+    names.create(organisation=org, name="Camp Test", key="camp test")
+    refused = {
+        "place_name_unique_key": lambda: names.create(
+            organisation=org, name="Kamp", key="camp test"
+        ),
+        "place_name_has_key": lambda: names.create(organisation=org, name="?", key=""),
+        "place_name_status_valid": lambda: names.create(
+            organisation=org, name="Elsewhere", key="elsewhere", status="lost"
+        ),
+        "place_name_mapped_has_place": lambda: names.create(
+            organisation=org, name="Somewhere", key="somewhere", status="mapped"
+        ),
+    }
+    check.refuses(refused[check.name])
+    check.accepts(
+        lambda: names.create(
+            organisation=org,
+            name="Mapped",
+            key="mapped",
+            status="mapped",
+            location=LocationFactory(),
+        )
+    )
 
 
 def test_an_events_subjects_cannot_be_changed_or_deleted_through_the_orm():
