@@ -181,6 +181,18 @@ SURFACES = [
         expect=expect(302, anonymous=200, partner=200, partner_without_agreement=200),
     ),
     Surface(name="logout", path=lambda w: "/account/logout/", method="POST", expect=expect(302)),
+    # "Stay signed in": a signed-in user's idle clock starts again (204); nobody else has one.
+    Surface(
+        name="keepalive",
+        path=lambda w: "/account/keepalive/",
+        method="POST",
+        expect=expect(204, anonymous=403, partner=403, partner_without_agreement=403),
+    ),
+    Surface(
+        name="keepalive",
+        path=lambda w: "/account/keepalive/",
+        expect=expect(405),
+    ),
     # Already verified: the verify page sends the user on, whatever is posted.
     Surface(
         name="second_factor",

@@ -499,8 +499,11 @@ SURFACES = [
     Surface(
         name="api-schema",
         path=lambda w: "/api/v1/schema/",
-        expect=STAFF_ONLY,
+        # Every token holder reads the schema of what it may call (casework.api.schema).
+        expect=expect(200, anonymous=401),
         # The schema can describe no restricted field: none is part of the API.
         check=lambda w, persona, response: _no_restricted_field(response),
     ),
+    # The documentation page holds no data: it loads the caller's own schema.
+    Surface(name="api-docs", path=lambda w: "/api/v1/docs/", expect=expect(200)),
 ]
