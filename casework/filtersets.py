@@ -11,6 +11,8 @@ from django import forms
 from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from casework.audit import AuditAction
 from casework.models import (
@@ -127,6 +129,11 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.UUID)
+class PlaceFilter(django_filters.ModelChoiceFilter):
+    """A place named by its public id (the schema says so: the model has no field of that name)."""
+
+
 class PersonFilterSet(django_filters.FilterSet):
     """Filters `Person.objects.visible_to(user)`, never more. Pass `user=`: filters and orderings
     on fields the user may not see are removed, so a value for them is ignored like an unknown
@@ -153,7 +160,7 @@ class PersonFilterSet(django_filters.FilterSet):
     birthplace = django_filters.CharFilter(
         field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
     )
-    place = django_filters.ModelChoiceFilter(
+    place = PlaceFilter(
         queryset=DetentionLocation.objects.none(),
         to_field_name="public_id",
         method="filter_place",

@@ -24,7 +24,8 @@ def test_the_list_answers_a_bad_year_with_a_clear_error(world, login, query):
 def test_the_api_answers_a_bad_year_with_json(world, login, query):
     response = login(world.caseworker).get(f"/api/v1/persons/?{query}")
     assert response.status_code == 400
-    assert response["Content-Type"].startswith("application/json")
+    # A problem (RFC 9457) like every API error, naming the parameter.
+    assert response["Content-Type"].startswith("application/problem+json")
     assert "born_" in response.content.decode()
 
 
