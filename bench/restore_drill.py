@@ -14,7 +14,8 @@ only), with roles and databases named for this run and dropped at the end, it
 4. checks, as the runtime role: `verify_audit` and `verify_audit --against` the copy pass; the
    audit triggers exist on the restored tables and still refuse UPDATE, DELETE and TRUNCATE;
    `check --deploy` finds nothing the role could do to the trail; the row counts are the
-   source's; gunicorn serving the restored database answers `/health/` with 200.
+   source's; an event the runtime role writes afterwards is linked after the restored ones;
+   gunicorn serving the restored database answers `/health/` with 200.
 Exits 0 when every step held, 1 naming the first that did not. Not part of the test suite: roles
 are the whole cluster's.
 """
@@ -210,6 +211,15 @@ def _check_restored(admin_url, app, restored, owner_restored, before, copy_file)
     results: dict = {"counts": _counts(owner_restored)}
     if results["counts"] != before:
         raise DrillFailed(f"row counts differ: source {before}, restored {results['counts']}")
+    # The restored trail goes on: the runtime role appends, the chain's trigger links.
+    _manage(
+        app_restored,
+        "shell",
+        "-c",
+        "from casework import audit; "
+        "audit.record(None, audit.AuditAction.LOGIN_FAILED, None, changes={'username_length': 6})",
+        env={"AUDIT_COPY_FILE": str(copy_file)},
+    )
     verified = _manage(app_restored, "verify_audit")
     against = _manage(app_restored, "verify_audit", "--against", str(copy_file))
     results["verify_audit"] = verified.stdout.strip()
