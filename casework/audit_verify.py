@@ -169,6 +169,8 @@ def _read_copy(lines: Iterable[str], *, scoped: bool, org_id) -> dict[str, dict]
             raise CopyUnreadable(f"line {number} of the copy is no audit event") from exc
         if scoped and entry.get("organisation_id") != org_id:
             continue
+        # An event's last line is its copy: the demo's seed links the events already there
+        # again after its invented past, and copies them again (casework/demo/audit_history.py).
         copy[public_id] = entry
     return copy
 

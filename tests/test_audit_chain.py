@@ -388,3 +388,42 @@ def test_check_deploy_requires_the_copy(tmp_path):
     finally:
         audit_copy.logger.handlers = kept
     assert error.id == "casework.E001" and "AUDIT_COPY_FILE" in error.hint
+
+
+@on_postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_never_fork_a_chain(world):
+    """Each transaction holds its chain's lock to its commit: the next writer links after it."""
+    import threading
+
+    from django.db import connections
+
+    barrier = threading.Barrier(3)
+    failures = []
+
+    def write(label):
+        try:
+            barrier.wait(timeout=30)
+            for i in range(10):
+                with transaction.atomic():
+                    audit.record(world.caseworker, AuditAction.READ_SENSITIVE, world.case_a)
+                    audit.record(None, AuditAction.LOGIN_FAILED, None, reason=f"{label}{i}")
+        except Exception as exc:  # reported below, in the test's thread
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(name,)) for name in "abc"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures
+    report = verify()
+    assert report.ok, report.problems
+    for org_id in (world.north.pk, None):
+        positions = [position for position, *_ in _chain(org_id)]
+        assert positions == list(range(1, len(positions) + 1))
+    assert (
+        AuditEvent.objects.filter(actor_label="anonymous", reason__regex=r"^[abc]\d$").count() == 30
+    )

@@ -138,3 +138,29 @@ def test_the_invented_past_is_linked_into_chains_verify_audit_accepts(seeded):
     out = StringIO()
     call_command("verify_audit", stdout=out)
     assert "intact" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_external_copy_of_a_seeded_trail_matches_it(
+    seeded, tmp_path, django_capture_on_commit_callbacks
+):
+    import logging
+
+    from casework.audit_verify import verify
+    from casework.models import audit_copy
+
+    path = tmp_path / "copy.jsonl"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    audit_copy.logger.addHandler(handler)
+    try:
+        for event in AuditEvent.objects.order_by("id"):
+            audit_copy.write([event])  # the seed's own events, copied as they were written
+        with django_capture_on_commit_callbacks(execute=True):
+            seed("--audit-events=300")
+    finally:
+        audit_copy.logger.removeHandler(handler)
+        handler.close()
+    with path.open(encoding="utf-8") as lines:
+        report = verify(against=lines)
+    assert report.ok, report.problems[:5]
+    assert report.events == AuditEvent.objects.count()

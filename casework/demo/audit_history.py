@@ -172,26 +172,34 @@ def _set_aside_existing() -> dict[int | None, list[int]]:
 
 
 def _link_again(already: dict[int | None, list[int]], heads: dict) -> None:
-    """Link the events that were there before after the invented past of their chain."""
+    """Link the events that were there before after the invented past of their chain, and copy
+    them again at their new places (the copy's last line for an event is the one compared)."""
     for org_id, ids in already.items():
-        position, previous = heads.get(org_id, (0, audit_chain.GENESIS))
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT casework_audit_rechain(%s::bigint[], %s, %s)", [ids, position, previous]
-                )
-            continue
-        events = AuditEvent.objects.in_bulk(ids)
-        ordered = [events[pk] for pk in ids]
-        audit_chain.link(ordered, {org_id: (position, previous)})
-        table = connection.ops.quote_name(AuditEvent._meta.db_table)
+        _link_chain_again(org_id, ids, heads)
+    if audit_copy.configured():
+        ids = [pk for chain in already.values() for pk in chain]
+        audit_copy.after_commit(list(AuditEvent.objects.filter(pk__in=ids).order_by("id")))
+
+
+def _link_chain_again(org_id, ids: list[int], heads: dict) -> None:
+    position, previous = heads.get(org_id, (0, audit_chain.GENESIS))
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.executemany(
-                # A fixed statement on the model's own table; values as parameters.
-                f"UPDATE {table} SET chain_position = %s, chain_hash = %s "  # noqa: S608 # nosec B608
-                "WHERE id = %s",
-                [(e.chain_position, e.chain_hash, e.pk) for e in ordered],
+            cursor.execute(
+                "SELECT casework_audit_rechain(%s::bigint[], %s, %s)", [ids, position, previous]
             )
+        return
+    events = AuditEvent.objects.in_bulk(ids)
+    ordered = [events[pk] for pk in ids]
+    audit_chain.link(ordered, {org_id: (position, previous)})
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            # A fixed statement on the model's own table; values as parameters.
+            f"UPDATE {table} SET chain_position = %s, chain_hash = %s "  # noqa: S608 # nosec B608
+            "WHERE id = %s",
+            [(e.chain_position, e.chain_hash, e.pk) for e in ordered],
+        )
 
 
 @contextmanager

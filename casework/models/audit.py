@@ -17,7 +17,7 @@ from casework.models.base import GatedQuerySet
 
 # On SQLite the app links the chain: one thread at a time reads a chain's head and appends to it
 # (other processes are held off by SQLite's own write lock, or fail rather than fork the chain).
-_APP_CHAIN_LOCK = threading.Lock()
+_APP_CHAIN_LOCK = threading.RLock()
 
 
 class DatabaseSetDateTimeField(models.DateTimeField):

@@ -39,24 +39,62 @@ def _key_text(key) -> str:
     return json.dumps(key)  # as json.dumps writes a non-string key: true, null, 1
 
 
+class _HasFloat(Exception):
+    pass
+
+
+_PLAIN = (str, int, type(None))  # bool is an int
+
+
+def _in_jsonb_order(value):
+    """`value` with every object's keys in jsonb's order (shorter first, then bytewise)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            [(key, item)] = value.items()
+            return {_key_text(key): item if type(item) in _PLAIN else _in_jsonb_order(item)}
+        items = sorted(
+            ((_key_text(key), item) for key, item in value.items()),
+            key=lambda pair: (len(pair[0].encode()), pair[0].encode()),
+        )
+        return {key: _in_jsonb_order(item) for key, item in items}
+    if isinstance(value, list | tuple):
+        if all(type(item) in _PLAIN for item in value):
+            return value
+        return [_in_jsonb_order(item) for item in value]
+    if isinstance(value, float):
+        raise _HasFloat
+    return value
+
+
+# The C encoder; its default separators (", ", ": ") are jsonb's.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def jsonb_text(value) -> str:
     """`value` as PostgreSQL writes the jsonb it makes of it."""
+    try:
+        return _encode(_in_jsonb_order(value))
+    except _HasFloat:
+        return _slow_jsonb_text(value)
+
+
+def _slow_jsonb_text(value) -> str:
     if isinstance(value, dict):
         items = sorted(
             ((_key_text(key), item) for key, item in value.items()),
             key=lambda pair: (len(pair[0].encode()), pair[0].encode()),
         )
-        return "{" + ", ".join(f"{jsonb_text(k)}: {jsonb_text(v)}" for k, v in items) + "}"
+        return "{" + ", ".join(f"{_encode(k)}: {_slow_jsonb_text(v)}" for k, v in items) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(jsonb_text(item) for item in value) + "]"
-    if isinstance(value, float) and not isinstance(value, bool):
+        return "[" + ", ".join(_slow_jsonb_text(item) for item in value) + "]"
+    if isinstance(value, float):
         # jsonb keeps numbers as numeric, written without an exponent.
         return format(Decimal(repr(value)), "f")
-    return json.dumps(value, ensure_ascii=False)
+    return _encode(value)
 
 
 def time_text(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    return at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def _uuid_text(value) -> str | None:
@@ -64,34 +102,41 @@ def _uuid_text(value) -> str | None:
 
 
 def _ip_text(event) -> str | None:
-    field = type(event)._meta.get_field("ip")
-    value = field.get_prep_value(event.ip)
-    return value or None
+    if not event.ip:
+        return None
+    if ":" not in event.ip:
+        return event.ip
+    # As stored: an IPv6 address compressed, as PostgreSQL's inet writes it too.
+    return type(event)._meta.get_field("ip").get_prep_value(event.ip) or None
 
 
 def canonical(event, position: int, previous: str) -> str:
     """The text an event's hash is taken over (the trigger's `casework_audit_canonical`)."""
-    return jsonb_text(
-        [
-            event.organisation_id,
-            position,
-            time_text(event.at),
-            str(event.public_id),
-            event.actor_id,
-            event.actor_label,
-            event.action,
-            event.object_type,
-            _uuid_text(event.object_id),
-            _uuid_text(event.person_id),
-            event.fields,
-            event.changes,
-            event.reason,
-            _ip_text(event),
-            event.request_id,
-            event.subjects_digest,
-            previous,
-        ]
-    )
+    row = [
+        event.organisation_id,
+        position,
+        time_text(event.at),
+        str(event.public_id),
+        event.actor_id,
+        event.actor_label,
+        event.action,
+        event.object_type,
+        _uuid_text(event.object_id),
+        _uuid_text(event.person_id),
+        event.fields,
+        event.changes,
+        event.reason,
+        _ip_text(event),
+        event.request_id,
+        event.subjects_digest,
+        previous,
+    ]
+    try:
+        # Only the JSON columns need jsonb's order; the row's other values are plain.
+        row[10], row[11] = _in_jsonb_order(event.fields), _in_jsonb_order(event.changes)
+    except _HasFloat:
+        return _slow_jsonb_text(row)
+    return _encode(row)
 
 
 def link_hash(event, position: int, previous: str) -> str:
