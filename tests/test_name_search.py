@@ -105,7 +105,7 @@ def test_the_migration_gives_persons_stored_before_their_search_keys(world, logi
     from casework.models import NameKey
 
     migration = importlib.import_module("casework.migrations.0016_name_search_keys")
-    NameKey.objects.filter(kind__in=["g", "k", "p", "a", "kc"]).delete()
+    NameKey.objects.filter(kind__in=["g", "k", "ka", "p", "a", "kc"]).delete()
     client = login(world.caseworker)
     assert muchammad.public_id not in _listed(client.get("/persons/", {"q": "Магомед"}))
     migration.add_search_keys(apps, None)
