@@ -144,20 +144,23 @@ def main() -> None:
     if args.timing_only:
         persons = random.Random(args.seed).sample(persons, min(args.timing_only, len(persons)))
     asked, without = queries(persons)
-    misses, timings = [], []
+    misses, timings, first = [], [], 0
     search(user, "warm up", args.limit)
     for person, query in asked:
         found, seconds = search(user, query, args.limit)
         timings.append(seconds)
         if person.pk not in found:
             misses.append((person, query))
+        elif found[0] == person.pk:
+            first += 1
     ms = [t * 1000 for t in timings]
     print(f"database: {setup.connection.vendor}, persons visible to the {args.persona}: "
           f"{len(Person.objects.visible_to(user))}")  # fmt: skip
     print(f"queries: {len(asked)} (persons without a Cyrillic or Latin name: {without})")
     share = 1 - len(misses) / max(len(asked), 1)
     sample = f" (a random sample of {len(persons)})" if args.timing_only else ""
-    print(f"found among the first {args.limit}{sample}: {share:.4f} ({len(misses)} misses)")
+    print(f"found among the first {args.limit}{sample}: {share:.4f} ({len(misses)} misses); "
+          f"first: {first / max(len(asked), 1):.4f}")  # fmt: skip
     if misses:
         for person, query in misses[:40]:
             shown = " | ".join(n.as_text() for n in person.names.all())
