@@ -242,6 +242,22 @@ def _text_matches(value: str):
     return by_display.union(PersonName.objects.filter(condition).order_by().values("person_id"))
 
 
+def person_name_search(user, text: str, queryset=None):
+    """The persons list's name search for another surface (a picker of relatives or passengers):
+    `queryset` (by default `Person.objects.visible_to(user)`, and always a gated one) narrowed to
+    the persons whose names match `text`, best match first. Nothing for an empty text or for a
+    user who may not search names."""
+    from casework.permissions import may_search_person_names
+
+    queryset = Person.objects.visible_to(user) if queryset is None else queryset
+    if not text.strip() or not may_search_person_names(user):
+        return queryset.none()
+    filterset = PersonFilterSet({"q": text}, queryset=queryset, user=user)
+    if "q" not in filterset.filters or not filterset.is_valid():
+        return queryset.none()
+    return filterset.qs.order_by("-search_rank", *PERSON_ORDERING_TIE_BREAK)
+
+
 # What the text as typed, found in the display name, adds to a person's rank: as much as a given
 # name (the same script, written the same way).
 TEXT_MATCH_WEIGHT = 3
