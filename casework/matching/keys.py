@@ -255,7 +255,7 @@ def blocking_keys(p: PreparedRecord) -> set[str]:
 
 # Keys kept for the staff name search only: a single given name, a skeleton or a patronymic
 # alone would make blocks of thousands, so candidate search (blocking) never uses them.
-SEARCH_ONLY_KINDS = ("g", "k", "p", "a", "kc")
+SEARCH_ONLY_KINDS = ("g", "k", "ka", "p", "a", "kc")
 
 
 def search_keys_for_person(p: PreparedRecord) -> set[str]:
@@ -266,6 +266,10 @@ def search_keys_for_person(p: PreparedRecord) -> set[str]:
     the kunya key (``ku|``) are blocking keys already."""
     keys = {f"g|{c}" for c in p.given.classes}
     keys |= {f"k|{s}" for s in (p.family.skeleton, p.given.skeleton) if s}
+    # a name written in Arabic script meets a search in the other scripts only on consonants
+    keys |= {
+        f"ka|{n.skeleton}" for n in (p.family, p.given) if n.skeleton and nm.has_arabic(n.text)
+    }
     keys |= {f"p|{c}" for c in p.patronymic_classes}
     for alias in p.aliases:
         if alias.kind == "plain":
@@ -292,7 +296,7 @@ def _kunya_keys(alias: nm.Alias) -> set[str]:
 # probability): a family and a given name together above a kunya, above a surname alone, above a
 # given name shared by thousands, above a bare consonant skeleton.
 SEARCH_WEIGHTS = {
-    "sg": 8, "ku": 8, "kc": 8, "pa": 6, "s": 4, "g": 3, "a": 3, "kk": 2, "p": 2, "k": 1,
+    "sg": 8, "ku": 8, "kc": 8, "pa": 6, "s": 4, "g": 3, "a": 3, "kk": 2, "p": 2, "k": 1, "ka": 1,
 }  # fmt: skip
 _QUERY_WORDS = 8
 
@@ -312,17 +316,21 @@ def query_keys(text: str | None) -> dict[str, int]:
     names = [None if nm.kunya_kind(w) else w for w in words]
     family = [surname_keys(w) for w in names]
     given = [given_keys(w) for w in names]
-    for f, g in zip(family, given, strict=True):
+    arabic = nm.has_arabic(text or "")
+    for word, f, g in zip(names, family, given, strict=True):
         if f.key:
             add("s", f.key)
             add("a", f.key)
         for c in g.classes:
             add("g", c)
-            add("p", c)
-        # one consonant (Ali: "l") would find every name that has only it
+        if word and nm.looks_like_patronymic(word):
+            for c in given_classes(nm.patronymic_stem(word)):
+                add("p", c)
+        # An Arabic-script search has only consonants to meet the others by; a search in the
+        # other scripts meets Arabic-script names there. One consonant (Ali: "l") is too few.
         for skeleton in {f.skeleton, g.skeleton}:
             if len(skeleton) > 1:
-                add("k", skeleton)
+                add("k" if arabic else "ka", skeleton)
     for i, f in enumerate(family):
         for j, g in enumerate(given):
             if i != j and f.key:

@@ -438,6 +438,19 @@ def fit_model(
 # Scoring
 
 
+def birth_text(b) -> str:
+    """A birth range at its own precision, in no language: 2015-05-02, 2015-05, 2015, or the
+    years it may be (2014–2016) for an age or an estimate."""
+    first, last = b.earliest, b.latest
+    if b.precision == "exact" or first == last:
+        return first.isoformat()
+    if b.precision == "month" or (first.year, first.month) == (last.year, last.month):
+        return first.strftime("%Y-%m")
+    if first.year == last.year:
+        return str(first.year)
+    return f"{first.year}–{last.year}"
+
+
 def _display(p: PreparedRecord, name: str, swapped_side: bool = False) -> str:
     r = p.record
     if name == "family_name":
@@ -448,9 +461,7 @@ def _display(p: PreparedRecord, name: str, swapped_side: bool = False) -> str:
         b = p.birth
         if not b.known:
             return ""
-        if b.precision == "exact":
-            return b.earliest.isoformat()
-        return f"{b.earliest.isoformat()}..{b.latest.isoformat()} ({b.precision})"
+        return birth_text(b)
     # the values as written, never the folded keys they are compared on ("hehnia")
     if name == "father":
         children_of = _aliases_of(r, ("ibn", "bint", "child_of_abu"))

@@ -1,12 +1,13 @@
 """The name search's own keys (issue 9) for the persons already stored: a given name's
 equivalence class, the consonant skeletons, the patronymic's father, alias words and kunyas by
 class (`casework.matching.keys.search_keys_for_person`). New and changed names get them from
-`services.names` as they are written; the blocking keys stored before stay as they are.
+`services.names` as they are written; the blocking keys stored before stay as they are. The
+key index gains the person (a search reads its matches and ranks from the index alone).
 
 Computed with the matching package (pure, no Django) from the historical models, so this runs
 the same whatever the models become later."""
 
-from django.db import migrations
+from django.db import migrations, models
 
 _ALIAS_KINDS = ("alias", "kunya", "nickname")
 _CHUNK = 2000
@@ -63,10 +64,18 @@ def add_search_keys(apps, schema_editor):
 
 def remove_search_keys(apps, schema_editor):
     NameKey = apps.get_model("casework", "NameKey")
-    NameKey.objects.filter(kind__in=["g", "k", "p", "a", "kc"]).delete()
+    NameKey.objects.filter(kind__in=["g", "k", "ka", "p", "a", "kc"]).delete()
 
 
 class Migration(migrations.Migration):
     dependencies = [("casework", "0017_audit_hash_chain")]
 
-    operations = [migrations.RunPython(add_search_keys, remove_search_keys, elidable=True)]
+    operations = [
+        # (key, person): the key look-ups and the search's rank are read from the index alone.
+        migrations.AddIndex(
+            model_name="namekey",
+            index=models.Index(fields=["key", "person"], name="namekey_key_person"),
+        ),
+        migrations.RemoveIndex(model_name="namekey", name="namekey_key"),
+        migrations.RunPython(add_search_keys, remove_search_keys, elidable=True),
+    ]

@@ -312,7 +312,8 @@ class NameKey(models.Model):
     class Meta:
         verbose_name = _("name key")
         verbose_name_plural = _("name keys")
-        indexes = [models.Index(fields=["key"], name="namekey_key")]
+        # (key, person): a look-up by key and the name search's rank read the index alone
+        indexes = [models.Index(fields=["key", "person"], name="namekey_key_person")]
         constraints = [
             models.UniqueConstraint(fields=["person", "key", "kind"], name="namekey_unique")
         ]

@@ -381,7 +381,9 @@ def _intake_birth(birth_date, birth_precision, age_stated, age_stated_on) -> Bir
 
 
 # The comparisons the minimal evidence (names, sex, birth year) can make.
-_MINIMAL_FIELDS = {"family_name", "given_name", "birth_date", "sex", "father", "kunya"}
+_MINIMAL_FIELDS = {
+    "family_name", "given_name", "birth_date", "sex", "father", "patronymic", "kunya",
+}  # fmt: skip
 
 
 def _minimal(explanation: dict, person: Person) -> dict:
