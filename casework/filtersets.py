@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from casework.audit import AuditAction
 from casework.models import (
@@ -125,6 +127,12 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.UUID)
+class PublicIdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A record chosen by its public id, filtered by a method: the API's schema says it is a
+    UUID (it cannot read that from a model field of the same name)."""
+
+
 class PersonFilterSet(django_filters.FilterSet):
     """Filters `Person.objects.visible_to(user)`, never more. Pass `user=`: filters and orderings
     on fields the user may not see are removed, so a value for them is ignored like an unknown
@@ -151,7 +159,7 @@ class PersonFilterSet(django_filters.FilterSet):
     birthplace = django_filters.CharFilter(
         field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
     )
-    place = django_filters.ModelChoiceFilter(
+    place = PublicIdChoiceFilter(
         queryset=DetentionLocation.objects.none(),
         to_field_name="public_id",
         method="filter_place",
