@@ -259,7 +259,7 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
         Sensitivity,
     )
     from casework.permissions import person_scope
-    from casework.selectors import (
+    from casework.permissions.records import (  # the read gates (not re-exported by selectors)
         flights_visible_to,
         merges_visible_to,
         reports_visible_to,

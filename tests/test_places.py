@@ -299,3 +299,23 @@ def test_intake_has_no_place_filter(world, held, login):
     response = login(world.intake).get("/persons/", {"place": str(held.public_id)})
     assert response.status_code == 200
     assert "place" not in response.context["filterset"].filters
+
+
+def test_the_place_page_costs_the_same_queries_however_many_are_there(world, held, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.supervisor)
+    path = f"/places/{held.public_id}/"
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for n in range(8):
+        person = PersonFactory(
+            organisation=world.north, team=world.team_b, display_name=f"Heldova {n}"
+        )
+        _place(world, person, held, start=dt.date(2024, 4, 1))
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(path).content.decode()
+    assert "Heldova 7" in body
+    assert len(many.captured_queries) == len(few.captured_queries)
