@@ -125,6 +125,8 @@ def test_place_list_filters_and_draws_the_map(world, held, login):
     svg = body.split("<svg")[1].split("</svg>")[0]
     # One point per place with coordinates, each a link to the place, no script, no style.
     assert svg.count("<circle") == 2
+    # Under the points, the outlines of Iraq and Syria (Natural Earth, vendored).
+    assert 'class="map-country map-country-iq"' in svg and "map-country-sy" in svg
     assert f'href="/places/{held.public_id}/"' in svg
     assert "style=" not in svg and "<script" not in body.split("</header>")[1]
     assert "2 places have no coordinates" in body  # Tel Keif and Nowhere
@@ -146,9 +148,17 @@ def test_the_map_keeps_points_inside_the_drawing(world, held, login):
 
 
 def test_place_pages_in_russian(world, held, russian):
+    places.place_population_add(
+        actor=world.supervisor, place=held, as_of=dt.date(2024, 1, 1), source="ICRC", estimate=1500
+    )
     body = russian(world.supervisor).get(f"/places/{held.public_id}/").content.decode()
-    assert "Сейчас здесь" in body
-    assert "Места" in russian(world.supervisor).get("/places/").content.decode()
+    assert "Сейчас здесь" in body and "около 1500" in body
+    listing = russian(world.supervisor).get("/places/").content.decode()
+    assert "Места" in listing and "° в. д." in listing
+    # Numbers in the drawings are SVG coordinates, never written the Russian way (36,5).
+    for svg in (body.split("<svg")[1], listing.split("<svg")[1]):
+        coordinates = re.findall(r' (?:cx|cy|x|y|x1|y1|x2|y2)="([^"]*)"', svg.split("</svg>")[0])
+        assert coordinates and all(float(value) >= 0 for value in coordinates)
 
 
 # --- Editing: the policy's action, the services, the audit ----------------------------------
