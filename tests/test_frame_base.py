@@ -21,13 +21,16 @@ def _nav(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("persona", "links"),
     [
-        ("caseworker", {"/", "/persons/", "/reports/", "/imports/", "/review/", "/flights/"}),
-        ("intake", {"/", "/persons/", "/reports/"}),
-        ("dpo", {"/", "/persons/", "/audit/"}),
-        ("admin", {"/", "/admin/"}),
+        (
+            "caseworker",
+            {"/", "/persons/", "/reports/", "/imports/", "/review/", "/flights/", "/places/"},
+        ),
+        ("intake", {"/", "/persons/", "/reports/", "/places/"}),
+        ("dpo", {"/", "/persons/", "/audit/", "/places/"}),
+        ("admin", {"/", "/admin/", "/places/"}),
         (
             "supervisor",
-            {"/", "/persons/", "/reports/", "/imports/", "/review/", "/flights/"},
+            {"/", "/persons/", "/reports/", "/imports/", "/review/", "/flights/", "/places/"},
         ),
     ],
 )
