@@ -329,3 +329,20 @@ def test_the_place_page_costs_the_same_queries_however_many_are_there(world, hel
         body = client.get(path).content.decode()
     assert "Heldova 7" in body
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_persons_at_a_place_come_a_page_at_a_time_without_a_count(
+    world, held, login, monkeypatch
+):
+    from casework.views import places as views
+
+    monkeypatch.setattr(views, "PERSONS_PER_PAGE", 1)
+    client = login(world.supervisor)
+    first = client.get(f"/places/{held.public_id}/").content.decode()
+    second = client.get(f"/places/{held.public_id}/", {"page": 2}).content.decode()
+    assert "Alieva Madina" in first and "Bekova Zaira" not in first
+    assert "Bekova Zaira" in second and "Alieva Madina" not in second
+    assert "?page=2" in first and "?page=1" in second and "?page=3" not in second
+    # A page number alone: nothing was counted.
+    persons = first.split('id="place-persons"')[1].split("</section>")[0]
+    assert "Page 1</span>" in persons and "Page 1 of" not in persons
