@@ -86,6 +86,8 @@ PERSONAS = {
     "api-person-list": ["partner", "caseworker", "supervisor"],
     "api-report-list": ["partner", "caseworker"],
     "api-person-changes": ["partner"],
+    "place_list": ["caseworker", "supervisor"],
+    "place_detail": ["caseworker", "supervisor"],
 }
 VARIANTS = {
     "person_list": {
@@ -95,6 +97,7 @@ VARIANTS = {
         "status": "status=located",
     },
     "report_list": {"": "", "status new": "status=new"},
+    "place_detail": {"": "", "page 2": "page=2"},
     "audit_events": {
         "": "",
         "page 2": "page=2",
@@ -236,6 +239,8 @@ class Records:
     merge: object = None
     pair: tuple = ()
     location: object = None
+    busiest_place: object = None
+    proceeding: object = None
     surname: str = ""
     setup: dict = field(default_factory=dict)
 
@@ -245,6 +250,7 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
 
     from casework.models import (
         DetentionLocation,
+        LegalProceeding,
         ManifestEntry,
         MatchSuggestion,
         PersonName,
@@ -253,7 +259,7 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
         Sensitivity,
     )
     from casework.permissions import person_scope
-    from casework.selectors import (
+    from casework.permissions.records import (  # the read gates (not re-exported by selectors)
         flights_visible_to,
         merges_visible_to,
         reports_visible_to,
@@ -311,6 +317,11 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
         .first()
     )
     found.location = DetentionLocation.objects.order_by("id").first()
+    # The place with the most placements: its page lists the most persons held there now.
+    found.busiest_place = (
+        DetentionLocation.objects.annotate(n=Count("placements")).order_by("-n", "id").first()
+    )
+    found.proceeding = LegalProceeding.objects.filter(person=found.person).order_by("id").first()
     found.surname = (
         PersonName.objects.filter(person__organisation_id=caseworker.organisation_id)
         .exclude(family_name="")
@@ -425,6 +436,15 @@ def kwargs_for(name: str, found: Records) -> dict | None:
         "api-report-detail": {"id": pid(found.report)},
         "api-flight-detail": {"id": pid(found.flight)},
         "api-location-detail": {"id": pid(found.location)},
+        "place_detail": {"place_id": pid(found.busiest_place)},
+        "place_edit": {"place_id": pid(found.busiest_place)},
+        "place_population_new": {"place_id": pid(found.busiest_place)},
+        "place_alias_new": {"place_id": pid(found.busiest_place)},
+        "person_proceeding_new": {"public_id": pid(found.person)},
+        "person_proceeding_edit": {
+            "public_id": pid(found.person),
+            "proceeding_id": pid(found.proceeding),
+        },
     }
     if name not in table:
         return None

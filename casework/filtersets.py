@@ -130,8 +130,9 @@ class YearFilter(django_filters.NumberFilter):
 
 
 @extend_schema_field(OpenApiTypes.UUID)
-class PlaceFilter(django_filters.ModelChoiceFilter):
-    """A place named by its public id (the schema says so: the model has no field of that name)."""
+class PublicIdChoiceFilter(django_filters.ModelChoiceFilter):
+    """A record chosen by its public id, filtered by a method: the API's schema says it is a
+    UUID (it cannot read that from a model field of the same name)."""
 
 
 class PersonFilterSet(django_filters.FilterSet):
@@ -160,7 +161,7 @@ class PersonFilterSet(django_filters.FilterSet):
     birthplace = django_filters.CharFilter(
         field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
     )
-    place = PlaceFilter(
+    place = PublicIdChoiceFilter(
         queryset=DetentionLocation.objects.none(),
         to_field_name="public_id",
         method="filter_place",

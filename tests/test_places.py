@@ -125,6 +125,8 @@ def test_place_list_filters_and_draws_the_map(world, held, login):
     svg = body.split("<svg")[1].split("</svg>")[0]
     # One point per place with coordinates, each a link to the place, no script, no style.
     assert svg.count("<circle") == 2
+    # Under the points, the outlines of Iraq and Syria (Natural Earth, vendored).
+    assert 'class="map-country map-country-iq"' in svg and "map-country-sy" in svg
     assert f'href="/places/{held.public_id}/"' in svg
     assert "style=" not in svg and "<script" not in body.split("</header>")[1]
     assert "2 places have no coordinates" in body  # Tel Keif and Nowhere
@@ -146,9 +148,17 @@ def test_the_map_keeps_points_inside_the_drawing(world, held, login):
 
 
 def test_place_pages_in_russian(world, held, russian):
+    places.place_population_add(
+        actor=world.supervisor, place=held, as_of=dt.date(2024, 1, 1), source="ICRC", estimate=1500
+    )
     body = russian(world.supervisor).get(f"/places/{held.public_id}/").content.decode()
-    assert "Сейчас здесь" in body
-    assert "Места" in russian(world.supervisor).get("/places/").content.decode()
+    assert "Сейчас здесь" in body and "около 1500" in body
+    listing = russian(world.supervisor).get("/places/").content.decode()
+    assert "Места" in listing and "° в. д." in listing
+    # Numbers in the drawings are SVG coordinates, never written the Russian way (36,5).
+    for svg in (body.split("<svg")[1], listing.split("<svg")[1]):
+        coordinates = re.findall(r' (?:cx|cy|x|y|x1|y1|x2|y2)="([^"]*)"', svg.split("</svg>")[0])
+        assert coordinates and all(float(value) >= 0 for value in coordinates)
 
 
 # --- Editing: the policy's action, the services, the audit ----------------------------------
@@ -299,3 +309,40 @@ def test_intake_has_no_place_filter(world, held, login):
     response = login(world.intake).get("/persons/", {"place": str(held.public_id)})
     assert response.status_code == 200
     assert "place" not in response.context["filterset"].filters
+
+
+def test_the_place_page_costs_the_same_queries_however_many_are_there(world, held, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.supervisor)
+    path = f"/places/{held.public_id}/"
+    client.get(path)
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for n in range(8):
+        person = PersonFactory(
+            organisation=world.north, team=world.team_b, display_name=f"Heldova {n}"
+        )
+        _place(world, person, held, start=dt.date(2024, 4, 1))
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(path).content.decode()
+    assert "Heldova 7" in body
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_persons_at_a_place_come_a_page_at_a_time_without_a_count(
+    world, held, login, monkeypatch
+):
+    from casework.views import places as views
+
+    monkeypatch.setattr(views, "PERSONS_PER_PAGE", 1)
+    client = login(world.supervisor)
+    first = client.get(f"/places/{held.public_id}/").content.decode()
+    second = client.get(f"/places/{held.public_id}/", {"page": 2}).content.decode()
+    assert "Alieva Madina" in first and "Bekova Zaira" not in first
+    assert "Bekova Zaira" in second and "Alieva Madina" not in second
+    assert "?page=2" in first and "?page=1" in second and "?page=3" not in second
+    # A page number alone: nothing was counted.
+    persons = first.split('id="place-persons"')[1].split("</section>")[0]
+    assert "Page 1</span>" in persons and "Page 1 of" not in persons

@@ -386,6 +386,24 @@ FACILITIES = [
     ),
 ]
 
+# Other names of the places as lists and families write them, in Russian and Arabic (the registry
+# matches list names to places through them).
+ALIASES = {
+    "al-Hol camp": ["Лагерь Аль-Холь", "مخيم الهول"],
+    "Roj camp": ["Лагерь Рож", "مخيم روج"],
+    "Areesha camp": ["مخيم العريشة"],
+    "al-Rusafa women's prison": ["Женская тюрьма Русафа", "سجن الرصافة للنساء"],
+    "Baghdad Central Prison": ["Абу-Грейб", "سجن بغداد المركزي"],
+    "Nineveh state orphanage": ["Детский дом Мосула", "دار أيتام نينوى"],
+}
+# How a place's population was reported before the latest figure: (months earlier, share of the
+# latest as the range's low and high end, source).
+POPULATION_HISTORY = [
+    (24, 0.8, 1.2, "UNHCR site profile"),
+    (12, 0.9, 1.1, "camp administration"),
+]
+POPULATION_SOURCE = "ICRC delegation"
+
 ACCESS_NOTES = [
     "Visits only with the camp administration's written permission; phones are confiscated.",
     "ICRC visits monthly; families may send messages through the Red Crescent.",

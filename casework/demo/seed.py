@@ -36,7 +36,9 @@ from casework.models import (
     Person,
     PersonMerge,
     PersonName,
+    PlaceAlias,
     Placement,
+    PopulationReport,
     Relationship,
     RepatriationFlight,
     ReportConsent,
@@ -48,6 +50,7 @@ from casework.models import (
     User,
 )
 from casework.services import names as names_service
+from casework.services.place_names import place_key
 
 DEMO_ORG_SLUG = "demo-ngo"
 SECOND_ORG_SLUG = "demo-second-ngo"
@@ -259,6 +262,7 @@ class Seeder:
             )
         DetentionLocation.objects.bulk_create(locations.values())
         self.counts["locations"] = len(locations)
+        self._place_records(locations)
         return Ctx(
             org=org,
             second=second,
@@ -273,6 +277,47 @@ class Seeder:
                 loc.name: loc for loc in DetentionLocation.objects.filter(name__in=list(locations))
             },
         )
+
+    def _place_records(self, locations: dict[str, DetentionLocation]) -> None:
+        """Each place's population as sources reported it over time, and its other names. Ids
+        from a generator of their own, so that the rest of the demo stays as it was."""
+        rng = random.Random(self.seed + 12)
+
+        def uid() -> uuid.UUID:
+            return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+        reports, aliases = [], []
+        for name, place in locations.items():
+            if place.reported_population:
+                latest = place.reported_population
+                for months, low, high, source in places.POPULATION_HISTORY:
+                    reports.append(
+                        PopulationReport(
+                            public_id=uid(),
+                            location=place,
+                            as_of=place.population_as_of - dt.timedelta(days=30 * months),
+                            low=round(latest * low),
+                            high=round(latest * high),
+                            source=source,
+                        )
+                    )
+                reports.append(
+                    PopulationReport(
+                        public_id=uid(),
+                        location=place,
+                        as_of=place.population_as_of,
+                        estimate=latest,
+                        source=places.POPULATION_SOURCE,
+                    )
+                )
+            for alias in places.ALIASES.get(name, []):
+                aliases.append(
+                    PlaceAlias(public_id=uid(), location=place, name=alias, key=place_key(alias))
+                )
+        PopulationReport.objects.bulk_create(reports)
+        PlaceAlias.objects.bulk_create(aliases)
+        self.counts["population_reports"] = len(reports)
+        self.counts["place_aliases"] = len(aliases)
 
     def _user(self, username: str, role: str, org: Organisation, password: str | None) -> User:
         user = User(

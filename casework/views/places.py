@@ -71,6 +71,8 @@ def place_list(request):
 def place_detail(request, place_id):
     place = _place(request, place_id)
     user = request.user
+    # A page of them and whether there is a next, never a count: at a camp of thousands, counting
+    # who the viewer may see there would cost more than the page.
     persons = page_of(request, persons_now_at(user, place), size=PERSONS_PER_PAGE)
     views = present_persons(user, persons.object_list, PERSON_FIELDS, read="place_detail")
     reports = list(PopulationReport.objects.visible_to(user).filter(location=place))

@@ -2,22 +2,53 @@
 no tile server, no script, no external service, nothing inline for the CSP to refuse.
 
 A map puts each place with stored coordinates on an equirectangular projection of the region
-(Iraq and Syria, widened to take in any place outside it), with a graticule every two degrees;
-longitudes are shrunk by the cosine of the middle latitude so that the region keeps its shape.
+(Iraq and Syria, widened to take in any place outside it), over the two countries' outlines
+(Natural Earth 1:110m, public domain, vendored in static/vendor/natural-earth/) and a graticule
+every two degrees; longitudes are shrunk by the cosine of the middle latitude so that the region
+keeps its shape.
 A population chart puts each report on a time axis: the estimate as a point, a range as a bar.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 # Iraq and Syria, with a margin.
 REGION = (35.0, 29.0, 49.0, 38.0)  # west, south, east, north
 WIDTH = 640
 PAD = 24
+# Room on the left for the parallels' labels ("38° с. ш." in Russian is the longest).
+LEFT = 72
 GRID_STEP = 2
+OUTLINES = "vendor/natural-earth/iraq-syria-110m.geojson"
+
+
+@lru_cache(maxsize=1)
+def _outlines() -> tuple[tuple[str, tuple[tuple[tuple[float, float], ...], ...]], ...]:
+    """(country code, rings of (lon, lat)) of each vendored country outline; none when the file
+    is missing (the map then has points and the graticule only)."""
+    found = finders.find(OUTLINES)
+    if not found:
+        return ()
+    data = json.loads(Path(found).read_text(encoding="utf-8"))
+    countries = []
+    for feature in data["features"]:
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        rings = tuple(tuple((lon, lat) for lon, lat in ring) for poly in polygons for ring in poly)
+        countries.append((feature["properties"]["iso_a2"], rings))
+    return tuple(countries)
 
 
 @dataclass(frozen=True)
@@ -47,22 +78,32 @@ def place_map(places, *, url_of, current=None) -> dict | None:
     coords = [(float(p.latitude), float(p.longitude)) for p in placed]
     west, south, east, north = _bounds(coords)
     shrink = math.cos(math.radians((south + north) / 2))
-    scale = (WIDTH - 2 * PAD) / ((east - west) * shrink)
+    scale = (WIDTH - LEFT - PAD) / ((east - west) * shrink)
     height = round((north - south) * scale + 2 * PAD)
 
     def x_of(lon: float) -> float:
-        return round(PAD + (lon - west) * shrink * scale, 1)
+        return round(LEFT + (lon - west) * shrink * scale, 1)
 
     def y_of(lat: float) -> float:
         return round(PAD + (north - lat) * scale, 1)
 
     meridians = [
-        {"x": x_of(lon), "label": f"{lon}°E"}
+        {"x": x_of(lon), "label": gettext("%(degrees)s°E") % {"degrees": lon}}
         for lon in range(math.ceil(west / GRID_STEP) * GRID_STEP, math.floor(east) + 1, GRID_STEP)
     ]
     parallels = [
-        {"y": y_of(lat), "label": f"{lat}°N"}
+        {"y": y_of(lat), "label": gettext("%(degrees)s°N") % {"degrees": lat}}
         for lat in range(math.ceil(south / GRID_STEP) * GRID_STEP, math.floor(north) + 1, GRID_STEP)
+    ]
+    outlines = [
+        {
+            "country": country,
+            "d": " ".join(
+                "M" + " L".join(f"{x_of(lon)},{y_of(lat)}" for lon, lat in ring) + " Z"
+                for ring in rings
+            ),
+        }
+        for country, rings in _outlines()
     ]
     points = [
         MapPoint(
@@ -80,14 +121,15 @@ def place_map(places, *, url_of, current=None) -> dict | None:
     return {
         "width": WIDTH,
         "height": height,
-        "left": PAD,
+        "left": LEFT,
         "right": WIDTH - PAD,
         "top": PAD,
         "bottom": height - PAD,
-        "inner_width": WIDTH - 2 * PAD,
+        "inner_width": WIDTH - LEFT - PAD,
         "inner_height": height - 2 * PAD,
         "meridians": meridians,
         "parallels": parallels,
+        "outlines": outlines,
         "points": points,
         "unplaced": len(places) - len(placed),
     }
@@ -95,7 +137,7 @@ def place_map(places, *, url_of, current=None) -> dict | None:
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 220
-CHART_PAD = 40
+CHART_PAD = 48
 
 
 def population_chart(reports) -> dict | None:
@@ -131,7 +173,10 @@ def population_chart(reports) -> dict | None:
                 "report": report,
             }
         )
-    ticks = [{"y": y_of(top * i // 4), "label": f"{top * i // 4:,}"} for i in range(5)]
+    ticks = [
+        {"y": y_of(top * i // 4), "label": number_format(top * i // 4, force_grouping=True)}
+        for i in range(5)
+    ]
     return {
         "width": CHART_WIDTH,
         "height": CHART_HEIGHT,
