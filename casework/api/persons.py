@@ -32,7 +32,7 @@ from casework.api.conditional import (
 )
 from casework.api.errors import ProblemSerializer, problem, title_of
 from casework.api.filters import PersonFilterBackend, UpdatedSinceFilter
-from casework.api.pagination import KeysetPagination
+from casework.api.pagination import KeysetPagination, page_size_of
 from casework.api.sync import changes_since, deleted_tombstone, merged_tombstones
 from casework.matching import MATCH_THRESHOLD
 from casework.models import (
@@ -446,7 +446,11 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
         ),
         parameters=[
             OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
-            OpenApiParameter("page_size", int, description=f"At most {SYNC_MAX_PAGE_SIZE}."),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": SYNC_MAX_PAGE_SIZE},
+                description=f"Changes per page (default {SYNC_PAGE_SIZE}).",
+            ),
         ],
         responses={
             200: inline_serializer(
@@ -536,7 +540,4 @@ def _duplicates_answer(user, candidates) -> dict:
 
 
 def _sync_page_size(request) -> int:
-    raw = request.query_params.get("page_size", "")
-    if raw.isdigit() and len(raw) <= 6:
-        return max(1, min(int(raw), SYNC_MAX_PAGE_SIZE))
-    return SYNC_PAGE_SIZE
+    return page_size_of(request, "page_size", SYNC_PAGE_SIZE, SYNC_MAX_PAGE_SIZE)
