@@ -76,3 +76,28 @@ def test_a_page_of_the_change_feed_costs_the_same_for_4_persons_or_60(world, api
     sql = "\n".join(q["sql"][:300] for q in many_ctx.captured_queries)
     assert len(many_ctx) == len(few_ctx), sql
     assert len(many_ctx) <= 9, sql
+
+
+def test_a_page_of_persons_is_written_by_one_serializer(world, api):
+    """Pinned (bench/README.md, the person list ~100-200 ms): a serializer deep-copies its fields
+    when it is made, which for a page of 100 persons was most of the list's time; one a page."""
+    from unittest import mock
+
+    from casework.api.persons import PersonSerializer
+    from tests.api.feed import share
+
+    for _ in range(30):
+        share(world)
+    original = PersonSerializer.get_fields
+    for persona, url in (
+        ("partner", "/api/v1/persons/changes/"),
+        ("supervisor", "/api/v1/persons/"),
+    ):
+        client = api(getattr(world, persona))
+        with mock.patch.object(
+            PersonSerializer, "get_fields", autospec=True, side_effect=original
+        ) as made:
+            response = client.get(url, {"page_size": 100})
+        assert response.status_code == 200
+        assert len(response.json()["results"]) >= 31
+        assert made.call_count <= 1, (persona, made.call_count)
