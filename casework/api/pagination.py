@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from django.core import signing
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from casework.api.exceptions import InvalidCursor
+from casework.api.exceptions import InvalidCursor, InvalidParameters
 
 _CURSOR_SALT = "casework.api.list-position"
 ORDERING = ("created_at", "public_id")
@@ -63,6 +64,19 @@ class ListPosition:
         return cls(record.created_at, record.public_id, backwards)
 
 
+def page_size_of(request, name: str, default: int, maximum: int) -> int:
+    """The page size asked for (`default` when none): a whole number from 1 to `maximum`, else a
+    400 naming the parameter, never silently another size."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6 and 1 <= int(raw) <= maximum):
+        raise InvalidParameters(
+            {name: [gettext("A whole number from 1 to %(maximum)s.") % {"maximum": maximum}]}
+        )
+    return int(raw)
+
+
 class KeysetPagination(BasePagination):
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
@@ -92,10 +106,7 @@ class KeysetPagination(BasePagination):
         return rows
 
     def _page_size(self, request) -> int:
-        raw = request.query_params.get(self.page_size_query_param, "")
-        if raw.isdigit() and len(raw) <= 100 and int(raw) > 0:
-            return min(int(raw), self.max_page_size)
-        return self.page_size
+        return page_size_of(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     def _link(self, position: ListPosition | None) -> str | None:
         if position is None:
@@ -136,7 +147,7 @@ class KeysetPagination(BasePagination):
                 "name": self.page_size_query_param,
                 "required": False,
                 "in": "query",
-                "description": f"Records per page, at most {self.max_page_size}.",
-                "schema": {"type": "integer"},
+                "description": f"Records per page (default {self.page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]

@@ -248,6 +248,33 @@ def _without_ordering(operation: dict) -> None:
     operation["parameters"] = parameters
 
 
+def _strict_components() -> set[str]:
+    """The components of the request bodies that refuse keys they do not know."""
+    from casework.api.persons import StrictSerializer
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    names = set()
+    for cls in subclasses(StrictSerializer):
+        name = cls.__name__.removesuffix("Serializer")
+        names |= {name, f"Patched{name}"}
+    return names
+
+
+def _strict_bodies(schemas: dict) -> None:
+    """What the serializers check, said in the schema: no unknown member; a list that may not be
+    empty has at least one item."""
+    for name in _strict_components() & set(schemas):
+        component = schemas[name]
+        component["additionalProperties"] = False
+    for name, member in (("PersonCreate", "names"), ("ReportSubmission", "entries")):
+        if name in schemas:
+            schemas[name]["properties"][member]["minItems"] = 1
+
+
 def document_api(result, generator, request, public):
     """The drf-spectacular postprocessing hook (see the module's docstring)."""
     result["info"] = {
@@ -262,6 +289,7 @@ def document_api(result, generator, request, public):
     components = result.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Problem"] = PROBLEM
+    _strict_bodies(schemas)
     for name, description in COMPONENT_DESCRIPTIONS.items():
         if name in schemas:
             schemas[name]["description"] = description

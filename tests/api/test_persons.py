@@ -556,13 +556,18 @@ def test_a_status_change_on_another_organisations_case_is_like_a_missing_one(wor
 # --- Pagination -----------------------------------------------------------------------------------
 
 
-def test_page_size_is_capped(world, api):
+def test_page_size_is_at_most_200_and_never_silently_another(world, api):
     Person.objects.bulk_create(
         [Person(organisation=world.north, display_name=f"Testova {i}") for i in range(205)]
     )
-    response = api(world.supervisor).get(f"{URL}?page_size={10**9}")
+    client = api(world.supervisor)
+    response = client.get(f"{URL}?page_size=200")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 200
+    for wrong in (str(10**9), "201", "0", "-1", "null", "2.5", "٣"):
+        refused = client.get(URL, {"page_size": wrong})
+        assert refused.status_code == 400, wrong
+        assert fields_of(refused) == {"page_size"}
 
 
 def test_pages_by_cursor_cover_every_visible_person_once(world, api):

@@ -1,5 +1,6 @@
 """casework/api/reference.py and casework/api/flights.py: read-only reference data and flights."""
 
+import json
 import uuid
 
 from casework.models import ManifestEntry
@@ -53,3 +54,33 @@ def test_a_manifest_shows_passengers_only_as_far_as_visible(world, api):
     assert str(world.protected_a.public_id) not in str(manifest)
     escort = next(entry for entry in manifest if entry["role"] == "escort")
     assert escort["person"] is None and escort["escort_name"] == "Testov Ruslan"
+
+
+def test_a_flight_is_written_as_its_declared_fields_would_give(world, api):
+    """The flight list writes flights without DRF's per-field machinery (bench/README.md): the
+    same answer, value for value, as the declared serializer."""
+    from rest_framework import serializers
+    from rest_framework.test import APIRequestFactory
+
+    from casework.api.flights import FlightSerializer, FlightViewSet, visible_passengers
+
+    flight = FlightFactory(organisation=world.north)
+    ManifestEntry.objects.create(flight=flight, person=world.case_a)
+    ManifestEntry.objects.create(flight=flight, person=world.protected_a)
+    ManifestEntry.objects.create(flight=flight, role="escort", escort_name="Testov Ruslan")
+    request = APIRequestFactory().get("/api/v1/flights/")
+    request.user = world.caseworker
+    view = FlightViewSet(request=request, format_kwarg=None)
+    [loaded] = view.get_queryset().filter(pk=flight.pk)
+    context = {
+        "request": request,
+        "visible_passengers": visible_passengers(world.caseworker, [loaded]),
+    }
+    serializer = FlightSerializer(loaded, context=context)
+    declared = serializers.ModelSerializer.to_representation(serializer, loaded)
+    assert serializer.data == declared
+    assert len(declared["manifest"]) == 3
+    listed = api(world.caseworker).get("/api/v1/flights/").json()["results"]
+    assert [r for r in listed if r["id"] == str(flight.public_id)] == [
+        json.loads(json.dumps(declared, default=str))
+    ]

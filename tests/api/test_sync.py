@@ -331,11 +331,11 @@ def test_staff_have_no_change_feed(world, api, persona):
     assert api(getattr(world, persona)).get(URL).status_code == 403
 
 
-def test_the_page_size_is_capped(world, api):
+def test_the_largest_page_size_is_500(world, api):
     for _ in range(3):
         share(world)
-    body = page(api(world.partner), page_size=10**9)
-    assert len(body["results"]) == 4
+    assert len(page(api(world.partner), page_size=500)["results"]) == 4
+    assert api(world.partner).get(URL, {"page_size": 10**9}).status_code == 400
 
 
 def test_a_person_shared_under_two_agreements_comes_once(world, api):
@@ -356,3 +356,10 @@ def test_an_agreement_coming_into_force_tells_nothing_of_a_protected_case(world,
     SharedCase.objects.create(agreement=world.agreement, person=world.protected_a)
     items, _cursor = drain(api(world.partner))
     assert [i["id"] for i in items] == [str(world.case_a.public_id)]
+
+
+@pytest.mark.parametrize("wrong", ["0", "501", "null", "ten"])
+def test_a_page_size_out_of_range_is_a_400(world, api, wrong):
+    response = api(world.partner).get(URL, {"page_size": wrong})
+    assert response.status_code == 400
+    assert fields_of(response) == {"page_size"}

@@ -1,0 +1,125 @@
+"""The API fuzzed against its own schema (schemathesis, in-process through the WSGI app), as a
+partner with its token and as a caseworker with a verified session: each caller's own schema (only
+what it may call), positive and negative data, a few examples an operation so that it stays well
+under a minute. Every answer: no 5xx, a documented status, content type and headers, a body of the
+documented shape, and negative data rejected."""
+
+import pytest
+import schemathesis
+from django.core.handlers.wsgi import WSGIHandler
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.api.conftest import issue_token
+from tests.conftest import verified_client
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES = 4
+CSRF = "S" * 32
+
+
+@pytest.fixture
+def app(settings, monkeypatch):
+    # schemathesis sends made-up tokens too: past 20 a minute every token from the test's address
+    # would be a 429 (casework.api.throttling), and the rest of the run would test only that.
+    from casework.api.throttling import RefusedTokenThrottle
+
+    monkeypatch.setattr(RefusedTokenThrottle, "rate", "100000/minute", raising=False)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    return WSGIHandler()
+
+
+def _run(strategy, checks, headers, cookies, statuses) -> None:
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case):
+        response = case.call_and_validate(headers=headers, cookies=cookies, checks=checks)
+        statuses.append(response.status_code)
+
+    run()
+
+
+def _fuzz(schema, world, headers, cookies=None) -> list[int]:
+    """Every operation of `schema`, positive and negative; the statuses answered."""
+    statuses = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        # Half of the time an id the caller sees, so that the records themselves are reached.
+        fixed = {"id": str(world.case_a.public_id)} if "/persons/{id}" in operation.path else None
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            checks = CHECKS + ([negative_data_rejection] if mode.is_negative else [])
+            for path_parameters in (None, fixed) if fixed else (None,):
+                strategy = operation.as_strategy(
+                    generation_mode=mode, path_parameters=path_parameters
+                )
+                try:
+                    _run(strategy, checks, headers, cookies, statuses)
+                except Unsatisfiable:
+                    # Nothing of this operation can be made invalid and still be sent (an id
+                    # is any text without a slash, and a slash would be another path): there
+                    # is no negative case, which is not a failure. Positive cases always exist.
+                    assert mode.is_negative, operation.path
+    return statuses
+
+
+def _reached_the_records(statuses) -> None:
+    """The fuzzing got past authentication and reached records, not just refusals."""
+    assert len(statuses) > 20
+    # (A 401 is right when schemathesis itself sends a made-up session or token.)
+    assert statuses.count(401) < len(statuses) / 4, statuses
+    assert statuses.count(200) >= 5, statuses
+
+
+def test_the_partner_api_conforms_to_its_schema(world, app):
+    _token, value = issue_token(world.partner)
+    headers = {"Authorization": f"Bearer {value}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, headers=headers)
+    paths = {operation.ok().path for operation in schema.get_all_operations()}
+    assert "/api/v1/persons/changes/" in paths and "/api/v1/flights/" not in paths
+    _reached_the_records(_fuzz(schema, world, headers))
+
+
+def test_the_staff_api_conforms_to_its_schema(world, app):
+    client = verified_client(world.caseworker)
+    # The caseworker's own schema, read through their session like any other API answer; without
+    # its security schemes, or schemathesis would send made-up partner tokens in place of the
+    # session (each rightly a 401) and test little else.
+    raw = client.get("/api/v1/schema/").json()
+    raw["components"].pop("securitySchemes")
+    for operations in raw["paths"].values():
+        for operation in operations.values():
+            operation.pop("security", None)
+    schema = schemathesis.openapi.from_dict(raw)
+    schema.app = app
+    paths = {operation.ok().path for operation in schema.get_all_operations()}
+    assert "/api/v1/persons/{id}/status/" in paths
+    cookies = {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF}
+    headers = {"X-CSRFToken": CSRF}
+    _reached_the_records(_fuzz(schema, world, headers, cookies))
+    # And a write that is valid beyond what a schema can say goes through, conforming too.
+    create = schema["/api/v1/persons/"]["POST"]
+    body = {"names": [{"family_name": "Testova", "given_name": "Zarema"}], "confirm_new": True}
+    written = []
+    _run(create.as_strategy(body=body), CHECKS, headers, cookies, written)
+    assert set(written) == {201}
