@@ -77,6 +77,16 @@ def _totp_token(device) -> str:
     return str(totp.token()).zfill(device.digits)
 
 
+def _subject_access_zip(w, persona, response):
+    import io
+    import json
+    import zipfile
+
+    document = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("subject-access.json"))
+    assert document["person"]["public_id"] == str(w.case_a.public_id)
+    assert audited(w.dpo, "export")
+
+
 def _enrolment_with_right_code(w, persona):
     from casework.services.accounts import totp_enrolment_start
 
@@ -330,6 +340,29 @@ SURFACES = [
         data=lambda w: {},
         expect=DPO_ONLY,
         check=_grants_are({"grant_north"}),
+    ),
+    Surface(name="audit_subject_access", path=lambda w: "/audit/subject-access/", expect=DPO_ONLY),
+    Surface(
+        name="audit_subject_access",
+        method="POST",
+        path=lambda w: "/audit/subject-access/",
+        data=lambda w: {
+            "person_id": str(w.case_a.public_id),
+            "reason": "Request of 2 December by letter.",
+        },
+        expect=DPO_ONLY,
+        check=_subject_access_zip,
+    ),
+    Surface(
+        name="audit_subject_access",
+        method="POST",
+        label="other organisation",
+        path=lambda w: "/audit/subject-access/",
+        data=lambda w: {
+            "person_id": str(w.south_case.public_id),
+            "reason": "Request of 2 December by letter.",
+        },
+        expect=expect(403, dpo=404, **PAGES),
     ),
     Surface(
         name="audit_break_glass_review",
