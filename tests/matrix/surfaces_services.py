@@ -36,6 +36,7 @@ from casework.services import (
     placements,
     relationships,
     reports,
+    retention,
     sharing,
 )
 from casework.services import persons as person_services
@@ -1032,6 +1033,12 @@ CALLS = [
         wrote=_spam,
     ),
     # The family's status page: whoever may triage the report.
+    # Retention runs from the command line only: no persona may start it.
+    Call(
+        name="service:retention_apply",
+        run=lambda w, user: retention.retention_apply(actor=user),
+        expect=expect(DENIED),
+    ),
     # A subject-access export reads (and is audited): the DPO's, of their own organisation.
     Call(
         name="service:subject_access_export",
