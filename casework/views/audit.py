@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 from casework.filtersets import AuditEventFilterSet
 from casework.forms.service_errors import apply_service_error
 from casework.history_text import audit_lines
-from casework.models import AuditEvent, BreakGlassGrant
+from casework.models import AuditEvent, BreakGlassGrant, FamilyReport, ReportStatus
 from casework.permissions import Action, may
 from casework.services.access import break_glass_review
+from casework.services.consent import report_withdrawal_decide
 from casework.services.errors import ServiceError
 from casework.subject_access import subject_access_export
 from casework.views.decorators import gated_or_404, staff_view
@@ -126,3 +127,39 @@ def subject_access(request):
         {"form": form},
         status=400 if form.errors else 200,
     )
+
+
+def _set_aside(user):
+    # The officer's gate to the organisation's subjects, narrowed to the reports waiting for them.
+    return FamilyReport.objects.open_to_subject_access(user).filter(status=ReportStatus.SET_ASIDE)
+
+
+@staff_view(action=Action.DECIDE_WITHDRAWAL)
+@never_cache
+def withdrawal_list(request):
+    """Reports whose processing the family withdrew, waiting for the officer's decision."""
+    reports = _set_aside(request.user).order_by("received_at", "id")
+    return render(request, "audit/withdrawals.html", {"page": page_of(request, reports)})
+
+
+@staff_view(action=Action.DECIDE_WITHDRAWAL)
+@never_cache
+@require_POST
+def withdrawal_decide_view(request, report_id):
+    report = gated_or_404(request, _set_aside(request.user), report_id)
+    decision = request.POST.get("decision", "")
+    try:
+        if decision not in ("resume", "erase"):
+            raise ServiceError({"decision": [_("Choose: resume the processing, or erase.")]})
+        report_withdrawal_decide(
+            actor=request.user,
+            report=report,
+            resume=decision == "resume",
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as exc:
+        for errors in exc.message_dict.values():
+            messages.error(request, " ".join(errors))
+    else:
+        messages.success(request, _("The decision was recorded."))
+    return redirect("audit_withdrawals")
