@@ -17,6 +17,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from casework import audit
 from casework.classification import Sens, sensitivity
@@ -128,7 +129,9 @@ def persons_export(
     if identifiable:
         require(actor, Action.EXPORT_IDENTIFIABLE)
         if len((reason or "").strip()) < 10:
-            raise ServiceError({"reason": ["Say why identifiable data must leave the system."]})
+            raise ServiceError(
+                {"reason": [gettext("Say why identifiable data must leave the system.")]}
+            )
     else:
         require(actor, Action.EXPORT_PSEUDONYMISED)
     filterset = PersonFilterSet(
@@ -138,9 +141,22 @@ def persons_export(
         .order_by("display_name", "id"),
         user=actor,
     )
+    if filterset.is_bound and not filterset.is_valid():
+        # A filter the export cannot apply (a birth year of 0) would export more persons than
+        # were asked for: refused, naming the filter, like the list page shows it.
+        raise ServiceError(
+            {name: [str(error) for error in errors] for name, errors in filterset.errors.items()}
+        )
     persons = list((filterset.qs if filterset.is_bound else filterset.queryset)[: MAX_ROWS + 1])
     if len(persons) > MAX_ROWS:
-        raise ServiceError({"filters": [f"More than {MAX_ROWS} persons: narrow the filters."]})
+        raise ServiceError(
+            {
+                "filters": [
+                    gettext("More than %(count)s persons: narrow the filters.")
+                    % {"count": MAX_ROWS}
+                ]
+            }
+        )
     columns = IDENTIFIABLE if identifiable else PSEUDONYMISED
     fields = [field for _column, field in columns if field is not None]
     out = io.StringIO()

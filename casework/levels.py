@@ -49,3 +49,4 @@ class Action(StrEnum):
     REISSUE_REPORT_SECRET = "reissue_report_secret"  # noqa: S105 (an action's name)
     REVIEW_BREAK_GLASS = "review_break_glass"
     DECIDE_WITHDRAWAL = "decide_withdrawal"
+    SUBJECT_ACCESS = "subject_access"

@@ -359,6 +359,12 @@ BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)
 # Distinct records one person may open by break-glass in 24 hours.
 BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 5, minimum=1)
 
+# Retention schedules (casework.services.retention, `manage.py apply_retention`): closed cases
+# are anonymised this many years after their last status change, reports set aside as spam are
+# erased after this many days.
+RETENTION_CLOSED_CASE_YEARS = env_int("RETENTION_CLOSED_CASE_YEARS", 5, minimum=1)
+RETENTION_SPAM_REPORT_DAYS = env_int("RETENTION_SPAM_REPORT_DAYS", 90, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

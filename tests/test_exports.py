@@ -132,13 +132,19 @@ def test_the_export_event_keeps_filter_names_and_never_a_sensitive_value(world):
         assert value not in text
 
 
-def test_a_free_text_value_in_a_choice_filter_is_redacted(world):
-    # The filter ignores a value it does not offer; the trail does not keep what was typed.
-    persons_export(
-        actor=world.supervisor,
-        params={"status": "Invented Town Zay", "born_to": "Raqqa", "team": "Aleppo"},
-    )
-    assert AuditEvent.objects.get(action="export").changes["filters"] == {
+def test_a_free_text_value_in_a_choice_filter_is_refused_and_never_kept(world):
+    # A value the filter does not offer would export more than was asked for: refused by name
+    # (issue 11); the trail keeps nothing of what was typed, and would redact it anyway.
+    from casework.exports import audited_filters
+    from casework.services.errors import ServiceError
+
+    params = {"status": "Invented Town Zay", "born_to": "Raqqa", "team": "Aleppo"}
+    with pytest.raises(ServiceError) as refused:
+        persons_export(actor=world.supervisor, params=params)
+    assert set(refused.value.message_dict) == {"status", "born_to", "team"}
+    assert not AuditEvent.objects.filter(action="export").exists()
+    assert "Invented Town Zay" not in str(list(AuditEvent.objects.values_list("changes")))
+    assert audited_filters(params) == {
         "born_to": "[redacted]",
         "status": "[redacted]",
         "team": "[redacted]",

@@ -83,8 +83,8 @@ def test_flight_planners_create_flights(world, persona):
     assert AuditEvent.objects.filter(object_id=flight.public_id, action="create").exists()
 
 
-@pytest.mark.parametrize("status", ["completed", "cancelled"])
-def test_a_flight_does_not_begin_completed_or_cancelled(world, status):
+@pytest.mark.parametrize("status", ["confirmed", "completed", "cancelled"])
+def test_a_flight_begins_planned_and_nothing_else(world, status):
     from casework.models import RepatriationFlight
 
     with pytest.raises(ServiceError) as refused:
@@ -97,7 +97,7 @@ def test_a_flight_does_not_begin_completed_or_cancelled(world, status):
             capacity=30,
             status=status,
         )
-    assert "planned or confirmed" in refused.value.message_dict["status"][0]
+    assert "A new flight is planned" in refused.value.message_dict["status"][0]
     assert not RepatriationFlight.objects.filter(reference="EVAC-9").exists()
 
 
@@ -386,3 +386,26 @@ def test_two_supervisors_approving_at_once_never_overfill_a_flight(world):
         thread.join()
     assert sorted(outcomes) == ["full", "full", "full", "ok"]
     assert ManifestEntry.objects.filter(flight=flight, status="approved").count() == 1
+
+
+def test_the_new_flight_page_always_plans_whatever_status_is_posted(world, login):
+    from casework.models import RepatriationFlight
+    from casework.services.form_tokens import new_form_token
+
+    client = login(world.caseworker)
+    assert 'name="status"' not in client.get("/flights/new/").content.decode()
+    response = client.post(
+        "/flights/new/",
+        {
+            "form_token": new_form_token(),
+            "reference": "EVAC-10",
+            "date": "2026-12-01",
+            "origin": "Erbil",
+            "destination": "Grozny",
+            "capacity": "30",
+            "status": "completed",
+            "time_zone": "Asia/Baghdad",
+        },
+    )
+    assert response.status_code == 302
+    assert RepatriationFlight.objects.get(reference="EVAC-10").status == "planned"

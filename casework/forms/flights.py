@@ -34,7 +34,10 @@ class FlightFields(forms.Form):
 
 
 class FlightForm(OneTimeForm, FlightFields):
-    """Plans a flight: sent twice, it plans one."""
+    """Plans a flight: sent twice, it plans one. A new flight is always planned: its status moves
+    later, each move on its trail."""
+
+    status = None
 
 
 class FlightEditForm(FlightFields):

@@ -38,6 +38,11 @@ class GatedQuerySet(models.QuerySet):
         """The rows the user may see at all; anything else does not exist for them."""
         return self._through("visible_to", user)
 
+    def open_to_subject_access(self, user):
+        """The subjects (persons, reporters' reports) whose every record the user may gather for
+        a subject-access request: the data-protection officer's, of their organisation."""
+        return self._through("open_to_subject_access", user)
+
 
 class PublicModel(models.Model):
     """A record addressed by a random UUID in URLs and the API, never by its integer key."""

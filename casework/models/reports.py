@@ -30,7 +30,9 @@ class ReportStatus(models.TextChoices):
     # The family withdrew its consent to the processing: nothing more is done with the report
     # until the data-protection officer decides (resume on another basis, or erase).
     SET_ASIDE = "set_aside", _("set aside: consent withdrawn")
-    ERASED = "erased", _("erased after consent withdrawal")
+    # What the family told is gone (consent withdrawn, or its retention period over); the
+    # report's dates, channel and consents stay for the counts.
+    ERASED = "erased", _("erased")
 
 
 class FamilyReport(PublicModel):

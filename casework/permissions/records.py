@@ -327,11 +327,22 @@ def outbox_visible_to(user, qs: QuerySet) -> QuerySet:
     return qs.filter(partner_id=user.organisation_id)
 
 
+def subject_access_scope(user, qs: QuerySet) -> QuerySet:
+    """A subject-access request answers with everything held about one person or one reporter:
+    for whoever may answer them (the data-protection officer), every subject of their own
+    organisation, whatever its level; for everyone else, none."""
+    if not may(user, Action.SUBJECT_ACCESS):
+        return qs.none()
+    return qs.filter(organisation_id=user.organisation_id)
+
+
 READ_GATES = {
     (Person, "visible_to"): lambda user, qs: person_scope(user, qs),
     (Person, "known_to"): lambda user, qs: duplicate_check_scope(user, qs),
     (Person, "linkable_by"): lambda user, qs: triage_link_scope(user, qs),
     (Person, "openable_by_break_glass"): lambda user, qs: break_glass_scope(user, qs),
+    (Person, "open_to_subject_access"): subject_access_scope,
+    (FamilyReport, "open_to_subject_access"): subject_access_scope,
     (PersonName, "visible_to"): person_names_visible_to,
     (Relationship, "visible_to"): relationships_visible_to,
     (Placement, "visible_to"): placements_visible_to,

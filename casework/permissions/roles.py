@@ -59,6 +59,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.VIEW_AUDIT,
             Action.REVIEW_BREAK_GLASS,
             Action.DECIDE_WITHDRAWAL,
+            Action.SUBJECT_ACCESS,
             Action.EXPORT_PSEUDONYMISED,
             Action.EXPORT_IDENTIFIABLE,
         }

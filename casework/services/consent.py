@@ -187,7 +187,7 @@ def report_withdrawal_decide(
             locked.save(update_fields=["status", "updated_at"])
             fields = ["status"]
         else:
-            fields = _erase(locked)
+            fields = erase_report_contents(locked)
         audit.record(
             actor,
             AuditAction.STATUS_CHANGE,
@@ -199,7 +199,10 @@ def report_withdrawal_decide(
     return locked
 
 
-def _erase(report: FamilyReport) -> list[str]:
+def erase_report_contents(report: FamilyReport) -> list[str]:
+    """What the family told gone (reporter, account, entries' names and dates, files, follow-ups),
+    the report itself kept as erased for the counts. The caller locks, permits and audits; returns
+    the fields erased."""
     names = list(ReportAttachment.objects.filter(report=report).values_list("file", flat=True))
     for field in _REPORTER_FIELDS:
         setattr(report, field, "")

@@ -31,7 +31,7 @@ from casework.permissions import Action, Hidden, require
 from casework.services.errors import Conflict, ServiceError
 from casework.services.persons import person_change_status
 from casework.services.text_input import clean_input
-from casework.workflow import OPEN_FLIGHT, boarding_moves, flight_now, manifest_is_open
+from casework.workflow import boarding_moves, flight_now, manifest_is_open
 
 # Who may be proposed: cleared for return, or already on a manifest (of a flight they missed).
 PROPOSABLE = {PersonStatus.CLEARED_FOR_RETURN, PersonStatus.ON_MANIFEST}
@@ -120,10 +120,11 @@ def flight_create(
         },
         errors,
     )
-    if values.get("status") not in (None, *OPEN_FLIGHT):
-        # Completed or cancelled is what becomes of a flight: none begins that way.
+    if values.get("status") not in (None, FlightStatus.PLANNED):
+        # Confirmed, completed or cancelled is what becomes of a flight, each move on its trail:
+        # none begins that way.
         errors.setdefault("status", []).append(
-            gettext("A new flight is planned or confirmed; it is completed once it has flown.")
+            gettext("A new flight is planned; it is confirmed, completed or cancelled afterwards.")
         )
     if errors:
         raise ServiceError(errors)

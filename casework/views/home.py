@@ -32,6 +32,7 @@ def home(request):
             "total": sum(counts.values()),
             "reports_waiting": waiting,
             "break_glass_unreviewed": _break_glass_unreviewed(request.user),
+            "withdrawals_waiting": _withdrawals_waiting(request.user),
         },
     )
 
@@ -42,6 +43,18 @@ def _break_glass_unreviewed(user) -> int | None:
     if not may(user, Action.REVIEW_BREAK_GLASS):
         return None
     return BreakGlassGrant.objects.visible_to(user).filter(reviewed_at__isnull=True).count()
+
+
+def _withdrawals_waiting(user) -> int | None:
+    """For the data-protection officer: reports whose processing the family withdrew, waiting
+    for their decision. None for everyone else."""
+    if not may(user, Action.DECIDE_WITHDRAWAL):
+        return None
+    return (
+        FamilyReport.objects.open_to_subject_access(user)
+        .filter(status=ReportStatus.SET_ASIDE)
+        .count()
+    )
 
 
 def _database_answers() -> bool:

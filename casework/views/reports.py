@@ -42,6 +42,7 @@ from casework.selectors import (
 )
 from casework.services import reports as services
 from casework.services.errors import ServiceError
+from casework.views.consent import withdrawal_choices
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 
@@ -160,7 +161,9 @@ def report_detail(request, report_id):
             "consent_rows": consent_rows,
             "partner_consents": partner_consents,
             "attachments": report.attachments.order_by("id") if show_reporter else [],
-            "may_triage": report.status != ReportStatus.SPAM,
+            "may_triage": report.status
+            not in (ReportStatus.SPAM, ReportStatus.SET_ASIDE, ReportStatus.ERASED),
+            "withdraw_choices": withdrawal_choices(report) if can_triage else [],
             "family_status": family_status(report),
             "follow_ups": report.follow_ups.all() if show_reporter else [],
             "family_status_form": FamilyStatusForm() if can_triage else None,

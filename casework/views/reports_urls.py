@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import reports
+from casework.views import consent, reports
 
 urlpatterns = [
     path("", reports.report_list, name="report_list"),
@@ -17,6 +17,11 @@ urlpatterns = [
         "<uuid:report_id>/family-status/",
         reports.report_family_status,
         name="report_family_status",
+    ),
+    path(
+        "<uuid:report_id>/withdraw-consent/",
+        consent.report_consent_withdraw_view,
+        name="report_consent_withdraw",
     ),
     path(
         "<uuid:report_id>/reissue-secret/",

@@ -121,8 +121,9 @@ def service_names() -> set[str]:
     user: it takes the keyword-only `actor`."""
     import casework.exports
     import casework.services as package
+    import casework.subject_access
 
-    modules = [casework.exports]
+    modules = [casework.exports, casework.subject_access]
     for info in pkgutil.iter_modules(package.__path__):
         if not info.name.startswith("_"):
             modules.append(importlib.import_module(f"{package.__name__}.{info.name}"))

@@ -77,6 +77,37 @@ def _totp_token(device) -> str:
     return str(totp.token()).zfill(device.digits)
 
 
+def _reports_set_aside(w):
+    from casework.models import FamilyReport
+    from tests.matrix.surfaces_reports import _reports
+
+    _reports(w)
+    FamilyReport.objects.filter(pk__in=[w.north_report.pk, w.south_report.pk]).update(
+        status="set_aside"
+    )
+    return w
+
+
+def _lists_the_set_aside_report(w, persona, response):
+    html = response.content.decode()
+    assert w.north_report.reference in html and w.south_report.reference not in html
+
+
+def _withdrawal_decided(w, persona):
+    assert fresh(w.north_report).status in ("new", "triaged")
+    assert audited(w.dpo, "status_change", object_id=w.north_report.public_id)
+
+
+def _subject_access_zip(w, persona, response):
+    import io
+    import json
+    import zipfile
+
+    document = json.loads(zipfile.ZipFile(io.BytesIO(response.content)).read("subject-access.json"))
+    assert document["person"]["public_id"] == str(w.case_a.public_id)
+    assert audited(w.dpo, "export")
+
+
 def _enrolment_with_right_code(w, persona):
     from casework.services.accounts import totp_enrolment_start
 
@@ -342,6 +373,60 @@ SURFACES = [
         data=lambda w: {},
         expect=DPO_ONLY,
         check=_grants_are({"grant_north"}),
+    ),
+    Surface(name="audit_subject_access", path=lambda w: "/audit/subject-access/", expect=DPO_ONLY),
+    Surface(
+        name="audit_subject_access",
+        method="POST",
+        path=lambda w: "/audit/subject-access/",
+        data=lambda w: {
+            "person_id": str(w.case_a.public_id),
+            "reason": "Request of 2 December by letter.",
+        },
+        expect=DPO_ONLY,
+        check=_subject_access_zip,
+    ),
+    Surface(
+        name="audit_subject_access",
+        method="POST",
+        label="other organisation",
+        path=lambda w: "/audit/subject-access/",
+        data=lambda w: {
+            "person_id": str(w.south_case.public_id),
+            "reason": "Request of 2 December by letter.",
+        },
+        expect=expect(403, dpo=404, **PAGES),
+    ),
+    Surface(
+        name="audit_withdrawals",
+        path=lambda w: (_reports_set_aside(w), "/audit/withdrawals/")[1],
+        expect=DPO_ONLY,
+        check=_lists_the_set_aside_report,
+    ),
+    Surface(
+        name="audit_withdrawals",
+        method="POST",
+        path=lambda w: (_reports_set_aside(w), "/audit/withdrawals/")[1],
+        data=lambda w: {},
+        expect=DPO_ONLY,
+        check=_lists_the_set_aside_report,
+    ),
+    Surface(
+        name="audit_withdrawal_decide",
+        method="POST",
+        path=lambda w: f"/audit/withdrawals/{_reports_set_aside(w).north_report.public_id}/decide/",
+        data=lambda w: {"decision": "resume", "reason": "Vital interest: a child in a camp."},
+        expect=expect(403, dpo=302, **PAGES),
+        writes={"dpo"},
+        wrote=_withdrawal_decided,
+    ),
+    Surface(
+        name="audit_withdrawal_decide",
+        method="POST",
+        label="other organisation",
+        path=lambda w: f"/audit/withdrawals/{_reports_set_aside(w).south_report.public_id}/decide/",
+        data=lambda w: {"decision": "resume", "reason": "Vital interest: a child in a camp."},
+        expect=expect(403, dpo=404, **PAGES),
     ),
     Surface(
         name="audit_break_glass_review",

@@ -238,6 +238,22 @@ def _reissue_path(report):
     return lambda w: f"/reports/{report(w).public_id}/reissue-secret/"
 
 
+def _withdraw_path(report):
+    return lambda w: f"/reports/{report(w).public_id}/withdraw-consent/"
+
+
+WITHDRAW = {"purpose": "process", "reason": "The mother called: stop using what she told us."}
+
+
+def _set_aside(report):
+    def wrote(w, persona):
+        user = w.personas()[persona]
+        assert fresh(report(w)).status == "set_aside"
+        assert audited(user, "update", object_id=report(w).public_id)
+
+    return wrote
+
+
 def _north(w):
     return _reports(w)[0]
 
@@ -492,6 +508,32 @@ SURFACES = [
         label="other organisation",
         path=_family_status_path(_south),
         data=lambda w: CONTACT_US,
+        expect=expect(403, **dict.fromkeys(REPORT_STAFF, 404), **PAGES),
+    ),
+    # A consent withdrawn: whoever may triage the report records it; it takes effect at once.
+    Surface(
+        name="report_consent_withdraw",
+        method="POST",
+        path=_withdraw_path(_north),
+        data=lambda w: WITHDRAW,
+        expect=expect(403, **TRIAGERS, **PAGES),
+        writes=STAFF_WHO_REPORT,
+        wrote=_set_aside(_north),
+    ),
+    Surface(
+        name="report_consent_withdraw",
+        method="POST",
+        label="no reason",
+        path=_withdraw_path(_north),
+        data=lambda w: {"purpose": "process"},
+        expect=expect(403, **TRIAGERS, **PAGES),
+    ),
+    Surface(
+        name="report_consent_withdraw",
+        method="POST",
+        label="other organisation",
+        path=_withdraw_path(_south),
+        data=lambda w: WITHDRAW,
         expect=expect(403, **dict.fromkeys(REPORT_STAFF, 404), **PAGES),
     ),
     # A new secret for a family who lost theirs: caseworkers and the supervisor, never intake.

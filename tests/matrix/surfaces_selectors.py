@@ -144,6 +144,19 @@ CALLS = [
         run=_selected("FamilyReport.visible_to"),
         expect=sets(**REPORTS),
     ),
+    # Subject-access requests: the DPO gathers every subject of the organisation, whatever its
+    # level; nobody else any.
+    Call(
+        name="gate:Person.open_to_subject_access",
+        run=_selected("Person.open_to_subject_access"),
+        expect=sets(dpo=NORTH),
+    ),
+    Call(
+        name="gate:FamilyReport.open_to_subject_access",
+        setup=_all_reports,
+        run=_selected("FamilyReport.open_to_subject_access"),
+        expect=sets(dpo=REPORTS["supervisor"]),
+    ),
     Call(
         name="gate:AuditEvent.visible_to",
         setup=_audit_world,

@@ -36,9 +36,11 @@ from casework.services import (
     placements,
     relationships,
     reports,
+    retention,
     sharing,
 )
 from casework.services import persons as person_services
+from casework.subject_access import subject_access_export
 from tests.factories import TEST_PASSWORD
 from tests.matrix import ALLOWED, DENIED, HIDDEN, INVALID, Call, expect, labels
 from tests.matrix.records import audited, fresh
@@ -362,6 +364,17 @@ def _set_aside(report):
         assert audited(_actor_of(w, persona), "update", object_id=getattr(w, report).public_id)
 
     return wrote
+
+
+def _subject_access(person):
+    def run(w, user):
+        return subject_access_export(
+            actor=user,
+            person_id=str(getattr(w, person).public_id),
+            reason="Request of 2 December by letter.",
+        )
+
+    return run
 
 
 def _reports_set_aside(w):
@@ -1020,6 +1033,26 @@ CALLS = [
         wrote=_spam,
     ),
     # The family's status page: whoever may triage the report.
+    # Retention runs from the command line only: no persona may start it.
+    Call(
+        name="service:retention_apply",
+        run=lambda w, user: retention.retention_apply(actor=user),
+        expect=expect(DENIED),
+    ),
+    # A subject-access export reads (and is audited): the DPO's, of their own organisation.
+    Call(
+        name="service:subject_access_export",
+        run=_subject_access("case_a"),
+        expect=expect(DENIED, dpo=A),
+        writes=False,
+    ),
+    Call(
+        name="service:subject_access_export",
+        label="other organisation",
+        run=_subject_access("south_case"),
+        expect=expect(DENIED, dpo=HIDDEN),
+        writes=False,
+    ),
     # Withdrawals of consent: recorded by whoever may triage the report; decided by its DPO.
     Call(
         name="service:report_consent_withdraw",
