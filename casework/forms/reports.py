@@ -153,7 +153,8 @@ class TriageForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    person = forms.UUIDField(label=_("Known person's id"), required=False)
+    # Set by a candidate's "This is the person" button: linking is one click, never a pasted id.
+    person = forms.UUIDField(label=_("Known person"), required=False, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why not a person"), required=False, max_length=report_services.REASON_MAX_CHARS
     )
@@ -170,7 +171,9 @@ class TriageForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("decision") == self.LINK and not data.get("person"):
-            self.add_error("person", _("Choose the known person."))
+            self.add_error(
+                "person", _("Choose the known person with its button “This is the person”.")
+            )
         if data.get("decision") == self.NOT_A_PERSON and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why this entry is not a person to trace."))
         if data.get("decision") == self.CREATE and self.candidates and not data.get("confirm_new"):
