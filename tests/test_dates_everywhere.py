@@ -8,6 +8,7 @@ import pytest
 
 from casework.models import Placement
 from casework.services.form_tokens import new_form_token
+from tests.factories import FlightFactory
 
 
 def _placement(client, world, start, **extra):
@@ -108,3 +109,41 @@ def test_a_flight_date_is_a_whole_day_written_day_first(world, login, typed):
     assert response.status_code == 400
     assert response.context["form"].errors["date"]
     assert not world.north.flights.filter(reference="DATE-1").exists()
+
+
+# --- A handover's time: the day written day first, then the time -------------------------------
+
+
+def _handover_post(world, login, typed):
+    from tests.test_flight_time_zone import BAGHDAD, _passenger, clock, utc
+
+    flight = FlightFactory(organisation=world.north, date=dt.date(2026, 3, 10), time_zone=BAGHDAD)
+    entry = _passenger(world, flight, status="boarded", boarded_at=utc(2026, 3, 9, 21, 35))
+    with clock(utc(2026, 3, 12, 9, 0)):
+        response = login(world.caseworker).post(
+            f"/flights/{flight.public_id}/manifest/{entry.public_id}/handover/",
+            {
+                "form_token": new_form_token(),
+                "recipient_kind": "child_services",
+                "recipient_name": "Child services of Grozny",
+                "handed_at": typed,
+                "place": "Grozny airport",
+            },
+        )
+    return response, entry
+
+
+@pytest.mark.parametrize("typed", ["11.03.2026 10:15", "11/03/2026 10:15", "2026-03-11 10:15"])
+def test_a_handover_time_is_read_day_first(world, login, typed):
+    from tests.test_flight_time_zone import utc
+
+    response, entry = _handover_post(world, login, typed)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert entry.handover.handed_at == utc(2026, 3, 11, 7, 15)  # 10:15 in Baghdad
+
+
+@pytest.mark.parametrize("typed", ["03/11/2026 10:15", "11.03.2026", "11.03.2026 25:00"])
+def test_a_handover_time_otherwise_is_a_field_error(world, login, typed):
+    response, entry = _handover_post(world, login, typed)
+    assert response.status_code == 400
+    assert response.context["form"].errors["handed_at"]
