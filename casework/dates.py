@@ -136,7 +136,7 @@ def parse_day(text: str) -> dt.date | None:
     return parsed.date
 
 
-_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?")
 
 
 def parse_day_and_time(text: str) -> dt.datetime | None:
@@ -151,11 +151,11 @@ def parse_day_and_time(text: str) -> dt.datetime | None:
         raise DateNotUnderstood(
             gettext("Write the day and the time, such as 21.04.2015 14:30 or 2015-04-21 14:30.")
         )
-    hour, minute = int(time[1]), int(time[2])
-    if hour > 23 or minute > 59:
+    hour, minute, second = int(time[1]), int(time[2]), int(time[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
         raise DateNotUnderstood(gettext("There is no time %(time)s.") % {"time": time_text})
     day = parse_day(day_text)
-    return dt.datetime.combine(day, dt.time(hour, minute))
+    return dt.datetime.combine(day, dt.time(hour, minute, second))
 
 
 def shown_at_precision(date: dt.date | None, precision: str) -> str:

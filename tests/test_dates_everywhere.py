@@ -147,3 +147,27 @@ def test_a_handover_time_otherwise_is_a_field_error(world, login, typed):
     response, entry = _handover_post(world, login, typed)
     assert response.status_code == 400
     assert response.context["form"].errors["handed_at"]
+
+
+# --- Filters read days as every form does --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [("03/12/2025", dt.date(2025, 12, 3)), ("03.12.2025", dt.date(2025, 12, 3))],
+)
+def test_a_date_filter_reads_the_day_first(world, typed, day):
+    from casework.filtersets import ReportFilterSet
+    from casework.models import FamilyReport
+
+    filterset = ReportFilterSet(
+        {"received_from": typed}, queryset=FamilyReport.objects.visible_to(world.caseworker)
+    )
+    assert filterset.is_valid()
+    assert filterset.form.cleaned_data["received_from"] == day
+
+
+def test_a_date_filter_refuses_the_american_order(world, login):
+    response = login(world.caseworker).get("/reports/", {"received_from": "12/31/2025"})
+    assert response.status_code == 400
+    assert "day before month" in response.content.decode()

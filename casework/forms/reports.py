@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms.fields import (
+    DayAndTimeField,
     FamilyDateField,
     MultipleFileField,
     ReportEntryFields,
@@ -28,7 +29,11 @@ SEX_CHOICES = [("", _("not said")), ("F", _("female")), ("M", _("male"))]
 class ReportForm(forms.Form):
     form_token = forms.CharField(widget=forms.HiddenInput)
     channel = forms.ChoiceField(label=_("Received by"), choices=STAFF_CHANNEL_CHOICES)
-    received_at = forms.DateTimeField(label=_("Received on"), initial=timezone.now)
+    received_at = DayAndTimeField(
+        label=_("Received on"),
+        initial=timezone.now,
+        help_text=_("Day, then time: 21.04.2027 14:30."),
+    )
     reporter_name = forms.CharField(label=_("Reporter's name"), required=False, max_length=200)
     reporter_relationship = forms.CharField(
         label=_("Relationship to the missing persons"), required=False, max_length=100
