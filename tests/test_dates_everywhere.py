@@ -171,3 +171,52 @@ def test_a_date_filter_refuses_the_american_order(world, login):
     response = login(world.caseworker).get("/reports/", {"received_from": "12/31/2025"})
     assert response.status_code == 400
     assert "day before month" in response.content.decode()
+
+
+# --- A person's birth: one input, as the report forms ask it -------------------------------------
+
+
+def _new_person(client, born):
+    data = {"names-TOTAL_FORMS": "1", "names-INITIAL_FORMS": "0", "names-0-kind": "legal"}
+    data.update({"names-0-family_name": "Zaurova", "names-0-given_name": "Leyla"})
+    data.update(sex="F", documents_held="unknown", born=born, form_token=new_form_token())
+    return client.post("/persons/new/", data)
+
+
+@pytest.mark.parametrize(
+    ("typed", "precision", "date", "age"),
+    [
+        ("2017", "year", dt.date(2017, 1, 1), None),
+        ("05.2017", "month", dt.date(2017, 5, 1), None),
+        ("03/12/2016", "exact", dt.date(2016, 12, 3), None),
+        ("about 7", "age", None, 7),
+        ("", "unknown", None, None),
+    ],
+)
+def test_a_person_is_recorded_with_a_birth_as_families_write_it(
+    world, login, typed, precision, date, age
+):
+    from casework.models import Person
+
+    response = _new_person(login(world.caseworker), typed)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    person = Person.objects.get(display_name="Zaurova Leyla")
+    assert (person.birth_precision, person.birth_date, person.age_stated) == (precision, date, age)
+
+
+def test_the_edit_form_shows_the_birth_as_typed_and_keeps_an_untouched_age(world, login):
+    from casework.models import Person
+
+    client = login(world.caseworker)
+    Person.objects.filter(pk=world.case_a.pk).update(
+        birth_precision="age", birth_date=None, age_stated=7, age_stated_on=dt.date(2020, 1, 1)
+    )
+    url = f"/persons/{world.case_a.public_id}/edit/"
+    form = client.get(url).context["form"]
+    assert form["born"].value() == "7"
+    data = {"version": 1, "sex": "F", "documents_held": "unknown", "born": "7"}
+    data["birthplace"] = "Mosul"
+    assert client.post(url, data).status_code == 302
+    world.case_a.refresh_from_db()
+    assert (world.case_a.age_stated, world.case_a.age_stated_on) == (7, dt.date(2020, 1, 1))
+    assert world.case_a.birthplace == "Mosul"
