@@ -103,23 +103,13 @@ class BirthFields(forms.Form):
 
 def birth_values(parsed: ParsedDate | None) -> dict:
     """A birth as the person services take it, from what was typed."""
+    values = {"birth_date": None, "age_stated": None, "age_stated_on": None}
     if parsed is None:
-        return dict(
-            birth_precision=DatePrecision.UNKNOWN,
-            birth_date=None,
-            age_stated=None,
-            age_stated_on=None,
-        )
+        return {**values, "birth_precision": DatePrecision.UNKNOWN}
     if parsed.precision == DatePrecision.AGE_ESTIMATE:
-        return dict(
-            birth_precision=parsed.precision,
-            birth_date=None,
-            age_stated=parsed.age,
-            age_stated_on=parsed.age_on,
-        )
-    return dict(
-        birth_precision=parsed.precision, birth_date=parsed.date, age_stated=None, age_stated_on=None
-    )
+        age = {"age_stated": parsed.age, "age_stated_on": parsed.age_on}
+        return {**values, **age, "birth_precision": parsed.precision}
+    return {**values, "birth_precision": parsed.precision, "birth_date": parsed.date}
 
 
 def birth_text(person) -> str:

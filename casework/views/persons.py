@@ -207,7 +207,10 @@ def _conflict(request, person, form, conflict):
     """Someone saved this person since the form was loaded: show what differs, change nothing."""
     current = Person.objects.visible_to(request.user).get(pk=person.pk)
     theirs = PersonEditForm(
-        initial={**{name: getattr(current, name) for name in _EDIT_FIELDS}, "born": birth_text(current)},
+        initial={
+            **{name: getattr(current, name) for name in _EDIT_FIELDS},
+            "born": birth_text(current),
+        },
         level=person_level(request.user, current),
     )
     differences = []
