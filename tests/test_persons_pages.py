@@ -623,3 +623,14 @@ def test_a_placement_known_to_the_month_shows_no_made_up_day(world, login):
     )
     page = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
     assert "May 2019" in page and "2019-05-01" not in page
+
+
+def test_a_known_candidate_is_one_click_away_with_why_it_matches(world, login):
+    refresh_name_keys(world.case_a)
+    data = _new(**{"names-0-family_name": "Alieva", "names-0-given_name": "Madina"})
+    response = login(world.caseworker).post("/persons/new/", data)
+    html = response.content.decode()
+    assert f'class="btn btn-sm btn-primary" href="/persons/{world.case_a.public_id}/"' in html
+    assert "This is the person: open the record" in html
+    assert 'class="candidate-why"' in html  # the fields that agree or differ, no values
+    assert Person.objects.filter(display_name="Alieva Madina").count() == 1
