@@ -43,6 +43,7 @@ NO_WRITE_LINE = {
     ("login", "POST"): "signing in writes a session and an audit event, no domain row.",
     ("login", "PUT"): "Django's LoginView answers PUT like POST: it signs in, writes no record.",
     ("logout", "POST"): "ends the session only; sessions are not domain rows.",
+    ("keepalive", "POST"): "moves the session's idle clock only; sessions are not domain rows.",
     ("public_report_status", "POST"): "a family's look-up reads their report; wrong secrets count "
     "in the cache, not in a domain row (its lines check that nothing changes).",
     ("second_factor", "POST"): "an already verified session is sent on; nothing is written.",

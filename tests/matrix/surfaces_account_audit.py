@@ -243,6 +243,14 @@ SURFACES = [
         },  # fmt: skip
         expect=expect(400, **PAGES),
     ),
+    # "Stay signed in" from the idle warning: the session's clock only, no record.
+    Surface(
+        name="keepalive",
+        method="POST",
+        path=lambda w: "/account/keepalive/",
+        data=lambda w: {},
+        expect=expect(204, **PAGES),
+    ),
     Surface(name="end_other_sessions", path=lambda w: "/account/sessions/end/", expect=SIGNED_IN),
     Surface(
         name="end_other_sessions",
