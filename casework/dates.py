@@ -136,6 +136,28 @@ def parse_day(text: str) -> dt.date | None:
     return parsed.date
 
 
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?")
+
+
+def parse_day_and_time(text: str) -> dt.datetime | None:
+    """A day (as `parse_day` reads it) and a time of day, "21.04.2015 14:30": a naive datetime,
+    None if blank; DateNotUnderstood for anything else."""
+    text = " ".join(text.replace("T", " ").split())
+    if not text:
+        return None
+    day_text, _, time_text = text.rpartition(" ")
+    time = _TIME.fullmatch(time_text.translate(_DIGITS))
+    if not day_text or time is None:
+        raise DateNotUnderstood(
+            gettext("Write the day and the time, such as 21.04.2015 14:30 or 2015-04-21 14:30.")
+        )
+    hour, minute, second = int(time[1]), int(time[2]), int(time[3] or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise DateNotUnderstood(gettext("There is no time %(time)s.") % {"time": time_text})
+    day = parse_day(day_text)
+    return dt.datetime.combine(day, dt.time(hour, minute, second))
+
+
 def shown_at_precision(date: dt.date | None, precision: str) -> str:
     """`date` written as precisely as it is known, in the active language: 2015, May 2015 or
     2015-04-21, never a made-up day for a date known to the month."""

@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from casework.audit import AuditAction
+from casework.forms.fields import DayField
 from casework.models import (
     AuditEvent,
     Channel,
@@ -38,6 +39,13 @@ from casework.models import (
 # --- Audit events ------------------------------------------------------------------------------
 
 
+class DayFilter(django_filters.DateFilter):
+    """A day as every date field reads it (casework.dates: day before month), never the locale's
+    guess."""
+
+    field_class = DayField
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
     """Who, which record (its id, or the person it belongs to), which action, when. Filters the
     queryset of `AuditEvent.objects.visible_to(user)`, never more."""
@@ -45,8 +53,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
     who = django_filters.CharFilter(field_name="actor_label", lookup_expr="iexact", label=_("Who"))
     record = django_filters.UUIDFilter(method="filter_record", label=_("Record or person id"))
     action = django_filters.ChoiceFilter(choices=AuditAction.choices, label=_("Action"))
-    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
-    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
+    date_from = DayFilter(field_name="at", lookup_expr="date__gte", label=_("From"))
+    date_to = DayFilter(field_name="at", lookup_expr="date__lte", label=_("To"))
 
     class Meta:
         model = AuditEvent
@@ -336,10 +344,10 @@ class ReportFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=100)
     status = django_filters.ChoiceFilter(choices=ReportStatus.choices, label=_("Status"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("Channel"))
-    received_from = django_filters.DateFilter(
+    received_from = DayFilter(
         field_name="received_at", lookup_expr="date__gte", label=_("Received from")
     )
-    received_to = django_filters.DateFilter(
+    received_to = DayFilter(
         field_name="received_at", lookup_expr="date__lte", label=_("Received until")
     )
 
@@ -365,8 +373,8 @@ class FlightFilterSet(django_filters.FilterSet):
         field_name="reference", lookup_expr="icontains", label=_("Reference"), max_length=40
     )
     status = django_filters.ChoiceFilter(choices=FlightStatus.choices, label=_("Status"))
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("To"))
+    date_from = DayFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    date_to = DayFilter(field_name="date", lookup_expr="lte", label=_("To"))
 
     class Meta:
         model = RepatriationFlight
@@ -414,8 +422,8 @@ class ListImportFilterSet(django_filters.FilterSet):
         choices=ImportStatus.choices,
         label=_("Status"),
     )
-    as_of_from = django_filters.DateFilter(field_name="as_of", lookup_expr="gte", label=_("From"))
-    as_of_to = django_filters.DateFilter(field_name="as_of", lookup_expr="lte", label=_("To"))
+    as_of_from = DayFilter(field_name="as_of", lookup_expr="gte", label=_("From"))
+    as_of_to = DayFilter(field_name="as_of", lookup_expr="lte", label=_("To"))
 
     class Meta:
         model = ListImport

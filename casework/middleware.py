@@ -78,8 +78,9 @@ class SessionTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     logout(request)
                     return self.get_response(request)
-                if request.method == "POST":
-                    # Not saved, but not lost: offered back on this page after the next login.
+                if request.method == "POST" and ended.endswith("timeout"):
+                    # Not saved, but not lost: offered back on this page after the next login
+                    # (a session ended everywhere on purpose keeps nothing of what it sent).
                     kept_drafts.keep(user.pk, request.path, request.POST)
                 logout(request)
                 back = request.get_full_path() if request.method == "GET" else request.path

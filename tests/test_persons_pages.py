@@ -215,26 +215,12 @@ def test_a_protected_person_is_never_offered_as_a_candidate(world, login):
 @pytest.mark.parametrize(
     ("extra", "field"),
     [
-        ({"birth_precision": "exact", "birth_date": "2023-02-29"}, "birth_date"),
-        ({"birth_precision": "exact", "birth_date": "2999-01-01"}, "birth_date"),
-        ({"birth_precision": "exact", "birth_date": "1850-01-01"}, "birth_date"),
-        (
-            {"birth_precision": "age", "age_stated": "-1", "age_stated_on": "2024-01-01"},
-            "age_stated",
-        ),
-        (
-            {"birth_precision": "age", "age_stated": "200", "age_stated_on": "2024-01-01"},
-            "age_stated",
-        ),
-        (
-            {
-                "birth_precision": "exact",
-                "birth_date": "2015-04-01",
-                "age_stated": "40",
-                "age_stated_on": "2024-01-01",
-            },
-            "age_stated",
-        ),
+        ({"born": "29.02.2023"}, "born"),
+        ({"born": "2999"}, "born"),
+        ({"born": "1850"}, "born"),
+        ({"born": "-1"}, "born"),
+        ({"born": "200"}, "born"),
+        ({"born": "12/31/1986"}, "born"),
         ({"birthplace": "x" * 100_000}, "birthplace"),
     ],
 )
@@ -637,3 +623,14 @@ def test_a_placement_known_to_the_month_shows_no_made_up_day(world, login):
     )
     page = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/").content.decode()
     assert "May 2019" in page and "2019-05-01" not in page
+
+
+def test_a_known_candidate_is_one_click_away_with_why_it_matches(world, login):
+    refresh_name_keys(world.case_a)
+    data = _new(**{"names-0-family_name": "Alieva", "names-0-given_name": "Madina"})
+    response = login(world.caseworker).post("/persons/new/", data)
+    html = response.content.decode()
+    assert f'class="btn btn-sm btn-primary" href="/persons/{world.case_a.public_id}/"' in html
+    assert "This is the person: open the record" in html
+    assert 'class="candidate-why"' in html  # the fields that agree or differ, no values
+    assert Person.objects.filter(display_name="Alieva Madina").count() == 1

@@ -6,10 +6,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.forms.utils import from_current_timezone
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.dates import DateNotUnderstood, ParsedDate, parse_day, parse_family_date
+from casework.dates import (
+    DateNotUnderstood,
+    ParsedDate,
+    parse_day,
+    parse_day_and_time,
+    parse_family_date,
+)
 from casework.models import DatePrecision
 from casework.services.form_tokens import new_form_token
 
@@ -50,6 +57,22 @@ class DayField(forms.DateField):
             return parse_day(str(value))
         except DateNotUnderstood as exc:
             raise forms.ValidationError(str(exc), code="invalid") from None
+
+
+class DayAndTimeField(forms.DateTimeField):
+    """A day written as `DayField` reads it and a time, "21.04.2015 14:30", in the current time
+    zone (a handover's form sets the flight's)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return from_current_timezone(value)
+        try:
+            naive = parse_day_and_time(str(value))
+        except DateNotUnderstood as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+        return from_current_timezone(naive) if naive is not None else None
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms.fields import DayField, OneTimeForm
+from casework.forms.fields import DayAndTimeField, DayField, OneTimeForm
 from casework.models import FlightStatus, Person, RecipientKind
 from casework.models.flights import default_time_zone, known_time_zones
 
@@ -91,7 +91,7 @@ class HandoverForm(OneTimeForm):
     recipient_relationship = forms.CharField(
         label=_("Relationship to the child"), max_length=100, required=False
     )
-    handed_at = forms.DateTimeField(label=_("Handed over at (YYYY-MM-DD HH:MM)"))
+    handed_at = DayAndTimeField(label=_("Handed over at (day, then time: 21.04.2027 14:30)"))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     documents = forms.CharField(
         label=_("Documents handed over"), max_length=5000, required=False, widget=forms.Textarea

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from casework.dates import ParsedDate, format_family_date
 from casework.forms.fields import FamilyDateField, OneTimeForm
 from casework.models import (
     Confidence,
@@ -31,7 +32,6 @@ from casework.permissions import (
     assignable_users,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
 LONG_TEXT = 10_000
 
 
@@ -85,14 +85,40 @@ NameFormSet = forms.formset_factory(
 
 class BirthFields(forms.Form):
     sex = forms.ChoiceField(label=_("Sex"), choices=Sex.choices, initial=Sex.UNKNOWN)
-    birth_precision = forms.ChoiceField(
-        label=_("Birth date known as"), choices=DatePrecision.choices, initial=DatePrecision.UNKNOWN
+    # One input for the birth as for every date (casework.dates): a day, a month, a year or an
+    # age, day before month; the service takes it as a date and how much of it is known.
+    born = FamilyDateField(
+        label=_("Born (date, month, year or age)"),
+        help_text=_("For example 2015, 04.2015, 21.04.2015 or an age: 7, about 7."),
     )
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=DATE)
-    age_stated = forms.IntegerField(
-        label=_("Age stated"), required=False, min_value=0, max_value=120
-    )
-    age_stated_on = forms.DateField(label=_("Age stated on"), required=False, widget=DATE)
+
+    BIRTH = ("birth_precision", "birth_date", "age_stated", "age_stated_on")
+
+    def clean(self):
+        data = super().clean()
+        if "born" in data:
+            data.update(birth_values(data.pop("born")))
+        return data
+
+
+def birth_values(parsed: ParsedDate | None) -> dict:
+    """A birth as the person services take it, from what was typed."""
+    values = {"birth_date": None, "age_stated": None, "age_stated_on": None}
+    if parsed is None:
+        return {**values, "birth_precision": DatePrecision.UNKNOWN}
+    if parsed.precision == DatePrecision.AGE_ESTIMATE:
+        age = {"age_stated": parsed.age, "age_stated_on": parsed.age_on}
+        return {**values, **age, "birth_precision": parsed.precision}
+    return {**values, "birth_precision": parsed.precision, "birth_date": parsed.date}
+
+
+def birth_text(person) -> str:
+    """A person's birth as it is typed back into `born`."""
+    if person.birth_precision == DatePrecision.AGE_ESTIMATE and person.age_stated is not None:
+        return str(person.age_stated)
+    if person.birth_date is None or person.birth_precision == DatePrecision.UNKNOWN:
+        return ""
+    return format_family_date(ParsedDate(date=person.birth_date, precision=person.birth_precision))
 
 
 class DetailFields(forms.Form):
@@ -134,6 +160,10 @@ class PersonEditForm(BirthFields, DetailFields):
     def changes(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("version")
+        if "born" not in self.changed_data:
+            # Untouched: an age stays stated on the day it was stated, not on today.
+            for name in self.BIRTH:
+                data.pop(name, None)
         return data
 
 

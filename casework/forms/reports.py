@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.forms.fields import (
+    DayAndTimeField,
     FamilyDateField,
     MultipleFileField,
     ReportEntryFields,
@@ -28,7 +29,11 @@ SEX_CHOICES = [("", _("not said")), ("F", _("female")), ("M", _("male"))]
 class ReportForm(forms.Form):
     form_token = forms.CharField(widget=forms.HiddenInput)
     channel = forms.ChoiceField(label=_("Received by"), choices=STAFF_CHANNEL_CHOICES)
-    received_at = forms.DateTimeField(label=_("Received on"), initial=timezone.now)
+    received_at = DayAndTimeField(
+        label=_("Received on"),
+        initial=timezone.now,
+        help_text=_("Day, then time: 21.04.2027 14:30."),
+    )
     reporter_name = forms.CharField(label=_("Reporter's name"), required=False, max_length=200)
     reporter_relationship = forms.CharField(
         label=_("Relationship to the missing persons"), required=False, max_length=100
@@ -153,7 +158,8 @@ class TriageForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    person = forms.UUIDField(label=_("Known person's id"), required=False)
+    # Set by a candidate's "This is the person" button: linking is one click, never a pasted id.
+    person = forms.UUIDField(label=_("Known person"), required=False, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why not a person"), required=False, max_length=report_services.REASON_MAX_CHARS
     )
@@ -170,7 +176,9 @@ class TriageForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("decision") == self.LINK and not data.get("person"):
-            self.add_error("person", _("Choose the known person."))
+            self.add_error(
+                "person", _("Choose the known person with its button “This is the person”.")
+            )
         if data.get("decision") == self.NOT_A_PERSON and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why this entry is not a person to trace."))
         if data.get("decision") == self.CREATE and self.candidates and not data.get("confirm_new"):

@@ -8,7 +8,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponse, HttpResponseForbidden
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -228,10 +228,9 @@ def end_other_sessions(request):
     return render(request, "registration/sessions_end_confirm.html")
 
 
+@login_required
 @require_POST
 def keepalive(request):
-    """ "Stay signed in" from the idle warning: the session's idle clock starts again."""
-    if not request.user.is_authenticated:
-        return HttpResponseForbidden()
+    """Stay signed in, from the idle warning: the session's idle clock starts again."""
     request.session[SESSION_SEEN] = int(time.time())
     return HttpResponse(status=204)

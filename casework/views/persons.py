@@ -17,6 +17,7 @@ from casework.forms.persons import (
     NameFormSet,
     PersonCreateForm,
     PersonEditForm,
+    birth_text,
 )
 from casework.forms.service_errors import apply_service_error
 from casework.models import Person
@@ -162,7 +163,7 @@ def person_new(request):
             try:
                 return create_once(request, form, create)
             except ServiceError as error:
-                apply_service_error(form, error)
+                apply_service_error(form, error, fields=BIRTH_ERRORS)
     failed = form.errors or formset.total_error_count()
     status = 400 if request.method == "POST" and failed else 200
     return render(
@@ -175,12 +176,11 @@ def person_new(request):
 
 # --- Editing a person --------------------------------------------------------------------------
 
+# The service's birth keys and the one field the birth is typed into.
+BIRTH_ERRORS = dict.fromkeys(PersonEditForm.BIRTH, "born")
+
 _EDIT_FIELDS = [
     "sex",
-    "birth_precision",
-    "birth_date",
-    "age_stated",
-    "age_stated_on",
     "birthplace",
     "citizenship",
     "region_of_origin",
@@ -199,6 +199,7 @@ def person_edit(request, public_id):
     require(request.user, Action.EDIT_PERSON, person)
     level = person_level(request.user, person)
     initial = {name: getattr(person, name) for name in _EDIT_FIELDS}
+    initial["born"] = birth_text(person)
     initial["version"] = person.version
     form = PersonEditForm(request.POST or None, initial=initial, level=level)
     if request.method == "POST" and form.is_valid():
@@ -212,7 +213,7 @@ def person_edit(request, public_id):
         except Conflict as conflict:
             return _conflict(request, person, form, conflict)
         except ServiceError as error:
-            apply_service_error(form, error)
+            apply_service_error(form, error, fields=BIRTH_ERRORS)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("person_detail", public_id=person.public_id)
@@ -237,15 +238,21 @@ def _conflict(request, person, form, conflict):
     """Someone saved this person since the form was loaded: show what differs, change nothing."""
     current = Person.objects.visible_to(request.user).get(pk=person.pk)
     theirs = PersonEditForm(
-        initial={name: getattr(current, name) for name in _EDIT_FIELDS},
+        initial={
+            **{name: getattr(current, name) for name in _EDIT_FIELDS},
+            "born": birth_text(current),
+        },
         level=person_level(request.user, current),
     )
     differences = []
     for name, value in form.changes().items():
         saved = getattr(current, name)
         if value != saved and not (value in ("", None, []) and saved in ("", None, [])):
-            label = form.fields[name].label
-            differences.append((label, _plain(theirs[name].value()), _plain(form[name].value())))
+            shown = "born" if name in PersonEditForm.BIRTH else name
+            label = form.fields[shown].label
+            difference = (label, _plain(theirs[shown].value()), _plain(form[shown].value()))
+            if difference not in differences:
+                differences.append(difference)
     from casework.selectors import history_for
 
     changes = history_for(request.user, current).filter(action__in=["update", "status_change"])[:5]
