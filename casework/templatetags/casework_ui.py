@@ -161,3 +161,15 @@ FIELD_LABELS = {
     "both_agree": gettext_lazy("both agree"),
     "one_agrees": gettext_lazy("one agrees"),
 }
+
+
+# The badges of a record's state and of a person's status, in every row of a list: a tag, not an
+# included template (an include per row cost a template look-up and a context per cell).
+@register.simple_tag
+def state_badge(state, label):
+    return format_html('<span class="badge state-badge state-{}">{}</span>', state, label)
+
+
+@register.simple_tag
+def status_badge(status, label):
+    return format_html('<span class="badge status-badge status-{}">{}</span>', status, label)

@@ -1,32 +1,38 @@
 from django.db import DatabaseError, connection
-from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.models import FamilyReport, Person, PersonStatus, ReportStatus
+from casework.models import PersonStatus
+from casework.selectors import overview_counts
 from casework.views.decorators import staff_view
 from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
+from casework.views.listing import COUNT_LIMIT
 
 
 @staff_view
 @never_cache
 def home(request):
-    """Counts of the persons the user may see, by status, and reports waiting for triage."""
-    counts = dict(
-        Person.objects.visible_to(request.user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    by_status = [(value, label, counts.get(value, 0)) for value, label in PersonStatus.choices]
-    waiting = FamilyReport.objects.visible_to(request.user).filter(status=ReportStatus.NEW).count()
+    """Counts of the persons the user may see, by status, and reports waiting for triage; each
+    counted up to COUNT_LIMIT (then "more than"), as the lists count."""
+    counts, waiting = overview_counts(request.user, limit=COUNT_LIMIT)
+    by_status = [
+        (value, label, min(counts[value], COUNT_LIMIT), counts[value] <= COUNT_LIMIT)
+        for value, label in PersonStatus.choices
+    ]
     return render(
         request,
         "home.html",
-        {"by_status": by_status, "total": sum(counts.values()), "reports_waiting": waiting},
+        {
+            "by_status": by_status,
+            # A lower bound when any status counted more than the limit.
+            "total": sum(n for _value, _label, n, _exact in by_status),
+            "total_is_exact": all(exact for *_rest, exact in by_status),
+            "reports_waiting": min(waiting, COUNT_LIMIT),
+            "reports_waiting_is_exact": waiting <= COUNT_LIMIT,
+            "count_limit": COUNT_LIMIT,
+        },
     )
 
 
