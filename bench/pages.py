@@ -193,6 +193,7 @@ class Records:
     pending_entry: object = None
     attachment: object = None
     flight: object = None
+    open_flight: object = None
     boarded_entry: object = None
     list_import: object = None
     suggestion: object = None
@@ -267,6 +268,16 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
     found.attachment = ReportAttachment.objects.filter(report=found.report).first()
     found.flight = (
         flights_visible_to(caseworker).annotate(n=Count("manifest")).order_by("-n", "id").first()
+    )
+    # The manifest picker on the fullest flight still taking passengers.
+    from casework.workflow import OPEN_FLIGHT
+
+    found.open_flight = (
+        flights_visible_to(caseworker)
+        .filter(status__in=OPEN_FLIGHT)
+        .annotate(n=Count("manifest"))
+        .order_by("-n", "id")
+        .first()
     )
     # A passenger who boarded and was not yet handed over, on any of the caseworker's flights.
     found.boarded_entry = (
@@ -380,6 +391,7 @@ def kwargs_for(name: str, found: Records) -> dict | None:
         },
         "flight_detail": {"flight_id": pid(found.flight)},
         "flight_edit": {"flight_id": pid(found.flight)},
+        "manifest_add": {"flight_id": pid(found.open_flight)},
         "handover_new": {
             "flight_id": pid(found.boarded_entry.flight) if found.boarded_entry else None,
             "entry_id": pid(found.boarded_entry),
