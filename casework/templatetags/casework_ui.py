@@ -5,6 +5,7 @@ import copy
 from django import forms, template
 from django.forms.boundfield import BoundWidget
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -184,7 +185,7 @@ def candidate_cells(row):
         mother_cell = shown(mothers)
     else:
         mother_cell = format_html_join(
-            format_html("<br>"),
+            SafeString("<br>"),  # a constant tag, nothing of the data
             "{}{}",
             (
                 (
