@@ -55,7 +55,6 @@ import argparse
 import json
 import os
 import re
-import secrets
 import shlex
 import statistics
 import subprocess
@@ -66,8 +65,15 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from _harness import (
+    loadavg,
+    machine_ticks,
+    production_env,
+    recreate_database,
+    verified_session,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
-PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 P95_MS = 150.0
 RATIO = 3.0
 RATIO_FLOOR_MS = 50.0
@@ -121,35 +127,17 @@ SKIP = {
 # --- database -------------------------------------------------------------------------------------
 
 
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", *PG, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True
-    )
-
-
-def fresh_copy(database: str, template: str) -> None:
-    if database == template:
-        raise SystemExit("--database must not be the template itself")
-    psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
-
-
 def configure(database: str, workdir: Path) -> None:
     """The production settings, relaxed only for the test client's plain HTTP."""
-    for key in list(os.environ):
-        if key.startswith(("DJANGO_", "CASEWORK_")):
-            del os.environ[key]
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="casework.settings",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_HSTS_SECONDS="0",
-        DJANGO_STATIC_ROOT=str(workdir / "static"),
-        CASEWORK_PRIVATE_ROOT=str(workdir / "private"),
-        LOG_LEVEL="ERROR",
+    env = production_env(
+        f"postgres://postgres@127.0.0.1:5432/{database}",
+        allowed_hosts="testserver",
+        static_root=workdir / "static",
+        private_root=workdir / "private",
+        log_level="ERROR",
     )
+    os.environ.clear()
+    os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -182,31 +170,6 @@ class Persona:
         return client
 
 
-def verified_session(user) -> str:
-    """What the login and second-factor views store for a user who passed both."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from casework.middleware import SESSION_EPOCH, SESSION_SEEN, SESSION_STARTED
-
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
-    if device is None:
-        raise SystemExit(f"{user.username} has no confirmed TOTP device: not a seeded database?")
-    now = int(time.time())
-    session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session[SESSION_STARTED] = now
-    session[SESSION_SEEN] = now
-    session[SESSION_EPOCH] = user.session_epoch
-    session.create()
-    return session.session_key
-
-
 def personas() -> dict[str, Persona]:
     from casework.models import User
     from casework.services.accounts import CommandLine, partner_token_issue
@@ -233,6 +196,7 @@ class Records:
     pending_entry: object = None
     attachment: object = None
     flight: object = None
+    open_flight: object = None
     boarded_entry: object = None
     list_import: object = None
     suggestion: object = None
@@ -250,20 +214,27 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
 
     from casework.models import (
         DetentionLocation,
+        FamilyReport,
         LegalProceeding,
         ManifestEntry,
         MatchSuggestion,
+        PersonMerge,
         PersonName,
+        RepatriationFlight,
         ReportAttachment,
         ReportEntry,
         Sensitivity,
     )
     from casework.permissions import person_scope
-    from casework.permissions.records import (  # the read gates (not re-exported by selectors)
-        flights_visible_to,
-        merges_visible_to,
-        reports_visible_to,
-    )
+
+    def flights_visible_to(user):
+        return RepatriationFlight.objects.visible_to(user)
+
+    def reports_visible_to(user):
+        return FamilyReport.objects.visible_to(user)
+
+    def merges_visible_to(user):
+        return PersonMerge.objects.visible_to(user)
 
     caseworker = people["caseworker"].user
     supervisor = people["supervisor"].user
@@ -303,6 +274,16 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
     found.attachment = ReportAttachment.objects.filter(report=found.report).first()
     found.flight = (
         flights_visible_to(caseworker).annotate(n=Count("manifest")).order_by("-n", "id").first()
+    )
+    # The manifest picker on the fullest flight still taking passengers.
+    from casework.workflow import OPEN_FLIGHT
+
+    found.open_flight = (
+        flights_visible_to(caseworker)
+        .filter(status__in=OPEN_FLIGHT)
+        .annotate(n=Count("manifest"))
+        .order_by("-n", "id")
+        .first()
     )
     # A passenger who boarded and was not yet handed over, on any of the caseworker's flights.
     found.boarded_entry = (
@@ -421,6 +402,7 @@ def kwargs_for(name: str, found: Records) -> dict | None:
         },
         "flight_detail": {"flight_id": pid(found.flight)},
         "flight_edit": {"flight_id": pid(found.flight)},
+        "manifest_add": {"flight_id": pid(found.open_flight)},
         "handover_new": {
             "flight_id": pid(found.boarded_entry.flight) if found.boarded_entry else None,
             "entry_id": pid(found.boarded_entry),
@@ -634,15 +616,6 @@ def missed(row: dict) -> list[str]:
 # --- the machine ----------------------------------------------------------------------------------
 
 
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-
-
-def machine_ticks() -> tuple[int, int]:
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return sum(values) - values[3] - values[4], sum(values)
-
-
 def commit() -> str:
     out = subprocess.run(
         ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
@@ -713,7 +686,7 @@ def main() -> int:
     command = shlex.join([".venv/bin/python", "bench/pages.py", *sys.argv[1:]])
     print(command, flush=True)
     if args.template:
-        fresh_copy(args.database, args.template)
+        recreate_database(args.database, args.template)
     workdir = Path(tempfile.mkdtemp(prefix="casework-pages-"))
     configure(args.database, workdir)
 

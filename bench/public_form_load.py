@@ -38,27 +38,34 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import http.client
 import json
 import math
 import os
 import re
 import resource
-import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
+from _harness import (
+    BackendSampler,
+    cpu_spent,
+    machine_ticks,
+    process_tree_cpu,
+    production_env,
+    psql,
+    recreate_database,
+    start_server,
+    stop_server,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 LOCUSTFILE = Path(__file__).resolve().parent / "public_form_locustfile.py"
-PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 POST_NAME = "POST /report/ (submit)"
 GET_NAME = "GET /report/ (form)"
 FILL_SECONDS = 3.2
@@ -70,27 +77,15 @@ MIN_ACCEPTED = 0.95
 
 def server_env(database: str, private_root: Path, static_root: Path) -> dict[str, str]:
     """The production settings module, relaxed only for plain HTTP on loopback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASEWORK_"))}
+    env = production_env(
+        f"postgres://postgres@127.0.0.1:5432/{database}",
+        allowed_hosts="127.0.0.1",
+        static_root=static_root,
+        private_root=private_root,
+    )
     env.pop("PUBLIC_FORM_MIN_SECONDS", None)  # the default (3 s): virtual families wait like people
-    env.update(
-        DJANGO_SETTINGS_MODULE="casework.settings",
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{database}",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_HSTS_SECONDS="0",
-        DJANGO_STATIC_ROOT=str(static_root),
-        CASEWORK_PRIVATE_ROOT=str(private_root),
-        PUBLIC_REPORT_RATE="100000/h",
-        LOG_LEVEL="WARNING",
-    )
+    env["PUBLIC_REPORT_RATE"] = "100000/h"
     return env
-
-
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", *PG, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True
-    )
 
 
 def django_json(code: str, env: dict) -> object:
@@ -107,8 +102,7 @@ def django_json(code: str, env: dict) -> object:
 
 
 def prepare_database(database: str, env: dict) -> None:
-    psql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{database}"')
+    recreate_database(database)
     manage = [str(VENV_BIN / "python"), "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     subprocess.run(
@@ -184,121 +178,9 @@ def has_exif(path: Path) -> bool:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(port: int, workers: int, env: dict, log_path: Path) -> subprocess.Popen:
-    cmd = [
-        str(VENV_BIN / "gunicorn"),
-        "casework.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--timeout",
-        "60",
-    ]
-    log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-    log.close()
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({proc.returncode}); see {log_path}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health/", headers={"Host": "127.0.0.1"})
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"gunicorn did not answer /health/ within 40 s; see {log_path}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """SIGTERM to the whole process group (master and workers), SIGKILL after 30 s."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
-
-
-# --- CPU from /proc -----------------------------------------------------------------------------
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: str) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds of the process and its reaped children), or None if gone."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = raw[raw.rindex(")") + 2 :].split()
-    return int(rest[1]), sum(int(x) for x in rest[11:15]) / TICKS
-
-
 def gunicorn_cpu(server_pid: int) -> dict[int, float]:
     """CPU seconds of gunicorn's master and workers, by pid."""
-    found = {}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        stat = _stat(entry)
-        if stat and (int(entry) == server_pid or stat[0] == server_pid):
-            found[int(entry)] = stat[1]
-    return found
-
-
-class BackendSampler(threading.Thread):
-    """CPU seconds of the PostgreSQL backends connected to one database, read every 0.5 s. The
-    machine is shared (other databases, other tests): only this database's backends count. A
-    backend that ends loses at most its last half second."""
-
-    def __init__(self, database: str):
-        super().__init__(daemon=True)
-        self.marker = f" {database} ".encode()
-        self.seen: dict[int, float] = {}
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.wait(0.5):
-            for entry in filter(str.isdigit, os.listdir("/proc")):
-                try:
-                    cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-                except OSError:
-                    continue
-                if cmdline.startswith(b"postgres: ") and self.marker in cmdline:
-                    stat = _stat(entry)
-                    if stat:
-                        self.seen[int(entry)] = stat[1]
-
-    def stop(self) -> float:
-        self.done.set()
-        self.join()
-        return sum(self.seen.values())
-
-
-def machine_ticks() -> tuple[int, int]:
-    """(busy, total) clock ticks of the whole machine, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return sum(values) - values[3] - values[4], sum(values)
-
-
-def cpu_spent(before: dict[int, float], after: dict[int, float]) -> float:
-    """A process gone by `after` has its time in its parent's reaped-children time."""
-    gone = sum(cpu for pid, cpu in before.items() if pid not in after)
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items()) - gone
+    return process_tree_cpu(server_pid)[0]
 
 
 # --- locust -------------------------------------------------------------------------------------
@@ -514,8 +396,8 @@ def main() -> int:
         prepare_database(args.database, env)
         jpeg = workdir / "photo.jpg"
         print(f"setup: photo 2048x1536 with GPS tags, {make_jpeg(jpeg):,} bytes")
-        port = free_port()
-        server = start_server(port, args.workers, env, log_path)
+        server, url = start_server(env, log_path, workers=args.workers, bin_dir=VENV_BIN)
+        port = int(url.rsplit(":", 1)[1])
         print(f"server: gunicorn --workers {args.workers} on 127.0.0.1:{port}", flush=True)
 
         backends = BackendSampler(args.database)

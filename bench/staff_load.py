@@ -41,27 +41,36 @@ first (and migrates it); without it, use a copy, never a shared database.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import re
-import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
 
+from _harness import (
+    TICKS,
+    BackendSampler,
+    cpu_spent,
+    loadavg,
+    machine_ticks,
+    process_tree_cpu,
+    production_env,
+    recreate_database,
+    start_server,
+    stop_server,
+    verified_session,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).resolve().parent / "staff_locustfile.py"
-PG = ["-h", "127.0.0.1", "-p", "5432", "-U", "postgres"]
 USER_PREFIX = "load.cw."
 PERSONS_PER_USER = 40
 READ_P95_MS = 500.0
@@ -84,27 +93,16 @@ WRITES = {"note_post", "status_post"}
 # --- database and settings ----------------------------------------------------------------------
 
 
-def psql(sql: str) -> None:
-    subprocess.run(
-        ["psql", *PG, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", sql], check=True
-    )
-
-
 def server_env(database_url: str, static_root: Path, private_root: Path) -> dict[str, str]:
-    """The production settings module, relaxed only for plain HTTP on loopback."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASEWORK_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="casework.settings",
-        DATABASE_URL=database_url,
-        DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
-        DJANGO_SECURE_COOKIES="0",
-        DJANGO_HSTS_SECONDS="0",
-        DJANGO_STATIC_ROOT=str(static_root),
-        CASEWORK_PRIVATE_ROOT=str(private_root),
-        LOG_LEVEL="WARNING",
+    """The production settings module, relaxed only for plain HTTP on loopback (with this
+    process's secret key when it has one: a --host server signs sessions with it)."""
+    return production_env(
+        database_url,
+        allowed_hosts="127.0.0.1,localhost",
+        static_root=static_root,
+        private_root=private_root,
+        secret_key=os.environ.get("DJANGO_SECRET_KEY"),
     )
-    return env
 
 
 def setup_users(n_users: int, org_slug: str) -> list[dict]:
@@ -113,14 +111,10 @@ def setup_users(n_users: int, org_slug: str) -> list[dict]:
 
     django.setup()
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
     from django.db.models import Count
-    from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from casework.middleware import SESSION_EPOCH, SESSION_SEEN, SESSION_STARTED
     from casework.models import Membership, Organisation, Person, PersonName, Team, User
 
     org = Organisation.objects.get(slug=org_slug)
@@ -161,7 +155,6 @@ def setup_users(n_users: int, org_slug: str) -> list[dict]:
     )
     out = []
     taken: dict[int, int] = defaultdict(int)
-    now = int(time.time())
     for user, team in users:
         k = taken[team.pk]
         taken[team.pk] += 1
@@ -169,20 +162,11 @@ def setup_users(n_users: int, org_slug: str) -> list[dict]:
         if not mine:
             raise SystemExit(f"team {team} has too few persons for {user.username}")
         device = TOTPDevice.objects.get(user=user, name="load")
-        session = SessionStore()
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[SESSION_STARTED] = now
-        session[SESSION_SEEN] = now
-        session[SESSION_EPOCH] = user.session_epoch
-        session.create()
         out.append(
             {
                 "username": user.username,
                 "session_cookie": settings.SESSION_COOKIE_NAME,
-                "session_key": session.session_key,
+                "session_key": verified_session(user, device),
                 "persons": mine,
                 "surnames": surnames,
             }
@@ -194,139 +178,14 @@ def setup_users(n_users: int, org_slug: str) -> list[dict]:
 # --- the server ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(args, env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [
-        str(VENV_BIN / "gunicorn"),
-        "casework.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(args.workers),
-        "--timeout",
-        "60",
-    ]
-    if args.threads > 1:
-        cmd += ["--threads", str(args.threads)]
-    log = open(log_path, "ab")  # noqa: SIM115 (the child keeps it)
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-    log.close()
-    deadline = time.monotonic() + 40
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"gunicorn exited ({proc.returncode}); see {log_path}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/health/", headers={"Host": "127.0.0.1"})
-            if conn.getresponse().status == 200:
-                return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            pass
-        time.sleep(0.3)
-    stop_server(proc)
-    raise SystemExit(f"gunicorn did not answer /health/ within 40 s; see {log_path}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    """SIGTERM to the whole process group (master and workers), SIGKILL after 30 s."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    except ProcessLookupError:
-        pass
-
-
-# --- CPU from /proc -----------------------------------------------------------------------------
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: str) -> tuple[str, int, float] | None:
-    """(name, parent pid, CPU seconds incl. reaped children) of a process, or None if gone. A
-    backend that ends between two readings is lost (gunicorn keeps its connections open)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    rest = raw[raw.rindex(")") + 2 :].split()
-    name = raw[raw.index("(") + 1 : raw.rindex(")")]
-    return name, int(rest[1]), sum(int(x) for x in rest[11:15]) / TICKS
-
-
-class BackendSampler(threading.Thread):
-    """CPU seconds of the PostgreSQL backends connected to one database, read every 0.5 s over
-    the measured window. The machine is shared (other databases, other engineers' test runs):
-    only this database's backends count. Django reopens its connections every DB_CONN_MAX_AGE
-    seconds, so backends come and go within the window: each is read while it lives (one that
-    ends loses at most its last half second)."""
-
-    def __init__(self, database: str):
-        super().__init__(daemon=True)
-        self.marker = f" {database} ".encode()
-        self.first: dict[int, float] = {}
-        self.last: dict[int, float] = {}
-        self.started_with: set[int] = set()
-        self.done = threading.Event()
-
-    def _read(self) -> dict[int, float]:
-        found = {}
-        for entry in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if cmdline.startswith(b"postgres: ") and self.marker in cmdline:
-                stat = _stat(entry)
-                if stat:
-                    found[int(entry)] = stat[2]
-        return found
-
-    def run(self) -> None:
-        initial = self._read()
-        self.started_with = set(initial)
-        self.first.update(initial)
-        self.last.update(initial)
-        while not self.done.wait(0.5):
-            for pid, cpu in self._read().items():
-                self.first.setdefault(pid, 0.0)  # a backend born in the window
-                self.last[pid] = cpu
-
-    def stop(self) -> float:
-        self.done.set()
-        self.join()
-        return sum(self.last[pid] - self.first[pid] for pid in self.last)
-
-
 def cpu_snapshot(server_pid: int | None, locust_pid: int | None) -> dict:
-    groups: dict[str, dict[int, float]] = {"server": {}, "locust": {}}
-    for entry in filter(str.isdigit, os.listdir("/proc")):
-        stat = _stat(entry)
-        if stat is None:
-            continue
-        _name, ppid, cpu = stat
-        pid = int(entry)
-        if server_pid and (pid == server_pid or ppid == server_pid):
-            groups["server"][pid] = cpu
-        elif locust_pid and (pid == locust_pid or ppid == locust_pid):
-            groups["locust"][pid] = cpu
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    server, locust = process_tree_cpu(server_pid, locust_pid)
+    busy, total = machine_ticks()
     return {
-        **groups,
-        "busy": (sum(values) - values[3] - values[4]) / TICKS,
-        "total": sum(values) / TICKS,
+        "server": server,
+        "locust": locust,
+        "busy": busy / TICKS,
+        "total": total / TICKS,
         "wall": time.monotonic(),
     }
 
@@ -335,9 +194,7 @@ def cpu_usage(a: dict, b: dict, postgres_seconds: float) -> dict:
     wall = b["wall"] - a["wall"]
 
     def cores(group: str) -> float:
-        gone = sum(cpu for pid, cpu in a[group].items() if pid not in b[group])
-        spent = sum(cpu - a[group].get(pid, 0.0) for pid, cpu in b[group].items()) - gone
-        return round(spent / wall, 2)
+        return round(cpu_spent(a[group], b[group]) / wall, 2)
 
     total = b["total"] - a["total"]
     return {
@@ -348,10 +205,6 @@ def cpu_usage(a: dict, b: dict, postgres_seconds: float) -> dict:
         "machine_busy_pct": round(100 * (b["busy"] - a["busy"]) / total, 1) if total else None,
         "cores": os.cpu_count(),
     }
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 # --- statistics ---------------------------------------------------------------------------------
@@ -529,8 +382,7 @@ def main() -> int:
         if args.template:
             if args.database_url:
                 raise SystemExit("--template recreates --database, not a --database-url")
-            psql(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
-            psql(f'CREATE DATABASE "{args.database}" TEMPLATE "{args.template}"')
+            recreate_database(args.database, args.template)
         manage = [sys.executable, "manage.py"]
         if args.template:
             migrate = [*manage, "migrate", "--noinput", "-v", "0"]
@@ -545,7 +397,9 @@ def main() -> int:
             subprocess.run(
                 [*manage, "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
             )
-            server, host = start_server(args, env, log_path)
+            server, host = start_server(
+                env, log_path, workers=args.workers, threads=args.threads, bin_dir=VENV_BIN
+            )
             server_desc = f"gunicorn casework.wsgi --workers {args.workers}" + (
                 f" --threads {args.threads}" if args.threads > 1 else ""
             )

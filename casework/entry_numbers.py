@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+
 from casework.models import ReportEntry
 
 
@@ -35,3 +37,20 @@ def entry_numbers(entries: Iterable[ReportEntry]) -> dict[int, int]:
 
 def entry_number(entry: ReportEntry) -> int:
     return entry_numbers([entry])[entry.pk]
+
+
+def numbered(entries: QuerySet) -> QuerySet:
+    """`entries` each with its number (`number`) counted in the same query: how many entries of
+    its report come before it in the stored order, plus one."""
+    before = (
+        ReportEntry.objects.filter(report_id=OuterRef("report_id"))
+        .filter(
+            Q(position__lt=OuterRef("position"))
+            | Q(position=OuterRef("position"), id__lte=OuterRef("id"))
+        )
+        .order_by()
+        .values("report_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return entries.annotate(number=Subquery(before))

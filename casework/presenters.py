@@ -271,7 +271,7 @@ def _field_label(name: str) -> str:
     return name[:-3] if name.endswith("_id") else name
 
 
-def history_rows(events, level: Level, *, viewer, person=None) -> list[dict]:
+def history_rows(events, level: Level, *, viewer, person=None, known=()) -> list[dict]:
     """The history of one person as `viewer`, at `level` on the person, may see it: who, when and
     what action for every event; what it touched, why, and the names of the records it touched
     (those `viewer` may see) only when `level` permits every field it touched, otherwise WITHHELD
@@ -294,7 +294,8 @@ def history_rows(events, level: Level, *, viewer, person=None) -> list[dict]:
         for event in events
         if level >= event_details_level(event, security_note_ids=security_note_ids)
     ]
-    names = record_names.record_names(viewer, shown, known=[person] if person else ())
+    # `known`: records of the person the caller read through their gates (names, placements).
+    names = record_names.record_names(viewer, shown, known=[*([person] if person else ()), *known])
     # The person's own events, and those of records merged into it, speak of "this record".
     own = {event.object_id for event in events if event.object_type == "Person"}
     shown_ids = {id(event) for event in shown}
@@ -323,7 +324,7 @@ def record_history_rows(events, *, viewer, record) -> list[dict]:
     it: the record is theirs to read, so each event is shown whole (the same row shape as a
     person's), each part of the record it touched by its name."""
     events = list(events)
-    names = record_names.record_names(viewer, events)
+    names = record_names.record_names(viewer, events, known=[record])
     rows = []
     for event in events:
         name = history_text.name_of(event, names, own=[record.public_id])

@@ -3,15 +3,18 @@ entries, who may be put on a flight. Each takes the acting user and starts from 
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Subquery
 
 from casework.models import (
     AuditEvent,
+    AuditEventSubject,
     FamilyReport,
     Person,
     PersonStatus,
     Placement,
     ReportEntry,
+    ReportStatus,
+    User,
 )
 from casework.permissions import may_see_reporters
 from casework.services.placements import current_placements
@@ -23,15 +26,33 @@ def history_for(user, person, *, gated: bool = False) -> QuerySet:
     `gated`: the caller read `person` through `Person.objects.visible_to(user)` itself."""
     if not gated and not Person.objects.visible_to(user).filter(pk=person.pk).exists():
         return AuditEvent.objects.none()
-    own_and_merged = Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person))
-    return AuditEvent.objects.visible_to(user).about(own_and_merged.values("public_id"))
+    own_and_merged = Person.objects.filter(Q(pk=person.pk) | Q(merged_into=person)).values(
+        "public_id"
+    )
+    # The person's events found first, each side off its own index, then gated one by one: an
+    # OR of the two sides let PostgreSQL walk the whole trail newest first instead.
+    about = (
+        AuditEvent.objects.filter(person_id__in=own_and_merged)
+        .order_by()
+        .values("pk")
+        .union(
+            AuditEventSubject.objects.filter(person_id__in=own_and_merged)
+            .order_by()
+            .values("event_id"),
+            all=True,
+        )
+    )
+    return AuditEvent.objects.visible_to(user).filter(pk__in=about)
 
 
-def record_history(user, gated: QuerySet, record, *, parts: Iterable = ()) -> QuerySet:
+def record_history(
+    user, gated: QuerySet, record, *, parts: Iterable = (), through_gate: bool = False
+) -> QuerySet:
     """The history of a record that is not a person (a report, a flight, a list): its own events
     and those of its `parts` (a report's entries), for those the record's read gate `gated` lets
-    see it; none for anyone else. Newest first."""
-    if not gated.filter(pk=record.pk).exists():
+    see it; none for anyone else. Newest first. `through_gate`: the caller read `record` through
+    `gated` itself in this request (the gate is not asked again)."""
+    if not through_gate and not gated.filter(pk=record.pk).exists():
         return AuditEvent.objects.none()
     ids = [record.public_id, *(part.public_id for part in parts)]
     return AuditEvent.objects.filter(
@@ -39,14 +60,15 @@ def record_history(user, gated: QuerySet, record, *, parts: Iterable = ()) -> Qu
     ).order_by("-at", "-id")
 
 
-def may_see_reporter(user, report) -> bool:
+def may_see_reporter(user, report, *, gated: bool = False) -> bool:
     """Who reported and how to reach them, the family's account, their files, each entry's
     aliases and last known place: the organisation's report staff only (intake, caseworkers,
-    supervisors), and only on a report the gate lets them see."""
+    supervisors), and only on a report the gate lets them see. `gated`: the caller read `report`
+    through `FamilyReport.objects.visible_to(user)` itself in this request."""
     return (
         may_see_reporters(user)
         and report.organisation_id == user.organisation_id
-        and FamilyReport.objects.visible_to(user).filter(pk=report.pk).exists()
+        and (gated or FamilyReport.objects.visible_to(user).filter(pk=report.pk).exists())
     )
 
 
@@ -76,3 +98,36 @@ def persons_now_at(user, place) -> QuerySet:
         .filter(pk__in=here.values("person_id"), merged_into__isnull=True)
         .order_by("display_name", "id")
     )
+
+
+class _CountOf(Subquery):
+    """How many rows a subquery returns (at most its slice), as a scalar: counted where they are
+    read, not looked up again by key."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
+    output_field = IntegerField()
+
+
+def _capped_count(rows: QuerySet, limit: int) -> _CountOf:
+    """How many of `rows` there are, counting at most `limit` + 1 of them."""
+    return _CountOf(rows.order_by().values("pk")[: limit + 1])
+
+
+def overview_counts(user, *, limit: int) -> tuple[dict[str, int], int]:
+    """The persons the user may see by status, and the reports waiting for triage (new), each
+    counted up to `limit` + 1 (a count above `limit` means "more than `limit`"): one query, in
+    which each count reads at most `limit` + 1 rows off an index, however many the user sees."""
+    persons = Person.objects.visible_to(user)
+    waiting = FamilyReport.objects.visible_to(user).filter(status=ReportStatus.NEW)
+    counts = {}
+    if not persons.query.is_empty():
+        for status in PersonStatus.values:
+            counts[f"persons_{status}"] = _capped_count(persons.filter(status=status), limit)
+    if not waiting.query.is_empty():
+        counts["reports_waiting"] = _capped_count(waiting, limit)
+    row = {}
+    if counts:
+        # One row to hang the counts on: the user's own.
+        row = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).get()
+    by_status = {status: row.get(f"persons_{status}", 0) for status in PersonStatus.values}
+    return by_status, row.get("reports_waiting", 0)

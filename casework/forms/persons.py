@@ -236,10 +236,25 @@ class PlacementForm(OneTimeForm):
 
 
 class RelativeForm(OneTimeForm):
+    """The relationship to a relative chosen in the picker (`views/person_actions.person_relative`),
+    which lists a page of search results, never every person: the relative arrives as the public
+    id of one of them. Only a person the user may see (never the person themself) is accepted; any
+    other id is "not a valid choice", exactly like a missing one."""
+
+    relative = forms.ModelChoiceField(
+        label=_("Relative"),
+        queryset=Person.objects.none(),
+        to_field_name="public_id",
+        # The picker's table shows the choices; the field never lists its queryset.
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": _("Search for the relative and choose one of the persons found."),
+            "invalid_choice": _("Choose the relative among the persons found by the search."),
+        },
+    )
     kind = forms.ChoiceField(
         label=_("The relative is this person's"), choices=RelationshipKind.choices
     )
-    relative = forms.ModelChoiceField(label=_("Relative"), queryset=None, to_field_name="public_id")
     confidence = forms.ChoiceField(
         label=_("Confidence"), choices=Confidence.choices, initial=Confidence.PROBABLE
     )
@@ -247,10 +262,13 @@ class RelativeForm(OneTimeForm):
 
     def __init__(self, *args, user, person, **kwargs):
         super().__init__(*args, **kwargs)
-        # Only persons the user may see can be chosen; anything else is "not a valid choice".
-        self.fields["relative"].queryset = (
-            Person.objects.visible_to(user).exclude(pk=person.pk).order_by("display_name", "id")
-        )
+        self.fields["relative"].queryset = relative_candidates(user, person)
+
+
+def relative_candidates(user, person):
+    """Whom `user` may link as a relative of `person`: the persons they see (the relationship
+    service accepts no one else; each is also `linkable_by` them), the person themself excepted."""
+    return Person.objects.visible_to(user).exclude(pk=person.pk).order_by("display_name", "id")
 
 
 class NoteForm(OneTimeForm):

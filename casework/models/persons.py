@@ -163,6 +163,11 @@ class Person(PublicModel):
                 fields=["organisation", "created_at", "public_id"], name="person_org_created"
             ),
             models.Index(fields=["birth_earliest", "birth_latest"], name="person_birth_range"),
+            # A caseworker's scope by status (their team's cases, those assigned to them): the
+            # home page counts each status off these, up to its limit, instead of reading every
+            # person in scope.
+            models.Index(fields=["team", "status"], name="person_team_status"),
+            models.Index(fields=["assigned_to", "status"], name="person_assignee_status"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -28,6 +28,7 @@ from casework.permissions.moves import (
     ManifestRowActions,
     allowed_status_moves,
     manifest_row_actions,
+    manifest_rows_actions,
 )
 from casework.permissions.persons import (
     active_agreements,
@@ -106,6 +107,7 @@ __all__ = [
     "may_see_reporters",
     "must_work_in_a_team",
     "manifest_row_actions",
+    "manifest_rows_actions",
     "needs_second_factor",
     "partner_fields",
     "partner_shares",

@@ -54,9 +54,12 @@ def _check_report_visible(user, obj) -> None:
         raise Hidden()
 
 
-def check(user, action: Action, obj=None) -> None:
-    """Raise Hidden or Denied unless the user may take `action` on `obj` (or at all)."""
-    _check_report_visible(user, obj)
+def check(user, action: Action, obj=None, *, gated: bool = False) -> None:
+    """Raise Hidden or Denied unless the user may take `action` on `obj` (or at all).
+    `gated`: the caller has just read `obj` through its read gate for this user (a page asking
+    what it may offer), which need not be asked again; a service never passes it."""
+    if not gated:
+        _check_report_visible(user, obj)
     person = _person_of(obj)
     if person is not None:
         level = person_level(user, person)
@@ -99,9 +102,10 @@ def require(user, action: Action, obj=None) -> None:
         raise
 
 
-def can(user, action: Action, obj=None) -> bool:
+def can(user, action: Action, obj=None, *, gated: bool = False) -> bool:
+    """Whether `check` lets the user take `action` on `obj` (what a page offers)."""
     try:
-        check(user, action, obj)
+        check(user, action, obj, gated=gated)
     except (Hidden, Denied):
         return False
     return True

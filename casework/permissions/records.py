@@ -9,11 +9,22 @@ a part of a record (a report's entry, a flight's manifest) as closed as the reco
 
 from __future__ import annotations
 
-from django.db.models import BooleanField, Case, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from casework.levels import Action, Level
 from casework.models import (
     AuditEvent,
+    AuditEventSubject,
     BreakGlassGrant,
     CaseNote,
     CaseTask,
@@ -235,23 +246,33 @@ def list_rows_visible_to(user, qs: QuerySet) -> QuerySet:
 
 
 def suggestions_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
-    """Match suggestions of the user's organisation whose persons the user may all see."""
+    """Match suggestions of the user's organisation whose persons the user may all see.
+
+    Each suggestion's persons are tested through their own rows (the scope as a condition on the
+    joined person), so a page of the review queue reads its suggestions and their persons only,
+    never the list of every person in scope (tens of thousands) to test them against."""
     qs = MatchSuggestion.objects.all() if qs is None else qs
     if not may(user, Action.DECIDE_MATCH):
         return qs.none()
-    scope = person_scope(user).values("pk")
-    return qs.filter(organisation_id=user.organisation_id, person__in=scope).filter(
-        Q(other_person__isnull=True) | Q(other_person__in=scope)
+    person = person_scope_condition(user, "person__")
+    other = person_scope_condition(user, "other_person__")
+    if person is None or other is None:
+        return qs.none()
+    return qs.filter(organisation_id=user.organisation_id).filter(
+        person, Q(other_person__isnull=True) | other
     )
 
 
 def merges_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
-    """Merges of two persons the user may both see."""
+    """Merges of two persons the user may both see (each tested through its own row, as above)."""
     qs = PersonMerge.objects.all() if qs is None else qs
     if not is_active_user(user):
         return qs.none()
-    scope = person_scope(user).values("pk")
-    return qs.filter(survivor__in=scope, absorbed__in=scope)
+    survivor = person_scope_condition(user, "survivor__")
+    absorbed = person_scope_condition(user, "absorbed__")
+    if survivor is None or absorbed is None:
+        return qs.none()
+    return qs.filter(survivor, absorbed)
 
 
 def locations_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
@@ -289,8 +310,19 @@ def audit_events_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
         return qs.none()
     if may(user, Action.VIEW_AUDIT):
         return qs.filter(organisation_id=user.organisation_id)
+    condition = person_scope_condition(user)
+    if condition is None:
+        return qs.none()
+
     # An event about one person names them; one about several (a page's read) has its subjects.
-    return qs.about(person_scope(user).values("public_id"))
+    # Each event's persons are looked up in the scope one by one (EXISTS on the person's unique
+    # public id), never the scope's every person first: a person's history reads a few dozen
+    # events, and a hash of the caseworker's 34,000 persons cost more than the whole page.
+    def in_scope(ref: str) -> Exists:
+        return Exists(Person.objects.filter(condition, public_id=OuterRef(ref)))
+
+    named = AuditEventSubject.objects.filter(event_id=OuterRef("pk")).filter(in_scope("person_id"))
+    return qs.filter(in_scope("person_id") | Exists(named))
 
 
 def break_glass_grants_visible_to(user, qs: QuerySet | None = None) -> QuerySet:

@@ -97,6 +97,15 @@ def current_whereabouts(person) -> Placement | None:
     return _confirmed_latest_first(person.placements).first()
 
 
+def current_whereabouts_among(placements) -> Placement | None:
+    """`current_whereabouts` of one person taken from their placements already read (newest
+    first, the model's order), without asking the database again."""
+    confirmed = [
+        p for p in placements if p.reliability == Reliability.CONFIRMED and not p.is_sighting
+    ]
+    return max(confirmed, key=lambda p: (p.start_date, p.pk), default=None)
+
+
 def current_whereabouts_of(placements) -> dict[int, Placement]:
     """`current_whereabouts` of many persons in one query, by person id, taken from `placements`
     (a read gate's queryset, `Placement.objects.visible_to(user)`, narrowed to those persons)."""

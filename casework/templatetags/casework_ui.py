@@ -4,7 +4,8 @@ import copy
 
 from django import forms, template
 from django.forms.boundfield import BoundWidget
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -257,3 +258,58 @@ def percent(probability) -> str:
     except (TypeError, ValueError):
         return ""
     return _("%(value)s %%") % {"value": number_format(value, 1)}
+
+
+# The badges of a record's state and of a person's status, in every row of a list: a tag, not an
+# included template (an include per row cost a template look-up and a context per cell).
+@register.simple_tag
+def state_badge(state, label):
+    return format_html('<span class="badge state-badge state-{}">{}</span>', state, label)
+
+
+@register.simple_tag
+def status_badge(status, label):
+    return format_html('<span class="badge status-badge status-{}">{}</span>', status, label)
+
+
+@register.simple_tag
+def candidate_cells(row):
+    """A picker row's mother and current place cells (the manifest picker and the relative
+    picker, `views/person_picker.candidate_rows`): withheld, unknown or the values."""
+    mothers = row["mothers"]
+    if mothers is WITHHELD or not mothers:
+        mother_cell = shown(mothers)
+    else:
+        mother_cell = format_html_join(
+            SafeString("<br>"),  # a constant tag, nothing of the data
+            "{}{}",
+            (
+                (
+                    mother.display_name,
+                    format_html(' <span class="text-body-secondary">({})</span>', mother.birth_year)
+                    if mother.birth_year
+                    else "",
+                )
+                for mother in mothers
+            ),
+        )
+    place = row["place"]
+    if place is WITHHELD or not place:
+        place_cell = shown(place)
+    else:
+        since = _("since %(date)s") % {
+            "date": to_precision(place.start_date, place.start_precision)
+        }
+        place_cell = format_html(
+            '{}<br><small class="text-body-secondary">{}</small>',
+            place.location.name if place.location else place.place_text,
+            since,
+        )
+    return format_html(
+        '<td class="mother-cell" data-label="{}">{}</td>\n'
+        '        <td class="place-cell" data-label="{}">{}</td>',
+        _("Mother"),
+        mother_cell,
+        _("Current place"),
+        place_cell,
+    )

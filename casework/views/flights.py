@@ -23,7 +23,7 @@ from casework.forms.flights import (
 )
 from casework.forms.service_errors import apply_service_error
 from casework.models import ManifestRole, ManifestStatus, Person, RecipientKind, RepatriationFlight
-from casework.permissions import Action, manifest_row_actions, may
+from casework.permissions import Action, manifest_rows_actions, may
 from casework.presenters import record_history_rows
 from casework.selectors import record_history
 from casework.services import flights as services
@@ -124,16 +124,13 @@ def flight_edit(request, flight_id):
 
 
 def _manifest_rows(user, flight):
-    visible = set(
-        Person.objects.visible_to(user)
-        .filter(manifest_entries__flight=flight)
-        .values_list("pk", flat=True)
-    )
+    """The manifest's rows with what the user may do with each, in a constant number of queries
+    however many rows (the policy checks every passenger at once)."""
+    entries = list(flight.manifest.select_related("person", "handover").order_by("role", "id"))
+    checked = manifest_rows_actions(user, entries, flight)
     rows = []
-    entries = flight.manifest.select_related("person", "handover").order_by("role", "id")
     for entry in entries:
-        shown = entry.role == ManifestRole.ESCORT or entry.person_id in visible
-        actions = manifest_row_actions(user, entry, flight, shown=shown)
+        shown, actions = checked[entry.pk]
         rows.append(
             {
                 "entry": entry,
@@ -172,7 +169,10 @@ def flight_detail(request, flight_id):
             "may_approve": may(request.user, Action.APPROVE_MANIFEST),
             "history": record_history_rows(
                 record_history(
-                    request.user, RepatriationFlight.objects.visible_to(request.user), flight
+                    request.user,
+                    RepatriationFlight.objects.visible_to(request.user),
+                    flight,
+                    through_gate=True,
                 )[:100],
                 viewer=request.user,
                 record=flight,

@@ -122,7 +122,10 @@ def import_detail(request, public_id):
             "page": page,
             "history": record_history_rows(
                 record_history(
-                    request.user, ListImport.objects.visible_to(request.user), list_import
+                    request.user,
+                    ListImport.objects.visible_to(request.user),
+                    list_import,
+                    through_gate=True,
                 )[:100],
                 viewer=request.user,
                 record=list_import,

@@ -2,112 +2,32 @@
 the persons list searches, each shown with what tells two of one name apart (birth year, mother,
 current place, status), ticked and proposed for the flight in one go.
 
-Candidates come from `selectors.proposable_persons` (through `Person.objects.visible_to`), mothers
-from `Relationship.objects.visible_to` and places from `Placement.objects.visible_to`: what the
-user may not see of a candidate is shown as withheld, never as unknown.
+Candidates come from `selectors.proposable_persons` (through `Person.objects.visible_to`), their
+rows from `person_picker`, shared with the "link a relative" page.
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from casework import audit
-from casework.filtersets import PersonFilterSet
 from casework.forms.flights import ManifestPickForm
-from casework.models import Placement, Relationship, RelationshipKind, RepatriationFlight, Sex
-from casework.permissions import Action, Level, person_levels
-from casework.presenters import WITHHELD
+from casework.models import RepatriationFlight
+from casework.permissions import Action
 from casework.selectors import proposable_persons
 from casework.services import flights as services
 from casework.services.errors import ServiceError
-from casework.services.placements import current_whereabouts_of
 from casework.views.decorators import gated_or_404, staff_view
-from casework.views.listing import filtered, page_of, query_without_page
+from casework.views.listing import query_without_page
 from casework.views.once import create_once, submitted_once
+from casework.views.person_picker import candidate_rows, search_candidates
 from casework.workflow import manifest_is_open
-
-# What the picker prints of a candidate's family links and places: sensitive, so a page that
-# prints any is a read in the audit trail.
-PRINTED_LINK_FIELDS = ("from_person", "to_person", "kind")
-PRINTED_PLACE_FIELDS = ("location", "place_text", "start_date", "start_precision")
-
-
-def _mothers(user, persons) -> tuple[dict[int, list], list]:
-    """Each person's mothers (by person id) from the family links the user may see, recorded
-    either way round ("M is the mother of P", "P is the child of M" for a woman M); and the links
-    read."""
-    ids = [person.pk for person in persons]
-    links = list(
-        Relationship.objects.visible_to(user)
-        .filter(
-            Q(to_person__in=ids, kind=RelationshipKind.MOTHER)
-            | Q(from_person__in=ids, kind=RelationshipKind.CHILD, to_person__sex=Sex.FEMALE)
-        )
-        .select_related("from_person", "to_person")
-        .order_by("id")
-    )
-    mothers: dict[int, list] = {}
-    for link in links:
-        if link.kind == RelationshipKind.MOTHER:
-            child, mother = link.to_person, link.from_person
-        else:
-            child, mother = link.from_person, link.to_person
-        known = mothers.setdefault(child.pk, [])
-        if mother not in known:
-            known.append(mother)
-    return mothers, links
-
-
-def candidate_rows(user, persons) -> list[dict]:
-    """One row per candidate, in a constant number of queries, with its read recorded: the
-    mother and current place are the working record (sensitive), withheld below that level."""
-    persons = list(persons)
-    if not persons:
-        return []
-    levels = person_levels(user, persons)
-    mothers, links = _mothers(user, persons)
-    places = current_whereabouts_of(Placement.objects.visible_to(user).filter(person__in=persons))
-    rows = []
-    for person in persons:
-        sensitive = levels[person.pk] >= Level.SENSITIVE
-        rows.append(
-            {
-                "person": person,
-                "mothers": mothers.get(person.pk, []) if sensitive else WITHHELD,
-                "place": places.get(person.pk) if sensitive else WITHHELD,
-            }
-        )
-    # The gates return links and places only at the sensitive level: a candidate whose mother or
-    # place was printed was read, and the page's one event names each of them (found from them).
-    reads = [
-        (
-            row["person"],
-            levels[row["person"].pk],
-            (PRINTED_LINK_FIELDS if row["mothers"] else ())
-            + (PRINTED_PLACE_FIELDS if row["place"] else ()),
-        )
-        for row in rows
-        if row["mothers"] or row["place"]
-    ]
-    audit.record_reads(user, "manifest_add", reads)
-    return rows
 
 
 def _candidates(request, flight):
-    """The filterset (its name search only, the persons list's own) over the proposable persons,
-    a page of them and the HTTP status of the search."""
-    query = request.GET.get("q", "")
-    filterset = PersonFilterSet(
-        {"q": query} if query else None,
-        queryset=proposable_persons(request.user, flight),
-        user=request.user,
-    )
-    persons, status = filtered(filterset)
-    return filterset, page_of(request, persons), status
+    return search_candidates(request, proposable_persons(request.user, flight))
 
 
 def _refusals(error: ServiceError, form) -> dict[str, list[str]]:
@@ -160,7 +80,7 @@ def manifest_add(request, flight_id):
     rows = []
     if is_open:
         filterset, page, status = _candidates(request, flight)
-        rows = candidate_rows(request.user, page)
+        rows = candidate_rows(request.user, page, read="manifest_add")
     if request.method == "POST":
         status = 400
     ticked = set(form["persons"].value() or []) if form.is_bound else set()

@@ -17,6 +17,7 @@ from casework.forms.persons import (
     RelativeForm,
     ShareForm,
     StatusForm,
+    relative_candidates,
 )
 from casework.forms.service_errors import apply_service_error
 from casework.permissions import Action, person_level, require
@@ -28,7 +29,9 @@ from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
 from casework.services.sharing import person_share
 from casework.views.decorators import staff_view
+from casework.views.listing import query_without_page
 from casework.views.once import create_once, submitted_once
+from casework.views.person_picker import candidate_rows, search_candidates
 from casework.views.persons import visible_person
 
 
@@ -134,15 +137,42 @@ def person_placement(request, public_id):
 @never_cache
 @submitted_once
 def person_relative(request, public_id):
-    return _form_then_service(
+    """Link a relative: search for them by name (the persons list's search, a page of results
+    that tell namesakes apart), choose one, say how they are related. Works without script: the
+    search is a GET form, the choice a radio button in the same form as the relationship."""
+    person = visible_person(request, public_id)
+    require(request.user, Action.LINK_RELATIVE, person)
+    form = RelativeForm(request.POST or None, user=request.user, person=person)
+    if request.method == "POST" and form.is_valid():
+
+        def link():
+            relationship_link(actor=request.user, person=person, **form.cleaned_data)
+            return _done(request, person, _("The relative was linked."))
+
+        try:
+            return create_once(request, form, link)
+        except ServiceError as error:
+            apply_service_error(form, error)
+    filterset, page, status = search_candidates(request, relative_candidates(request.user, person))
+    rows = candidate_rows(request.user, page, read="person_relative_new")
+    chosen = str(form["relative"].value() or "") if form.is_bound else ""
+    for row in rows:
+        row["chosen"] = str(row["person"].public_id) == chosen
+    if form.is_bound:
+        status = 400
+    return render(
         request,
-        public_id,
-        action=Action.LINK_RELATIVE,
-        make_form=lambda data, person: RelativeForm(data, user=request.user, person=person),
-        service=relationship_link,
-        done=_("The relative was linked."),
-        title=_("Link a relative"),
-        submit=_("Link"),
+        "persons/relative_new.html",
+        {
+            "person": person,
+            "form": form,
+            "filterset": filterset,
+            "page": page,
+            "rows": rows,
+            "query": query_without_page(request.GET),
+            "search": request.GET.urlencode(),
+        },
+        status=status,
     )
 
 

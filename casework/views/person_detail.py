@@ -17,7 +17,7 @@ from casework.permissions import (
 )
 from casework.presenters import WITHHELD, PersonView, history_rows, present_person
 from casework.selectors import history_for
-from casework.services.placements import current_whereabouts
+from casework.services.placements import current_whereabouts_among
 from casework.services.relationships import reciprocal
 
 # (field, label) in the order the page shows them.
@@ -124,19 +124,28 @@ def _names(view: PersonView) -> list[dict]:
     ]
 
 
-def relatives_of(user, person: Person) -> list[dict]:
-    """Every recorded relative, both directions; those the user may not see as withheld."""
+def relatives_of(user, person: Person) -> tuple[list[dict], list]:
+    """Every recorded relative, both directions; those the user may not see as withheld. One
+    query for the links both ways, however many. Also the links the user may read themselves
+    (the relative's working record too, as the links' gate asks), for the history to name."""
     rows = []
-    links = person.relations_in.select_related("from_person")
-    for link in links:  # from is the <kind> of this person
+    links = (
+        (person.relations_in.all() | person.relations_out.all())
+        .select_related("from_person", "to_person")
+        .order_by("id")
+    )
+    incoming, outgoing = [], []
+    for link in links:
+        (incoming if link.to_person_id == person.pk else outgoing).append(link)
+    for link in incoming:  # from is the <kind> of this person
         rows.append((link, link.from_person, link.get_kind_display()))
-    for link in person.relations_out.select_related("to_person"):
+    for link in outgoing:
         # this person is the <kind> of `to`: `to` is the reciprocal of this person
         kind = reciprocal(link.kind, other_sex=link.to_person.sex)
         label = kind.label if isinstance(kind, RelationshipKind) else gettext("parent")
         rows.append((link, link.to_person, label))
     levels = person_levels(user, [other for _link, other, _kind in rows])
-    return [
+    relatives = [
         {
             "kind": kind,
             "person": other if levels[other.pk] > Level.NONE else None,
@@ -145,6 +154,8 @@ def relatives_of(user, person: Person) -> list[dict]:
         }
         for link, other, kind in rows
     ]
+    readable = [link for link, other, _kind in rows if levels[other.pk] >= Level.SENSITIVE]
+    return relatives, readable
 
 
 def detail_context(user, person: Person) -> dict:
@@ -155,6 +166,9 @@ def detail_context(user, person: Person) -> dict:
     sensitive = level >= Level.SENSITIVE
     restricted = level >= Level.RESTRICTED
     merged_into = view["merged_into"]
+    # What the page reads of the person's own records, each once: the history names them from
+    # here instead of asking their gates again (the names the presenter loaded, if shown).
+    known = [] if view["names"] is WITHHELD else list(person.names.all())
     context = {
         "person": person,
         "level": level,
@@ -165,18 +179,21 @@ def detail_context(user, person: Person) -> dict:
         "status_label": person.get_status_display(),
         "moves": sorted(allowed_status_moves(user, person, level=level)),
         **{key: may_at_level(user, action, level) for key, action in PAGE_ACTIONS.items()},
-        # Who, when, what for every event; why and what it touched only at the level it needs.
-        "history": history_rows(events, level, viewer=user, person=person),
         # A merged record points to the one it lives on in, when the user may see that one.
         "merged_into": None if merged_into is WITHHELD else merged_into,
     }
     if sensitive:
-        context["relatives"] = relatives_of(user, person)
-        context["placements"] = person.placements.select_related("location")
-        context["whereabouts"] = current_whereabouts(person)
+        context["relatives"], readable_links = relatives_of(user, person)
+        known += readable_links
+        placements = list(person.placements.select_related("location"))
+        known += placements
+        context["placements"] = placements
+        context["whereabouts"] = current_whereabouts_among(placements)
         notes = person.notes.select_related("author")
         context["notes"] = notes if restricted else notes.filter(is_security_note=False)
     if restricted:
         context["proceedings"] = LegalProceeding.objects.visible_to(user).filter(person=person)
         context["security_notes"] = view["security_notes"]
+    # Who, when, what for every event; why and what it touched only at the level it needs.
+    context["history"] = history_rows(events, level, viewer=user, person=person, known=known)
     return context

@@ -6,6 +6,7 @@ Every read starts from `FamilyReport.objects.visible_to(user)`; a report outside
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -129,9 +130,12 @@ def report_new(request):
 @never_cache
 def report_detail(request, report_id):
     report = _visible_report(request, report_id)
-    show_reporter = may_see_reporter(request.user, report)
-    can_triage = can(request.user, Action.TRIAGE_REPORT, report)
-    can_reissue = can(request.user, Action.REISSUE_REPORT_SECRET, report)
+    # Read through the gate just now: what the page offers is not asked of the gate again.
+    show_reporter = may_see_reporter(request.user, report, gated=True)
+    can_triage = can(request.user, Action.TRIAGE_REPORT, report, gated=True)
+    can_reissue = can(request.user, Action.REISSUE_REPORT_SECRET, report, gated=True)
+    # The entries once, for the history and the family's status alike.
+    prefetch_related_objects([report], "entries")
     if show_reporter:
         audit.record_read(request.user, report, Level.SENSITIVE, fields=REPORTER_SHOWN)
     consents = {c.purpose: c for c in report.consents.filter(partner__isnull=True)}
@@ -154,6 +158,7 @@ def report_detail(request, report_id):
                     FamilyReport.objects.visible_to(request.user),
                     report,
                     parts=report.entries.all(),
+                    through_gate=True,
                 )[:100],
                 viewer=request.user,
                 record=report,
@@ -229,7 +234,7 @@ def report_attachment(request, report_id, attachment_id):
     """A report's photo or document, only through here: never cached, never sniffed, documents
     only as downloads, each read in the audit trail."""
     report = _visible_report(request, report_id)
-    if not may_see_reporter(request.user, report):
+    if not may_see_reporter(request.user, report, gated=True):
         raise Http404
     attachment = get_object_or_404(report.attachments.all(), public_id=attachment_id)
     audit.record_read(request.user, attachment, Level.SENSITIVE, fields=["file"])
@@ -261,6 +266,7 @@ def _candidates(user, entry):
 def report_entry_triage(request, report_id, entry_id):
     report = _visible_report(request, report_id)
     entry = get_object_or_404(report_entries_for(request.user, report), public_id=entry_id)
+    entry.report = report  # read through the gate just now: not read again
     pending = entry.outcome == TriageOutcome.PENDING
     candidates = _candidates(request.user, entry) if pending else []
     form = TriageForm(request.POST or None, candidates=candidates)
@@ -288,7 +294,7 @@ def report_entry_triage(request, report_id, entry_id):
             "form": form,
             "pending": pending,
             "candidates": candidates,
-            "show_details": may_see_reporter(request.user, report),
+            "show_details": may_see_reporter(request.user, report, gated=True),
         },
         status=status,
     )

@@ -45,6 +45,14 @@ def _selected(function, *args):
     return run
 
 
+def _overview(world, user):
+    """What the home page counts for `user`: each status with anyone in it, and the reports
+    waiting (counted up to 1,000), as "status=n"."""
+    by_status, waiting = selectors.overview_counts(user, limit=1000)
+    counted = {f"{status}={n}" for status, n in by_status.items() if n}
+    return counted | ({f"reports_waiting={waiting}"} if waiting else set())
+
+
 def _caseworkers_may_break_glass(w):
     Organisation.objects.filter(pk=w.north.pk).update(caseworkers_may_break_glass=True)
     w.north.refresh_from_db()
@@ -280,6 +288,20 @@ CALLS = [
         setup=_flights,
         run=_selected("RepatriationFlight.visible_to"),
         expect=sets(**dict.fromkeys(PLANNERS, {"north_flight"})),
+    ),
+    Call(
+        name="selector:overview_counts",
+        run=_overview,
+        # Persons by status as each persona sees them (the world's four are all reported); the
+        # partner's count is of the persons shared with it.
+        expect=sets(
+            caseworker={"reported=1"},
+            other_team_caseworker={"reported=1"},
+            intake={"reported=2"},
+            supervisor={"reported=3"},
+            dpo={"reported=2"},
+            partner={"reported=1"},
+        ),
     ),
     Call(
         name="selector:proposable_persons",
