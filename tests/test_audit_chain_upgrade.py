@@ -1,5 +1,5 @@
 """Existing deployments upgrade in place (issue 11): a trail written before the hash chains is
-chained by migration 0016, the persons its events name digested into them, and `verify_audit`
+chained by migration 0017, the persons its events name digested into them, and `verify_audit`
 accepts it; events written afterwards follow in the same chains. On a database of its own."""
 
 import os

@@ -108,7 +108,7 @@ def test_a_migration_cannot_take_the_protection_back(db):
         assert all(not op.reversible for op in migration.operations), name
     # The chain's trigger, and the chain back-filled: Django unapplies no migration holding an
     # irreversible operation, so its columns stay with it.
-    chain = loader.get_migration("casework", "0016_audit_hash_chain")
+    chain = loader.get_migration("casework", "0017_audit_hash_chain")
     assert [op.reversible for op in chain.operations if op.__class__.__name__ == "RunPython"] == [
         False
     ]

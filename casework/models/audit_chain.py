@@ -4,7 +4,7 @@ Each event has a position in its chain (1, 2, 3, … with no gap) and a hash ove
 serialisation of the row and the hash of the event before it, so that deleting, changing,
 reordering or back-dating an event breaks the chain where it happened (`manage.py verify_audit`).
 
-On PostgreSQL a trigger (migration 0016) dates each row, takes its position and computes its
+On PostgreSQL a trigger (migration 0017) dates each row, takes its position and computes its
 hash, under an advisory lock per chain, so that a role writing raw SQL cannot skip it; the app
 sends neither. On SQLite (the demo, the suite) this module does the same in Python, with the same
 serialisation, so the two agree to the byte (a test compares them on PostgreSQL).
