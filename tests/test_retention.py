@@ -13,16 +13,18 @@ from django.utils import timezone
 from casework.models import (
     AuditEvent,
     CaseNote,
+    CaseTask,
     FamilyReport,
     Person,
     PersonName,
+    Placement,
     ReportEntry,
     ReportStatus,
 )
 from casework.permissions import Denied
 from casework.services.accounts import CommandLine
 from casework.services.retention import ANONYMISED, retention_apply
-from tests.factories import PersonFactory, ReportFactory
+from tests.factories import LocationFactory, PersonFactory, ReportFactory
 
 LONG_AGO = timezone.now() - dt.timedelta(days=365 * 6)
 
@@ -43,6 +45,16 @@ def _closed(world, **kwargs):
     )
     CaseNote.objects.create(
         person=person, author=world.caseworker, text="Met the aunt in Testograd"
+    )
+    CaseTask.objects.create(person=person, title="Call the aunt in Testograd")
+    Placement.objects.create(
+        person=person,
+        location=LocationFactory(),
+        place_text="Tent 4",
+        notes="Aunt visits",
+        start_date=dt.date(2019, 3, 1),
+        source="letter",
+        reliability="probable",
     )
     report = ReportFactory(organisation=world.north)
     ReportEntry.objects.create(
@@ -92,6 +104,12 @@ def test_a_closed_case_past_its_time_is_anonymised_keeping_the_counts(world):
     assert set(CaseNote.objects.filter(person=person).values_list("text", flat=True)) == {
         ANONYMISED
     }
+    assert list(CaseTask.objects.filter(person=person).values_list("title", flat=True)) == [
+        ANONYMISED
+    ]
+    placement = Placement.objects.get(person=person)
+    assert (placement.place_text, placement.notes) == ("", "")
+    assert placement.location_id is not None
     entry = ReportEntry.objects.get(person=person)
     assert (entry.family_name, entry.full_name) == ("", "[erased]")
     event = AuditEvent.objects.get(object_id=person.public_id, action="update")

@@ -4,7 +4,9 @@
   `RETENTION_CLOSED_CASE_YEARS` is anonymised: its names, name keys, notes' text, birthplace,
   languages, vulnerabilities, security notes and the names the families gave for it go; what
   aggregate counts need stays (organisation, team, sex, birth year, citizenship, region of origin,
-  status and its date, placements' places, flights).
+  status and its date, placements' places, charges, flights); the words written about them
+  (notes, tasks, placements', proceedings' and manifest notes, the imported row, match
+  explanations) go.
 - A report set aside as not a report (spam) for `RETENTION_SPAM_REPORT_DAYS` is erased, as a report
   whose processing the family withdrew is (`consent.erase_report_contents`): the report stays, with
   its date and channel, for the counts.
@@ -20,19 +22,25 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from casework import audit
 from casework.audit import AuditAction
 from casework.models import (
     CaseNote,
+    CaseTask,
     DatePrecision,
     FamilyReport,
+    LegalProceeding,
+    ListImportRow,
+    ManifestEntry,
+    MatchSuggestion,
     NameKey,
     Person,
     PersonName,
     PersonStatus,
+    Placement,
     ReportEntry,
     ReportStatus,
 )
@@ -152,6 +160,16 @@ def _anonymise(person: Person) -> None:
     PersonName._base_manager.filter(person=person).delete()
     NameKey.objects.filter(person=person).delete()
     CaseNote._base_manager.filter(person=person).update(text=ANONYMISED)
+    CaseTask._base_manager.filter(person=person).update(title=ANONYMISED)
+    # Places and charges stay for the counts; the words written about them go.
+    Placement._base_manager.filter(person=person).update(place_text="", notes="")
+    LegalProceeding._base_manager.filter(person=person).update(court="", sentence="", notes="")
+    ManifestEntry._base_manager.filter(person=person).update(escort_name="", note="")
+    # The imported row the person came from holds their names as the list gave them.
+    ListImportRow._base_manager.filter(person=person).update(data={}, record_id="")
+    MatchSuggestion._base_manager.filter(Q(person=person) | Q(other_person=person)).update(
+        explanation={}, decision_reason=""
+    )
     ReportEntry._base_manager.filter(person=person).update(
         family_name="",
         given_name="",
