@@ -292,19 +292,22 @@ def test_the_audit_page_in_russian_shows_no_english_label(staff, russian, rich_c
 
 
 def test_a_service_error_in_a_form_speaks_russian(staff, russian, rich_case):
+    # The birth is one input now (a date without its precision cannot be typed): a language
+    # longer than the service keeps is the service's error to say.
     response = russian(staff.caseworker).post(
         f"/persons/{rich_case.public_id}/edit/",
         {
             "version": rich_case.version,
             "sex": "F",
-            "birth_precision": "exact",
+            "born": "2016",
+            "languages": "Ч" * 201,
             "documents_held": "unknown",
         },
     )
     assert response.status_code == 400
     html = _russian_page(response)
-    assert "A birth date is needed for this precision." not in html
-    assert "Для такой точности нужна дата рождения." in _visible_text(html)
+    assert "Keep this to at most" not in html
+    assert "Сократите текст до 200 знаков (сейчас в нём 201)." in _visible_text(html)
     assert _english_labels_in(html) == []
 
 
