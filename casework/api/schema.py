@@ -120,10 +120,11 @@ IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "required": False,
     "description": (
-        "Any string of up to 200 letters, digits, `-`, `_`, `.`, `:`: a retry with the same key "
-        "and body is done once and answered as the first time; with another body, a 422."
+        "Up to 200 printable ASCII characters without spaces (a UUID will do): a retry with the "
+        "same key and body is done once and answered as the first time; with another body, a "
+        "422."
     ),
-    "schema": {"type": "string", "maxLength": 200, "pattern": "^[A-Za-z0-9._:-]+$"},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
 }
 
 IF_NONE_MATCH = {
