@@ -16,6 +16,7 @@ from casework.entry_numbers import numbered
 from casework.levels import Level
 from casework.models import (
     FamilyReport,
+    LegalProceeding,
     ListImport,
     ManifestEntry,
     ManifestRole,
@@ -46,6 +47,11 @@ def persons(viewer, ids) -> dict[str, str]:
     """The name of each person of `ids` the viewer may see, by public id."""
     found = Person.objects.visible_to(viewer).filter(public_id__in=ids)
     return {str(p.public_id): str(p) for p in found.only("public_id", "display_name")}
+
+
+def _proceeding_name(proceeding: LegalProceeding) -> str:
+    # Charges, courts and sentences are restricted: a history line names the kind of record only.
+    return _("legal proceeding")
 
 
 def _placement_name(placement: Placement) -> str:
@@ -182,6 +188,7 @@ _SEATS_AND_HANDOVERS = ("ManifestEntry", "Handover")
 # How a record the caller already read through its gate is named, without asking again.
 _KNOWN_NAMES: dict[type, Callable] = {
     Person: str,
+    LegalProceeding: _proceeding_name,
     Placement: _placement_name,
     PersonName: _person_name_name,
     FamilyReport: _report_name,

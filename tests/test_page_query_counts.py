@@ -232,5 +232,11 @@ def test_the_home_page_counts_in_one_query(world, persona):
         ReportFactory(organisation=world.north, status="new")
     after = _queries(client, "/")
     assert len(after) == len(before)
-    counting = [sql for sql in after if "COUNT(" in sql.upper()]
+    # The persons by status and the reports waiting: one query. The data-protection officer's
+    # oversight (break-glass grants not yet reviewed, reports set aside after a withdrawal) adds
+    # one small count each, on their own indexes, whatever the number of persons.
+    oversight = ("casework_breakglassgrant", "'set_aside'")
+    counting = [
+        sql for sql in after if "COUNT(" in sql.upper() and not any(o in sql for o in oversight)
+    ]
     assert len(counting) <= 1

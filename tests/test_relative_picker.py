@@ -85,7 +85,7 @@ def test_two_namesakes_are_told_apart_by_year_mother_and_place(world, login):
     assert [m.display_name for m in first["mothers"]] == ["Saidova Zulay"]
     assert second["place"].location.name == "Roj camp"
     body = response.content.decode()
-    for shown in ("1975", "1998", "Saidova Zulay", "Roj camp", "2022-03"):
+    for shown in ("1975", "1998", "Saidova Zulay", "Roj camp", "March 2022"):
         assert shown in body
     # Printing mothers and places is a read of those persons, in one event for the page.
     event = AuditEvent.objects.filter(action="read_sensitive").order_by("-id").first()
