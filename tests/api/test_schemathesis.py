@@ -9,6 +9,7 @@ import uuid
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -44,6 +45,12 @@ def app(settings, monkeypatch):
 
     monkeypatch.setattr(RefusedTokenThrottle, "rate", "100000/minute", raising=False)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
+    # The raw WSGI handler closes the database connection after each request, as a server does;
+    # the test's own transaction lives on that connection (on PostgreSQL it would be gone after
+    # the first request). Django's test client keeps it open the same way, but reconnects the
+    # closing signal after each of its own requests: the connection itself is told to stay.
+    for alias in connections:
+        monkeypatch.setattr(connections[alias], "close_if_unusable_or_obsolete", lambda: None)
     return WSGIHandler()
 
 
