@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import datetime as dt
 import io
 import re
 import tempfile
@@ -18,7 +19,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from casework.models import AuditEvent, Channel, FamilyReport, ReportAttachment
+from casework.models import AuditEvent, Channel, FamilyReport, ListImport, ReportAttachment
+from casework.services.errors import ServiceError
+from casework.services.imports import list_import_upload
 from casework.services.reports import report_set_status, report_submit
 
 
@@ -104,6 +107,37 @@ def test_a_report_set_aside_as_spam_keeps_no_file(
     # Brought back to the queue, the report is whole but for the files.
     report_set_status(actor=world.intake, report=report, status="new", reason="It was real.")
     assert FamilyReport.objects.get(pk=report.pk).entries.count() == 1
+
+
+def test_a_list_upload_whose_transaction_fails_keeps_no_file(world, private_root, monkeypatch):
+    from casework.services import imports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(imports.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        imports.list_import_upload(
+            actor=world.supervisor,
+            source="Camp administration",
+            as_of=dt.date(2026, 1, 5),
+            filename="list.csv",
+            data=b"family_name,given_name\nTestova,Madina\n",
+        )
+    assert not ListImport.objects.exists()
+    assert _files(private_root) == []
+
+
+def test_an_unreadable_list_is_refused_before_anything_is_stored(world, private_root):
+    with pytest.raises(ServiceError):
+        list_import_upload(
+            actor=world.supervisor,
+            source="Camp administration",
+            as_of=dt.date(2026, 1, 5),
+            filename="list.csv",
+            data=b"\x00\x01 not a table",
+        )
+    assert _files(private_root) == []
 
 
 @pytest.fixture
