@@ -169,3 +169,20 @@ def test_the_demo_makes_its_own_key_once_outside_the_repository_history(settings
     assert file_keys.keys() == first  # made once, then kept
     ignored = (Path(__file__).resolve().parent.parent / ".gitignore").read_text().split()
     assert ".file-keys" in ignored
+
+
+def test_a_key_file_holds_the_keys_one_a_line_first_encrypts(settings, tmp_path, private_root):
+    old = settings.CASEWORK_FILE_KEYS[0]
+    name = default_storage.save("lists/a.csv", ContentFile(b"family_name\nTestova\n"))
+    new = file_keys.new_key()
+    key_file = tmp_path / "keys"
+    key_file.write_text(f"{new}\n{old}\n")
+    settings.CASEWORK_FILE_KEYS = []
+    settings.CASEWORK_FILE_KEY_FILE = str(key_file)
+    assert default_storage.open(name).read() == b"family_name\nTestova\n"
+    fresh = default_storage.save("lists/b.csv", ContentFile(b"x\n"))
+    assert file_keys.sealed_with_current_key(_on_disk(fresh))
+    assert not file_keys.sealed_with_current_key(_on_disk(name))
+    key_file.write_text("not base64 at all!\n")
+    with pytest.raises(ImproperlyConfigured, match="base64"):
+        default_storage.open(name).read()
