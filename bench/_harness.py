@@ -8,6 +8,7 @@ Imported as a sibling (`import _harness`): the scripts run as `python bench/<scr
 
 from __future__ import annotations
 
+import base64
 import http.client
 import os
 import secrets
@@ -65,6 +66,8 @@ def production_env(
         DJANGO_HSTS_SECONDS="0",
         DJANGO_STATIC_ROOT=str(static_root),
         CASEWORK_PRIVATE_ROOT=str(private_root),
+        # A fresh key of the files at rest, as production needs one (README: Security).
+        CASEWORK_FILE_KEYS=base64.urlsafe_b64encode(os.urandom(32)).decode(),
         LOG_LEVEL=log_level,
     )
     return env

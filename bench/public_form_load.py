@@ -13,8 +13,9 @@ collected into a temporary STATIC_ROOT; relaxed only for plain HTTP on 127.0.0.1
 Then, with the server stopped, it reconciles what the clients were told with what was stored:
 the references the clients saw accepted are exactly the FamilyReport references in the database
 (none lost, none extra, none twice); each report has exactly one ReportAttachment whose file is in
-CASEWORK_PRIVATE_ROOT with the sha256 the row records; no file in that folder is unnamed by a row
-(orphans); and the stored JPEGs carry no GPS (exiftool when installed, else Pillow's EXIF).
+CASEWORK_PRIVATE_ROOT, encrypted, its plaintext with the sha256 the row records; no file in that
+folder is unnamed by a row (orphans); and the stored JPEGs carry no GPS (exiftool when
+installed, else Pillow's EXIF).
 
 It prints: POSTs attempted / accepted / failed by status, POST p50/p95/p99/max and GET p95 (from
 locust's `*_stats.csv`), the achieved rate a minute, the reconciliation counts (all must be 0),
@@ -265,6 +266,33 @@ attachments = list(ReportAttachment.objects.values_list("report__reference", "fi
 print(json.dumps({"reports": reports, "attachments": attachments}))
 """
 
+# The files are encrypted at rest: the app's own storage opens them (with the server's key) into
+# a scratch folder, where their sha256 and EXIF are checked; on disk they must be ciphertext.
+PLAINTEXT_COPY = """
+import json, os
+from pathlib import Path
+from django.core.files.storage import default_storage
+from casework.models import ReportAttachment
+out = Path(os.environ["BENCH_PLAINTEXT_DIR"])
+for name in ReportAttachment.objects.values_list("file", flat=True):
+    if default_storage.exists(name):
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with default_storage.open(name) as handle:
+            target.write_bytes(handle.read())
+print(json.dumps("ok"))
+"""
+SEALED_MAGIC = b"CWVAULT1"  # casework/file_keys.py MAGIC
+
+
+def _check_plaintext(path, name, sha, wrong_sha, with_gps, with_exif) -> None:
+    if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
+        wrong_sha.append(name)
+    if has_gps(path):
+        with_gps.append(name)
+    if has_exif(path):
+        with_exif.append(name)
+
 
 def reconcile(accepted: list[str], env: dict, private_root: Path) -> dict:
     stored = django_json(DB_DUMP, env)
@@ -275,18 +303,19 @@ def reconcile(accepted: list[str], env: dict, private_root: Path) -> dict:
     on_disk = {
         str(path.relative_to(private_root)) for path in private_root.rglob("*") if path.is_file()
     }
-    missing_files, wrong_sha, with_gps, with_exif = [], [], [], []
-    for _ref, name, sha in stored["attachments"]:
-        path = private_root / name
-        if not path.is_file():
-            missing_files.append(name)
-            continue
-        if hashlib.sha256(path.read_bytes()).hexdigest() != sha:
-            wrong_sha.append(name)
-        if has_gps(path):
-            with_gps.append(name)
-        if has_exif(path):
-            with_exif.append(name)
+    missing_files, wrong_sha, with_gps, with_exif, in_clear = [], [], [], [], []
+    plaintext_dir = Path(tempfile.mkdtemp(prefix="casework-bench-plain-"))
+    try:
+        django_json(PLAINTEXT_COPY, {**env, "BENCH_PLAINTEXT_DIR": str(plaintext_dir)})
+        for _ref, name, sha in stored["attachments"]:
+            if not (private_root / name).is_file():
+                missing_files.append(name)
+                continue
+            if not (private_root / name).read_bytes().startswith(SEALED_MAGIC):
+                in_clear.append(name)
+            _check_plaintext(plaintext_dir / name, name, sha, wrong_sha, with_gps, with_exif)
+    finally:
+        shutil.rmtree(plaintext_dir, ignore_errors=True)
     problems = {
         "accepted_not_in_db": sorted(set(seen) - set(in_db)),
         "in_db_not_accepted": sorted(set(in_db) - set(seen)),
@@ -298,6 +327,7 @@ def reconcile(accepted: list[str], env: dict, private_root: Path) -> dict:
         "attachment_file_missing": sorted(missing_files),
         "attachment_sha256_mismatch": sorted(wrong_sha),
         "orphan_files": sorted(on_disk - named),
+        "attachment_stored_in_clear": sorted(in_clear),
         "stored_photo_with_gps": sorted(with_gps),
         "stored_photo_with_any_exif": sorted(with_exif),
     }

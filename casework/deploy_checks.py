@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.core import checks
 from django.db import DatabaseError, connection
 
+from casework import file_keys
 from casework.models import audit_copy
 
 AUDIT_TABLES = ("casework_auditevent", "casework_auditeventsubject")
@@ -32,6 +33,36 @@ def audit_copy_configured(app_configs=None, **kwargs):
             id="casework.E001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def file_keys_configured(app_configs=None, **kwargs):
+    """Photos, documents and imported lists are stored encrypted: without a key nothing could be
+    stored or read, and a key generated beside the code would be lost or copied with it."""
+    if file_keys.configured() and not _only_generated_key():
+        try:
+            file_keys.keys()
+        except Exception as exc:  # noqa: BLE001 (any unreadable key is this check's finding)
+            return [checks.Error(f"The file keys cannot be used: {exc}", id="casework.E003")]
+        return []
+    return [
+        checks.Error(
+            "Stored files have no encryption key.",
+            hint=(
+                "Set CASEWORK_FILE_KEYS (base64 of 32 random bytes: python -c 'import base64, "
+                "os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())') or "
+                "CASEWORK_FILE_KEY_FILE, kept outside the database and its backups "
+                "(README: Security)."
+            ),
+            id="casework.E003",
+        )
+    ]
+
+
+def _only_generated_key() -> bool:
+    from django.conf import settings
+
+    return not settings.CASEWORK_FILE_KEYS and settings.CASEWORK_FILE_KEY_GENERATE
 
 
 @checks.register(checks.Tags.security, deploy=True)

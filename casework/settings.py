@@ -255,7 +255,8 @@ STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Sealed with CASEWORK_FILE_KEYS on the way in, opened on the way out (file_keys.py).
+        "BACKEND": "casework.encrypted_storage.EncryptedFileSystemStorage",
         # Private files (photos, documents, imported lists) are never under a public URL: they are
         # served only by views that pass the access gate.
         "OPTIONS": {"location": env_str("CASEWORK_PRIVATE_ROOT", str(BASE_DIR / "private-media"))},
@@ -268,6 +269,14 @@ STORAGES = {
         )
     },
 }
+# The keys of the files at rest, kept outside the database (README: Security). The first key
+# encrypts, all decrypt. Without them production refuses to serve (a deploy check) and no file is
+# read or written; the demo and DEBUG make one key per install beside the project.
+CASEWORK_FILE_KEYS = env_list("CASEWORK_FILE_KEYS", [])
+CASEWORK_FILE_KEY_GENERATE = DEMO or DEBUG
+CASEWORK_FILE_KEY_FILE = env_str(
+    "CASEWORK_FILE_KEY_FILE", str(BASE_DIR / ".file-keys") if CASEWORK_FILE_KEY_GENERATE else ""
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000

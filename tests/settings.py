@@ -6,6 +6,7 @@ os.environ.setdefault(
     "DJANGO_SECRET_KEY", "test-only-secret-key-never-used-for-real-data-0123456789"
 )
 
+from casework.file_keys import new_key  # noqa: E402
 from casework.settings import *  # noqa: E402,F403
 
 # Argon2 is what production uses (a test checks it); the suite hashes thousands of passwords.
@@ -20,3 +21,6 @@ WHITENOISE_AUTOREFRESH = True
 # Axes and the login signals say INFO on every sign-in the suite makes (thousands): only warnings
 # and errors are logged. Tests that read the log lower the level themselves (caplog.at_level).
 LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: F405
+# A key made for this run only: the suite's files are sealed as production's are, and no key is
+# ever committed.
+CASEWORK_FILE_KEYS = [new_key()]

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from casework import file_keys
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -165,6 +167,7 @@ def test_check_deploy_is_clean_with_the_readme_recipe(tmp_path):
         "DJANGO_BEHIND_TLS_PROXY": "1",
         "CASEWORK_PRIVATE_ROOT": str(tmp_path / "private"),
         "AUDIT_COPY_FILE": str(tmp_path / "audit-copy.jsonl"),
+        "CASEWORK_FILE_KEYS": file_keys.new_key(),
     }
     result = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -187,6 +190,18 @@ def test_check_deploy_is_clean_with_the_readme_recipe(tmp_path):
         timeout=120,
     )
     assert result.returncode == 1 and "casework.E001" in result.stderr, result.stderr
+    # Nor without the key of the files at rest.
+    env["AUDIT_COPY_FILE"] = str(tmp_path / "audit-copy.jsonl")
+    del env["CASEWORK_FILE_KEYS"]
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1 and "casework.E003" in result.stderr, result.stderr
 
 
 def test_behind_the_proxy_plain_http_is_redirected_but_the_health_check_is_not():

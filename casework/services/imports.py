@@ -16,6 +16,7 @@ silently created as a duplicate.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -138,29 +139,37 @@ def list_import_upload(
     except FileError as exc:
         raise ServiceError({"file": [str(exc)]}) from exc
     extension = ".xlsx" if table.kind == "xlsx" else ".csv"
-    with transaction.atomic():
-        list_import = ListImport(
-            organisation_id=actor.organisation_id,
-            source=source,
-            as_of=as_of,
-            original_filename=os.path.basename(filename or "")[:255],
-            sha256=sha256,
-            status=ImportStatus.PREVIEWED,
-            column_mapping=suggest_mapping(table.headers),
-            row_count=len(table.rows),
-            stats={"encoding": table.encoding, "headers": table.headers},
-            created_by=actor,
-        )
-        # A random stored name: an uploaded file's name may carry a child's name.
-        list_import.file.save(f"{uuid.uuid4().hex}{extension}", ContentFile(data), save=False)
-        list_import.save()
-        audit.record(
-            actor,
-            AuditAction.IMPORT,
-            list_import,
-            fields=["file", "source", "as_of"],
-            changes={"stage": "uploaded", "rows": len(table.rows)},
-        )
+    list_import = None
+    try:
+        with transaction.atomic():
+            list_import = ListImport(
+                organisation_id=actor.organisation_id,
+                source=source,
+                as_of=as_of,
+                original_filename=os.path.basename(filename or "")[:255],
+                sha256=sha256,
+                status=ImportStatus.PREVIEWED,
+                column_mapping=suggest_mapping(table.headers),
+                row_count=len(table.rows),
+                stats={"encoding": table.encoding, "headers": table.headers},
+                created_by=actor,
+            )
+            # A random stored name: an uploaded file's name may carry a child's name.
+            list_import.file.save(f"{uuid.uuid4().hex}{extension}", ContentFile(data), save=False)
+            list_import.save()
+            audit.record(
+                actor,
+                AuditAction.IMPORT,
+                list_import,
+                fields=["file", "source", "as_of"],
+                changes={"stage": "uploaded", "rows": len(table.rows)},
+            )
+    except BaseException:
+        # A failed transaction keeps no row, so it keeps no file either.
+        if list_import is not None and list_import.file.name:
+            with contextlib.suppress(OSError):
+                list_import.file.storage.delete(list_import.file.name)
+        raise
     return list_import
 
 

@@ -762,15 +762,30 @@ def report_set_status(*, actor, report: FamilyReport, status: str, reason: str) 
         before = locked.status
         locked.status = status
         locked.save(update_fields=["status", "updated_at"])
+        fields = ["status"]
+        if status == ReportStatus.SPAM:
+            fields += _drop_attachments(locked)
         audit.record(
             actor,
             AuditAction.STATUS_CHANGE,
             locked,
-            fields=["status"],
+            fields=fields,
             changes={"status": [before, status]},
             reason=reason,
         )
     return locked
+
+
+def _drop_attachments(report: FamilyReport) -> list[str]:
+    """What a sender attached to something that is not a report is not kept until the retention
+    erases the rest: the files go when the transaction commits (a rollback keeps them)."""
+    attachments = ReportAttachment.objects.filter(report=report)
+    names = list(attachments.values_list("file", flat=True))
+    if not names:
+        return []
+    attachments.delete()
+    transaction.on_commit(lambda: _delete_files(names))
+    return ["attachments"]
 
 
 # --- The families' door: the public form and the status page ----------------------------------
