@@ -1,15 +1,39 @@
-"""Downloading the filtered person list (casework.exports does the work)."""
+"""Downloading a filtered list as CSV (streamed) or XLSX (casework.exports does the work)."""
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
-from casework.exports import persons_export
+from casework.export_files import csv_lines, xlsx_file
+from casework.exports import Table, persons_table
 from casework.permissions import Action, may
 from casework.services.errors import ServiceError
 from casework.views.decorators import staff_view
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+
+
+def file_response(table: Table, file_format: str):
+    """The table as an attachment: CSV streamed line by line, XLSX from its temporary file."""
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if file_format == "xlsx":
+        response = FileResponse(
+            xlsx_file(table.title, table.header, table.rows),
+            as_attachment=True,
+            filename=f"{table.stem}-{stamp}.xlsx",
+            content_type=XLSX,
+        )
+    else:
+        response = StreamingHttpResponse(
+            csv_lines(table.header, table.rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{table.stem}-{stamp}.csv"'
+    response["X-Export-Rows"] = str(table.count)
+    return response
 
 
 @staff_view(action=Action.EXPORT_PSEUDONYMISED)
@@ -19,8 +43,11 @@ def person_export(request):
     error = ""
     if request.method == "POST":
         identifiable = request.POST.get("kind") == "identifiable"
+        file_format = request.POST.get("format", "csv")
         try:
-            body, rows = persons_export(
+            if file_format not in FORMATS:
+                raise ServiceError({"format": [gettext("Choose CSV or XLSX.")]})
+            table = persons_table(
                 actor=request.user,
                 params=params,
                 identifiable=identifiable,
@@ -29,12 +56,7 @@ def person_export(request):
         except ServiceError as exc:
             error = " ".join(exc.messages)
         else:
-            kind = "identifiable" if identifiable else "pseudonymised"
-            stamp = timezone.now().strftime("%Y%m%d-%H%M")
-            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = f'attachment; filename="persons-{kind}-{stamp}.csv"'
-            response["X-Export-Rows"] = str(rows)
-            return response
+            return file_response(table, file_format)
         messages.error(request, error)
     return render(
         request,

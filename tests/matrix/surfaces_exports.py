@@ -24,7 +24,8 @@ REASON = "Court order 2026/17: the family's lawyer asks for the list."
 
 
 def _rows(response):
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _audited_export(world, persona, rows, identifiable):
