@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import tempfile
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
 from openpyxl import Workbook
 
@@ -49,6 +50,8 @@ def _xlsx_value(value):
         return None
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, Decimal):
+        return float(value)
     if isinstance(value, int | float | dt.date):
         # Excel has no time zones: a moment is written as the UTC time it names.
         if isinstance(value, dt.datetime) and value.tzinfo is not None:

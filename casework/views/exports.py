@@ -6,9 +6,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from casework.export_files import csv_lines, xlsx_file
 from casework.exports import Table, persons_table
+from casework.exports_lists import FLIGHTS, PLACES, REPORTS, ListExport, list_table
 from casework.permissions import Action, may
 from casework.services.errors import ServiceError
 from casework.views.decorators import staff_view
@@ -68,3 +70,31 @@ def person_export(request):
         },
         status=400 if error else 200,
     )
+
+
+def _list_export(spec: ListExport, list_url: str):
+    @staff_view(action=Action.EXPORT_PSEUDONYMISED)
+    @require_POST
+    @never_cache
+    def export(request):
+        file_format = request.POST.get("format", "csv")
+        try:
+            if file_format not in FORMATS:
+                raise ServiceError({"format": [gettext("Choose CSV or XLSX.")]})
+            table = list_table(spec, actor=request.user, params=request.GET.copy())
+        except ServiceError as exc:
+            return render(
+                request,
+                "exports/refused.html",
+                {"error": " ".join(exc.messages), "back": list_url, "title": spec.title},
+                status=400,
+            )
+        return file_response(table, file_format)
+
+    export.__name__ = f"{spec.name}_export"
+    return export
+
+
+report_export = _list_export(REPORTS, "report_list")
+flight_export = _list_export(FLIGHTS, "flight_list")
+place_export = _list_export(PLACES, "place_list")
