@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import exports, flights, manifest_picker
+from casework.views import exports, flight_manifest, flights, manifest_picker
 
 urlpatterns = [
     path("", flights.flight_list, name="flight_list"),
@@ -12,6 +12,12 @@ urlpatterns = [
     path("<uuid:flight_id>/edit/", flights.flight_edit, name="flight_edit"),
     path("<uuid:flight_id>/manifest/add/", manifest_picker.manifest_add, name="manifest_add"),
     path("<uuid:flight_id>/escorts/", flights.escort_add, name="escort_add"),
+    path(
+        "<uuid:flight_id>/manifest/print/",
+        flight_manifest.manifest_print,
+        name="manifest_print",
+    ),
+    path("<uuid:flight_id>/manifest/xlsx/", flight_manifest.manifest_xlsx, name="manifest_xlsx"),
     path(
         "<uuid:flight_id>/manifest/<uuid:entry_id>/approve/",
         flights.manifest_approve,
