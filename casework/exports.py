@@ -170,7 +170,7 @@ def _check_may_export(actor, identifiable: bool, reason: str) -> None:
         require(actor, Action.EXPORT_PSEUDONYMISED)
 
 
-def _filtered_persons(actor, params):
+def filtered_persons(actor, params):
     filterset = PersonFilterSet(
         params or None,
         queryset=Person.objects.visible_to(actor).order_by("display_name", "id"),
@@ -264,7 +264,7 @@ def persons_table(*, actor, params, identifiable: bool = False, reason: str = ""
     """The filtered persons the actor may see as an export, its event already in the audit trail
     (naming every person it writes, and the relatives it names): the rows are read as written."""
     _check_may_export(actor, identifiable, reason)
-    persons = _filtered_persons(actor, params)
+    persons = filtered_persons(actor, params)
     ids = list(persons.values_list("pk", "public_id", named=True)[: MAX_ROWS + 1])
     if len(ids) > MAX_ROWS:
         raise ServiceError(

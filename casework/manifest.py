@@ -25,7 +25,7 @@ from casework.presenters import WITHHELD, present_persons
 RECOGNISED = frozenset({DocumentsHeld.NATIONAL, DocumentsHeld.FOREIGN})
 FIELDS = ["display_name", "sex", "birth_year", "documents_held"]
 HEADER = [
-    _("Role"),
+    _("Passenger or escort"),
     _("Name"),
     _("Sex"),
     _("Year of birth"),

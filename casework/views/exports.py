@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from casework.export_files import csv_lines, xlsx_file
 from casework.exports import Table, persons_table
+from casework.exports_hxl import hxl_table
 from casework.exports_lists import FLIGHTS, PLACES, REPORTS, ListExport, list_table
 from casework.permissions import Action, may
 from casework.services.errors import ServiceError
@@ -98,3 +99,12 @@ def _list_export(spec: ListExport, list_url: str):
 report_export = _list_export(REPORTS, "report_list")
 flight_export = _list_export(FLIGHTS, "flight_list")
 place_export = _list_export(PLACES, "place_list")
+
+
+@staff_view(action=Action.EXPORT_PSEUDONYMISED)
+@require_POST
+@never_cache
+def person_export_hxl(request):
+    """Counts by place, status, sex and age band as HXL (CSV): no name, small groups left out."""
+    table = hxl_table(actor=request.user, params=request.GET.copy())
+    return file_response(table, "csv")

@@ -193,3 +193,25 @@ SURFACES += [
         check=_list_rows("places", ("name", lambda w, p: {"Matrix export camp"})),
     ),
 ]
+
+
+def _hxl(world, persona, response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, tags, *rows = list(csv.reader(io.StringIO(text)))
+    assert tags[0] == "#loc+name" and len(header) == len(tags)
+    # The matrix world's groups are all under five: every one is left out.
+    assert rows == []
+    event = AuditEvent.objects.filter(actor=world.personas()[persona], action="export").get()
+    assert event.changes["list"] == "persons_hxl"
+
+
+SURFACES.append(
+    Surface(
+        name="person_export_hxl",
+        method="POST",
+        path=lambda w: (canaries(w), "/persons/export/hxl/")[1],
+        data=lambda w: {},
+        expect=PAGE,
+        check=_hxl,
+    )
+)
