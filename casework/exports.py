@@ -9,27 +9,33 @@ an empty cell. The export's event names every person it wrote.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext
 
 from casework import audit
 from casework.classification import Sens, sensitivity
+from casework.export_files import csv_lines
 from casework.filtersets import PersonFilterSet
-from casework.models import Person, Team
+from casework.levels import Level
+from casework.models import Person, Placement, Relationship, RelationshipKind, Team
 from casework.permissions import Action, require
 from casework.presenters import WITHHELD, present_persons
 from casework.services.errors import ServiceError
-from casework.spreadsheet import safe_row
+from casework.services.placements import current_placements
+from casework.services.relationships import reciprocal
 
-WITHHELD_CELL = "withheld"
 MAX_ROWS = 200_000
+# Persons read, presented and written at a time: what an export holds in memory besides the ids.
+CHUNK = 500
 
 # (column, the presented person field it writes; None: the pseudonym, made from the public id)
 PSEUDONYMISED = [
@@ -39,6 +45,8 @@ PSEUDONYMISED = [
     ("status", "status"),
     ("region_of_origin", "region_of_origin"),
     ("documents_held", "documents_held"),
+    ("current_place", None),
+    ("relatives", None),
 ]
 IDENTIFIABLE = [
     ("id", "public_id"),
@@ -54,7 +62,12 @@ IDENTIFIABLE = [
     ("documents_held", "documents_held"),
     ("status", "status"),
     ("team", "team"),
+    ("current_place", None),
+    ("relatives", None),
 ]
+# Columns made from other records than the person's own fields (the pseudonym, the place, the
+# relatives): shown at the level that shows the working record.
+COMPUTED = {"pseudonym", "current_place", "relatives"}
 
 
 def pseudonym(public_id) -> str:
@@ -65,15 +78,27 @@ def pseudonym(public_id) -> str:
     return f"P-{digest[:16]}"
 
 
-def _cell(value) -> str:
-    """A presented value as CSV text; whether it shows is the presenter's."""
+def _labels(field: str) -> dict:
+    """A choice field's values and their labels (translated when written)."""
+    return dict(Person._meta.get_field(field).flatchoices)
+
+
+def _cell(field: str, value):
+    """A presented value as a spreadsheet shows it, in the user's language: a choice as its label,
+    never its code; whether it shows at all is the presenter's."""
     if value is WITHHELD:
-        return WITHHELD_CELL
+        return gettext("withheld")
     if value is None:
         return ""
     if isinstance(value, Team):
         return value.name
-    return str(value)
+    if field in _CHOICE_FIELDS:
+        label = _labels(field).get(value)
+        return str(label) if label is not None else value
+    return value
+
+
+_CHOICE_FIELDS = {"sex", "status", "documents_held", "birth_precision"}
 
 
 def _known_value(name: str, value: str) -> bool:
@@ -122,10 +147,19 @@ def audited_filters(params) -> dict:
     return kept
 
 
-def persons_export(
-    *, actor, params, identifiable: bool = False, reason: str = ""
-) -> tuple[str, int]:
-    """The CSV text of the filtered persons the actor may see, and its row count."""
+@dataclass
+class Table:
+    """An export ready to be written: its file name stem, sheet title, header, row count, and its
+    rows, read from the database a chunk at a time as they are written."""
+
+    stem: str
+    title: str
+    header: list[str]
+    count: int
+    rows: Iterator[list]
+
+
+def _check_may_export(actor, identifiable: bool, reason: str) -> None:
     if identifiable:
         require(actor, Action.EXPORT_IDENTIFIABLE)
         if len((reason or "").strip()) < 10:
@@ -134,11 +168,12 @@ def persons_export(
             )
     else:
         require(actor, Action.EXPORT_PSEUDONYMISED)
+
+
+def filtered_persons(actor, params):
     filterset = PersonFilterSet(
         params or None,
-        queryset=Person.objects.visible_to(actor)
-        .select_related("team")
-        .order_by("display_name", "id"),
+        queryset=Person.objects.visible_to(actor).order_by("display_name", "id"),
         user=actor,
     )
     if filterset.is_bound and not filterset.is_valid():
@@ -147,39 +182,146 @@ def persons_export(
         raise ServiceError(
             {name: [str(error) for error in errors] for name, errors in filterset.errors.items()}
         )
-    persons = list((filterset.qs if filterset.is_bound else filterset.queryset)[: MAX_ROWS + 1])
-    if len(persons) > MAX_ROWS:
+    return filterset.qs if filterset.is_bound else filterset.queryset
+
+
+def _relative_links(actor, persons):
+    """The family links of `persons` the actor may see (both ends readable: the gate)."""
+    return Relationship.objects.visible_to(actor).filter(
+        Q(from_person__in=persons) | Q(to_person__in=persons)
+    )
+
+
+def _places(actor, pks) -> dict[int, str]:
+    """Each person's current place, of the placements the actor may see."""
+    placements = current_placements(
+        Placement.objects.visible_to(actor).filter(person_id__in=pks)
+    ).select_related("location")
+    return {
+        p.person_id: (p.location.name if p.location_id else p.place_text)
+        for p in placements.order_by("start_date", "id")
+    }
+
+
+def _relatives(actor, pks, identifiable: bool) -> dict[int, str]:
+    """Each person's relatives as "kind: name" (or the relative's pseudonym), seen from the
+    person; the relatives' names come through the presenter like every other name."""
+    links = list(
+        _relative_links(actor, pks).select_related("from_person", "to_person").order_by("id")
+    )
+    others = {link.from_person_id: link.from_person for link in links}
+    others.update({link.to_person_id: link.to_person for link in links})
+    names = {
+        view.person.pk: view["display_name"]
+        for view in present_persons(actor, list(others.values()), ["display_name"], read=None)
+    }
+    wanted = set(pks)
+    found: dict[int, list[str]] = {}
+    for link in links:
+        back = reciprocal(link.kind, other_sex=link.to_person.sex)
+        seen_from_each_end = (
+            (link.to_person_id, link.from_person, link.kind),
+            (link.from_person_id, link.to_person, back),
+        )
+        for person_id, other, kind in seen_from_each_end:
+            if person_id not in wanted:
+                continue
+            label = (
+                RelationshipKind(kind).label
+                if kind in RelationshipKind.values
+                else gettext("parent")
+            )
+            if identifiable:
+                name = names.get(other.pk, WITHHELD)
+                who = gettext("withheld") if name is WITHHELD else name
+            else:
+                who = pseudonym(other.public_id)
+            found.setdefault(person_id, []).append(f"{label}: {who}")
+    return {person_id: "; ".join(items) for person_id, items in found.items()}
+
+
+def _person_rows(actor, pks: list[int], columns, identifiable: bool) -> Iterator[list]:
+    fields = [field for _column, field in columns if field is not None]
+    for start in range(0, len(pks), CHUNK):
+        chunk = pks[start : start + CHUNK]
+        by_pk = Person.objects.visible_to(actor).select_related("team").in_bulk(chunk)
+        # Re-read through the gate: a person hidden since the export began is left out.
+        persons = [by_pk[pk] for pk in chunk if pk in by_pk]
+        places = _places(actor, chunk)
+        relatives = _relatives(actor, chunk, identifiable)
+        for view in present_persons(actor, persons, fields, read=None):
+            working = view.level >= Level.SENSITIVE
+            row = []
+            for column, field in columns:
+                if column == "pseudonym":
+                    row.append(pseudonym(view.person.public_id))
+                elif column == "current_place":
+                    row.append(places.get(view.person.pk, "") if working else gettext("withheld"))
+                elif column == "relatives":
+                    row.append(
+                        relatives.get(view.person.pk, "") if working else gettext("withheld")
+                    )
+                else:
+                    row.append(_cell(field, view[field]))
+            yield row
+
+
+def persons_table(*, actor, params, identifiable: bool = False, reason: str = "") -> Table:
+    """The filtered persons the actor may see as an export, its event already in the audit trail
+    (naming every person it writes, and the relatives it names): the rows are read as written."""
+    _check_may_export(actor, identifiable, reason)
+    persons = filtered_persons(actor, params)
+    ids = list(persons.values_list("pk", "public_id", named=True)[: MAX_ROWS + 1])
+    if len(ids) > MAX_ROWS:
         raise ServiceError(
             {
                 "filters": [
-                    gettext("More than %(count)s persons: narrow the filters.")
-                    % {"count": MAX_ROWS}
+                    gettext("More than %(max)s persons: narrow the filters.") % {"max": MAX_ROWS}
                 ]
             }
         )
+    pks = [row.pk for row in ids]
+    relatives = _relative_links(actor, persons.values("pk")).values_list(
+        "from_person__public_id", "to_person__public_id"
+    )
+    named = [row.public_id for row in ids] + [pid for pair in relatives for pid in pair]
     columns = IDENTIFIABLE if identifiable else PSEUDONYMISED
-    fields = [field for _column, field in columns if field is not None]
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([name for name, _ in columns])
-    # The export's own event below is the record of this read.
-    for view in present_persons(actor, persons, fields, read=None):
-        writer.writerow(
-            safe_row(
-                pseudonym(view.person.public_id) if field is None else _cell(view[field])
-                for _column, field in columns
-            )
-        )
     with transaction.atomic():
         audit.record_export(
             actor,
-            persons,
+            [_Named(public_id) for public_id in named],
             fields=[name for name, _ in columns],
             changes={
-                "rows": len(persons),
+                "rows": len(ids),
                 "identifiable": identifiable,
                 "filters": audited_filters(params),
             },
             reason=reason.strip(),
         )
-    return out.getvalue(), len(persons)
+    kind = "identifiable" if identifiable else "pseudonymised"
+    return Table(
+        stem=f"persons-{kind}",
+        title=gettext("Persons"),
+        header=[name for name, _ in columns],
+        count=len(ids),
+        rows=_person_rows(actor, pks, columns, identifiable),
+    )
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A person the export names, by public id (what the audit trail keeps of them)."""
+
+    public_id: uuid.UUID
+
+
+def persons_export(
+    *, actor, params, identifiable: bool = False, reason: str = ""
+) -> tuple[str, int]:
+    """The CSV text (with its byte order mark) of `persons_table`, and its row count: for a
+    caller that wants the whole file at once."""
+    table = persons_table(actor=actor, params=params, identifiable=identifiable, reason=reason)
+    out = io.StringIO()
+    for line in csv_lines(table.header, table.rows):
+        out.write(line)
+    return out.getvalue(), table.count

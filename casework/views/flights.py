@@ -65,7 +65,12 @@ def flight_list(request):
     return render(
         request,
         "flights/flight_list.html",
-        {"filterset": filterset, "page": page, "query": query_without_page(request.GET)},
+        {
+            "filterset": filterset,
+            "page": page,
+            "query": query_without_page(request.GET),
+            "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
+        },
         status=status,
     )
 

@@ -60,6 +60,7 @@ def place_list(request):
             "query": query_without_page(request.GET),
             "map": place_map(list(page.object_list), url_of=_url_of),
             "may_manage": may(request.user, Action.MANAGE_PLACES),
+            "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
         },
         status=status,
     )

@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from casework.views import places, places_names
+from casework.views import exports, places, places_names
 
 urlpatterns = [
     path("", places.place_list, name="place_list"),
     path("new/", places.place_new, name="place_new"),
+    path("export/", exports.place_export, name="place_export"),
     path("names/", places_names.place_name_queue, name="place_name_queue"),
     path("names/<uuid:name_id>/", places_names.place_name_decide, name="place_name_decide"),
     path("<uuid:place_id>/", places.place_detail, name="place_detail"),

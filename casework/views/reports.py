@@ -73,6 +73,7 @@ def report_list(request):
             "query": query_without_page(request.GET),
             "show_reporter": may_see_reporters(request.user),
             "may_enter": may(request.user, Action.ENTER_REPORT),
+            "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
         },
         status=status,
     )

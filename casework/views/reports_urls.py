@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from casework.views import consent, reports
+from casework.views import consent, exports, reports
 
 urlpatterns = [
     path("", reports.report_list, name="report_list"),
     path("new/", reports.report_new, name="report_new"),
+    path("export/", exports.report_export, name="report_export"),
     path("<uuid:report_id>/", reports.report_detail, name="report_detail"),
     path(
         "<uuid:report_id>/attachments/<uuid:attachment_id>/",

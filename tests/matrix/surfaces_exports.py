@@ -24,7 +24,8 @@ REASON = "Court order 2026/17: the family's lawyer asks for the list."
 
 
 def _rows(response):
-    return list(csv.DictReader(io.StringIO(response.content.decode())))
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
 
 
 def _audited_export(world, persona, rows, identifiable):
@@ -112,3 +113,105 @@ SURFACES = [
         expect=expect(403, supervisor=400, dpo=400, **PAGES),
     ),
 ]
+
+
+# --- The other lists: each persona's file holds exactly the rows its list shows them -----------
+
+
+def _list_rows(list_name, expected_rows):
+    def check(world, persona, response):
+        rows = _rows(response)
+        assert {r[expected_rows[0]] for r in rows} == expected_rows[1](world, persona)
+        event = AuditEvent.objects.filter(actor=world.personas()[persona], action="export").get()
+        assert event.changes["list"] == list_name and event.changes["rows"] == len(rows)
+
+    return check
+
+
+def _matrix_flights(w):
+    from tests.factories import FlightFactory
+
+    if not hasattr(w, "matrix_flights"):
+        w.matrix_flights = {
+            "north": FlightFactory(organisation=w.north, reference="FL-NORTH"),
+            "south": FlightFactory(organisation=w.south, reference="FL-SOUTH"),
+        }
+    return w
+
+
+def _matrix_reports(w):
+    from tests.factories import ReportFactory
+
+    if not hasattr(w, "matrix_reports"):
+        w.matrix_reports = {
+            "north": ReportFactory(organisation=w.north, reference="RNORTH01"),
+            "south": ReportFactory(organisation=w.south, reference="RSOUTH01"),
+        }
+    return w
+
+
+def _matrix_places(w):
+    from tests.factories import LocationFactory
+
+    if not hasattr(w, "matrix_export_place"):
+        w.matrix_export_place = LocationFactory(name="Matrix export camp", kind="camp")
+    return w
+
+
+def _own_org(reference_north, reference_south):
+    def expected(world, persona):
+        org = world.personas()[persona].organisation
+        return {reference_south if org == world.south else reference_north}
+
+    return expected
+
+
+LIST_EXPORTERS = {"caseworker": 200, "other_team_caseworker": 200, "supervisor": 200}
+SURFACES += [
+    Surface(
+        name="report_export",
+        method="POST",
+        path=lambda w: (_matrix_reports(w), "/reports/export/")[1],
+        data=lambda w: {"format": "csv"},
+        expect=expect(403, **LIST_EXPORTERS, **PAGES),
+        check=_list_rows("reports", ("reference", _own_org("RNORTH01", "RSOUTH01"))),
+    ),
+    Surface(
+        name="flight_export",
+        method="POST",
+        path=lambda w: (_matrix_flights(w), "/flights/export/")[1],
+        data=lambda w: {"format": "csv"},
+        expect=expect(403, **LIST_EXPORTERS, **PAGES),
+        check=_list_rows("flights", ("reference", _own_org("FL-NORTH", "FL-SOUTH"))),
+    ),
+    Surface(
+        name="place_export",
+        method="POST",
+        path=lambda w: (_matrix_places(w), "/places/export/?q=Matrix+export")[1],
+        data=lambda w: {"format": "csv"},
+        expect=expect(403, **LIST_EXPORTERS, dpo=200, **PAGES),
+        check=_list_rows("places", ("name", lambda w, p: {"Matrix export camp"})),
+    ),
+]
+
+
+def _hxl(world, persona, response):
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    header, tags, *rows = list(csv.reader(io.StringIO(text)))
+    assert tags[0] == "#loc+name" and len(header) == len(tags)
+    # The matrix world's groups are all under five: every one is left out.
+    assert rows == []
+    event = AuditEvent.objects.filter(actor=world.personas()[persona], action="export").get()
+    assert event.changes["list"] == "persons_hxl"
+
+
+SURFACES.append(
+    Surface(
+        name="person_export_hxl",
+        method="POST",
+        path=lambda w: (canaries(w), "/persons/export/hxl/")[1],
+        data=lambda w: {},
+        expect=PAGE,
+        check=_hxl,
+    )
+)

@@ -369,3 +369,57 @@ SURFACES = [
         wrote=_handed_over,
     ),
 ]
+
+
+# --- The printable manifest and its XLSX (issue 12) --------------------------------------------
+
+
+def _printed_as_far_as_visible(w, persona, response):
+    sees_a = persona in ("caseworker", "supervisor")
+    sees_b = persona in ("other_team_caseworker", "supervisor")
+    names = [line.name for line in response.context["lines"]]
+    assert ("Alieva Madina" in names) is sees_a
+    assert ("Childova Iman" in names) is sees_a
+    assert ("Bekova Zaira" in names) is sees_b
+    assert names.count("withheld") == 2 * (not sees_a) + (not sees_b)
+
+
+def _xlsx_as_far_as_visible(w, persona, response):
+    import io
+
+    import openpyxl
+
+    from casework.models import AuditEvent
+
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(b"".join(response.streaming_content)), read_only=True
+    ).worksheets[0]
+    names = [row[1] for row in list(sheet.iter_rows(values_only=True))[1:]]
+    assert ("Alieva Madina" in names) is (persona in ("caseworker", "supervisor"))
+    assert ("Bekova Zaira" in names) is (persona in ("other_team_caseworker", "supervisor"))
+    event = AuditEvent.objects.filter(actor=w.personas()[persona], action="export").get()
+    assert event.changes["rows"] == len(names)
+
+
+SURFACES += [
+    Surface(
+        name="manifest_print",
+        path=lambda w: _north(w) + "manifest/print/",
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_printed_as_far_as_visible,
+    ),
+    Surface(
+        name="manifest_print",
+        path=lambda w: _south(w) + "manifest/print/",
+        label="another organisation's flight",
+        expect=expect(403, **dict.fromkeys(PLANNERS, 404), **PAGES),
+    ),
+    Surface(
+        name="manifest_xlsx",
+        method="POST",
+        path=lambda w: _north(w) + "manifest/xlsx/",
+        data=lambda w: {},
+        expect=expect(403, **PLANNERS, **PAGES),
+        check=_xlsx_as_far_as_visible,
+    ),
+]

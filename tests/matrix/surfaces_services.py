@@ -487,6 +487,25 @@ def _export(identifiable=False):
     return run
 
 
+def _export_table(w, user):
+    from casework.exports import persons_table
+
+    table = persons_table(actor=user, params={})
+    return table, list(table.rows)
+
+
+def _exported_table(expected):
+    def check(w, persona, result):
+        from casework.exports import pseudonym
+
+        table, rows = result
+        names = {pseudonym(getattr(w, name).public_id): name for name in expected[persona]}
+        assert table.count == len(rows)
+        assert {names.get(row[0], row[0]) for row in rows} == expected[persona]
+
+    return check
+
+
 def _exported(expected):
     def check(w, persona, result):
         body, rows = result
@@ -1224,6 +1243,20 @@ CALLS = [
         writes=False,
         check=_exported(
             {"supervisor": {"case_a", "case_b", "protected_a"}, "dpo": {"case_a", "case_b"}}
+        ),  # fmt: skip
+    ),
+    Call(
+        name="service:persons_table",
+        run=_export_table,
+        expect=expect(DENIED, caseworker=A, other_team_caseworker=A, supervisor=A, dpo=A),
+        writes=False,
+        check=_exported_table(
+            {
+                "caseworker": {"case_a"},
+                "other_team_caseworker": {"case_b"},
+                "supervisor": {"case_a", "case_b", "protected_a"},
+                "dpo": {"case_a", "case_b"},
+            }
         ),  # fmt: skip
     ),
     # Intake and caseworkers are told another team's case is already known; no one is told of a
