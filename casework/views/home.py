@@ -1,11 +1,14 @@
 from django.db import DatabaseError, connection
-from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.models import BreakGlassGrant, FamilyReport, Person, PersonStatus, ReportStatus
+from casework import dashboard
+from casework.charts import bar_chart, shown_count
+from casework.models import BreakGlassGrant
 from casework.permissions import Action, may
 from casework.views.decorators import staff_view
 from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
@@ -14,26 +17,35 @@ from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
 @staff_view
 @never_cache
 def home(request):
-    """Counts of the persons the user may see, by status, and reports waiting for triage."""
-    counts = dict(
-        Person.objects.visible_to(request.user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
-    by_status = [(value, label, counts.get(value, 0)) for value, label in PersonStatus.choices]
-    waiting = FamilyReport.objects.visible_to(request.user).filter(status=ReportStatus.NEW).count()
+    """What this user should look at next: their cases and tasks, the queues waiting for them,
+    the flights coming, and the charts of the persons they may see (each part through its gate,
+    and shown only to those whose role has a use for it)."""
+    user = request.user
+    by_status = dashboard.persons_by_status(user)
+    total = sum(n for _, _, n in by_status)
+    returns = dashboard.returns_by_month(user)
     return render(
         request,
         "home.html",
         {
             "by_status": by_status,
-            "total": sum(counts.values()),
-            "reports_waiting": waiting,
-            "break_glass_unreviewed": _break_glass_unreviewed(request.user),
+            "status_chart": bar_chart(by_status),
+            "total": total,
+            "total_shown": shown_count(total),
+            "returns_chart": None if returns is None else bar_chart(_month_labels(returns)),
+            "my_cases": dashboard.my_cases(user),
+            "tasks": dashboard.tasks_due(user),
+            "reports_waiting": dashboard.reports_waiting(user),
+            "suggestions_waiting": dashboard.suggestions_waiting(user),
+            "flights": dashboard.flights_coming(user),
+            "break_glass_unreviewed": _break_glass_unreviewed(user),
+            "today": timezone.localdate(),
         },
     )
+
+
+def _month_labels(rows):
+    return [(key, date_format(first, "YEAR_MONTH_FORMAT"), n) for key, first, n in rows]
 
 
 def _break_glass_unreviewed(user) -> int | None:

@@ -364,6 +364,14 @@ SURFACES = [
     ),
     Surface(
         name="person_list",
+        label="?assigned=me",
+        path=lambda w: "/persons/?assigned=me",
+        expect=VIEWERS,
+        # Only the supervisor has a case assigned (protected_a): everyone else's list is empty.
+        check=_list_is({"supervisor": {"protected_a"}}),
+    ),
+    Surface(
+        name="person_list",
         label="?team=B",
         path=lambda w: f"/persons/?team={w.team_b.public_id}",
         expect=VIEWERS,
