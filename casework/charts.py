@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from django.utils.translation import gettext
 
 SMALL_COUNT = 5
-BAR_HEIGHT = 22
-BAR_GAP = 8
-LABEL_WIDTH = 170
-PLOT_WIDTH = 220
+# Each bar has its label on a line of its own above it, so that a long label ("допущен(а) к
+# возвращению") keeps the full width of a phone; the drawing is about as wide as a 390-px phone,
+# so its text is drawn near its own size there.
+LABEL_LINE = 16
+BAR_HEIGHT = 14
+ROW_GAP = 8
+ROW_HEIGHT = LABEL_LINE + BAR_HEIGHT + ROW_GAP
+PLOT_WIDTH = 250
 VALUE_WIDTH = 110
 
 
@@ -39,7 +43,9 @@ class Bar:
     count: int
     text: str
     suppressed: bool
-    y: int
+    label_y: int
+    bar_y: int
+    value_y: int
     width: int
     value_x: int
 
@@ -49,7 +55,6 @@ class BarChart:
     bars: tuple[Bar, ...]
     width: int
     height: int
-    label_width: int
     bar_height: int
 
     @property
@@ -70,16 +75,17 @@ def bar_chart(rows: Iterable[tuple[str, str, int]]) -> BarChart:
             count=count,
             text=shown_count(count),
             suppressed=is_suppressed(count),
-            y=i * (BAR_HEIGHT + BAR_GAP),
+            label_y=i * ROW_HEIGHT + LABEL_LINE - 4,
+            bar_y=i * ROW_HEIGHT + LABEL_LINE,
+            value_y=i * ROW_HEIGHT + LABEL_LINE + BAR_HEIGHT - 2,
             width=round(PLOT_WIDTH * value / top),
-            value_x=LABEL_WIDTH + round(PLOT_WIDTH * value / top) + 6,
+            value_x=round(PLOT_WIDTH * value / top) + 6,
         )
         for i, ((key, label, count), value) in enumerate(zip(rows, drawn, strict=True))
     )
     return BarChart(
         bars=bars,
-        width=LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH,
-        height=max(len(bars) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP, BAR_HEIGHT),
-        label_width=LABEL_WIDTH,
+        width=PLOT_WIDTH + VALUE_WIDTH,
+        height=max(len(bars) * ROW_HEIGHT - ROW_GAP, ROW_HEIGHT),
         bar_height=BAR_HEIGHT,
     )
