@@ -24,7 +24,7 @@ class BulkChangeForm(forms.Form):
             "invalid_pk_value": _("One of the chosen persons was not found."),
         },
     )
-    change = forms.ChoiceField(label=_("Change"), widget=forms.RadioSelect)
+    change = forms.ChoiceField(label=_("What to change"), widget=forms.RadioSelect)
     to = forms.ChoiceField(
         label=_("New status"),
         required=False,
