@@ -188,3 +188,34 @@ def test_the_persons_list_filters_to_my_cases(world, login):
     assert str(world.case_a.public_id) not in html
     everyone = login(world.caseworker).get("/persons/").content.decode()
     assert str(world.case_a.public_id) in everyone
+
+
+def _more_work(world, n):
+    today = timezone.localdate()
+    for i in range(n):
+        person = PersonFactory(
+            organisation=world.north, team=world.team_a, assigned_to=world.supervisor
+        )
+        CaseTask.objects.create(person=person, title=f"Visit {i}", assigned_to=world.supervisor)
+        flight = FlightFactory(organisation=world.north, date=today + dt.timedelta(days=i + 1))
+        ManifestEntry.objects.create(
+            flight=flight, person=person, status="approved", approved_by=world.supervisor
+        )
+
+
+def test_the_home_page_reads_as_many_queries_however_much_work_there_is(
+    world, login, django_assert_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(world.supervisor)
+    _more_work(world, 2)
+    client.get("/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/")
+    _more_work(world, 12)
+    with django_assert_num_queries(len(few.captured_queries)):
+        response = client.get("/")
+    assert response.context["my_cases"].more and response.context["tasks"].more
+    assert len(response.context["flights"]) == dashboard.FLIGHTS_SHOWN
