@@ -95,7 +95,6 @@ def my_cases(user) -> Bounded | None:
         Person.objects.visible_to(user)
         .filter(assigned_to=user)
         .exclude(status__in=_ENDED)
-        .only("public_id", "display_name", "status", "updated_at")
         .order_by("updated_at", "id")
     )
     labels = dict(PersonStatus.choices)

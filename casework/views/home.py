@@ -10,6 +10,7 @@ from casework import dashboard
 from casework.charts import bar_chart, shown_count
 from casework.models import BreakGlassGrant
 from casework.permissions import Action, may
+from casework.presenters import present_persons
 from casework.views.decorators import staff_view
 from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
 
@@ -24,6 +25,8 @@ def home(request):
     by_status = dashboard.persons_by_status(user)
     total = sum(n for _, _, n in by_status)
     returns = dashboard.returns_by_month(user)
+    cases, tasks = dashboard.my_cases(user), dashboard.tasks_due(user)
+    shown = _shown_persons(user, cases, tasks)
     return render(
         request,
         "home.html",
@@ -33,8 +36,10 @@ def home(request):
             "total": total,
             "total_shown": shown_count(total),
             "returns_chart": None if returns is None else bar_chart(_month_labels(returns)),
-            "my_cases": dashboard.my_cases(user),
-            "tasks": dashboard.tasks_due(user),
+            "my_cases": cases,
+            "case_rows": [(case, shown[case.person.pk]) for case in cases.rows] if cases else [],
+            "tasks": tasks,
+            "task_rows": [(task, shown[task.person_id]) for task in tasks.rows] if tasks else [],
             "reports_waiting": dashboard.reports_waiting(user),
             "suggestions_waiting": dashboard.suggestions_waiting(user),
             "flights": dashboard.flights_coming(user),
@@ -42,6 +47,20 @@ def home(request):
             "today": timezone.localdate(),
         },
     )
+
+
+# What the home page prints of a person: a name and a status, through the one presenter.
+HOME_FIELDS = ("display_name", "status")
+
+
+def _shown_persons(user, cases, tasks) -> dict:
+    """The persons of the user's cases and tasks as the presenter shows them, by key, in one
+    pass (the page's read recorded as one event)."""
+    persons = {case.person.pk: case.person for case in (cases.rows if cases else [])}
+    for task in tasks.rows if tasks else []:
+        persons.setdefault(task.person_id, task.person)
+    views = present_persons(user, list(persons.values()), HOME_FIELDS, read="home")
+    return {view.person.pk: view for view in views}
 
 
 def _month_labels(rows):

@@ -25,6 +25,7 @@ from casework.forms.persons import (
 from casework.forms.service_errors import apply_service_error
 from casework.models import Person
 from casework.permissions import Action, person_level, require
+from casework.presenters import present_persons
 from casework.services.bulk import MAX_BULK, persons_assign, persons_change_status
 from casework.services.errors import Conflict, ServiceError
 from casework.services.names import person_add_name
@@ -256,9 +257,9 @@ def _chosen(request, form) -> list:
             valid.append(uuid.UUID(str(value)))
         except ValueError:
             continue
-    return list(
+    persons = (
         Person.objects.visible_to(request.user)
         .filter(public_id__in=valid)
-        .only("public_id", "display_name", "status")
         .order_by("display_name", "id")
     )
+    return present_persons(request.user, persons, ("display_name", "status"), read="person_bulk")

@@ -310,7 +310,7 @@ def _assigned(w, persona):
 
 def _bulk_chosen(world, persona, response):
     # Only a person the user may see is shown as chosen: another team's id is left out.
-    chosen = {p.public_id for p in response.context["chosen"]}
+    chosen = {view.person.public_id for view in response.context["chosen"]}
     expected = set() if persona == "other_team_caseworker" else {world.case_a.public_id}
     assert chosen == expected
 
