@@ -169,6 +169,12 @@ class PersonFilterSet(django_filters.FilterSet):
     birthplace = django_filters.CharFilter(
         field_name="birthplace", lookup_expr="icontains", label=_("Birthplace")
     )
+    # "me" alone: whose cases someone else has is the supervisor's team filter, not a search.
+    assigned = django_filters.ChoiceFilter(
+        choices=[("me", _("Assigned to me"))],
+        method="filter_assigned",
+        label=_("Assigned"),
+    )
     place = PublicIdChoiceFilter(
         queryset=DetentionLocation.objects.none(),
         to_field_name="public_id",
@@ -191,6 +197,7 @@ class PersonFilterSet(django_filters.FilterSet):
         "team": "team",
         "region": "region_of_origin",
         "birthplace": "birthplace",
+        "assigned": "assigned_to",
     }
 
     class Meta:
@@ -224,6 +231,12 @@ class PersonFilterSet(django_filters.FilterSet):
         # the field is rebuilt from this user's choices and querysets.
         for active in self.filters.values():
             active.__dict__.pop("_field", None)
+
+    def filter_assigned(self, queryset, name, value):
+        user = self._user
+        if value != "me" or user is None or not user.is_authenticated:
+            return queryset
+        return queryset.filter(assigned_to=user)
 
     def filter_place(self, queryset, name, value):
         """Persons known to be at the place now, through the placements' own gate: the filter

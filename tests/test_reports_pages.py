@@ -311,8 +311,14 @@ def test_the_home_page_counts_only_the_reports_the_user_may_see(world, login):
         report=odd, position=1, family_name="Oddova", outcome="linked", person=world.protected_a
     )
     ReportFactory(organisation=world.south, status="new")
+
+    def waiting(persona):
+        size = login(world.personas()[persona]).get("/").context["reports_waiting"]
+        # The DPO triages no report: the home page has no queue for them.
+        return 0 if size is None else size.count
+
     counts = {
-        persona: login(world.personas()[persona]).get("/").context["reports_waiting"]
+        persona: waiting(persona)
         for persona in ("caseworker", "other_team_caseworker", "intake", "supervisor", "dpo")
     }
     assert counts == {

@@ -1,41 +1,90 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from casework.models import BreakGlassGrant, FamilyReport, PersonStatus, ReportStatus
+from casework import dashboard
+from casework.charts import bar_chart, shown_count
+from casework.models import BreakGlassGrant, FamilyReport, ReportStatus
 from casework.permissions import Action, may
-from casework.selectors import overview_counts
+from casework.presenters import present_persons
 from casework.views.decorators import staff_view
 from casework.views.errors import DATABASE_FAULTS, RETRY_AFTER_SECONDS
-from casework.views.listing import COUNT_LIMIT
 
 
 @staff_view
 @never_cache
 def home(request):
-    """Counts of the persons the user may see, by status, and reports waiting for triage; each
-    counted up to COUNT_LIMIT (then "more than"), as the lists count."""
-    counts, waiting = overview_counts(request.user, limit=COUNT_LIMIT)
-    by_status = [
-        (value, label, min(counts[value], COUNT_LIMIT), counts[value] <= COUNT_LIMIT)
-        for value, label in PersonStatus.choices
-    ]
+    """What this user should look at next: their cases and tasks, the queues waiting for them,
+    the flights coming, and the charts of the persons they may see (each part through its gate,
+    and shown only to those whose role has a use for it)."""
+    user = request.user
+    by_status = dashboard.persons_by_status(user)
+    total = sum(n for _, _, n in by_status)
+    returns = dashboard.returns_by_month(user)
+    cases, tasks = dashboard.my_cases(user), dashboard.tasks_due(user)
+    shown = _shown_persons(user, cases, tasks)
     return render(
         request,
         "home.html",
         {
             "by_status": by_status,
-            # A lower bound when any status counted more than the limit.
-            "total": sum(n for _value, _label, n, _exact in by_status),
-            "total_is_exact": all(exact for *_rest, exact in by_status),
-            "reports_waiting": min(waiting, COUNT_LIMIT),
-            "reports_waiting_is_exact": waiting <= COUNT_LIMIT,
-            "count_limit": COUNT_LIMIT,
-            "break_glass_unreviewed": _break_glass_unreviewed(request.user),
-            "withdrawals_waiting": _withdrawals_waiting(request.user),
+            "status_chart": bar_chart(by_status),
+            "total": total,
+            "total_shown": shown_count(total),
+            "returns_chart": None if returns is None else bar_chart(_month_labels(returns)),
+            "my_cases": cases,
+            "case_rows": [(case, shown[case.person.pk]) for case in cases.rows] if cases else [],
+            "tasks": tasks,
+            "task_rows": [(task, shown[task.person_id]) for task in tasks.rows] if tasks else [],
+            "reports_waiting": dashboard.reports_waiting(user),
+            "suggestions_waiting": dashboard.suggestions_waiting(user),
+            "flights": dashboard.flights_coming(user),
+            "break_glass_unreviewed": _break_glass_unreviewed(user),
+            "withdrawals_waiting": _withdrawals_waiting(user),
+            "today": timezone.localdate(),
         },
+    )
+
+
+# What the home page prints of a person: a name and a status, through the one presenter.
+HOME_FIELDS = ("display_name", "status")
+
+
+def _shown_persons(user, cases, tasks) -> dict:
+    """The persons of the user's cases and tasks as the presenter shows them, by key, in one
+    pass (the page's read recorded as one event)."""
+    persons = {case.person.pk: case.person for case in (cases.rows if cases else [])}
+    for task in tasks.rows if tasks else []:
+        persons.setdefault(task.person_id, task.person)
+    views = present_persons(user, list(persons.values()), HOME_FIELDS, read="home")
+    return {view.person.pk: view for view in views}
+
+
+def _month_labels(rows):
+    return [(key, date_format(first, "YEAR_MONTH_FORMAT"), n) for key, first, n in rows]
+
+
+def _break_glass_unreviewed(user) -> int | None:
+    """For the data-protection officer: the break-glass grants no one has reviewed yet, so that an
+    access outside one's cases is looked at the day it happens. None for everyone else."""
+    if not may(user, Action.REVIEW_BREAK_GLASS):
+        return None
+    return BreakGlassGrant.objects.visible_to(user).filter(reviewed_at__isnull=True).count()
+
+
+def _withdrawals_waiting(user) -> int | None:
+    """For the data-protection officer: reports whose processing the family withdrew, waiting
+    for their decision. None for everyone else."""
+    if not may(user, Action.DECIDE_WITHDRAWAL):
+        return None
+    return (
+        FamilyReport.objects.open_to_subject_access(user)
+        .filter(status=ReportStatus.SET_ASIDE)
+        .count()
     )
 
 
@@ -67,23 +116,3 @@ def health(request):
     if not healthy:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-def _break_glass_unreviewed(user) -> int | None:
-    """For the data-protection officer: the break-glass grants no one has reviewed yet, so that an
-    access outside one's cases is looked at the day it happens. None for everyone else."""
-    if not may(user, Action.REVIEW_BREAK_GLASS):
-        return None
-    return BreakGlassGrant.objects.visible_to(user).filter(reviewed_at__isnull=True).count()
-
-
-def _withdrawals_waiting(user) -> int | None:
-    """For the data-protection officer: reports whose processing the family withdrew, waiting
-    for their decision. None for everyone else."""
-    if not may(user, Action.DECIDE_WITHDRAWAL):
-        return None
-    return (
-        FamilyReport.objects.open_to_subject_access(user)
-        .filter(status=ReportStatus.SET_ASIDE)
-        .count()
-    )

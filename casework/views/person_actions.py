@@ -3,11 +3,15 @@ assign, record a placement or sighting, link a relative, add a note, add a name.
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
+from casework.forms.bulk import ASSIGN, STATUS, BulkChangeForm
 from casework.forms.fields import OneTimeForm
 from casework.forms.persons import (
     AddNameForm,
@@ -20,7 +24,10 @@ from casework.forms.persons import (
     relative_candidates,
 )
 from casework.forms.service_errors import apply_service_error
+from casework.models import Person
 from casework.permissions import Action, person_level, require
+from casework.presenters import present_persons
+from casework.services.bulk import MAX_BULK, persons_assign, persons_change_status
 from casework.services.errors import Conflict, ServiceError
 from casework.services.names import person_add_name
 from casework.services.notes import note_add
@@ -222,3 +229,67 @@ def person_share_view(request, public_id):
         title=_("Share with a partner"),
         submit=_("Save"),
     )
+
+
+@staff_view(action=Action.CHANGE_STATUS)
+@never_cache
+def person_bulk(request):
+    """Several persons of the list changed at once, with one reason: GET shows the persons chosen
+    (?person=<id>…), POST makes the change through the bulk services (one transaction)."""
+    data = request.POST if request.method == "POST" else None
+    initial = {"person": request.GET.getlist("person")[:MAX_BULK], "change": STATUS}
+    form = BulkChangeForm(data, initial=initial, user=request.user)
+    if data is not None and form.is_valid():
+        persons = list(form.cleaned_data["person"])
+        try:
+            if form.cleaned_data["change"] == ASSIGN:
+                persons_assign(
+                    actor=request.user,
+                    persons=persons,
+                    assigned_to=form.cleaned_data["assigned_to"],
+                    reason=form.cleaned_data["reason"],
+                )
+            else:
+                persons_change_status(
+                    actor=request.user,
+                    persons=persons,
+                    to=form.cleaned_data["to"],
+                    reason=form.cleaned_data["reason"],
+                )
+        except ServiceError as error:
+            apply_service_error(form, error, fields={"status": "to", "persons": "person"})
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s person was changed.", "%(count)s persons were changed.", len(persons)
+                )
+                % {"count": len(persons)},
+            )
+            return redirect("person_list")
+    chosen = _chosen(request, form)
+    return render(
+        request,
+        "persons/bulk.html",
+        {"form": form, "chosen": chosen},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _chosen(request, form) -> list:
+    """The persons the form is about, as the user may see them (an unknown id is left out)."""
+    ids = form["person"].value() or []
+    if not isinstance(ids, list):
+        ids = [ids]
+    valid = []
+    for value in ids[:MAX_BULK]:
+        try:
+            valid.append(uuid.UUID(str(value)))
+        except ValueError:
+            continue
+    persons = (
+        Person.objects.visible_to(request.user)
+        .filter(public_id__in=valid)
+        .order_by("display_name", "id")
+    )
+    return present_persons(request.user, persons, ("display_name", "status"), read="person_bulk")

@@ -81,6 +81,7 @@ def person_list(request):
             "query": query_without_page(request.GET),
             "may_create": may(request.user, Action.CREATE_PERSON),
             "may_export": may(request.user, Action.EXPORT_PSEUDONYMISED),
+            "may_bulk": may(request.user, Action.CHANGE_STATUS),
         },
     )
 

@@ -9,6 +9,7 @@ urlpatterns: list = [
     path("new/", persons.person_new, name="person_new"),
     path("export/", exports.person_export, name="person_export"),
     path("export/hxl/", exports.person_export_hxl, name="person_export_hxl"),
+    path("bulk/", person_actions.person_bulk, name="person_bulk"),
     path("<uuid:public_id>/", persons.person_detail, name="person_detail"),
     path("<uuid:public_id>/edit/", persons.person_edit, name="person_edit"),
     path("<uuid:public_id>/status/", person_actions.person_status, name="person_status"),

@@ -308,6 +308,28 @@ def _assigned(w, persona):
     assert person.team_id == w.team_b.pk and person.assigned_to_id is None
 
 
+def _bulk_chosen(world, persona, response):
+    # Only a person the user may see is shown as chosen: another team's id is left out.
+    chosen = {view.person.public_id for view in response.context["chosen"]}
+    expected = set() if persona == "other_team_caseworker" else {world.case_a.public_id}
+    assert chosen == expected
+
+
+def _bulk_data(change, **fields):
+    def data(w):
+        values = {name: value(w) for name, value in fields.items()}
+        return {"person": [str(w.case_a.public_id)], "change": change,
+                "reason": "The ICRC list arrived.", **values}  # fmt: skip
+
+    return data
+
+
+def _bulk_assigned(w, persona):
+    person = fresh(w.case_a)
+    assert person.assigned_to_id == w.caseworker.pk and person.team_id == w.team_a.pk
+    assert audited(w.supervisor, "update", object_id=w.case_a.public_id)
+
+
 def _share_choices(w, persona, response):
     # Only the organisation's own agreements in force, each saying whether the case is shared.
     field = response.context["form"].fields["agreement"]
@@ -361,6 +383,14 @@ SURFACES = [
         path=lambda w: "/persons/?q=Southova",
         expect=VIEWERS,
         check=_list_is({}),
+    ),
+    Surface(
+        name="person_list",
+        label="?assigned=me",
+        path=lambda w: "/persons/?assigned=me",
+        expect=VIEWERS,
+        # Only the supervisor has a case assigned (protected_a): everyone else's list is empty.
+        check=_list_is({"supervisor": {"protected_a"}}),
     ),
     Surface(
         name="person_list",
@@ -566,6 +596,35 @@ SURFACES = [
         expect=expect(403, caseworker=400, supervisor=302, other_team_caseworker=404, **PAGES),
         writes={"supervisor"},
         wrote=_status_is("deceased"),
+    ),
+    # --- Several persons at once ---
+    Surface(
+        name="person_bulk",
+        path=lambda w: f"/persons/bulk/?person={w.case_a.public_id}",
+        expect=expect(403, caseworker=200, supervisor=200, other_team_caseworker=200, **PAGES),
+        check=_bulk_chosen,
+    ),
+    Surface(
+        name="person_bulk",
+        method="POST",
+        label="status",
+        path=lambda w: "/persons/bulk/",
+        data=_bulk_data("status", to=lambda w: "verifying"),
+        # Another team's person is not found among those the form may choose: 400, not a write.
+        expect=expect(403, caseworker=302, supervisor=302, other_team_caseworker=400, **PAGES),
+        writes=CASE_A_WORKERS,
+        wrote=_status_is("verifying"),
+    ),
+    Surface(
+        name="person_bulk",
+        method="POST",
+        label="assign",
+        path=lambda w: "/persons/bulk/",
+        data=_bulk_data("assign", assigned_to=lambda w: w.caseworker.username),
+        # A caseworker's form offers no assigning: the form comes back (400).
+        expect=expect(403, caseworker=400, supervisor=302, other_team_caseworker=400, **PAGES),
+        writes={"supervisor"},
+        wrote=_bulk_assigned,
     ),
     # --- Assigning ---
     Surface(

@@ -25,6 +25,7 @@ from casework.models import (
 from casework.services import (
     access,
     accounts,
+    bulk,
     consent,
     flights,
     imports,
@@ -161,6 +162,23 @@ def _assign(w, user):
 
 def _assigned(w, persona):
     assert fresh(w.case_a).team_id == w.team_b.pk
+
+
+def _bulk_status(w, user):
+    return bulk.persons_change_status(
+        actor=user, persons=[w.case_a], to="verifying", reason="The ICRC list arrived."
+    )
+
+
+def _bulk_assign(w, user):
+    return bulk.persons_assign(
+        actor=user, persons=[w.case_a], assigned_to=w.caseworker, reason="Covering for team B."
+    )
+
+
+def _bulk_assigned(w, persona):
+    person = fresh(w.case_a)
+    assert person.assigned_to_id == w.caseworker.pk and person.team_id == w.team_a.pk
 
 
 def _unshare(w, user):
@@ -932,6 +950,18 @@ CALLS = [
         run=_assign,
         expect=SUPERVISOR_ON_CASE_A,
         wrote=_assigned,
+    ),
+    Call(
+        name="service:persons_change_status",
+        run=_bulk_status,
+        expect=ON_CASE_A,
+        wrote=_status_is("verifying"),
+    ),
+    Call(
+        name="service:persons_assign",
+        run=_bulk_assign,
+        expect=SUPERVISOR_ON_CASE_A,
+        wrote=_bulk_assigned,
     ),
     Call(
         name="service:person_share",
