@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from django.utils.translation import gettext
 
 SMALL_COUNT = 5
+# Counts are read off an index up to this many and no further (a page must not count 100,000
+# persons to draw a bar): a larger count is shown as "more than 1000", its bar drawn at the cap.
+COUNT_CAP = 1000
 # Each bar has its label on a line of its own above it, so that a long label ("допущен(а) к
 # возвращению") keeps the full width of a phone; the drawing is about as wide as a 390-px phone,
 # so its text is drawn near its own size there.
@@ -33,6 +36,8 @@ def shown_count(count: int) -> str:
     """The count as an aggregate may show it."""
     if is_suppressed(count):
         return gettext("fewer than %(n)s") % {"n": SMALL_COUNT}
+    if count > COUNT_CAP:
+        return gettext("more than %(n)s") % {"n": COUNT_CAP}
     return str(count)
 
 
@@ -66,7 +71,7 @@ def bar_chart(rows: Iterable[tuple[str, str, int]]) -> BarChart:
     """A horizontal bar per (key, label, count), scaled to the largest shown value; a suppressed
     count is drawn as the threshold, so its bar tells no more than its text."""
     rows = list(rows)
-    drawn = [SMALL_COUNT if is_suppressed(n) else n for _, _, n in rows]
+    drawn = [SMALL_COUNT if is_suppressed(n) else min(n, COUNT_CAP) for _, _, n in rows]
     top = max(drawn, default=0) or 1
     bars = tuple(
         Bar(

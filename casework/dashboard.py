@@ -16,6 +16,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from casework import workflow
+from casework.charts import COUNT_CAP
 from casework.models import (
     CaseTask,
     Decision,
@@ -31,6 +32,7 @@ from casework.models import (
     ReportStatus,
 )
 from casework.permissions import Action, may
+from casework.selectors import overview_counts
 
 LIST_LIMIT = 8
 QUEUE_LIMIT = 99
@@ -160,14 +162,10 @@ def flights_coming(user, today: dt.date | None = None) -> list | None:
 
 
 def persons_by_status(user) -> list[tuple[str, str, int]]:
-    """(status, label, count) of the persons the user may see, every status in its order."""
-    counts = dict(
-        Person.objects.visible_to(user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .values_list("status", "n")
-    )
+    """(status, label, count) of the persons the user may see, every status in its order; each
+    count read up to `charts.COUNT_CAP` + 1 off the (team, status) and (assignee, status) indexes,
+    in one query (`selectors.overview_counts`), so a count above the cap means "more than"."""
+    counts, _waiting = overview_counts(user, limit=COUNT_CAP)
     return [(value, label, counts.get(value, 0)) for value, label in PersonStatus.choices]
 
 

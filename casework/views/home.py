@@ -23,6 +23,7 @@ def home(request):
     and shown only to those whose role has a use for it)."""
     user = request.user
     by_status = dashboard.persons_by_status(user)
+    # A lower bound when a status counted more than the cap ("more than 1000").
     total = sum(n for _, _, n in by_status)
     returns = dashboard.returns_by_month(user)
     cases, tasks = dashboard.my_cases(user), dashboard.tasks_due(user)
