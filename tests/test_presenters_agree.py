@@ -155,7 +155,9 @@ def _from_export(user, person, identifiable: bool):
         identifiable=identifiable,
         reason="Checking the three surfaces agree" if identifiable else "",
     )
-    rows = list(csv.DictReader(io.StringIO(text)))
+    # The file opens with a byte order mark (for spreadsheets), not part of the first column's name.
+    assert text.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     if identifiable:
         found = [r for r in rows if r["id"] == str(person.public_id)]
     else:
@@ -163,12 +165,18 @@ def _from_export(user, person, identifiable: bool):
     if not found:
         return None
     row = found[0]
+    # The file writes a choice as its label in the reader's language: read back as its code.
+    codes = {
+        name: {str(label): value for value, label in Person._meta.get_field(name).choices}
+        for name in ("sex", "documents_held", "status", "birth_precision")
+    }
     shown = {
-        name: row[name]
+        name: codes.get(name, {}).get(row[name], row[name])
         for name in ("sex", "birth_year", "region_of_origin", "documents_held", "status")
     }
     if identifiable:
-        exact = row["birth_precision"] == "exact" and row["birth_earliest"] == row["birth_latest"]
+        precision = codes["birth_precision"].get(row["birth_precision"], row["birth_precision"])
+        exact = precision == "exact" and row["birth_earliest"] == row["birth_latest"]
         shown.update(
             name=row["name"],
             birth_date=row["birth_earliest"] if exact else W,
