@@ -38,6 +38,8 @@ EXIT_STATUSES = {"not_traceable", "closed_other", "deceased"}
 
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_RE = re.compile(r'name="version" value="(\d+)"')
+# Every staff form that creates something carries a one-time token (saved once if sent twice).
+FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
 SELECT_TO_RE = re.compile(r'<select name="to".*?</select>', re.S)
 OPTION_RE = re.compile(r'<option value="([a-z_]+)"')
 
@@ -132,12 +134,17 @@ class Caseworker(HttpUser):
     @task(10)
     def note(self) -> None:
         path = f"/persons/{self._person()}/notes/new/"
-        token = CSRF_RE.search(self._get("note_form", path))
-        if token is None:
+        page = self._get("note_form", path)
+        token, once = CSRF_RE.search(page), FORM_TOKEN_RE.search(page)
+        if token is None or once is None:
             return
         time.sleep(random.uniform(0.5, 2.0))  # writing the note (gevent-patched: yields)
         text = f"Load-test note {random.randrange(10**6)}: called the family, no news."
-        self._post("note_post", path, {"csrfmiddlewaretoken": token.group(1), "text": text})
+        self._post(
+            "note_post",
+            path,
+            {"csrfmiddlewaretoken": token.group(1), "form_token": once.group(1), "text": text},
+        )
 
     @task(5)
     def status(self) -> None:
