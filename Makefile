@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
+TEST_WORKERS ?= auto
 
 .PHONY: run test install lint format bench clean
 
@@ -30,7 +31,8 @@ test: $(STAMP)
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	@# pytest exits 5 when it collected no tests: that is a failure, said plainly (make itself
 	@# turns any failing recipe into its own exit status 2).
-	$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
+	@# pytest-xdist: one worker per core (TEST_WORKERS=0 runs the suite in this process).
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) || { status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: that is a failure"; fi; \
 	  exit $$status; }
 

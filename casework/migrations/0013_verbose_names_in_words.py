@@ -8,6 +8,39 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+class LabelsOnly(migrations.operations.base.Operation):
+    """Applies AlterField/AlterModelOptions steps that change names and labels only (no SQL on
+    either database) to the project state, rendering the models once at the end.
+
+    Each of these steps alone re-renders its model and every related one: 380 of them took 20 s of
+    every fresh `migrate` (the test databases included)."""
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, operations):
+        self.operations = operations
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.operations], {})
+
+    def state_forwards(self, app_label, state):
+        # Without rendered apps the steps only edit the model states; `apps` is a cached
+        # property, rendered again when next read.
+        state.__dict__.pop("apps", None)
+        for operation in self.operations:
+            operation.state_forwards(app_label, state)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        pass
+
+    def describe(self):
+        return f"Names and labels of fields and models ({len(self.operations)} steps)"
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,6 +48,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        LabelsOnly(
+            [
         migrations.AlterModelOptions(
             name='auditevent',
             options={'ordering': ['-at', '-id'], 'verbose_name': 'audit event', 'verbose_name_plural': 'audit events'},
@@ -1881,5 +1916,7 @@ class Migration(migrations.Migration):
             model_name='user',
             name='teams',
             field=models.ManyToManyField(blank=True, related_name='members', through='casework.Membership', to='casework.team', verbose_name='teams'),
+        ),
+                ],
         ),
     ]
