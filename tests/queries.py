@@ -1,0 +1,12 @@
+"""The queries a request itself ran, as a test counts them.
+
+On SQLite the app reads the head of the audit chain it appends an event to; on PostgreSQL the
+chain's trigger does that inside the INSERT. That read is the database's way of chaining, not the
+page's own query: counting it would make a page's budget differ between the two databases."""
+
+CHAIN_HEAD_READ = '"chain_hash" FROM "casework_auditevent"'
+
+
+def own_queries(captured) -> list[dict]:
+    """The captured queries (a CaptureQueriesContext) without the chain-head reads."""
+    return [q for q in captured if CHAIN_HEAD_READ not in q["sql"]]
