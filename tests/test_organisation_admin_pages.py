@@ -158,9 +158,7 @@ def test_deactivation_ends_the_users_sessions(world, login):
 
 def test_deactivating_oneself_shows_the_refusal(world, login):
     client = login(world.admin)
-    response = client.post(
-        f"/organisation/users/{world.admin.public_id}/deactivate/", follow=True
-    )
+    response = client.post(f"/organisation/users/{world.admin.public_id}/deactivate/", follow=True)
     assert "cannot deactivate your own account" in response.content.decode()
     world.admin.refresh_from_db()
     assert world.admin.is_active
