@@ -287,3 +287,11 @@ def test_revoking_a_token(world, login):
     assert client.post(path, {"reason": "Server retired"}).status_code == 302
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is not None
+
+
+def test_the_pages_read_in_russian(world, russian):
+    client = russian(world.admin)
+    users = client.get("/organisation/").content.decode()
+    assert "Учётные записи" in users and "Последний вход" in users
+    agreements = client.get("/organisation/agreements/new/").content.decode()
+    assert "Передаваемые поля" in agreements and "Организация-партнёр" in agreements
