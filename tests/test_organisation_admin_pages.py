@@ -295,3 +295,41 @@ def test_the_pages_read_in_russian(world, russian):
     assert "Учётные записи" in users and "Последний вход" in users
     agreements = client.get("/organisation/agreements/new/").content.decode()
     assert "Передаваемые поля" in agreements and "Организация-партнёр" in agreements
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        *PAGES,
+        "/organisation/users/{caseworker}/",
+        "/organisation/teams/{team}/",
+        "/organisation/agreements/{agreement}/",
+    ],
+)
+def test_the_pages_have_unique_ids_and_no_dangling_references(world, login, url):
+    from tests.test_accessible_forms import _check_references, _parse
+
+    issue_a_token = partner_token_issue(actor=world.admin, user=world.partner, name="Server")
+    assert issue_a_token.token.pk
+    url = url.format(
+        caseworker=world.caseworker.public_id,
+        team=world.team_a.public_id,
+        agreement=world.agreement.public_id,
+    )
+    response = login(world.admin).get(url)
+    assert response.status_code == 200
+    _check_references(_parse(response.content.decode()))
+
+
+def test_a_refused_account_page_ties_each_error_to_its_field(world, login):
+    from tests.test_accessible_forms import _check_references, _parse
+
+    response = login(world.admin).post(
+        f"/organisation/users/{world.caseworker.public_id}/password/",
+        {"password": "abc", "password_again": "abd"},
+    )
+    assert response.status_code == 400
+    page = _parse(response.content.decode())
+    _check_references(page)
+    described = [a for _tag, a in page.described if a.get("name") == "password_again"]
+    assert described and "error" in described[0]["aria-describedby"]
