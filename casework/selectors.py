@@ -17,11 +17,18 @@ from casework.models import (
     Placement,
     ReportEntry,
     ReportStatus,
+    Sensitivity,
     SharingAgreement,
     Team,
     User,
 )
-from casework.permissions import Action, may, may_see_reporters, partner_accounts_managed_by
+from casework.permissions import (
+    Action,
+    active_agreements,
+    may,
+    may_see_reporters,
+    partner_accounts_managed_by,
+)
 from casework.services.placements import current_placements
 
 
@@ -202,4 +209,35 @@ def partner_tokens(user) -> QuerySet:
         return PartnerToken.objects.none()
     return PartnerToken.objects.filter(user__in=partner_accounts_managed_by(user)).select_related(
         "user"
+    )
+
+
+def agreements_to_share_under(user) -> QuerySet:
+    """The agreements in force the user's organisation gives, to whoever shares its cases (a
+    supervisor, who sees the persons; the administrator keeps the terms and sees none)."""
+    if not may(user, Action.SHARE_CASE):
+        return SharingAgreement.objects.none()
+    return active_agreements().filter(owner_id=user.organisation_id).select_related("partner")
+
+
+def shared_persons(user, agreement) -> QuerySet:
+    """The persons shared under `agreement` that the user sees."""
+    return (
+        Person.objects.visible_to(user)
+        .filter(shares__agreement=agreement)
+        .order_by("display_name", "id")
+    )
+
+
+def shareable_persons(user, agreement) -> QuerySet:
+    """Who the user may still share under `agreement`: the owner's own persons the user sees,
+    not yet shared under it, never a protected or merged-away one (the service refuses those)."""
+    if not may(user, Action.SHARE_CASE):
+        return Person.objects.none()
+    return (
+        Person.objects.visible_to(user)
+        .filter(organisation_id=agreement.owner_id, merged_into__isnull=True)
+        .exclude(sensitivity=Sensitivity.PROTECTED)
+        .exclude(shares__agreement=agreement)
+        .order_by("display_name", "id")
     )

@@ -333,3 +333,42 @@ def test_a_refused_account_page_ties_each_error_to_its_field(world, login):
     _check_references(page)
     described = [a for _tag, a in page.described if a.get("name") == "password_again"]
     assert described and "error" in described[0]["aria-describedby"]
+
+
+def test_a_supervisor_shares_and_unshares_under_the_agreement(world, login):
+    client = login(world.supervisor)
+    path = f"/organisation/agreements/{world.agreement.public_id}/cases/"
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Alieva Madina" in page.content.decode().split('id="shared-persons"')[1]
+    found = client.get(path, {"q": "Bekova"}).content.decode()
+    candidates = found.split('id="candidates"')[1].split("</table>")[0]
+    assert "Bekova Zaira" in candidates and "Protected Aminat" not in candidates
+    shared = client.post(
+        path, {"person": str(world.case_b.public_id), "share": "1", "reason": "Family asked"}
+    )
+    assert shared.status_code == 302
+    assert world.agreement.shared_cases.filter(person=world.case_b).exists()
+    refused = client.post(path, {"person": str(world.case_a.public_id), "reason": ""})
+    assert refused.status_code == 400
+    unshared = client.post(path, {"person": str(world.case_a.public_id), "reason": "Returned"})
+    assert unshared.status_code == 302
+    assert not world.agreement.shared_cases.filter(person=world.case_a).exists()
+    assert AuditEvent.objects.filter(
+        actor=world.supervisor, object_id=world.case_a.public_id, changes__has_key="unshared"
+    ).exists()
+
+
+def test_a_protected_person_is_refused_with_a_clear_error(world, login):
+    response = login(world.supervisor).post(
+        f"/organisation/agreements/{world.agreement.public_id}/cases/",
+        {"person": str(world.protected_a.public_id), "share": "1", "reason": "Asked"},
+    )
+    assert response.status_code == 400
+    assert "never shared" in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", ["admin", "caseworker", "dpo"])
+def test_who_may_not_share_cases_is_refused_the_cases_page(world, login, persona):
+    path = f"/organisation/agreements/{world.agreement.public_id}/cases/"
+    assert login(getattr(world, persona)).get(path).status_code == 403

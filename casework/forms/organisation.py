@@ -5,11 +5,12 @@ come from the selectors and the policy, never from a list of roles written here.
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from casework.classification import SHAREABLE_PERSON_FIELDS
 from casework.forms.fields import OneTimeForm
-from casework.models import Organisation, Person
+from casework.models import Organisation, Person, User
 from casework.permissions import staff_role_choices
 from casework.selectors import organisation_teams
 from casework.services.accounts import TOKEN_MAX_DAYS
@@ -42,7 +43,7 @@ class _AccountFields(forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
-    role = forms.ChoiceField(label=_("Role"), choices=())
+    role = forms.ChoiceField(label=capfirst(User._meta.get_field("role").verbose_name), choices=())
     teams = forms.ModelMultipleChoiceField(
         label=_("Teams"),
         queryset=None,
@@ -150,3 +151,11 @@ class TokenForm(OneTimeForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+
+class ShareCaseForm(forms.Form):
+    """Shares a person under the agreement (share=1) or stops sharing them (share empty)."""
+
+    person = forms.UUIDField(widget=forms.HiddenInput)
+    share = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Why"), max_length=500)

@@ -19,18 +19,34 @@ from casework.forms.organisation import (
     AgreementForm,
     AgreementTermsForm,
     RequiredReasonForm,
+    ShareCaseForm,
     TokenForm,
     shared_field_choices,
 )
 from casework.forms.service_errors import apply_service_error
 from casework.models import Person, SharedCase
 from casework.permissions import Action
-from casework.selectors import agreements_given, partner_accounts, partner_tokens
+from casework.presenters import present_persons
+from casework.selectors import (
+    agreements_given,
+    agreements_to_share_under,
+    partner_accounts,
+    partner_tokens,
+    shareable_persons,
+    shared_persons,
+)
 from casework.services import accounts, agreements
 from casework.services.errors import ServiceError
 from casework.services.form_tokens import form_submit_once
+from casework.services.sharing import person_share
 from casework.views.decorators import gated_or_404, staff_view
+from casework.views.listing import query_without_page
 from casework.views.once import create_once, submitted_once
+from casework.views.person_picker import candidate_rows, search_candidates
+
+# What the list of persons shared under an agreement shows of each.
+SHARED_FIELDS = ["display_name", "birth_year", "status"]
+SHARED_SHOWN = 200
 
 
 def _agreement(request, agreement_id):
@@ -141,6 +157,56 @@ def agreement_revoke(request, agreement_id):
     initial = {name: getattr(agreement, name) for name in agreements.TERMS}
     return _agreement_page(
         request, agreement, AgreementTermsForm(initial=initial), form, status=400
+    )
+
+
+# --- The cases shared under an agreement (a supervisor's, who sees them) -------------------------
+
+
+@staff_view(action=Action.SHARE_CASE)
+@never_cache
+def agreement_cases(request, agreement_id):
+    """The persons shared under an agreement in force, each with "stop sharing"; a name search
+    among those who may still be shared, each with "share". Both through `person_share`."""
+    user = request.user
+    agreement = gated_or_404(request, agreements_to_share_under(user), agreement_id)
+    form = ShareCaseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = gated_or_404(request, Person.objects.visible_to(user), form.cleaned_data["person"])
+        try:
+            person_share(
+                actor=user,
+                person=person,
+                agreement=agreement,
+                share=form.cleaned_data["share"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            apply_service_error(form, exc, fields={"agreement": "person"})
+        else:
+            messages.success(request, _("The sharing was changed."))
+            return redirect("org_agreement_cases", agreement_id=agreement.public_id)
+    shared = list(shared_persons(user, agreement)[:SHARED_SHOWN])
+    filterset, page, status = None, None, 200
+    rows = []
+    if request.GET.get("q"):
+        filterset, page, status = search_candidates(request, shareable_persons(user, agreement))
+        rows = candidate_rows(user, page.object_list, read="org_agreement_cases")
+    if form.is_bound and form.errors:
+        status = 400
+    return render(
+        request,
+        "organisation/agreement_cases.html",
+        {
+            "agreement": agreement,
+            "form": form,
+            "shared": present_persons(user, shared, SHARED_FIELDS, read="org_agreement_cases"),
+            "filterset": filterset,
+            "page": page,
+            "rows": rows,
+            "query": query_without_page(request.GET),
+        },
+        status=status,
     )
 
 

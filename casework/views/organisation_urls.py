@@ -35,6 +35,11 @@ urlpatterns = [
         organisation_sharing.agreement_revoke,
         name="org_agreement_revoke",
     ),
+    path(
+        "agreements/<uuid:agreement_id>/cases/",
+        organisation_sharing.agreement_cases,
+        name="org_agreement_cases",
+    ),
     path("tokens/", organisation_sharing.token_list, name="org_token_list"),
     path(
         "partners/<uuid:user_id>/tokens/new/",

@@ -231,6 +231,21 @@ SURFACES = [
         writes=ADMIN,
         wrote=_agreement_revoked,
     ),
+    # The cases under an agreement: a supervisor's, who sees the persons and shares them.
+    Surface(
+        name="org_agreement_cases",
+        path=_agreement("cases/"),
+        expect=expect(403, supervisor=200, **PAGES),
+    ),
+    Surface(
+        name="org_agreement_cases",
+        method="POST",
+        path=_agreement("cases/"),
+        data=lambda w: {"person": str(w.case_b.public_id), "share": "1", "reason": "Asked"},
+        expect=expect(403, supervisor=302, **PAGES),
+        writes={"supervisor"},
+        wrote=lambda w, persona: w.agreement.shared_cases.get(person=w.case_b),
+    ),
     Surface(
         name="org_token_list",
         path=lambda w: (_token(w), "/organisation/tokens/")[1],
@@ -367,6 +382,31 @@ CALLS = [
         name="selector:partner_accounts",
         run=_selected("partner_accounts"),
         expect=sets(admin={"partner"}),
+        writes=False,
+    ),
+    Call(
+        name="selector:agreements_to_share_under",
+        run=_selected("agreements_to_share_under"),
+        expect=sets(supervisor={"agreement"}),
+        writes=False,
+    ),
+    # What each sees of the persons the agreement shares (case_a): as their read gate lets them.
+    Call(
+        name="selector:shared_persons",
+        run=_selected("shared_persons", lambda w: w.agreement),
+        expect=sets(
+            {"case_a"},
+            other_team_caseworker=set(),
+            admin=set(),
+            partner_without_agreement=set(),
+            anonymous=set(),
+        ),  # fmt: skip
+        writes=False,
+    ),
+    Call(
+        name="selector:shareable_persons",
+        run=_selected("shareable_persons", lambda w: w.agreement),
+        expect=sets(supervisor={"case_b"}),
         writes=False,
     ),
     Call(
