@@ -205,8 +205,8 @@ def team_rename(*, actor, team: Team, name: str) -> Team:
     name = _team_name(actor, name, team=team)
     with transaction.atomic():
         old = team.name
-        Team.objects.filter(pk=team.pk).update(name=name)
         team.name = name
+        team.save(update_fields=["name", "updated_at"])
         audit.record(
             actor, AuditAction.UPDATE, team, fields=["name"], changes={"name": [old, name]}
         )
