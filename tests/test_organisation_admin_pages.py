@@ -372,3 +372,10 @@ def test_a_protected_person_is_refused_with_a_clear_error(world, login):
 def test_who_may_not_share_cases_is_refused_the_cases_page(world, login, persona):
     path = f"/organisation/agreements/{world.agreement.public_id}/cases/"
     assert login(getattr(world, persona)).get(path).status_code == 403
+
+
+def test_the_account_page_offers_the_teams_by_name(world, login):
+    body = login(world.admin).get(f"/organisation/users/{world.caseworker.public_id}/")
+    teams = body.content.decode().split('name="teams"')
+    assert len(teams) == 3  # team A and team B
+    assert "north/A" not in body.content.decode()

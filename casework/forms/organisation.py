@@ -56,6 +56,8 @@ class _AccountFields(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = staff_role_choices()
         self.fields["teams"].queryset = organisation_teams(actor)
+        # All of one organisation: the team's name alone ("A", not "north/A").
+        self.fields["teams"].label_from_instance = lambda team: team.name
 
 
 class UserCreateForm(OneTimeForm, _PasswordPair, _AccountFields):
