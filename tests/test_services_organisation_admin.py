@@ -238,3 +238,11 @@ def test_only_the_administrator_keeps_agreements(world, persona):
         agreements.agreement_create(
             actor=getattr(world, persona), partner=world.stranger_org, **_terms()
         )
+
+
+def test_only_the_administrator_keeps_teams_and_agreements(world):
+    from casework.permissions import Action, may
+
+    for action in (Action.MANAGE_USERS, Action.MANAGE_TEAMS, Action.MANAGE_AGREEMENTS):
+        keepers = {name for name, user in world.personas().items() if may(user, action)}
+        assert keepers == {"admin"}, action
