@@ -25,7 +25,8 @@ def navigation(request):
             # The registry of places is reference data every staff member reads.
             "places": True,
             "audit": may(user, Action.VIEW_AUDIT),
-            "admin": user.is_superuser or may(user, Action.MANAGE_USERS),
+            "organisation": may(user, Action.MANAGE_USERS),
+            "admin": user.is_superuser,
         },
     }
 

@@ -45,6 +45,8 @@ class Action(StrEnum):
     MANAGE_REFERENCE_DATA = "manage_reference_data"
     MANAGE_PLACES = "manage_places"
     MANAGE_USERS = "manage_users"
+    MANAGE_TEAMS = "manage_teams"
+    MANAGE_AGREEMENTS = "manage_agreements"
     SHARE_CASE = "share_case"
     REISSUE_REPORT_SECRET = "reissue_report_secret"  # noqa: S105 (an action's name)
     REVIEW_BREAK_GLASS = "review_break_glass"

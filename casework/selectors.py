@@ -3,20 +3,32 @@ entries, who may be put on a flight. Each takes the acting user and starts from 
 
 from collections.abc import Iterable
 
-from django.db.models import IntegerField, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from casework.models import (
     AuditEvent,
     AuditEventSubject,
     FamilyReport,
+    Membership,
+    PartnerToken,
     Person,
     PersonStatus,
     Placement,
     ReportEntry,
     ReportStatus,
+    Sensitivity,
+    SharingAgreement,
+    Team,
     User,
 )
-from casework.permissions import may_see_reporters
+from casework.permissions import (
+    Action,
+    active_agreements,
+    may,
+    may_see_reporters,
+    partner_accounts_managed_by,
+)
 from casework.services.placements import current_placements
 
 
@@ -131,3 +143,101 @@ def overview_counts(user, *, limit: int) -> tuple[dict[str, int], int]:
         row = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).get()
     by_status = {status: row.get(f"persons_{status}", 0) for status in PersonStatus.values}
     return by_status, row.get("reports_waiting", 0)
+
+
+# --- The organisation's administration (issue 12) ---------------------------------------------
+
+
+def organisation_users(user) -> QuerySet:
+    """The accounts of the user's organisation, for whoever keeps them (none for anyone else),
+    each with its teams and whether it has enrolled a second factor."""
+    if not may(user, Action.MANAGE_USERS):
+        return User.objects.none()
+    enrolled = TOTPDevice.objects.filter(user_id=OuterRef("pk"), confirmed=True)
+    memberships = Membership.objects.select_related("team").order_by("team__name")
+    return (
+        User.objects.filter(organisation_id=user.organisation_id)
+        .annotate(second_factor=Exists(enrolled))
+        .prefetch_related(Prefetch("memberships", queryset=memberships))
+        .order_by("username")
+    )
+
+
+def organisation_teams(user) -> QuerySet:
+    """The teams of the user's organisation, for whoever keeps them, with their member count."""
+    if not may(user, Action.MANAGE_TEAMS):
+        return Team.objects.none()
+    return (
+        Team.objects.filter(organisation_id=user.organisation_id)
+        .annotate(member_count=Count("memberships"))
+        .order_by("name")
+    )
+
+
+def agreements_given(user) -> QuerySet:
+    """The sharing agreements the user's organisation gives, for whoever keeps them, each with
+    its partner and how many cases it shares."""
+    if not may(user, Action.MANAGE_AGREEMENTS):
+        return SharingAgreement.objects.none()
+    return (
+        SharingAgreement.objects.visible_to(user)
+        .filter(owner_id=user.organisation_id)
+        .select_related("partner")
+        .annotate(case_count=Count("shared_cases"))
+        .order_by("-valid_from", "title")
+    )
+
+
+def partner_accounts(user) -> QuerySet:
+    """The partner systems' accounts the user issues tokens to, each with its tokens (newest
+    first); none for anyone who may not."""
+    if not may(user, Action.MANAGE_USERS):
+        return User.objects.none()
+    return (
+        partner_accounts_managed_by(user)
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch("api_tokens", queryset=PartnerToken.objects.order_by("-created_at"))
+        )
+        .order_by("organisation__name", "username")
+    )
+
+
+def partner_tokens(user) -> QuerySet:
+    """The tokens of the partner accounts the user issues tokens to."""
+    if not may(user, Action.MANAGE_USERS):
+        return PartnerToken.objects.none()
+    return PartnerToken.objects.filter(user__in=partner_accounts_managed_by(user)).select_related(
+        "user"
+    )
+
+
+def agreements_to_share_under(user) -> QuerySet:
+    """The agreements in force the user's organisation gives, to whoever shares its cases (a
+    supervisor, who sees the persons; the administrator keeps the terms and sees none)."""
+    if not may(user, Action.SHARE_CASE):
+        return SharingAgreement.objects.none()
+    return active_agreements().filter(owner_id=user.organisation_id).select_related("partner")
+
+
+def shared_persons(user, agreement) -> QuerySet:
+    """The persons shared under `agreement` that the user sees."""
+    return (
+        Person.objects.visible_to(user)
+        .filter(shares__agreement=agreement)
+        .order_by("display_name", "id")
+    )
+
+
+def shareable_persons(user, agreement) -> QuerySet:
+    """Who the user may still share under `agreement`: the owner's own persons the user sees,
+    not yet shared under it, never a protected or merged-away one (the service refuses those)."""
+    if not may(user, Action.SHARE_CASE):
+        return Person.objects.none()
+    return (
+        Person.objects.visible_to(user)
+        .filter(organisation_id=agreement.owner_id, merged_into__isnull=True)
+        .exclude(sensitivity=Sensitivity.PROTECTED)
+        .exclude(shares__agreement=agreement)
+        .order_by("display_name", "id")
+    )

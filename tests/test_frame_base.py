@@ -27,7 +27,8 @@ def _nav(html: str) -> set[str]:
         ),
         ("intake", {"/", "/persons/", "/reports/", "/places/"}),
         ("dpo", {"/", "/persons/", "/audit/", "/places/"}),
-        ("admin", {"/", "/admin/", "/places/"}),
+        # The Django admin is the superuser's; an administrator keeps the organisation in the app.
+        ("admin", {"/", "/organisation/", "/places/"}),
         (
             "supervisor",
             {"/", "/persons/", "/reports/", "/imports/", "/review/", "/flights/", "/places/"},

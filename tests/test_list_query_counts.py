@@ -144,6 +144,41 @@ def add_locations(world, n):
         LocationFactory()
 
 
+def add_accounts(world, n):
+    """North's accounts, each in a team, half with a second factor."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    for i in range(n):
+        user = models.User.objects.create(
+            username=f"listova.{next(_serial)}", organisation=world.north, role="caseworker"
+        )
+        models.Membership.objects.create(user=user, team=world.team_a if i % 2 else world.team_b)
+        if i % 2:
+            TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+
+
+def add_teams(world, n):
+    for _ in range(n):
+        models.Team.objects.create(organisation=world.north, name=f"Team {next(_serial)}")
+
+
+def add_agreements(world, n):
+    for _ in range(n):
+        models.SharingAgreement.objects.create(
+            owner=world.north,
+            partner=world.stranger_org,
+            title=f"Agreement {next(_serial)}",
+            valid_from=dt.date(2025, 1, 1),
+        )
+
+
+def add_partner_tokens(world, n):
+    from casework.services.accounts import partner_token_issue
+
+    for _ in range(n):
+        partner_token_issue(actor=world.admin, user=world.partner, name=f"Server {next(_serial)}")
+
+
 def _import_path(world):
     return f"/imports/{world.list_import.public_id}/"
 
@@ -212,6 +247,28 @@ CASES = [
         "/api/v1/locations/",
         add_locations,
         lambda r: len(r.json()["results"]),
+    ),
+    ("accounts", "admin", "/organisation/", add_accounts, lambda r: len(r.context["page"])),
+    (
+        "teams",
+        "admin",
+        "/organisation/teams/",
+        add_teams,
+        lambda r: len(r.context["teams"]),
+    ),
+    (
+        "sharing agreements",
+        "admin",
+        "/organisation/agreements/",
+        add_agreements,
+        lambda r: len(r.context["agreements"]),
+    ),
+    (
+        "partner tokens",
+        "admin",
+        "/organisation/tokens/",
+        add_partner_tokens,
+        lambda r: r.content.decode().count('class="token"'),
     ),
 ]
 

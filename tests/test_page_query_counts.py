@@ -242,3 +242,21 @@ def test_the_home_page_counts_in_one_query(world, persona):
     ]
     assert counting
     assert all("LIMIT" in sql.upper() for sql in counting), counting
+
+
+# --- The organisation's administration --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [
+        # The session, the user, their second factor, then the page's own reads: the accounts
+        # and their teams; the teams; the agreements; the partner accounts and their tokens.
+        ("/organisation/", 5),
+        ("/organisation/teams/", 4),
+        ("/organisation/agreements/", 4),
+        ("/organisation/tokens/", 5),
+    ],
+)
+def test_the_organisation_list_pages_keep_to_their_queries(world, path, budget):
+    assert len(_queries(_client(world.admin), path)) == budget

@@ -38,6 +38,7 @@ from casework.permissions.persons import (
     duplicate_check_scope,
     forget_scope_facts,
     may_break_glass,
+    partner_accounts_managed_by,
     partner_fields,
     partner_shares,
     person_level,
@@ -68,7 +69,9 @@ from casework.permissions.roles import (
     may_see_reporters,
     must_work_in_a_team,
     needs_second_factor,
+    role_may,
     role_of,
+    staff_role_choices,
 )
 
 __all__ = [
@@ -109,6 +112,7 @@ __all__ = [
     "manifest_row_actions",
     "manifest_rows_actions",
     "needs_second_factor",
+    "partner_accounts_managed_by",
     "partner_fields",
     "partner_shares",
     "person_level",
@@ -117,7 +121,9 @@ __all__ = [
     "person_scope",
     "person_scope_condition",
     "require",
+    "role_may",
     "role_of",
+    "staff_role_choices",
     "sharing_partners",
     "triage_link_scope",
     "visible_or_404",

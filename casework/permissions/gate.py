@@ -36,6 +36,8 @@ def _organisation_id_of(obj) -> int | None:
         return None
     if hasattr(obj, "organisation_id"):
         return obj.organisation_id
+    if hasattr(obj, "owner_id"):  # a sharing agreement belongs to the organisation that gives it
+        return obj.owner_id
     for parent in ("report", "flight", "list_import"):
         if hasattr(obj, parent):
             return _organisation_id_of(getattr(obj, parent))

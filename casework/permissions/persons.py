@@ -21,6 +21,7 @@ from casework.models import (
     Sensitivity,
     SharedCase,
     SharingAgreement,
+    User,
 )
 from casework.permissions.roles import may_break_glass_at_all, role_of
 
@@ -83,6 +84,13 @@ def sharing_partners(owner_id) -> QuerySet:
     a family's consent, a share or a report can name."""
     partner_ids = active_agreements().filter(owner_id=owner_id).values("partner_id")
     return Organisation.objects.filter(pk__in=partner_ids)
+
+
+def partner_accounts_managed_by(user) -> QuerySet:
+    """The partner systems' accounts an administrator of the user's organisation issues tokens
+    to: the partners it has an agreement in force with (what `services.accounts` allows)."""
+    partner_ids = active_agreements().filter(owner_id=user.organisation_id).values("partner_id")
+    return User.objects.filter(role=Role.PARTNER, organisation_id__in=partner_ids)
 
 
 def partner_shares(user) -> QuerySet:

@@ -64,8 +64,17 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.EXPORT_IDENTIFIABLE,
         }
     ),
+    # The organisation's administrator keeps its accounts, teams, sharing agreements and partner
+    # tokens (issue 12), and sees no case: an agreement's shared persons are chosen by a
+    # supervisor, who may see them.
     Role.ADMIN: frozenset(
-        {Action.MANAGE_REFERENCE_DATA, Action.MANAGE_USERS, Action.MANAGE_PLACES}
+        {
+            Action.MANAGE_REFERENCE_DATA,
+            Action.MANAGE_USERS,
+            Action.MANAGE_TEAMS,
+            Action.MANAGE_AGREEMENTS,
+            Action.MANAGE_PLACES,
+        }
     ),
     # No partner surface takes list rows yet (an import would land in the partner's own
     # organisation, outside any agreement): until one does, partners may not import.
@@ -93,6 +102,17 @@ ACTION_LEVEL: dict[Action, Level] = {
 
 # The report staff: they see who reported, how to reach them and the family's account.
 REPORTER_ROLES = frozenset({Role.INTAKE, Role.CASEWORKER, Role.SUPERVISOR})
+
+
+def role_may(role: str, action: Action) -> bool:
+    """Whether a role may take this action at all (of an account's role before it is given)."""
+    return action in ROLE_ACTIONS.get(role, frozenset())
+
+
+def staff_role_choices() -> list[tuple[str, str]]:
+    """The roles an organisation's administrator gives its own accounts: the staff roles (a
+    partner system's account belongs to the partner's organisation, never to this one)."""
+    return [(role.value, role.label) for role in Role if role in STAFF_ROLES]
 
 
 def is_active_user(user) -> bool:
