@@ -220,9 +220,9 @@ def main() -> int:
         recreate_database(args.database, args.template)
     configure(args.database, Path(tempfile.mkdtemp(prefix="casework-mirror-")))
 
-    from casework.api.pagination import KeysetPagination
+    from casework.api.persons import PersonViewSet
 
-    page_size = args.page_size or KeysetPagination.max_page_size
+    page_size = args.page_size or PersonViewSet.pagination_class.max_page_size
     partner, client = partner_client(args.partner)
     sql, params = copy_query(partner)
     print(f"load average before: {loadavg()}; page size {page_size}", flush=True)
