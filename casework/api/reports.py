@@ -5,6 +5,7 @@ status. Who reported, how to reach them and their account never leave through th
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 
@@ -20,6 +21,7 @@ from casework.models import (
     DatePrecision,
     FamilyReport,
     Organisation,
+    ReportEntry,
     Sex,
 )
 from casework.permissions import (
@@ -173,8 +175,13 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
         return is_partner_system(user) or may(user, Action.VIEW_REPORT)
 
     def get_queryset(self):
+        # Of the entries only what the count and the coarse status read (`family_status`): whole
+        # entries and persons were most of a page's Python.
+        entries = ReportEntry.objects.select_related("person").only(
+            "report", "outcome", "person__status"
+        )
         return FamilyReport.objects.visible_to(self.request.user).prefetch_related(
-            "entries__person"
+            Prefetch("entries", queryset=entries)
         )
 
     # The entries are checked by the service (`report_submit`), which knows their rules; the schema
