@@ -520,7 +520,10 @@ def _set_decision(suggestion: MatchSuggestion, actor, decision: str, reason: str
     suggestion.decided_by = actor
     suggestion.decided_at = timezone.now()
     suggestion.decision_reason = reason
-    suggestion.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+    # `updated_at` too: a partner's copy of the suggestion (its ETag, `updated_since`) moves on.
+    suggestion.save(
+        update_fields=["decision", "decided_by", "decided_at", "decision_reason", "updated_at"]
+    )
 
 
 def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
