@@ -14,9 +14,11 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
 
 from casework import audit
 from casework.api.base import ApiViewSet, ConditionalRetrieveMixin, parse_uuid
+from casework.api.conditional import etag_for, none_match
 from casework.api.exceptions import PayloadTooLarge
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination, RowNumberPagination
@@ -289,7 +291,12 @@ class ListImportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiView
             }
             for row in page
         ]
-        return self.get_paginated_response(results)
+        response = self.get_paginated_response(results)
+        etag = etag_for(response.data)
+        if none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        response["ETag"] = etag
+        return response
 
     def retrieve(self, request, *args, **kwargs):
         parse_uuid(kwargs[self.lookup_url_kwarg])
