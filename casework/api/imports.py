@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -176,6 +177,12 @@ class ListImportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiView
     filter_backends = [UpdatedSinceFilter]
     parser_classes = [SafeJSONParser, MultiPartParser]
     http_method_names = ["get", "post", "head"]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        user = request.user
+        if not is_partner_system(user) and not may(user, Action.IMPORT_LIST):
+            raise PermissionDenied
 
     def offered_to(self, user) -> bool:
         if self.action == "create":
