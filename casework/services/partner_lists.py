@@ -195,6 +195,8 @@ def list_import_submit(
     too_many = gettext("At most %(limit)s rows in one list.") % {"limit": MAX_SUBMITTED_ROWS}
     if len(table.rows) > MAX_SUBMITTED_ROWS:
         raise ServiceError({"file" if data is not None else "rows": [too_many]})
+    if _sent_before(organisation, actor, sha256):
+        raise ServiceError({"__all__": [_already_sent()]})
     list_import = ListImport(
         organisation=organisation,
         submitted_by_partner_id=actor.organisation_id,
@@ -238,13 +240,28 @@ def list_import_submit(
             )
     except IntegrityError as exc:
         _delete_file(list_import)
-        raise ServiceError(
-            {"__all__": [gettext("You already sent this list; nothing was received again.")]}
-        ) from exc
+        if _sent_before(organisation, actor, sha256):  # sent at the same time by another request
+            raise ServiceError({"__all__": [_already_sent()]}) from exc
+        raise
     except BaseException:
         _delete_file(list_import)
         raise
     return list_import
+
+
+def _already_sent() -> str:
+    return gettext("You already sent this list; nothing was received again.")
+
+
+def _sent_before(organisation: Organisation, actor, sha256: str) -> bool:
+    """Whether the partner sent this very list before (checked against its own lists only: a
+    refusal must not tell it which files the organisation holds)."""
+    return ListImport.objects.filter(
+        organisation=organisation,
+        submitted_by_partner_id=actor.organisation_id,
+        sha256=sha256,
+        status=ImportStatus.COMMITTED,
+    ).exists()
 
 
 def _delete_file(list_import: ListImport) -> None:

@@ -290,3 +290,17 @@ def test_a_staff_member_of_the_host_reads_the_list_through_the_api_too(world, ap
     assert staff.get(f"{URL}{body['id']}/").status_code == 200
     outsider = UserFactory(organisation=world.south, role=Role.SUPERVISOR, username="south_sup")
     assert api(outsider).get(f"{URL}{body['id']}/").status_code == 404
+
+
+def test_the_hosts_import_page_marks_the_list_as_the_partners(world, api, login):
+    body = _send(api(world.partner), _rows({"family_name": "Testova"})).json()
+    page = login(world.supervisor).get(f"/imports/{body['id']}/")
+    assert page.status_code == 200
+    assert "sent by the partner Partner NGO" in page.content.decode()
+    own = ListImport.objects.create(
+        organisation=world.north, source="Own list", sha256="0" * 64, status="committed"
+    )
+    assert (
+        "partner-mark"
+        not in login(world.supervisor).get(f"/imports/{own.public_id}/").content.decode()
+    )

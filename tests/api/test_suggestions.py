@@ -236,3 +236,15 @@ def test_the_service_refuses_a_suggestion_the_partner_cannot_read(deciding):
             actor=deciding.partner, suggestion=suggestion, opinion="same", note=""
         )
     assert not SuggestionOpinion.objects.exists()
+
+
+def test_the_review_page_shows_the_partners_opinion_to_the_staff(deciding, api, login):
+    suggestion = _pair(deciding)
+    client = api(deciding.partner)
+    body = {"decision": "not_same", "note": "Different mothers in our registry."}
+    assert _decide(client, suggestion.public_id, body, _etag(client, suggestion)).status_code == 200
+    page = login(deciding.supervisor).get(f"/review/{suggestion.public_id}/").content.decode()
+    assert "The partner Partner NGO thinks: not the same person" in page
+    assert "Different mothers in our registry." in page
+    # Still the staff's to decide: the decision form is there.
+    assert "Record the decision" in page
