@@ -71,6 +71,7 @@ POSSIBLE_MATCHES_OUTSIDE = gettext_noop(
 NEW_CANDIDATE_FROM_PARTNER = gettext_noop(
     "sent by a partner; no known person matches: it waits for staff to record the person"
 )
+NEW_CANDIDATE_RECORDED = gettext_noop("sent by a partner; recorded as a new person by staff")
 ALL_CANDIDATES_REJECTED = gettext_noop("every candidate was rejected by a reviewer")
 CONFIRMED_BY_REVIEWER = gettext_noop("confirmed by a reviewer")
 

@@ -27,9 +27,20 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.imports.columns import FIELDS, check_mapping, suggest_mapping
 from casework.imports.files import FileError, Table, read_table
-from casework.imports.messages import NEW_CANDIDATE_FROM_PARTNER, POSSIBLE_MATCHES
+from casework.imports.messages import (
+    NEW_CANDIDATE_FROM_PARTNER,
+    NEW_CANDIDATE_RECORDED,
+    POSSIBLE_MATCHES,
+)
 from casework.matching import MATCH_THRESHOLD
-from casework.models import ImportStatus, ListImport, Organisation, Person, RowOutcome
+from casework.models import (
+    ImportStatus,
+    ListImport,
+    ListImportRow,
+    Organisation,
+    Person,
+    RowOutcome,
+)
 from casework.permissions import Action, Denied, agreements_taking_lists, require
 from casework.services.errors import ServiceError
 from casework.services.imports import (
@@ -41,6 +52,7 @@ from casework.services.imports import (
     store_rows,
     validate_rows,
 )
+from casework.services.list_rows import row_create_person
 from casework.services.matching import candidates_bulk
 from casework.services.text_input import clean_input
 
@@ -269,3 +281,41 @@ def _delete_file(list_import: ListImport) -> None:
     if list_import.file.name:
         with contextlib.suppress(OSError):
             list_import.file.storage.delete(list_import.file.name)
+
+
+def is_new_candidate(row: ListImportRow, suggested: bool) -> bool:
+    """A row of a partner's list that no known person matched, still waiting for the staff."""
+    return (
+        row.list_import.submitted_by_partner_id is not None
+        and row.outcome == RowOutcome.AMBIGUOUS
+        and not suggested
+    )
+
+
+def partner_row_record(*, actor, row: ListImportRow) -> Person:
+    """The organisation's staff record a new candidate of a partner's list as a new person (what
+    a staff import does at once with a row no known person matches), audited on the list."""
+    list_import = row.list_import
+    require(actor, Action.IMPORT_LIST, list_import)
+    with transaction.atomic():
+        locked = ListImportRow.objects.select_for_update().get(pk=row.pk)
+        locked.list_import = list_import
+        if not is_new_candidate(locked, locked.suggestions.exists()):
+            raise ServiceError(
+                {"row": [gettext("This row is not a new candidate waiting to be recorded.")]}
+            )
+        person = row_create_person(actor=actor, row=locked)
+        locked.reason = NEW_CANDIDATE_RECORDED
+        locked.save(update_fields=["reason"])
+        audit.record(
+            actor,
+            AuditAction.UPDATE,
+            list_import,
+            fields=["rows"],
+            changes={
+                "row": locked.row_number,
+                "outcome": [RowOutcome.AMBIGUOUS, RowOutcome.CREATED],
+                "person": str(person.public_id),
+            },
+        )
+    return person

@@ -10,9 +10,9 @@ from casework.models import (
     SuggestionOpinion,
 )
 from casework.services.match_opinions import suggestion_give_opinion
-from casework.services.partner_lists import list_import_submit
+from casework.services.partner_lists import list_import_submit, partner_row_record
 from tests.factories import PersonFactory
-from tests.matrix import ALLOWED, DENIED, HIDDEN, Call, Surface, expect, sets
+from tests.matrix import ALLOWED, DENIED, HIDDEN, PAGES, Call, Surface, expect, sets
 from tests.matrix.records import audited
 from tests.matrix.surfaces_selectors import _selected
 
@@ -100,7 +100,27 @@ def _one_new_candidate(response):
     assert (row["row"], row["outcome"], row["person"]) == (1, "new_candidate", None)
 
 
+def _row_recorded(w, persona):
+    row = w.partner_list.rows.get()
+    assert row.outcome == "created" and row.person.organisation == w.north
+    assert audited(w.personas()[persona], "update", object_id=str(w.partner_list.public_id))
+
+
+def _record_path(w):
+    sent = _partner_list(w)
+    return f"/imports/{sent.public_id}/rows/{sent.rows.get().public_id}/record/"
+
+
 SURFACES = [
+    Surface(
+        # The staff's side of a partner's list: a new candidate recorded as a new person.
+        name="import_row_record",
+        method="POST",
+        path=_record_path,
+        expect=expect(403, intake=404, **dict.fromkeys(LIST_READERS, 302), **PAGES),
+        writes=set(LIST_READERS),
+        wrote=_row_recorded,
+    ),
     Surface(
         name="api-import-list",
         path=lambda w: (_partner_list(w), "/api/v1/imports/")[1],
@@ -165,6 +185,19 @@ SURFACES = [
 ]
 
 CALLS = [
+    Call(
+        name="service:partner_row_record",
+        setup=_partner_list,
+        run=lambda w, user: partner_row_record(actor=user, row=w.partner_list.rows.get()),
+        expect=expect(
+            DENIED,
+            partner=HIDDEN,
+            partner_without_agreement=HIDDEN,
+            anonymous=HIDDEN,
+            **dict.fromkeys(LIST_READERS, A),
+        ),
+        wrote=_row_recorded,
+    ),
     Call(
         name="service:list_import_submit",
         run=lambda w, user: list_import_submit(
