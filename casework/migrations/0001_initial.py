@@ -10,2229 +10,844 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Organisation",
+            name='Organisation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name", models.CharField(max_length=200, unique=True)),
-                ("slug", models.SlugField(max_length=60, unique=True)),
-                (
-                    "is_partner_only",
-                    models.BooleanField(
-                        default=False,
-                        help_text="A partner system's organisation: it holds no cases of its own.",
-                    ),
-                ),
-                ("caseworkers_may_break_glass", models.BooleanField(default=False)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(max_length=200, unique=True)),
+                ('slug', models.SlugField(max_length=60, unique=True)),
+                ('is_partner_only', models.BooleanField(default=False, help_text="A partner system's organisation: it holds no cases of its own.")),
+                ('caseworkers_may_break_glass', models.BooleanField(default=False)),
             ],
             options={
-                "ordering": ["name"],
+                'ordering': ['name'],
             },
         ),
         migrations.CreateModel(
-            name="User",
+            name='User',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                (
-                    "last_login",
-                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
-                ),
-                (
-                    "is_superuser",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates that this user has all permissions without explicitly assigning them.",
-                        verbose_name="superuser status",
-                    ),
-                ),
-                (
-                    "username",
-                    models.CharField(
-                        error_messages={"unique": "A user with that username already exists."},
-                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
-                        max_length=150,
-                        unique=True,
-                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
-                        verbose_name="username",
-                    ),
-                ),
-                (
-                    "first_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
-                ),
-                (
-                    "last_name",
-                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
-                ),
-                (
-                    "email",
-                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
-                ),
-                (
-                    "is_staff",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates whether the user can log into this admin site.",
-                        verbose_name="staff status",
-                    ),
-                ),
-                (
-                    "is_active",
-                    models.BooleanField(
-                        default=True,
-                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
-                        verbose_name="active",
-                    ),
-                ),
-                (
-                    "date_joined",
-                    models.DateTimeField(
-                        default=django.utils.timezone.now, verbose_name="date joined"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("intake", "intake volunteer"),
-                            ("caseworker", "caseworker"),
-                            ("supervisor", "supervisor"),
-                            ("dpo", "data-protection officer"),
-                            ("admin", "administrator"),
-                            ("partner", "partner system"),
-                        ],
-                        default="intake",
-                        max_length=20,
-                    ),
-                ),
-                ("session_epoch", models.PositiveIntegerField(default=0)),
-                (
-                    "groups",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.group",
-                        verbose_name="groups",
-                    ),
-                ),
-                (
-                    "user_permissions",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="Specific permissions for this user.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.permission",
-                        verbose_name="user permissions",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="users",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('password', models.CharField(max_length=128, verbose_name='password')),
+                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
+                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
+                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
+                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
+                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
+                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
+                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
+                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('role', models.CharField(choices=[('intake', 'intake volunteer'), ('caseworker', 'caseworker'), ('supervisor', 'supervisor'), ('dpo', 'data-protection officer'), ('admin', 'administrator'), ('partner', 'partner system')], default='intake', max_length=20)),
+                ('session_epoch', models.PositiveIntegerField(default=0)),
+                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='users', to='casework.organisation')),
             ],
             managers=[
-                ("objects", django.contrib.auth.models.UserManager()),
+                ('objects', django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name="DetentionLocation",
+            name='DetentionLocation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("prison", "prison"),
-                            ("camp", "camp"),
-                            ("orphanage", "orphanage"),
-                            ("hospital", "hospital"),
-                            ("detention_centre", "detention centre"),
-                            ("other", "other"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "country",
-                    models.CharField(help_text="ISO 3166-1 alpha-2, e.g. IQ or SY.", max_length=2),
-                ),
-                ("governorate", models.CharField(blank=True, max_length=100)),
-                ("city", models.CharField(blank=True, max_length=100)),
-                ("controlling_authority", models.CharField(blank=True, max_length=200)),
-                (
-                    "latitude",
-                    models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True),
-                ),
-                (
-                    "longitude",
-                    models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True),
-                ),
-                ("reported_population", models.PositiveIntegerField(blank=True, null=True)),
-                ("population_as_of", models.DateField(blank=True, null=True)),
-                ("access_notes", models.TextField(blank=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(max_length=200)),
+                ('kind', models.CharField(choices=[('prison', 'prison'), ('camp', 'camp'), ('orphanage', 'orphanage'), ('hospital', 'hospital'), ('detention_centre', 'detention centre'), ('other', 'other')], max_length=20)),
+                ('country', models.CharField(help_text='ISO 3166-1 alpha-2, e.g. IQ or SY.', max_length=2)),
+                ('governorate', models.CharField(blank=True, max_length=100)),
+                ('city', models.CharField(blank=True, max_length=100)),
+                ('controlling_authority', models.CharField(blank=True, max_length=200)),
+                ('latitude', models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True)),
+                ('longitude', models.DecimalField(blank=True, decimal_places=5, max_digits=8, null=True)),
+                ('reported_population', models.PositiveIntegerField(blank=True, null=True)),
+                ('population_as_of', models.DateField(blank=True, null=True)),
+                ('access_notes', models.TextField(blank=True)),
             ],
             options={
-                "ordering": ["country", "name"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("country", "name"), name="location_name_unique"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            ("latitude__isnull", True),
-                            models.Q(("latitude__gte", -90), ("latitude__lte", 90)),
-                            _connector="OR",
-                        ),
-                        name="location_latitude_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            ("longitude__isnull", True),
-                            models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
-                            _connector="OR",
-                        ),
-                        name="location_longitude_range",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(
-                            ("reported_population__isnull", True),
-                            ("population_as_of__isnull", False),
-                            _connector="OR",
-                        ),
-                        name="location_population_has_date",
-                    ),
-                ],
+                'ordering': ['country', 'name'],
+                'constraints': [models.UniqueConstraint(fields=('country', 'name'), name='location_name_unique'), models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='location_latitude_range'), models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='location_longitude_range'), models.CheckConstraint(condition=models.Q(('reported_population__isnull', True), ('population_as_of__isnull', False), _connector='OR'), name='location_population_has_date')],
             },
         ),
         migrations.CreateModel(
-            name="ListImport",
+            name='ListImport',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("source", models.CharField(help_text="Who compiled the list.", max_length=200)),
-                ("as_of", models.DateField(blank=True, null=True)),
-                ("original_filename", models.CharField(blank=True, max_length=255)),
-                ("file", models.FileField(blank=True, upload_to="lists/%Y/%m/")),
-                ("sha256", models.CharField(max_length=64)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("previewed", "previewed (nothing written)"),
-                            ("committed", "committed"),
-                            ("failed", "failed (nothing written)"),
-                        ],
-                        default="previewed",
-                        max_length=10,
-                    ),
-                ),
-                ("column_mapping", models.JSONField(blank=True, default=dict)),
-                ("row_count", models.PositiveIntegerField(default=0)),
-                ("stats", models.JSONField(blank=True, default=dict)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="list_imports",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('source', models.CharField(help_text='Who compiled the list.', max_length=200)),
+                ('as_of', models.DateField(blank=True, null=True)),
+                ('original_filename', models.CharField(blank=True, max_length=255)),
+                ('file', models.FileField(blank=True, upload_to='lists/%Y/%m/')),
+                ('sha256', models.CharField(max_length=64)),
+                ('status', models.CharField(choices=[('previewed', 'previewed (nothing written)'), ('committed', 'committed'), ('failed', 'failed (nothing written)')], default='previewed', max_length=10)),
+                ('column_mapping', models.JSONField(blank=True, default=dict)),
+                ('row_count', models.PositiveIntegerField(default=0)),
+                ('stats', models.JSONField(blank=True, default=dict)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='list_imports', to='casework.organisation')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="FamilyReport",
+            name='FamilyReport',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "channel",
-                    models.CharField(
-                        choices=[
-                            ("web_form", "web form"),
-                            ("letter", "letter"),
-                            ("phone", "phone"),
-                            ("visit", "visit"),
-                            ("internet_board", "internet board"),
-                            ("partner", "partner"),
-                            ("list_import", "list import"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("received_at", models.DateTimeField()),
-                ("reporter_name", models.CharField(blank=True, max_length=200)),
-                ("reporter_relationship", models.CharField(blank=True, max_length=100)),
-                ("reporter_contact", models.CharField(blank=True, max_length=300)),
-                ("reporter_region", models.CharField(blank=True, max_length=100)),
-                ("reporter_language", models.CharField(blank=True, max_length=10)),
-                (
-                    "account",
-                    models.TextField(
-                        blank=True, help_text="The family's account in their own words."
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("new", "waiting for triage"),
-                            ("in_triage", "in triage"),
-                            ("triaged", "triaged"),
-                            ("spam", "not a report"),
-                        ],
-                        default="new",
-                        max_length=12,
-                    ),
-                ),
-                ("reference", models.CharField(max_length=16, unique=True)),
-                ("secret_hash", models.CharField(blank=True, max_length=128)),
-                ("public_status_note", models.CharField(blank=True, max_length=20)),
-                (
-                    "entered_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reports",
-                        to="casework.organisation",
-                    ),
-                ),
-                (
-                    "source_partner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('channel', models.CharField(choices=[('web_form', 'web form'), ('letter', 'letter'), ('phone', 'phone'), ('visit', 'visit'), ('internet_board', 'internet board'), ('partner', 'partner'), ('list_import', 'list import')], max_length=20)),
+                ('received_at', models.DateTimeField()),
+                ('reporter_name', models.CharField(blank=True, max_length=200)),
+                ('reporter_relationship', models.CharField(blank=True, max_length=100)),
+                ('reporter_contact', models.CharField(blank=True, max_length=300)),
+                ('reporter_region', models.CharField(blank=True, max_length=100)),
+                ('reporter_language', models.CharField(blank=True, max_length=10)),
+                ('account', models.TextField(blank=True, help_text="The family's account in their own words.")),
+                ('status', models.CharField(choices=[('new', 'waiting for triage'), ('in_triage', 'in triage'), ('triaged', 'triaged'), ('spam', 'not a report')], default='new', max_length=12)),
+                ('reference', models.CharField(max_length=16, unique=True)),
+                ('secret_hash', models.CharField(blank=True, max_length=128)),
+                ('public_status_note', models.CharField(blank=True, max_length=20)),
+                ('entered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='casework.organisation')),
+                ('source_partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casework.organisation')),
             ],
             options={
-                "ordering": ["-received_at", "id"],
+                'ordering': ['-received_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="AuditEvent",
+            name='AuditEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("actor_label", models.CharField(blank=True, max_length=150)),
-                ("action", models.CharField(db_index=True, max_length=40)),
-                ("object_type", models.CharField(blank=True, max_length=40)),
-                ("object_id", models.UUIDField(blank=True, null=True)),
-                ("person_id", models.UUIDField(blank=True, null=True)),
-                ("fields", models.JSONField(blank=True, default=list)),
-                ("changes", models.JSONField(blank=True, default=dict)),
-                ("reason", models.TextField(blank=True)),
-                ("ip", models.GenericIPAddressField(blank=True, null=True)),
-                ("request_id", models.CharField(blank=True, max_length=64)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('actor_label', models.CharField(blank=True, max_length=150)),
+                ('action', models.CharField(db_index=True, max_length=40)),
+                ('object_type', models.CharField(blank=True, max_length=40)),
+                ('object_id', models.UUIDField(blank=True, null=True)),
+                ('person_id', models.UUIDField(blank=True, null=True)),
+                ('fields', models.JSONField(blank=True, default=list)),
+                ('changes', models.JSONField(blank=True, default=dict)),
+                ('reason', models.TextField(blank=True)),
+                ('ip', models.GenericIPAddressField(blank=True, null=True)),
+                ('request_id', models.CharField(blank=True, max_length=64)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casework.organisation')),
             ],
             options={
-                "ordering": ["-at", "-id"],
+                'ordering': ['-at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="PartnerToken",
+            name='PartnerToken',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name", models.CharField(max_length=120)),
-                ("prefix", models.CharField(max_length=12, unique=True)),
-                ("key_hash", models.CharField(max_length=128)),
-                ("scopes", models.JSONField(blank=True, default=list)),
-                ("expires_at", models.DateTimeField()),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                ("last_used_at", models.DateTimeField(blank=True, null=True)),
-                ("session_epoch", models.PositiveIntegerField(default=0)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="api_tokens",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(max_length=120)),
+                ('prefix', models.CharField(max_length=12, unique=True)),
+                ('key_hash', models.CharField(max_length=128)),
+                ('scopes', models.JSONField(blank=True, default=list)),
+                ('expires_at', models.DateTimeField()),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('last_used_at', models.DateTimeField(blank=True, null=True)),
+                ('session_epoch', models.PositiveIntegerField(default=0)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Person",
+            name='Person',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("display_name", models.CharField(blank=True, max_length=300)),
-                (
-                    "sex",
-                    models.CharField(
-                        choices=[("F", "female"), ("M", "male"), ("U", "unknown")],
-                        default="U",
-                        max_length=1,
-                    ),
-                ),
-                ("birth_date", models.DateField(blank=True, null=True)),
-                (
-                    "birth_precision",
-                    models.CharField(
-                        choices=[
-                            ("exact", "exact day"),
-                            ("month", "month"),
-                            ("year", "year"),
-                            ("age", "estimated from an age stated on a date"),
-                            ("unknown", "unknown"),
-                        ],
-                        default="unknown",
-                        max_length=10,
-                    ),
-                ),
-                ("age_stated", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("age_stated_on", models.DateField(blank=True, null=True)),
-                ("birth_earliest", models.DateField(blank=True, editable=False, null=True)),
-                ("birth_latest", models.DateField(blank=True, editable=False, null=True)),
-                ("birthplace", models.CharField(blank=True, max_length=200)),
-                ("citizenship", models.CharField(blank=True, max_length=100)),
-                ("region_of_origin", models.CharField(blank=True, max_length=100)),
-                ("languages", models.JSONField(blank=True, default=list)),
-                (
-                    "documents_held",
-                    models.CharField(
-                        choices=[
-                            ("unknown", "unknown"),
-                            ("none", "none"),
-                            ("armed_group", "issued by the armed group (not recognised)"),
-                            ("national", "national documents"),
-                            ("foreign", "foreign documents"),
-                        ],
-                        default="unknown",
-                        max_length=20,
-                    ),
-                ),
-                ("vulnerabilities", models.JSONField(blank=True, default=list)),
-                (
-                    "sensitivity",
-                    models.CharField(
-                        choices=[
-                            ("normal", "normal"),
-                            ("protected", "protected (restricted record)"),
-                        ],
-                        default="normal",
-                        max_length=10,
-                    ),
-                ),
-                ("security_notes", models.TextField(blank=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("reported", "reported"),
-                            ("verifying", "verifying"),
-                            ("located", "located"),
-                            ("identity_confirmed", "identity confirmed"),
-                            ("cleared_for_return", "cleared for return"),
-                            ("on_manifest", "on manifest"),
-                            ("returned", "returned"),
-                            ("reunited", "reunited"),
-                            ("deceased", "deceased"),
-                            ("not_traceable", "not traceable"),
-                            ("closed_duplicate", "closed (duplicate)"),
-                            ("closed_other", "closed (other)"),
-                        ],
-                        default="reported",
-                        max_length=24,
-                    ),
-                ),
-                ("status_changed_at", models.DateTimeField(blank=True, null=True)),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "assigned_to",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="assigned_persons",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "merged_into",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="merged_from",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="persons",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('display_name', models.CharField(blank=True, max_length=300)),
+                ('sex', models.CharField(choices=[('F', 'female'), ('M', 'male'), ('U', 'unknown')], default='U', max_length=1)),
+                ('birth_date', models.DateField(blank=True, null=True)),
+                ('birth_precision', models.CharField(choices=[('exact', 'exact day'), ('month', 'month'), ('year', 'year'), ('age', 'estimated from an age stated on a date'), ('unknown', 'unknown')], default='unknown', max_length=10)),
+                ('age_stated', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('age_stated_on', models.DateField(blank=True, null=True)),
+                ('birth_earliest', models.DateField(blank=True, editable=False, null=True)),
+                ('birth_latest', models.DateField(blank=True, editable=False, null=True)),
+                ('birthplace', models.CharField(blank=True, max_length=200)),
+                ('citizenship', models.CharField(blank=True, max_length=100)),
+                ('region_of_origin', models.CharField(blank=True, max_length=100)),
+                ('languages', models.JSONField(blank=True, default=list)),
+                ('documents_held', models.CharField(choices=[('unknown', 'unknown'), ('none', 'none'), ('armed_group', 'issued by the armed group (not recognised)'), ('national', 'national documents'), ('foreign', 'foreign documents')], default='unknown', max_length=20)),
+                ('vulnerabilities', models.JSONField(blank=True, default=list)),
+                ('sensitivity', models.CharField(choices=[('normal', 'normal'), ('protected', 'protected (restricted record)')], default='normal', max_length=10)),
+                ('security_notes', models.TextField(blank=True)),
+                ('status', models.CharField(choices=[('reported', 'reported'), ('verifying', 'verifying'), ('located', 'located'), ('identity_confirmed', 'identity confirmed'), ('cleared_for_return', 'cleared for return'), ('on_manifest', 'on manifest'), ('returned', 'returned'), ('reunited', 'reunited'), ('deceased', 'deceased'), ('not_traceable', 'not traceable'), ('closed_duplicate', 'closed (duplicate)'), ('closed_other', 'closed (other)')], default='reported', max_length=24)),
+                ('status_changed_at', models.DateTimeField(blank=True, null=True)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_persons', to=settings.AUTH_USER_MODEL)),
+                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged_from', to='casework.person')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='persons', to='casework.organisation')),
             ],
             options={
-                "ordering": ["display_name", "id"],
+                'ordering': ['display_name', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="NameKey",
+            name='NameKey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=80)),
-                ("kind", models.CharField(max_length=12)),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="name_keys",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=80)),
+                ('kind', models.CharField(max_length=12)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='name_keys', to='casework.person')),
             ],
         ),
         migrations.CreateModel(
-            name="ManifestEntry",
+            name='ManifestEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[("passenger", "passenger"), ("escort", "escort")],
-                        default="passenger",
-                        max_length=10,
-                    ),
-                ),
-                ("escort_name", models.CharField(blank=True, max_length=200)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("proposed", "proposed"),
-                            ("approved", "approved"),
-                            ("boarded", "boarded"),
-                            ("not_boarded", "not boarded"),
-                        ],
-                        default="proposed",
-                        max_length=12,
-                    ),
-                ),
-                ("note", models.CharField(blank=True, max_length=300)),
-                (
-                    "approved_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="manifest_entries",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('role', models.CharField(choices=[('passenger', 'passenger'), ('escort', 'escort')], default='passenger', max_length=10)),
+                ('escort_name', models.CharField(blank=True, max_length=200)),
+                ('status', models.CharField(choices=[('proposed', 'proposed'), ('approved', 'approved'), ('boarded', 'boarded'), ('not_boarded', 'not boarded')], default='proposed', max_length=12)),
+                ('note', models.CharField(blank=True, max_length=300)),
+                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='manifest_entries', to='casework.person')),
             ],
             options={
-                "ordering": ["flight", "role", "id"],
+                'ordering': ['flight', 'role', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="ListImportRow",
+            name='ListImportRow',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("row_number", models.PositiveIntegerField()),
-                ("record_id", models.CharField(blank=True, max_length=100)),
-                ("data", models.JSONField()),
-                (
-                    "outcome",
-                    models.CharField(
-                        choices=[
-                            ("linked", "linked to a person"),
-                            ("created", "created a person"),
-                            ("ambiguous", "ambiguous (waiting for review)"),
-                            ("rejected", "rejected"),
-                        ],
-                        max_length=10,
-                    ),
-                ),
-                ("reason", models.CharField(blank=True, max_length=500)),
-                (
-                    "list_import",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="rows",
-                        to="casework.listimport",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="list_rows",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('row_number', models.PositiveIntegerField()),
+                ('record_id', models.CharField(blank=True, max_length=100)),
+                ('data', models.JSONField()),
+                ('outcome', models.CharField(choices=[('linked', 'linked to a person'), ('created', 'created a person'), ('ambiguous', 'ambiguous (waiting for review)'), ('rejected', 'rejected')], max_length=10)),
+                ('reason', models.CharField(blank=True, max_length=500)),
+                ('list_import', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='casework.listimport')),
+                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='list_rows', to='casework.person')),
             ],
             options={
-                "ordering": ["list_import", "row_number"],
+                'ordering': ['list_import', 'row_number'],
             },
         ),
         migrations.CreateModel(
-            name="LegalProceeding",
+            name='LegalProceeding',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("country", models.CharField(max_length=2)),
-                ("charge", models.CharField(max_length=300)),
-                ("court", models.CharField(blank=True, max_length=200)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("investigation", "under investigation"),
-                            ("trial", "on trial"),
-                            ("sentenced", "sentenced"),
-                            ("appeal", "on appeal"),
-                            ("acquitted", "acquitted"),
-                            ("released", "released"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("sentence", models.CharField(blank=True, max_length=200)),
-                ("started_on", models.DateField(blank=True, null=True)),
-                ("notes", models.TextField(blank=True)),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="legal_proceedings",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('country', models.CharField(max_length=2)),
+                ('charge', models.CharField(max_length=300)),
+                ('court', models.CharField(blank=True, max_length=200)),
+                ('status', models.CharField(choices=[('investigation', 'under investigation'), ('trial', 'on trial'), ('sentenced', 'sentenced'), ('appeal', 'on appeal'), ('acquitted', 'acquitted'), ('released', 'released')], max_length=16)),
+                ('sentence', models.CharField(blank=True, max_length=200)),
+                ('started_on', models.DateField(blank=True, null=True)),
+                ('notes', models.TextField(blank=True)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='legal_proceedings', to='casework.person')),
             ],
             options={
-                "ordering": ["-started_on", "-id"],
+                'ordering': ['-started_on', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Handover",
+            name='Handover',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "recipient_kind",
-                    models.CharField(
-                        choices=[
-                            ("relative", "a relative"),
-                            ("child_services", "child services"),
-                            ("other", "other"),
-                        ],
-                        max_length=16,
-                    ),
-                ),
-                ("recipient_name", models.CharField(max_length=200)),
-                ("recipient_relationship", models.CharField(blank=True, max_length=100)),
-                ("handed_at", models.DateTimeField()),
-                ("place", models.CharField(blank=True, max_length=200)),
-                ("documents", models.TextField(blank=True)),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "manifest_entry",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="handover",
-                        to="casework.manifestentry",
-                    ),
-                ),
-                (
-                    "recipient_person",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('recipient_kind', models.CharField(choices=[('relative', 'a relative'), ('child_services', 'child services'), ('other', 'other')], max_length=16)),
+                ('recipient_name', models.CharField(max_length=200)),
+                ('recipient_relationship', models.CharField(blank=True, max_length=100)),
+                ('handed_at', models.DateTimeField()),
+                ('place', models.CharField(blank=True, max_length=200)),
+                ('documents', models.TextField(blank=True)),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('manifest_entry', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='handover', to='casework.manifestentry')),
+                ('recipient_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casework.person')),
             ],
         ),
         migrations.CreateModel(
-            name="CaseTask",
+            name='CaseTask',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("title", models.CharField(max_length=200)),
-                ("due_on", models.DateField(blank=True, null=True)),
-                ("done_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "assigned_to",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="tasks",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('title', models.CharField(max_length=200)),
+                ('due_on', models.DateField(blank=True, null=True)),
+                ('done_at', models.DateTimeField(blank=True, null=True)),
+                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='casework.person')),
             ],
             options={
-                "ordering": ["done_at", "due_on", "id"],
+                'ordering': ['done_at', 'due_on', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="CaseNote",
+            name='CaseNote',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("text", models.TextField()),
-                ("is_security_note", models.BooleanField(default=False)),
-                (
-                    "author",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notes",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('text', models.TextField()),
+                ('is_security_note', models.BooleanField(default=False)),
+                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='casework.person')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="BreakGlassGrant",
+            name='BreakGlassGrant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("reason", models.TextField()),
-                ("expires_at", models.DateTimeField()),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="break_glass_grants",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="break_glass_grants",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('reason', models.TextField()),
+                ('expires_at', models.DateTimeField()),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='break_glass_grants', to=settings.AUTH_USER_MODEL)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='break_glass_grants', to='casework.person')),
             ],
             options={
-                "ordering": ["-created_at"],
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="PersonMerge",
+            name='PersonMerge',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("reason", models.TextField()),
-                ("moved", models.JSONField(default=dict)),
-                ("undone_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "absorbed",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="merges_absorbed",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "performed_by",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "survivor",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="merges_kept",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "undone_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('reason', models.TextField()),
+                ('moved', models.JSONField(default=dict)),
+                ('undone_at', models.DateTimeField(blank=True, null=True)),
+                ('absorbed', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_absorbed', to='casework.person')),
+                ('performed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('survivor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='merges_kept', to='casework.person')),
+                ('undone_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="PersonName",
+            name='PersonName',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("family_name", models.CharField(blank=True, max_length=150)),
-                ("given_name", models.CharField(blank=True, max_length=150)),
-                ("patronymic", models.CharField(blank=True, max_length=150)),
-                (
-                    "full_text",
-                    models.CharField(
-                        blank=True,
-                        help_text="The name as written, when not split into parts.",
-                        max_length=300,
-                    ),
-                ),
-                (
-                    "script",
-                    models.CharField(
-                        choices=[
-                            ("cyrl", "Cyrillic"),
-                            ("latn", "Latin"),
-                            ("arab", "Arabic"),
-                            ("other", "other"),
-                        ],
-                        default="latn",
-                        max_length=6,
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("legal", "legal name"),
-                            ("translit", "transliteration"),
-                            ("alias", "alias"),
-                            ("kunya", "kunya"),
-                            ("nickname", "nickname"),
-                        ],
-                        default="legal",
-                        max_length=10,
-                    ),
-                ),
-                ("source", models.CharField(blank=True, max_length=200)),
-                ("is_primary", models.BooleanField(default=False)),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="names",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('family_name', models.CharField(blank=True, max_length=150)),
+                ('given_name', models.CharField(blank=True, max_length=150)),
+                ('patronymic', models.CharField(blank=True, max_length=150)),
+                ('full_text', models.CharField(blank=True, help_text='The name as written, when not split into parts.', max_length=300)),
+                ('script', models.CharField(choices=[('cyrl', 'Cyrillic'), ('latn', 'Latin'), ('arab', 'Arabic'), ('other', 'other')], default='latn', max_length=6)),
+                ('kind', models.CharField(choices=[('legal', 'legal name'), ('translit', 'transliteration'), ('alias', 'alias'), ('kunya', 'kunya'), ('nickname', 'nickname')], default='legal', max_length=10)),
+                ('source', models.CharField(blank=True, max_length=200)),
+                ('is_primary', models.BooleanField(default=False)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='names', to='casework.person')),
             ],
             options={
-                "ordering": ["-is_primary", "id"],
+                'ordering': ['-is_primary', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Placement",
+            name='Placement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("place_text", models.CharField(blank=True, max_length=300)),
-                ("is_sighting", models.BooleanField(default=False)),
-                ("start_date", models.DateField()),
-                (
-                    "start_precision",
-                    models.CharField(
-                        choices=[
-                            ("exact", "exact day"),
-                            ("month", "month"),
-                            ("year", "year"),
-                            ("age", "estimated from an age stated on a date"),
-                            ("unknown", "unknown"),
-                        ],
-                        default="exact",
-                        max_length=10,
-                    ),
-                ),
-                ("end_date", models.DateField(blank=True, null=True)),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("voice_message", "voice message"),
-                            ("letter", "letter"),
-                            ("visit", "visit"),
-                            ("authority_list", "authority list"),
-                            ("partner", "partner"),
-                            ("family_report", "family report"),
-                            ("other", "other"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
-                    "reliability",
-                    models.CharField(
-                        choices=[
-                            ("confirmed", "confirmed"),
-                            ("probable", "probable"),
-                            ("unconfirmed", "unconfirmed"),
-                            ("doubtful", "doubtful"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("notes", models.TextField(blank=True)),
-                (
-                    "location",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="placements",
-                        to="casework.detentionlocation",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="placements",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "recorded_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('place_text', models.CharField(blank=True, max_length=300)),
+                ('is_sighting', models.BooleanField(default=False)),
+                ('start_date', models.DateField()),
+                ('start_precision', models.CharField(choices=[('exact', 'exact day'), ('month', 'month'), ('year', 'year'), ('age', 'estimated from an age stated on a date'), ('unknown', 'unknown')], default='exact', max_length=10)),
+                ('end_date', models.DateField(blank=True, null=True)),
+                ('source', models.CharField(choices=[('voice_message', 'voice message'), ('letter', 'letter'), ('visit', 'visit'), ('authority_list', 'authority list'), ('partner', 'partner'), ('family_report', 'family report'), ('other', 'other')], max_length=20)),
+                ('reliability', models.CharField(choices=[('confirmed', 'confirmed'), ('probable', 'probable'), ('unconfirmed', 'unconfirmed'), ('doubtful', 'doubtful')], max_length=12)),
+                ('notes', models.TextField(blank=True)),
+                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='casework.detentionlocation')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='placements', to='casework.person')),
+                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-start_date", "-id"],
+                'ordering': ['-start_date', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="Relationship",
+            name='Relationship',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("mother", "mother"),
-                            ("father", "father"),
-                            ("child", "child"),
-                            ("sibling", "sibling"),
-                            ("spouse", "spouse"),
-                            ("grandparent", "grandparent"),
-                            ("grandchild", "grandchild"),
-                            ("guardian", "guardian"),
-                            ("ward", "ward"),
-                        ],
-                        max_length=12,
-                    ),
-                ),
-                ("source", models.CharField(blank=True, max_length=200)),
-                (
-                    "confidence",
-                    models.CharField(
-                        choices=[
-                            ("confirmed", "confirmed"),
-                            ("probable", "probable"),
-                            ("possible", "possible"),
-                        ],
-                        default="probable",
-                        max_length=10,
-                    ),
-                ),
-                (
-                    "from_person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="relations_out",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "to_person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="relations_in",
-                        to="casework.person",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('kind', models.CharField(choices=[('mother', 'mother'), ('father', 'father'), ('child', 'child'), ('sibling', 'sibling'), ('spouse', 'spouse'), ('grandparent', 'grandparent'), ('grandchild', 'grandchild'), ('guardian', 'guardian'), ('ward', 'ward')], max_length=12)),
+                ('source', models.CharField(blank=True, max_length=200)),
+                ('confidence', models.CharField(choices=[('confirmed', 'confirmed'), ('probable', 'probable'), ('possible', 'possible')], default='probable', max_length=10)),
+                ('from_person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_out', to='casework.person')),
+                ('to_person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations_in', to='casework.person')),
             ],
         ),
         migrations.CreateModel(
-            name="RepatriationFlight",
+            name='RepatriationFlight',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("reference", models.CharField(max_length=40)),
-                ("date", models.DateField()),
-                ("origin", models.CharField(max_length=120)),
-                ("destination", models.CharField(max_length=120)),
-                ("organiser", models.CharField(blank=True, max_length=200)),
-                ("capacity", models.IntegerField()),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("planned", "planned"),
-                            ("confirmed", "confirmed"),
-                            ("completed", "completed"),
-                            ("cancelled", "cancelled"),
-                        ],
-                        default="planned",
-                        max_length=10,
-                    ),
-                ),
-                ("version", models.PositiveIntegerField(default=1)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="flights",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('reference', models.CharField(max_length=40)),
+                ('date', models.DateField()),
+                ('origin', models.CharField(max_length=120)),
+                ('destination', models.CharField(max_length=120)),
+                ('organiser', models.CharField(blank=True, max_length=200)),
+                ('capacity', models.IntegerField()),
+                ('status', models.CharField(choices=[('planned', 'planned'), ('confirmed', 'confirmed'), ('completed', 'completed'), ('cancelled', 'cancelled')], default='planned', max_length=10)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='flights', to='casework.organisation')),
             ],
             options={
-                "ordering": ["-date", "reference"],
+                'ordering': ['-date', 'reference'],
             },
         ),
         migrations.AddField(
-            model_name="manifestentry",
-            name="flight",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="manifest",
-                to="casework.repatriationflight",
-            ),
+            model_name='manifestentry',
+            name='flight',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='manifest', to='casework.repatriationflight'),
         ),
         migrations.CreateModel(
-            name="ReportAttachment",
+            name='ReportAttachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("photo", "photo"), ("document", "document")], max_length=10
-                    ),
-                ),
-                ("file", models.FileField(upload_to="attachments/%Y/%m/")),
-                ("content_type", models.CharField(max_length=80)),
-                ("size", models.PositiveIntegerField()),
-                ("sha256", models.CharField(max_length=64)),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="casework.familyreport",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('kind', models.CharField(choices=[('photo', 'photo'), ('document', 'document')], max_length=10)),
+                ('file', models.FileField(upload_to='attachments/%Y/%m/')),
+                ('content_type', models.CharField(max_length=80)),
+                ('size', models.PositiveIntegerField()),
+                ('sha256', models.CharField(max_length=64)),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='casework.familyreport')),
             ],
         ),
         migrations.CreateModel(
-            name="ReportConsent",
+            name='ReportConsent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "purpose",
-                    models.CharField(
-                        choices=[
-                            ("process", "to process the report for tracing"),
-                            ("share_partner", "to share with a named partner"),
-                            ("share_authority", "to share with authorities"),
-                            ("contact", "to be contacted"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("given", models.BooleanField()),
-                ("recorded_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "partner",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="casework.organisation",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="consents",
-                        to="casework.familyreport",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('purpose', models.CharField(choices=[('process', 'to process the report for tracing'), ('share_partner', 'to share with a named partner'), ('share_authority', 'to share with authorities'), ('contact', 'to be contacted')], max_length=20)),
+                ('given', models.BooleanField()),
+                ('recorded_at', models.DateTimeField(auto_now_add=True)),
+                ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='casework.organisation')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='casework.familyreport')),
             ],
         ),
         migrations.CreateModel(
-            name="ReportEntry",
+            name='ReportEntry',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("position", models.PositiveSmallIntegerField()),
-                ("family_name", models.CharField(blank=True, max_length=150)),
-                ("given_name", models.CharField(blank=True, max_length=150)),
-                ("patronymic", models.CharField(blank=True, max_length=150)),
-                ("full_name", models.CharField(blank=True, max_length=300)),
-                ("aliases", models.CharField(blank=True, max_length=300)),
-                ("sex", models.CharField(blank=True, max_length=1)),
-                ("birth_date", models.DateField(blank=True, null=True)),
-                (
-                    "birth_precision",
-                    models.CharField(
-                        choices=[
-                            ("exact", "exact day"),
-                            ("month", "month"),
-                            ("year", "year"),
-                            ("age", "estimated from an age stated on a date"),
-                            ("unknown", "unknown"),
-                        ],
-                        default="unknown",
-                        max_length=10,
-                    ),
-                ),
-                ("age_stated", models.PositiveSmallIntegerField(blank=True, null=True)),
-                ("birthplace", models.CharField(blank=True, max_length=200)),
-                ("relationship_to_reporter", models.CharField(blank=True, max_length=100)),
-                ("last_known_place", models.CharField(blank=True, max_length=300)),
-                ("description", models.TextField(blank=True)),
-                (
-                    "outcome",
-                    models.CharField(
-                        choices=[
-                            ("pending", "waiting for triage"),
-                            ("linked", "linked to a known person"),
-                            ("created", "created a new person"),
-                            ("not_a_person", "not a person to trace"),
-                        ],
-                        default="pending",
-                        max_length=14,
-                    ),
-                ),
-                ("triaged_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "person",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="report_entries",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="entries",
-                        to="casework.familyreport",
-                    ),
-                ),
-                (
-                    "triaged_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('position', models.PositiveSmallIntegerField()),
+                ('family_name', models.CharField(blank=True, max_length=150)),
+                ('given_name', models.CharField(blank=True, max_length=150)),
+                ('patronymic', models.CharField(blank=True, max_length=150)),
+                ('full_name', models.CharField(blank=True, max_length=300)),
+                ('aliases', models.CharField(blank=True, max_length=300)),
+                ('sex', models.CharField(blank=True, max_length=1)),
+                ('birth_date', models.DateField(blank=True, null=True)),
+                ('birth_precision', models.CharField(choices=[('exact', 'exact day'), ('month', 'month'), ('year', 'year'), ('age', 'estimated from an age stated on a date'), ('unknown', 'unknown')], default='unknown', max_length=10)),
+                ('age_stated', models.PositiveSmallIntegerField(blank=True, null=True)),
+                ('birthplace', models.CharField(blank=True, max_length=200)),
+                ('relationship_to_reporter', models.CharField(blank=True, max_length=100)),
+                ('last_known_place', models.CharField(blank=True, max_length=300)),
+                ('description', models.TextField(blank=True)),
+                ('outcome', models.CharField(choices=[('pending', 'waiting for triage'), ('linked', 'linked to a known person'), ('created', 'created a new person'), ('not_a_person', 'not a person to trace')], default='pending', max_length=14)),
+                ('triaged_at', models.DateTimeField(blank=True, null=True)),
+                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='report_entries', to='casework.person')),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='casework.familyreport')),
+                ('triaged_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["report", "position"],
+                'ordering': ['report', 'position'],
             },
         ),
         migrations.CreateModel(
-            name="MatchSuggestion",
+            name='MatchSuggestion',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("person_person", "two persons"),
-                            ("row_person", "a list row and a person"),
-                            ("entry_person", "a report entry and a person"),
-                        ],
-                        max_length=14,
-                    ),
-                ),
-                ("probability", models.FloatField()),
-                ("explanation", models.JSONField(default=dict)),
-                (
-                    "decision",
-                    models.CharField(
-                        choices=[
-                            ("pending", "waiting for review"),
-                            ("confirmed", "the same person"),
-                            ("rejected", "not the same person"),
-                            ("needs_info", "needs more information"),
-                        ],
-                        default="pending",
-                        max_length=12,
-                    ),
-                ),
-                ("decided_at", models.DateTimeField(blank=True, null=True)),
-                ("decision_reason", models.TextField(blank=True)),
-                (
-                    "decided_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "list_row",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="suggestions",
-                        to="casework.listimportrow",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="match_suggestions",
-                        to="casework.organisation",
-                    ),
-                ),
-                (
-                    "other_person",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="suggestions_as_other",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="suggestions",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "report_entry",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="suggestions",
-                        to="casework.reportentry",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('kind', models.CharField(choices=[('person_person', 'two persons'), ('row_person', 'a list row and a person'), ('entry_person', 'a report entry and a person')], max_length=14)),
+                ('probability', models.FloatField()),
+                ('explanation', models.JSONField(default=dict)),
+                ('decision', models.CharField(choices=[('pending', 'waiting for review'), ('confirmed', 'the same person'), ('rejected', 'not the same person'), ('needs_info', 'needs more information')], default='pending', max_length=12)),
+                ('decided_at', models.DateTimeField(blank=True, null=True)),
+                ('decision_reason', models.TextField(blank=True)),
+                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('list_row', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='casework.listimportrow')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='match_suggestions', to='casework.organisation')),
+                ('other_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='suggestions_as_other', to='casework.person')),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='casework.person')),
+                ('report_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='suggestions', to='casework.reportentry')),
             ],
             options={
-                "ordering": ["-probability", "id"],
+                'ordering': ['-probability', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="SharingAgreement",
+            name='SharingAgreement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("title", models.CharField(max_length=200)),
-                (
-                    "shared_fields",
-                    models.JSONField(
-                        blank=True,
-                        default=list,
-                        help_text="Names from the closed list of shareable person fields.",
-                    ),
-                ),
-                ("may_submit_reports", models.BooleanField(default=False)),
-                ("may_submit_list_rows", models.BooleanField(default=False)),
-                ("valid_from", models.DateField()),
-                ("valid_until", models.DateField(blank=True, null=True)),
-                ("revoked_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="agreements_given",
-                        to="casework.organisation",
-                    ),
-                ),
-                (
-                    "partner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="agreements_received",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('title', models.CharField(max_length=200)),
+                ('shared_fields', models.JSONField(blank=True, default=list, help_text='Names from the closed list of shareable person fields.')),
+                ('may_submit_reports', models.BooleanField(default=False)),
+                ('may_submit_list_rows', models.BooleanField(default=False)),
+                ('valid_from', models.DateField()),
+                ('valid_until', models.DateField(blank=True, null=True)),
+                ('revoked_at', models.DateTimeField(blank=True, null=True)),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements_given', to='casework.organisation')),
+                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements_received', to='casework.organisation')),
             ],
         ),
         migrations.CreateModel(
-            name="SharedCase",
+            name='SharedCase',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("shared_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "person",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shares",
-                        to="casework.person",
-                    ),
-                ),
-                (
-                    "agreement",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="shared_cases",
-                        to="casework.sharingagreement",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('shared_at', models.DateTimeField(auto_now_add=True)),
+                ('person', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='casework.person')),
+                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shared_cases', to='casework.sharingagreement')),
             ],
         ),
         migrations.CreateModel(
-            name="Team",
+            name='Team',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("name", models.CharField(max_length=120)),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="teams",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('name', models.CharField(max_length=120)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='teams', to='casework.organisation')),
             ],
             options={
-                "ordering": ["organisation__name", "name"],
+                'ordering': ['organisation__name', 'name'],
             },
         ),
         migrations.AddField(
-            model_name="person",
-            name="team",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="persons",
-                to="casework.team",
-            ),
+            model_name='person',
+            name='team',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='persons', to='casework.team'),
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "team",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="casework.team",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='casework.team')),
             ],
         ),
         migrations.AddField(
-            model_name="user",
-            name="teams",
-            field=models.ManyToManyField(
-                blank=True,
-                related_name="members",
-                through="casework.Membership",
-                to="casework.team",
-            ),
+            model_name='user',
+            name='teams',
+            field=models.ManyToManyField(blank=True, related_name='members', through='casework.Membership', to='casework.team'),
         ),
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=200)),
-                ("method", models.CharField(max_length=10)),
-                ("path", models.CharField(max_length=300)),
-                ("body_sha256", models.CharField(max_length=64)),
-                ("status_code", models.PositiveSmallIntegerField()),
-                ("response_body", models.JSONField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200)),
+                ('method', models.CharField(max_length=10)),
+                ('path', models.CharField(max_length=300)),
+                ('body_sha256', models.CharField(max_length=64)),
+                ('status_code', models.PositiveSmallIntegerField()),
+                ('response_body', models.JSONField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("user", "key"), name="idempotency_key_once_per_user"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('user', 'key'), name='idempotency_key_once_per_user')],
             },
         ),
         migrations.AddConstraint(
-            model_name="listimport",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("status", "committed")),
-                fields=("organisation", "sha256"),
-                name="list_import_file_once",
-            ),
+            model_name='listimport',
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'committed')), fields=('organisation', 'sha256'), name='list_import_file_once'),
         ),
         migrations.AddIndex(
-            model_name="familyreport",
-            index=models.Index(fields=["organisation", "status"], name="report_org_status"),
+            model_name='familyreport',
+            index=models.Index(fields=['organisation', 'status'], name='report_org_status'),
         ),
         migrations.AddConstraint(
-            model_name="familyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "channel__in",
-                        [
-                            "web_form",
-                            "letter",
-                            "phone",
-                            "visit",
-                            "internet_board",
-                            "partner",
-                            "list_import",
-                        ],
-                    )
-                ),
-                name="report_channel_valid",
-            ),
+            model_name='familyreport',
+            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['web_form', 'letter', 'phone', 'visit', 'internet_board', 'partner', 'list_import'])), name='report_channel_valid'),
         ),
         migrations.AddConstraint(
-            model_name="familyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("status__in", ["new", "in_triage", "triaged", "spam"])),
-                name="report_status_valid",
-            ),
+            model_name='familyreport',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'in_triage', 'triaged', 'spam'])), name='report_status_valid'),
         ),
         migrations.AddIndex(
-            model_name="auditevent",
-            index=models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            model_name='auditevent',
+            index=models.Index(fields=['object_type', 'object_id'], name='audit_object'),
         ),
         migrations.AddIndex(
-            model_name="auditevent",
-            index=models.Index(fields=["person_id", "at"], name="audit_person"),
+            model_name='auditevent',
+            index=models.Index(fields=['person_id', 'at'], name='audit_person'),
         ),
         migrations.AddIndex(
-            model_name="auditevent",
-            index=models.Index(fields=["actor", "at"], name="audit_actor"),
+            model_name='auditevent',
+            index=models.Index(fields=['actor', 'at'], name='audit_actor'),
         ),
         migrations.AddIndex(
-            model_name="namekey",
-            index=models.Index(fields=["key"], name="namekey_key"),
+            model_name='namekey',
+            index=models.Index(fields=['key'], name='namekey_key'),
         ),
         migrations.AddConstraint(
-            model_name="namekey",
-            constraint=models.UniqueConstraint(
-                fields=("person", "key", "kind"), name="namekey_unique"
-            ),
+            model_name='namekey',
+            constraint=models.UniqueConstraint(fields=('person', 'key', 'kind'), name='namekey_unique'),
         ),
         migrations.AddConstraint(
-            model_name="listimportrow",
-            constraint=models.UniqueConstraint(
-                fields=("list_import", "row_number"), name="row_number_unique"
-            ),
+            model_name='listimportrow',
+            constraint=models.UniqueConstraint(fields=('list_import', 'row_number'), name='row_number_unique'),
         ),
         migrations.AddConstraint(
-            model_name="listimportrow",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("outcome__in", ["linked", "created"]), ("person__isnull", False)),
-                    ("outcome__in", ["ambiguous", "rejected"]),
-                    _connector="OR",
-                ),
-                name="row_outcome_has_person",
-            ),
+            model_name='listimportrow',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome__in', ['linked', 'created']), ('person__isnull', False)), ('outcome__in', ['ambiguous', 'rejected']), _connector='OR'), name='row_outcome_has_person'),
         ),
         migrations.AddConstraint(
-            model_name="listimportrow",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("outcome", "rejected"), _negated=True),
-                    models.Q(("reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="row_rejection_has_reason",
-            ),
+            model_name='listimportrow',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'rejected'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='row_rejection_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="handover",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("recipient_name", ""), _negated=True),
-                name="handover_names_recipient",
-            ),
+            model_name='handover',
+            constraint=models.CheckConstraint(condition=models.Q(('recipient_name', ''), _negated=True), name='handover_names_recipient'),
         ),
         migrations.AddConstraint(
-            model_name="casenote",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("text", ""), _negated=True), name="note_not_empty"
-            ),
+            model_name='casenote',
+            constraint=models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='note_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="breakglassgrant",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("reason", ""), _negated=True), name="break_glass_has_reason"
-            ),
+            model_name='breakglassgrant',
+            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='break_glass_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="personmerge",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("survivor", models.F("absorbed")), _negated=True),
-                name="merge_two_different_persons",
-            ),
+            model_name='personmerge',
+            constraint=models.CheckConstraint(condition=models.Q(('survivor', models.F('absorbed')), _negated=True), name='merge_two_different_persons'),
         ),
         migrations.AddConstraint(
-            model_name="personname",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("family_name", ""), ("full_text", ""), ("given_name", ""), _negated=True
-                ),
-                name="person_name_not_empty",
-            ),
+            model_name='personname',
+            constraint=models.CheckConstraint(condition=models.Q(('family_name', ''), ('full_text', ''), ('given_name', ''), _negated=True), name='person_name_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="personname",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("is_primary", True)),
-                fields=("person",),
-                name="person_one_primary_name",
-            ),
+            model_name='personname',
+            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('person',), name='person_one_primary_name'),
         ),
         migrations.AddConstraint(
-            model_name="placement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("end_date__isnull", True),
-                    ("end_date__gte", models.F("start_date")),
-                    _connector="OR",
-                ),
-                name="placement_ends_after_start",
-            ),
+            model_name='placement',
+            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='placement_ends_after_start'),
         ),
         migrations.AddConstraint(
-            model_name="placement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("location__isnull", False),
-                    models.Q(("place_text", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="placement_has_a_place",
-            ),
+            model_name='placement',
+            constraint=models.CheckConstraint(condition=models.Q(('location__isnull', False), models.Q(('place_text', ''), _negated=True), _connector='OR'), name='placement_has_a_place'),
         ),
         migrations.AddConstraint(
-            model_name="relationship",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("from_person", models.F("to_person")), _negated=True),
-                name="relationship_not_to_self",
-            ),
+            model_name='relationship',
+            constraint=models.CheckConstraint(condition=models.Q(('from_person', models.F('to_person')), _negated=True), name='relationship_not_to_self'),
         ),
         migrations.AddConstraint(
-            model_name="relationship",
-            constraint=models.UniqueConstraint(
-                fields=("from_person", "to_person", "kind"), name="relationship_unique"
-            ),
+            model_name='relationship',
+            constraint=models.UniqueConstraint(fields=('from_person', 'to_person', 'kind'), name='relationship_unique'),
         ),
         migrations.AddConstraint(
-            model_name="relationship",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "kind__in",
-                        [
-                            "mother",
-                            "father",
-                            "child",
-                            "sibling",
-                            "spouse",
-                            "grandparent",
-                            "grandchild",
-                            "guardian",
-                            "ward",
-                        ],
-                    )
-                ),
-                name="relationship_kind_valid",
-            ),
+            model_name='relationship',
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['mother', 'father', 'child', 'sibling', 'spouse', 'grandparent', 'grandchild', 'guardian', 'ward'])), name='relationship_kind_valid'),
         ),
         migrations.AddConstraint(
-            model_name="repatriationflight",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "reference"), name="flight_reference_unique"
-            ),
+            model_name='repatriationflight',
+            constraint=models.UniqueConstraint(fields=('organisation', 'reference'), name='flight_reference_unique'),
         ),
         migrations.AddConstraint(
-            model_name="repatriationflight",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("capacity__gte", 0)), name="flight_capacity_not_negative"
-            ),
+            model_name='repatriationflight',
+            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 0)), name='flight_capacity_not_negative'),
         ),
         migrations.AddConstraint(
-            model_name="repatriationflight",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["planned", "confirmed", "completed", "cancelled"])
-                ),
-                name="flight_status_valid",
-            ),
+            model_name='repatriationflight',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['planned', 'confirmed', 'completed', 'cancelled'])), name='flight_status_valid'),
         ),
         migrations.AddConstraint(
-            model_name="manifestentry",
-            constraint=models.UniqueConstraint(
-                fields=("flight", "person"), name="manifest_person_once"
-            ),
+            model_name='manifestentry',
+            constraint=models.UniqueConstraint(fields=('flight', 'person'), name='manifest_person_once'),
         ),
         migrations.AddConstraint(
-            model_name="manifestentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("person__isnull", False), ("role", "passenger")),
-                    models.Q(
-                        ("person__isnull", True),
-                        ("role", "escort"),
-                        models.Q(("escort_name", ""), _negated=True),
-                    ),
-                    _connector="OR",
-                ),
-                name="manifest_passenger_or_named_escort",
-            ),
+            model_name='manifestentry',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('person__isnull', False), ('role', 'passenger')), models.Q(('person__isnull', True), ('role', 'escort'), models.Q(('escort_name', ''), _negated=True)), _connector='OR'), name='manifest_passenger_or_named_escort'),
         ),
         migrations.AddConstraint(
-            model_name="manifestentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["proposed", "not_boarded"]),
-                    ("approved_by__isnull", False),
-                    _connector="OR",
-                ),
-                name="manifest_approved_by_someone",
-            ),
+            model_name='manifestentry',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['proposed', 'not_boarded']), ('approved_by__isnull', False), _connector='OR'), name='manifest_approved_by_someone'),
         ),
         migrations.AddConstraint(
-            model_name="reportattachment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("size__gt", 0)), name="attachment_not_empty"
-            ),
+            model_name='reportattachment',
+            constraint=models.CheckConstraint(condition=models.Q(('size__gt', 0)), name='attachment_not_empty'),
         ),
         migrations.AddConstraint(
-            model_name="reportconsent",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("partner__isnull", True)),
-                fields=("report", "purpose"),
-                name="consent_once_per_purpose",
-            ),
+            model_name='reportconsent',
+            constraint=models.UniqueConstraint(condition=models.Q(('partner__isnull', True)), fields=('report', 'purpose'), name='consent_once_per_purpose'),
         ),
         migrations.AddConstraint(
-            model_name="reportconsent",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("partner__isnull", False)),
-                fields=("report", "purpose", "partner"),
-                name="consent_once_per_partner",
-            ),
+            model_name='reportconsent',
+            constraint=models.UniqueConstraint(condition=models.Q(('partner__isnull', False)), fields=('report', 'purpose', 'partner'), name='consent_once_per_partner'),
         ),
         migrations.AddConstraint(
-            model_name="reportconsent",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("partner__isnull", False), ("purpose", "share_partner")),
-                    models.Q(
-                        models.Q(("purpose", "share_partner"), _negated=True),
-                        ("partner__isnull", True),
-                    ),
-                    _connector="OR",
-                ),
-                name="consent_partner_only_for_partner_sharing",
-            ),
+            model_name='reportconsent',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('partner__isnull', False), ('purpose', 'share_partner')), models.Q(models.Q(('purpose', 'share_partner'), _negated=True), ('partner__isnull', True)), _connector='OR'), name='consent_partner_only_for_partner_sharing'),
         ),
         migrations.AddConstraint(
-            model_name="reportentry",
-            constraint=models.UniqueConstraint(
-                fields=("report", "position"), name="entry_position_unique"
-            ),
+            model_name='reportentry',
+            constraint=models.UniqueConstraint(fields=('report', 'position'), name='entry_position_unique'),
         ),
         migrations.AddConstraint(
-            model_name="reportentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("aliases", ""),
-                    ("family_name", ""),
-                    ("full_name", ""),
-                    ("given_name", ""),
-                    _negated=True,
-                ),
-                name="entry_names_someone",
-            ),
+            model_name='reportentry',
+            constraint=models.CheckConstraint(condition=models.Q(('aliases', ''), ('family_name', ''), ('full_name', ''), ('given_name', ''), _negated=True), name='entry_names_someone'),
         ),
         migrations.AddConstraint(
-            model_name="reportentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("outcome__in", ["linked", "created"]), ("person__isnull", False)),
-                    ("outcome__in", ["pending", "not_a_person"]),
-                    _connector="OR",
-                ),
-                name="entry_linked_outcome_has_person",
-            ),
+            model_name='reportentry',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome__in', ['linked', 'created']), ('person__isnull', False)), ('outcome__in', ['pending', 'not_a_person']), _connector='OR'), name='entry_linked_outcome_has_person'),
         ),
         migrations.AddConstraint(
-            model_name="reportentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("age_stated__isnull", True), ("age_stated__lte", 120), _connector="OR"
-                ),
-                name="entry_age_plausible",
-            ),
+            model_name='reportentry',
+            constraint=models.CheckConstraint(condition=models.Q(('age_stated__isnull', True), ('age_stated__lte', 120), _connector='OR'), name='entry_age_plausible'),
         ),
         migrations.AddIndex(
-            model_name="matchsuggestion",
-            index=models.Index(fields=["organisation", "decision"], name="suggestion_queue"),
+            model_name='matchsuggestion',
+            index=models.Index(fields=['organisation', 'decision'], name='suggestion_queue'),
         ),
         migrations.AddConstraint(
-            model_name="matchsuggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("probability__gte", 0), ("probability__lte", 1)),
-                name="suggestion_probability_range",
-            ),
+            model_name='matchsuggestion',
+            constraint=models.CheckConstraint(condition=models.Q(('probability__gte', 0), ('probability__lte', 1)), name='suggestion_probability_range'),
         ),
         migrations.AddConstraint(
-            model_name="matchsuggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(
-                        ("kind", "person_person"),
-                        ("other_person__isnull", False),
-                        ("person__lt", models.F("other_person")),
-                    ),
-                    models.Q(("kind", "row_person"), ("list_row__isnull", False)),
-                    models.Q(("kind", "entry_person"), ("report_entry__isnull", False)),
-                    _connector="OR",
-                ),
-                name="suggestion_pair_well_formed",
-            ),
+            model_name='matchsuggestion',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'person_person'), ('other_person__isnull', False), ('person__lt', models.F('other_person'))), models.Q(('kind', 'row_person'), ('list_row__isnull', False)), models.Q(('kind', 'entry_person'), ('report_entry__isnull', False)), _connector='OR'), name='suggestion_pair_well_formed'),
         ),
         migrations.AddConstraint(
-            model_name="matchsuggestion",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "person_person")),
-                fields=("person", "other_person"),
-                name="suggestion_person_pair_once",
-            ),
+            model_name='matchsuggestion',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'person_person')), fields=('person', 'other_person'), name='suggestion_person_pair_once'),
         ),
         migrations.AddConstraint(
-            model_name="matchsuggestion",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "row_person")),
-                fields=("person", "list_row"),
-                name="suggestion_row_pair_once",
-            ),
+            model_name='matchsuggestion',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'row_person')), fields=('person', 'list_row'), name='suggestion_row_pair_once'),
         ),
         migrations.AddConstraint(
-            model_name="matchsuggestion",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("kind", "entry_person")),
-                fields=("person", "report_entry"),
-                name="suggestion_entry_pair_once",
-            ),
+            model_name='matchsuggestion',
+            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'entry_person')), fields=('person', 'report_entry'), name='suggestion_entry_pair_once'),
         ),
         migrations.AddConstraint(
-            model_name="matchsuggestion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("decision", "pending"), ("decided_by__isnull", False), _connector="OR"
-                ),
-                name="suggestion_decided_by_someone",
-            ),
+            model_name='matchsuggestion',
+            constraint=models.CheckConstraint(condition=models.Q(('decision', 'pending'), ('decided_by__isnull', False), _connector='OR'), name='suggestion_decided_by_someone'),
         ),
         migrations.AddConstraint(
-            model_name="sharingagreement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("owner", models.F("partner")), _negated=True),
-                name="agreement_between_two_orgs",
-            ),
+            model_name='sharingagreement',
+            constraint=models.CheckConstraint(condition=models.Q(('owner', models.F('partner')), _negated=True), name='agreement_between_two_orgs'),
         ),
         migrations.AddConstraint(
-            model_name="sharingagreement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("valid_until__isnull", True),
-                    ("valid_until__gte", models.F("valid_from")),
-                    _connector="OR",
-                ),
-                name="agreement_period_ordered",
-            ),
+            model_name='sharingagreement',
+            constraint=models.CheckConstraint(condition=models.Q(('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='agreement_period_ordered'),
         ),
         migrations.AddConstraint(
-            model_name="sharedcase",
-            constraint=models.UniqueConstraint(
-                fields=("agreement", "person"), name="shared_case_unique"
-            ),
+            model_name='sharedcase',
+            constraint=models.UniqueConstraint(fields=('agreement', 'person'), name='shared_case_unique'),
         ),
         migrations.AddConstraint(
-            model_name="team",
-            constraint=models.UniqueConstraint(
-                fields=("organisation", "name"), name="team_name_unique_in_org"
-            ),
+            model_name='team',
+            constraint=models.UniqueConstraint(fields=('organisation', 'name'), name='team_name_unique_in_org'),
         ),
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["organisation", "status"], name="person_org_status"),
+            model_name='person',
+            index=models.Index(fields=['organisation', 'status'], name='person_org_status'),
         ),
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["organisation", "team"], name="person_org_team"),
+            model_name='person',
+            index=models.Index(fields=['organisation', 'team'], name='person_org_team'),
         ),
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(
-                fields=["birth_earliest", "birth_latest"], name="person_birth_range"
-            ),
+            model_name='person',
+            index=models.Index(fields=['birth_earliest', 'birth_latest'], name='person_birth_range'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    (
-                        "status__in",
-                        [
-                            "reported",
-                            "verifying",
-                            "located",
-                            "identity_confirmed",
-                            "cleared_for_return",
-                            "on_manifest",
-                            "returned",
-                            "reunited",
-                            "deceased",
-                            "not_traceable",
-                            "closed_duplicate",
-                            "closed_other",
-                        ],
-                    )
-                ),
-                name="person_status_valid",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['reported', 'verifying', 'located', 'identity_confirmed', 'cleared_for_return', 'on_manifest', 'returned', 'reunited', 'deceased', 'not_traceable', 'closed_duplicate', 'closed_other'])), name='person_status_valid'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("sex__in", ["F", "M", "U"])), name="person_sex_valid"
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['F', 'M', 'U'])), name='person_sex_valid'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("birth_date__isnull", True), ("birth_precision", "unknown")),
-                    models.Q(
-                        ("birth_date__isnull", False),
-                        ("birth_precision__in", ["exact", "month", "year"]),
-                    ),
-                    models.Q(
-                        ("age_stated__isnull", False),
-                        ("age_stated_on__isnull", False),
-                        ("birth_precision", "age"),
-                    ),
-                    _connector="OR",
-                ),
-                name="person_birth_precision_consistent",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('birth_date__isnull', True), ('birth_precision', 'unknown')), models.Q(('birth_date__isnull', False), ('birth_precision__in', ['exact', 'month', 'year'])), models.Q(('age_stated__isnull', False), ('age_stated_on__isnull', False), ('birth_precision', 'age')), _connector='OR'), name='person_birth_precision_consistent'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("birth_date__isnull", True), ("birth_date__gte", "1900-01-01"), _connector="OR"
-                ),
-                name="person_birth_after_1900",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('birth_date__isnull', True), ('birth_date__gte', '1900-01-01'), _connector='OR'), name='person_birth_after_1900'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("age_stated__isnull", True), ("age_stated__lte", 120), _connector="OR"
-                ),
-                name="person_age_plausible",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('age_stated__isnull', True), ('age_stated__lte', 120), _connector='OR'), name='person_age_plausible'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("birth_earliest__isnull", True),
-                    ("birth_latest__isnull", True),
-                    ("birth_earliest__lte", models.F("birth_latest")),
-                    _connector="OR",
-                ),
-                name="person_birth_range_ordered",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('birth_earliest__isnull', True), ('birth_latest__isnull', True), ('birth_earliest__lte', models.F('birth_latest')), _connector='OR'), name='person_birth_range_ordered'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("merged_into", models.F("id")), _negated=True),
-                name="person_not_merged_into_itself",
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='person_not_merged_into_itself'),
         ),
         migrations.AddConstraint(
-            model_name="person",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("version__gte", 1)), name="person_version_positive"
-            ),
+            model_name='person',
+            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='person_version_positive'),
         ),
         migrations.AddConstraint(
-            model_name="membership",
-            constraint=models.UniqueConstraint(fields=("user", "team"), name="membership_unique"),
+            model_name='membership',
+            constraint=models.UniqueConstraint(fields=('user', 'team'), name='membership_unique'),
         ),
         migrations.AddConstraint(
-            model_name="user",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("role__in", ["intake", "caseworker", "supervisor", "dpo", "admin", "partner"])
-                ),
-                name="user_role_valid",
-            ),
+            model_name='user',
+            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['intake', 'caseworker', 'supervisor', 'dpo', 'admin', 'partner'])), name='user_role_valid'),
         ),
         migrations.AddConstraint(
-            model_name="user",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("is_superuser", True), ("organisation__isnull", False), _connector="OR"
-                ),
-                name="user_has_organisation_unless_superuser",
-            ),
+            model_name='user',
+            constraint=models.CheckConstraint(condition=models.Q(('is_superuser', True), ('organisation__isnull', False), _connector='OR'), name='user_has_organisation_unless_superuser'),
         ),
     ]

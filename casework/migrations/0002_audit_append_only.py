@@ -20,7 +20,6 @@ CREATE TRIGGER casework_audit_append_only
     FOR EACH ROW EXECUTE FUNCTION casework_audit_append_only();
 """
 
-
 def _on_postgres(sql):
     def run(apps, schema_editor):
         if schema_editor.connection.vendor == "postgresql":

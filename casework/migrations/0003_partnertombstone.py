@@ -7,38 +7,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0002_audit_append_only"),
+        ('casework', '0002_audit_append_only'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="PartnerTombstone",
+            name='PartnerTombstone',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("person_public_id", models.UUIDField()),
-                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "partner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="casework.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('person_public_id', models.UUIDField()),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='casework.organisation')),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["partner", "created_at", "public_id"], name="tombstone_feed"
-                    )
-                ],
+                'indexes': [models.Index(fields=['partner', 'created_at', 'public_id'], name='tombstone_feed')],
             },
         ),
     ]

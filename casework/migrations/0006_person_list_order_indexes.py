@@ -4,21 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0005_name_search_trigram"),
+        ('casework', '0005_name_search_trigram'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(
-                fields=["organisation", "display_name", "id"], name="person_org_name"
-            ),
+            model_name='person',
+            index=models.Index(fields=['organisation', 'display_name', 'id'], name='person_org_name'),
         ),
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(
-                fields=["organisation", "created_at", "public_id"], name="person_org_created"
-            ),
+            model_name='person',
+            index=models.Index(fields=['organisation', 'created_at', 'public_id'], name='person_org_created'),
         ),
     ]

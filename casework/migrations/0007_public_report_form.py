@@ -6,155 +6,106 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0006_person_list_order_indexes"),
+        ('casework', '0006_person_list_order_indexes'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ReportFollowUp",
+            name='ReportFollowUp',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("received_at", models.DateTimeField()),
-                ("text", models.TextField(blank=True)),
-                ("entries_added", models.PositiveSmallIntegerField(default=0)),
-                ("attachments_added", models.PositiveSmallIntegerField(default=0)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('received_at', models.DateTimeField()),
+                ('text', models.TextField(blank=True)),
+                ('entries_added', models.PositiveSmallIntegerField(default=0)),
+                ('attachments_added', models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                "ordering": ["report", "received_at", "id"],
+                'ordering': ['report', 'received_at', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="familyreport",
-            name="reporter_email",
+            model_name='familyreport',
+            name='reporter_email',
             field=models.CharField(blank=True, max_length=254),
         ),
         migrations.AddField(
-            model_name="familyreport",
-            name="reporter_messenger",
+            model_name='familyreport',
+            name='reporter_messenger',
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddField(
-            model_name="familyreport",
-            name="reporter_phone",
+            model_name='familyreport',
+            name='reporter_phone',
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name="familyreport",
-            name="submission_key",
+            model_name='familyreport',
+            name='submission_key',
             field=models.CharField(blank=True, max_length=64, null=True, unique=True),
         ),
         migrations.AddField(
-            model_name="organisation",
-            name="receives_public_reports",
+            model_name='organisation',
+            name='receives_public_reports',
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name="reportentry",
-            name="father_name",
+            model_name='reportentry',
+            name='father_name',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="reportentry",
-            name="last_known_date",
+            model_name='reportentry',
+            name='last_known_date',
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="reportentry",
-            name="last_known_precision",
-            field=models.CharField(
-                choices=[
-                    ("exact", "exact day"),
-                    ("month", "month"),
-                    ("year", "year"),
-                    ("age", "estimated from an age stated on a date"),
-                    ("unknown", "unknown"),
-                ],
-                default="unknown",
-                max_length=10,
-            ),
+            model_name='reportentry',
+            name='last_known_precision',
+            field=models.CharField(choices=[('exact', 'exact day'), ('month', 'month'), ('year', 'year'), ('age', 'estimated from an age stated on a date'), ('unknown', 'unknown')], default='unknown', max_length=10),
         ),
         migrations.AddField(
-            model_name="reportentry",
-            name="mother_name",
+            model_name='reportentry',
+            name='mother_name',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name="reportentry",
-            name="relationship_to_others",
+            model_name='reportentry',
+            name='relationship_to_others',
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AlterField(
-            model_name="familyreport",
-            name="public_status_note",
-            field=models.CharField(
-                blank=True,
-                choices=[("", "none"), ("contact_us", "please contact us")],
-                max_length=20,
-            ),
+            model_name='familyreport',
+            name='public_status_note',
+            field=models.CharField(blank=True, choices=[('', 'none'), ('contact_us', 'please contact us')], max_length=20),
         ),
         migrations.AddConstraint(
-            model_name="familyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("public_status_note__in", ["", "contact_us"])),
-                name="report_public_status_note_valid",
-            ),
+            model_name='familyreport',
+            constraint=models.CheckConstraint(condition=models.Q(('public_status_note__in', ['', 'contact_us'])), name='report_public_status_note_valid'),
         ),
         migrations.AddConstraint(
-            model_name="organisation",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("receives_public_reports", True)),
-                fields=("receives_public_reports",),
-                name="one_organisation_receives_public_reports",
-            ),
+            model_name='organisation',
+            constraint=models.UniqueConstraint(condition=models.Q(('receives_public_reports', True)), fields=('receives_public_reports',), name='one_organisation_receives_public_reports'),
         ),
         migrations.AddConstraint(
-            model_name="organisation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("receives_public_reports", False), ("is_partner_only", False), _connector="OR"
-                ),
-                name="public_reports_not_to_partner_only",
-            ),
+            model_name='organisation',
+            constraint=models.CheckConstraint(condition=models.Q(('receives_public_reports', False), ('is_partner_only', False), _connector='OR'), name='public_reports_not_to_partner_only'),
         ),
         migrations.AddConstraint(
-            model_name="reportentry",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("last_known_precision__in", ["exact", "month", "year", "unknown"]),
-                    models.Q(
-                        ("last_known_date__isnull", True),
-                        models.Q(("last_known_precision", "unknown"), _negated=True),
-                        _connector="OR",
-                    ),
-                ),
-                name="entry_last_known_precision_valid",
-            ),
+            model_name='reportentry',
+            constraint=models.CheckConstraint(condition=models.Q(('last_known_precision__in', ['exact', 'month', 'year', 'unknown']), models.Q(('last_known_date__isnull', True), models.Q(('last_known_precision', 'unknown'), _negated=True), _connector='OR')), name='entry_last_known_precision_valid'),
         ),
         migrations.AddField(
-            model_name="reportfollowup",
-            name="report",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="follow_ups",
-                to="casework.familyreport",
-            ),
+            model_name='reportfollowup',
+            name='report',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follow_ups', to='casework.familyreport'),
         ),
         migrations.AddConstraint(
-            model_name="reportfollowup",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("attachments_added", 0), ("entries_added", 0), ("text", ""), _negated=True
-                ),
-                name="follow_up_adds_something",
-            ),
+            model_name='reportfollowup',
+            constraint=models.CheckConstraint(condition=models.Q(('attachments_added', 0), ('entries_added', 0), ('text', ''), _negated=True), name='follow_up_adds_something'),
         ),
     ]

@@ -6,30 +6,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0007_public_report_form"),
+        ('casework', '0007_public_report_form'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="breakglassgrant",
-            name="review_note",
+            model_name='breakglassgrant',
+            name='review_note',
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name="breakglassgrant",
-            name="reviewed_at",
+            model_name='breakglassgrant',
+            name='reviewed_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="breakglassgrant",
-            name="reviewed_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='breakglassgrant',
+            name='reviewed_by',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
     ]

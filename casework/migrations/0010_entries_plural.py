@@ -4,20 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0009_audit_no_truncate_no_backdating"),
+        ('casework', '0009_audit_no_truncate_no_backdating'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="manifestentry",
-            options={
-                "ordering": ["flight", "role", "id"],
-                "verbose_name_plural": "manifest entries",
-            },
+            name='manifestentry',
+            options={'ordering': ['flight', 'role', 'id'], 'verbose_name_plural': 'manifest entries'},
         ),
         migrations.AlterModelOptions(
-            name="reportentry",
-            options={"ordering": ["report", "position"], "verbose_name_plural": "report entries"},
+            name='reportentry',
+            options={'ordering': ['report', 'position'], 'verbose_name_plural': 'report entries'},
         ),
     ]

@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0011_audit_event_subjects"),
+        ('casework', '0011_audit_event_subjects'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="manifestentry",
-            name="boarded_at",
+            model_name='manifestentry',
+            name='boarded_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="repatriationflight",
-            name="time_zone",
-            field=models.CharField(
-                default=casework.models.flights.default_time_zone, max_length=64
-            ),
+            model_name='repatriationflight',
+            name='time_zone',
+            field=models.CharField(default=casework.models.flights.default_time_zone, max_length=64),
         ),
     ]

@@ -4,39 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0015_change_outbox"),
+        ('casework', '0015_change_outbox'),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name="familyreport",
-            name="report_status_valid",
+            model_name='familyreport',
+            name='report_status_valid',
         ),
         migrations.AlterField(
-            model_name="familyreport",
-            name="status",
-            field=models.CharField(
-                choices=[
-                    ("new", "waiting for triage"),
-                    ("in_triage", "in triage"),
-                    ("triaged", "triaged"),
-                    ("spam", "not a report"),
-                    ("set_aside", "set aside: consent withdrawn"),
-                    ("erased", "erased"),
-                ],
-                default="new",
-                max_length=12,
-                verbose_name="status",
-            ),
+            model_name='familyreport',
+            name='status',
+            field=models.CharField(choices=[('new', 'waiting for triage'), ('in_triage', 'in triage'), ('triaged', 'triaged'), ('spam', 'not a report'), ('set_aside', 'set aside: consent withdrawn'), ('erased', 'erased')], default='new', max_length=12, verbose_name='status'),
         ),
         migrations.AddConstraint(
-            model_name="familyreport",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("status__in", ["new", "in_triage", "triaged", "spam", "set_aside", "erased"])
-                ),
-                name="report_status_valid",
-            ),
+            model_name='familyreport',
+            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'in_triage', 'triaged', 'spam', 'set_aside', 'erased'])), name='report_status_valid'),
         ),
     ]

@@ -4,17 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("casework", "0019_places_registry"),
+        ('casework', '0019_places_registry'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["team", "status"], name="person_team_status"),
+            model_name='person',
+            index=models.Index(fields=['team', 'status'], name='person_team_status'),
         ),
         migrations.AddIndex(
-            model_name="person",
-            index=models.Index(fields=["assigned_to", "status"], name="person_assignee_status"),
+            model_name='person',
+            index=models.Index(fields=['assigned_to', 'status'], name='person_assignee_status'),
         ),
     ]
