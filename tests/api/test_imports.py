@@ -304,3 +304,22 @@ def test_the_hosts_import_page_marks_the_list_as_the_partners(world, api, login)
         "partner-mark"
         not in login(world.supervisor).get(f"/imports/{own.public_id}/").content.decode()
     )
+
+
+def test_a_list_reviewed_since_shows_in_updated_since(world, api):
+    hidden = _known(world, "Testova", "Zarema")
+    client = api(world.partner)
+    row = {"family_name": "Testova", "given_name": "Zarema", "birth_date": "2014-05-02"}
+    body = _send(client, _rows(row)).json()
+    since = client.get(f"{URL}{body['id']}/")  # the list as first read, then a review
+    moment = ListImport.objects.get(public_id=body["id"]).updated_at
+    suggestion_decide(
+        actor=world.supervisor,
+        suggestion=MatchSuggestion.objects.get(person=hidden),
+        decision="confirmed",
+        reason="Same names and birth date",
+    )
+    assert ListImport.objects.get(public_id=body["id"]).updated_at > moment
+    later = client.get(URL, {"updated_since": moment.isoformat()}).json()["results"]
+    assert [i["id"] for i in later] == [body["id"]]
+    assert client.get(f"{URL}{body['id']}/")["ETag"] != since["ETag"]
