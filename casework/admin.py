@@ -653,6 +653,16 @@ class MatchSuggestionAdmin(ReadOnlyAdmin):
     search_fields = ("person__display_name", "other_person__display_name")
 
 
+@admin.register(models.SuggestionOpinion)
+class SuggestionOpinionAdmin(ReadOnlyAdmin):
+    """Given by partners through the API (`services.match_opinions`); never edited here."""
+
+    list_display = ("suggestion", "partner", "opinion", "given_by", "updated_at")
+    list_filter = ("opinion", "partner")
+    list_select_related = ("suggestion", "partner", "given_by")
+    raw_id_fields = ("suggestion",)
+
+
 @admin.register(models.PersonMerge)
 class PersonMergeAdmin(ReadOnlyAdmin):
     """Merged and undone in the application, which moves the records back; never edited here."""

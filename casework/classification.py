@@ -64,6 +64,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "shared_fields": S,
         "may_submit_reports": S,
         "may_submit_list_rows": S,
+        "may_decide_suggestions": S,
         "valid_from": S,
         "valid_until": S,
         "revoked_at": S,
@@ -345,6 +346,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "row_count": S,
         "stats": S,
         "created_by": S,
+        "submitted_by_partner": S,
     },
     "ListImportRow": {
         "id": SY,
@@ -371,6 +373,15 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "decided_by": S,
         "decided_at": S,
         "decision_reason": SE,
+    },
+    # A partner's note may describe the persons, as a staff decision's reason does.
+    "SuggestionOpinion": {
+        **_COMMON,
+        "suggestion": S,
+        "partner": S,
+        "opinion": S,
+        "note": SE,
+        "given_by": S,
     },
     "PersonMerge": {
         **_COMMON,

@@ -52,3 +52,7 @@ class Action(StrEnum):
     REVIEW_BREAK_GLASS = "review_break_glass"
     DECIDE_WITHDRAWAL = "decide_withdrawal"
     SUBJECT_ACCESS = "subject_access"
+    # A partner system's, under its agreement: a list for the owner's review queue, and its
+    # opinion on a suggestion between persons shared with it.
+    SUBMIT_LIST = "submit_list"
+    GIVE_MATCH_OPINION = "give_match_opinion"

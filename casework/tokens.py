@@ -7,10 +7,18 @@ import secrets
 PERSONS_READ = "persons:read"
 REPORTS_READ = "reports:read"
 REPORTS_WRITE = "reports:write"
+IMPORTS_READ = "imports:read"
+IMPORTS_WRITE = "imports:write"
+SUGGESTIONS_READ = "suggestions:read"
+SUGGESTIONS_WRITE = "suggestions:write"
 SCOPES = {
     PERSONS_READ: "read the shared persons (list, one by one, the change feed)",
     REPORTS_READ: "read the reports the partner sent",
     REPORTS_WRITE: "submit family reports",
+    IMPORTS_READ: "follow the lists the partner sent and read their rows' outcomes",
+    IMPORTS_WRITE: "send lists",
+    SUGGESTIONS_READ: "read match suggestions on shared persons",
+    SUGGESTIONS_WRITE: "give an opinion on a match suggestion",
 }
 
 

@@ -48,6 +48,7 @@ READ_ONLY = {
     models.ListImportRow,
     models.ManifestEntry,
     models.MatchSuggestion,
+    models.SuggestionOpinion,
     models.Person,
     models.PersonName,
     models.Placement,
@@ -126,7 +127,12 @@ def everything(world, root):
         {"kind": "row_person", "person": person, "list_row": row},
         {"kind": "entry_person", "person": person, "report_entry": report_entry},
     ):
-        models.MatchSuggestion.objects.create(organisation=north, probability=0.7, **fields)
+        suggestion = models.MatchSuggestion.objects.create(
+            organisation=north, probability=0.7, **fields
+        )
+    models.SuggestionOpinion.objects.create(
+        suggestion=suggestion, partner=world.partner_org, opinion="same", given_by=world.partner
+    )
     absorbed = PersonFactory(organisation=north, merged_into=world.case_b)
     models.PersonMerge.objects.create(
         survivor=world.case_b, absorbed=absorbed, performed_by=world.supervisor, reason="Same."

@@ -315,6 +315,21 @@ def _(check):
     check.accepts(lambda: _list_import(sha256="a" * 64, status="committed"))
 
 
+@case("partner_list_once")
+def _(check):
+    org, partner, other = OrganisationFactory(), OrganisationFactory(), OrganisationFactory()
+    _list_import(org, sha256="b" * 64, status="committed", submitted_by_partner=partner)
+    check.refuses(
+        lambda: _list_import(org, sha256="b" * 64, status="committed", submitted_by_partner=partner)
+    )
+    # Another partner may send the same list, and the organisation may hold it itself: a partner
+    # is told only of its own lists.
+    check.accepts(
+        lambda: _list_import(org, sha256="b" * 64, status="committed", submitted_by_partner=other)
+    )
+    check.accepts(lambda: _list_import(org, sha256="b" * 64, status="committed"))
+
+
 @case("list_import_status_valid")
 def _(check):
     check.refuses(lambda: _list_import(status="done"))
@@ -556,6 +571,31 @@ def _(check):
     low, high = _ordered_pair(org)
     check.refuses(_suggestion(org, low, other_person=high, decision="maybe", decided_by=reviewer))
     check.accepts(_suggestion(org, low, other_person=high, decision="pending"))
+
+
+def _opinion(suggestion, partner, **fields):
+    return lambda: models.SuggestionOpinion.objects.create(
+        suggestion=suggestion, partner=partner, **{"opinion": "same", **fields}
+    )
+
+
+@case("suggestion_opinion_once_per_partner")
+def _(check):
+    org, partner, other = OrganisationFactory(), OrganisationFactory(), OrganisationFactory()
+    low, high = _ordered_pair(org)
+    suggestion = _suggestion(org, low, other_person=high)()
+    _opinion(suggestion, partner)()
+    check.refuses(_opinion(suggestion, partner, opinion="not_same"))
+    check.accepts(_opinion(suggestion, other))
+
+
+@case("suggestion_opinion_valid")
+def _(check):
+    org, partner = OrganisationFactory(), OrganisationFactory()
+    low, high = _ordered_pair(org)
+    suggestion = _suggestion(org, low, other_person=high)()
+    check.refuses(_opinion(suggestion, partner, opinion="merge"))
+    check.accepts(_opinion(suggestion, partner, opinion="needs_more_information"))
 
 
 @case("merge_two_different_persons")

@@ -8,7 +8,9 @@ never holds the token itself.
 Scopes. A token names what it may reach, as `<resource>:<read|write>`:
 - `persons:read`: the shared persons, one by one, listed and through the change feed;
 - `reports:read`: the reports the partner sent;
-- `reports:write`: submitting a family report.
+- `reports:write`: submitting a family report;
+- `imports:read`, `imports:write`: following the lists the partner sent, sending one;
+- `suggestions:read`, `suggestions:write`: match suggestions on shared persons, giving an opinion.
 Read is GET and HEAD, write any other method. A route of no resource above (reference data,
 flights) is in no scope: a scoped token gets 403 there, as for a missing scope, and the refusal is
 audited. A token issued with no scopes at all (the only kind issued before scopes were enforced,
@@ -28,7 +30,12 @@ from casework.tokens import hash_token_secret
 TOKEN_QUERY_PARAMETERS = ("token", "access_token", "api_key", "key")
 
 # The resource of each API route family (the router's basename, see casework/api/urls.py).
-SCOPE_RESOURCES = {"api-person": "persons", "api-report": "reports"}
+SCOPE_RESOURCES = {
+    "api-person": "persons",
+    "api-report": "reports",
+    "api-import": "imports",
+    "api-suggestion": "suggestions",
+}
 
 
 def _refused(reason: str, message: str, *, token=None, detail=None):

@@ -132,9 +132,10 @@ class ApiViewSet(viewsets.GenericViewSet):
             )
         return super().handle_exception(exc)
 
-    def idempotent(self, request, perform) -> Response:
+    def idempotent(self, request, perform, payload=None) -> Response:
         """Run `perform` (→ (status, data, headers)) once per `Idempotency-Key`: a retry with the
-        same key and body gets the first response again, with another body a 422."""
+        same key and body gets the first response again, with another body a 422. `payload`: what
+        stands for the body when it is not JSON (an upload: its fields and its file's digest)."""
         key = request.META.get(IDEMPOTENCY_HEADER)
         if key is None:
             status, data, headers = perform()
@@ -150,7 +151,7 @@ class ApiViewSet(viewsets.GenericViewSet):
                 key=key,
                 method=request.method,
                 path=request.path,
-                payload=request.data,
+                payload=request.data if payload is None else payload,
                 perform=run,
             )
         except IdempotencyKeyError as exc:

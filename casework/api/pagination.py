@@ -151,3 +151,62 @@ class KeysetPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+_ROW_CURSOR_SALT = "casework.api.row-position"
+
+
+def _row_cursor(number: int, backwards: bool) -> str:
+    return signing.dumps({"n": number, "b": backwards}, salt=_ROW_CURSOR_SALT)
+
+
+def _row_position(cursor: str) -> tuple[int, bool]:
+    try:
+        data = signing.loads(cursor, salt=_ROW_CURSOR_SALT)
+        number, backwards = data["n"], data["b"]
+    except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
+        raise InvalidCursor() from None
+    if not isinstance(number, int) or isinstance(number, bool) or not isinstance(backwards, bool):
+        raise InvalidCursor()
+    return number, backwards
+
+
+class RowNumberPagination(KeysetPagination):
+    """The rows of one list, by their number (unique in the list, never changing): the same
+    keyset pages, the row number as the position."""
+
+    page_size = 100
+    max_page_size = 500
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        size = self._page_size(request)
+        raw = request.query_params.get(self.cursor_query_param)
+        number, backwards = _row_position(raw) if raw else (None, False)
+        page = queryset.order_by("-row_number" if backwards else "row_number")
+        if number is not None:
+            page = page.filter(**{f"row_number__{'lt' if backwards else 'gt'}": number})
+        rows = list(page[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
+        has_next = more if not backwards else bool(rows)
+        has_previous = (number is not None and bool(rows)) if not backwards else more
+        self._next = _row_cursor(rows[-1].row_number, False) if has_next else None
+        self._previous = _row_cursor(rows[0].row_number, True) if has_previous else None
+        return rows
+
+    def _link(self, position):
+        if position is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, position)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        parameters[0]["description"] = (
+            "The `next` or `previous` link of the page before: pages follow the row numbers and "
+            "never skip or repeat a row."
+        )
+        return parameters

@@ -54,6 +54,30 @@ OPERATION_DESCRIPTIONS = {
     "locations_retrieve": "One detention location (staff only).",
     "flights_list": "Repatriation flights with their manifests (staff planning them).",
     "flights_retrieve": "One repatriation flight with its manifest.",
+    "imports_list": "The lists you sent, oldest first, each with its status and counts.",
+    "imports_retrieve": (
+        "One list you sent: `in_review` while a row waits for the receiving organisation's "
+        "staff, then `done`; the counts of its rows' outcomes."
+    ),
+    "imports_create": (
+        "Send a list (where your agreement allows lists): rows as JSON, or a CSV or XLSX file as "
+        "`multipart/form-data` with the same fields and `file`. It is matched into the "
+        "receiving organisation's review queue, written onto no one. An invalid row refuses the "
+        "whole list (400, each problem at `/rows/<index>/<field>`, or `/file/<row>/<field>` for "
+        "a file) unless `reject_invalid` keeps it as refused. Send an `Idempotency-Key` to retry "
+        "safely."
+    ),
+    "imports_rows_list": None,  # the view's own (what a row's outcome tells)
+    "suggestions_list": (
+        "Match suggestions on persons shared with you (or between a shared person and a row of "
+        "your list or an entry of your report), each explained field by field in words."
+    ),
+    "suggestions_retrieve": "One match suggestion, with the `ETag` of that version.",
+    "suggestions_decision_create": (
+        "Give your opinion on a suggestion (where your agreement allows): `same`, `not_same` or "
+        "`needs_more_information`, with a note. The receiving organisation's staff read it and "
+        "decide; it merges nothing. Requires `If-Match` with the `ETag` you read."
+    ),
 }
 
 COMPONENT_DESCRIPTIONS = {

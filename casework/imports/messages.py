@@ -68,6 +68,10 @@ POSSIBLE_MATCHES_OUTSIDE = gettext_noop(
     "possible matches: %(count)s; the best may be a person known outside your cases: it waits "
     "in the review queue for their team or a supervisor"
 )
+NEW_CANDIDATE_FROM_PARTNER = gettext_noop(
+    "sent by a partner; no known person matches: it waits for staff to record the person"
+)
+NEW_CANDIDATE_RECORDED = gettext_noop("sent by a partner; recorded as a new person by staff")
 ALL_CANDIDATES_REJECTED = gettext_noop("every candidate was rejected by a reviewer")
 CONFIRMED_BY_REVIEWER = gettext_noop("confirmed by a reviewer")
 

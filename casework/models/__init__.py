@@ -22,7 +22,14 @@ from casework.models.locations import (
     PopulationReport,
     Reliability,
 )
-from casework.models.matching import Decision, MatchSuggestion, PersonMerge, SuggestionKind
+from casework.models.matching import (
+    Decision,
+    MatchSuggestion,
+    PartnerOpinion,
+    PersonMerge,
+    SuggestionKind,
+    SuggestionOpinion,
+)
 from casework.models.notes import CaseNote, CaseTask
 from casework.models.organisations import (
     BreakGlassGrant,
@@ -93,6 +100,7 @@ __all__ = [
     "ManifestRole",
     "ManifestStatus",
     "MatchSuggestion",
+    "PartnerOpinion",
     "Membership",
     "NameKey",
     "NameKind",
@@ -127,6 +135,7 @@ __all__ = [
     "SharedCase",
     "SharingAgreement",
     "SuggestionKind",
+    "SuggestionOpinion",
     "Team",
     "TriageOutcome",
     "User",

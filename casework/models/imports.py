@@ -47,6 +47,16 @@ class ListImport(PublicModel):
         related_name="+",
         verbose_name=_("created by"),
     )
+    # A list a partner sent under its agreement: it belongs to the organisation it was sent to
+    # (`organisation`), whose staff review its rows.
+    submitted_by_partner = models.ForeignKey(
+        "casework.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by partner"),
+    )
 
     class Meta:
         verbose_name = _("imported list")
@@ -55,8 +65,15 @@ class ListImport(PublicModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "sha256"],
-                condition=Q(status="committed"),
+                condition=Q(status="committed", submitted_by_partner__isnull=True),
                 name="list_import_file_once",
+            ),
+            # A partner's list is checked against its own lists only: a refusal must not tell
+            # it which files the organisation holds.
+            models.UniqueConstraint(
+                fields=["organisation", "submitted_by_partner", "sha256"],
+                condition=Q(status="committed", submitted_by_partner__isnull=False),
+                name="partner_list_once",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=ImportStatus.values), name="list_import_status_valid"

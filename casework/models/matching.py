@@ -118,6 +118,54 @@ class MatchSuggestion(PublicModel):
         ]
 
 
+class PartnerOpinion(models.TextChoices):
+    SAME = "same", _("the same person")
+    NOT_SAME = "not_same", _("not the same person")
+    NEEDS_MORE_INFORMATION = "needs_more_information", _("needs more information")
+
+
+class SuggestionOpinion(PublicModel):
+    """A partner's opinion on a suggestion it may see, for the owner's staff to read: one per
+    partner, replaced when it gives another. It decides nothing."""
+
+    suggestion = models.ForeignKey(
+        MatchSuggestion,
+        on_delete=models.CASCADE,
+        related_name="partner_opinions",
+        verbose_name=_("match suggestion"),
+    )
+    partner = models.ForeignKey(
+        "casework.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    opinion = models.CharField(
+        max_length=22, choices=PartnerOpinion.choices, verbose_name=_("opinion")
+    )
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("given by"),
+    )
+
+    class Meta:
+        verbose_name = _("partner's opinion")
+        verbose_name_plural = _("partners' opinions")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["suggestion", "partner"], name="suggestion_opinion_once_per_partner"
+            ),
+            models.CheckConstraint(
+                condition=Q(opinion__in=PartnerOpinion.values), name="suggestion_opinion_valid"
+            ),
+        ]
+
+
 class PersonMerge(PublicModel):
     """`absorbed` was folded into `survivor`; `moved` lists what moved, so it can be undone."""
 

@@ -151,6 +151,11 @@ class SharingAgreement(PublicModel):
     may_submit_list_rows = models.BooleanField(
         default=False, verbose_name=_("may submit list rows")
     )
+    # A partner's decision is an opinion the owner's staff read in the review queue: it never
+    # merges or links anything itself.
+    may_decide_suggestions = models.BooleanField(
+        default=False, verbose_name=_("may give its opinion on match suggestions")
+    )
     valid_from = models.DateField(verbose_name=_("valid from"))
     valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
     revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))

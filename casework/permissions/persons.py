@@ -79,6 +79,20 @@ def agreements_in_force_for(user) -> QuerySet:
     return active_agreements().filter(partner_id=user.organisation_id)
 
 
+def agreements_taking_lists(user) -> QuerySet:
+    """The agreements in force under which the user's organisation may send lists to the owner."""
+    return agreements_in_force_for(user).filter(may_submit_list_rows=True)
+
+
+def may_give_match_opinion(user, organisation_id=None) -> bool:
+    """Whether the partner's agreement with the organisation holding a suggestion (with any, when
+    None) lets it give its opinion (the persons' own gate is `require(GIVE_MATCH_OPINION, ...)`)."""
+    agreements = agreements_in_force_for(user).filter(may_decide_suggestions=True)
+    if organisation_id is not None:
+        agreements = agreements.filter(owner_id=organisation_id)
+    return agreements.exists()
+
+
 def sharing_partners(owner_id) -> QuerySet:
     """The partner organisations `owner_id` has a sharing agreement in force with: the only ones
     a family's consent, a share or a report can name."""

@@ -54,10 +54,13 @@ from casework.models import (
     Role,
     SharedCase,
     SharingAgreement,
+    SuggestionKind,
+    SuggestionOpinion,
     TriageOutcome,
 )
 from casework.models.base import register_read_gate
 from casework.permissions.persons import (
+    agreements_in_force_for,
     break_glass_scope,
     duplicate_check_scope,
     partner_shares,
@@ -236,6 +239,9 @@ def handovers_visible_to(user, qs: QuerySet) -> QuerySet:
 def list_imports_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     """The organisation's list imports, for those who may import lists."""
     qs = ListImport.objects.all() if qs is None else qs
+    if is_partner_system(user):
+        # A partner sees the lists it sent (held by the organisations it sent them to), no other.
+        return qs.filter(submitted_by_partner_id=user.organisation_id)
     if not may(user, Action.IMPORT_LIST):
         return qs.none()
     return qs.filter(organisation_id=user.organisation_id)
@@ -252,6 +258,8 @@ def suggestions_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     joined person), so a page of the review queue reads its suggestions and their persons only,
     never the list of every person in scope (tens of thousands) to test them against."""
     qs = MatchSuggestion.objects.all() if qs is None else qs
+    if is_partner_system(user):
+        return partner_suggestions(user, qs)
     if not may(user, Action.DECIDE_MATCH):
         return qs.none()
     person = person_scope_condition(user, "person__")
@@ -261,6 +269,32 @@ def suggestions_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     return qs.filter(organisation_id=user.organisation_id).filter(
         person, Q(other_person__isnull=True) | other
     )
+
+
+def partner_suggestions(user, qs: QuerySet) -> QuerySet:
+    """The suggestions a partner may read: of an organisation it has an agreement in force with,
+    whose every person is shared with it. The other side is a second shared person, or what the
+    partner itself sent (a row of its list, an entry of its report): it already knows that. A
+    suggestion on a person not shared with it does not exist for it, whoever is on the other side.
+    """
+    shared = partner_shares(user).values("person_id")
+    own = user.organisation_id
+    second_side = (
+        Q(kind=SuggestionKind.PERSON_PERSON, other_person_id__in=shared)
+        | Q(kind=SuggestionKind.ROW_PERSON, list_row__list_import__submitted_by_partner_id=own)
+        | Q(kind=SuggestionKind.ENTRY_PERSON, report_entry__report__source_partner_id=own)
+    )
+    return qs.filter(
+        organisation_id__in=agreements_in_force_for(user).values("owner_id"),
+        person_id__in=shared,
+    ).filter(second_side)
+
+
+def suggestion_opinions_visible_to(user, qs: QuerySet) -> QuerySet:
+    """A partner's opinions: the partner's own; staff: those on the suggestions they see."""
+    if is_partner_system(user):
+        qs = qs.filter(partner_id=user.organisation_id)
+    return qs.filter(suggestion__in=suggestions_visible_to(user).values("pk"))
 
 
 def merges_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
@@ -392,6 +426,7 @@ READ_GATES = {
     (ListImport, "visible_to"): list_imports_visible_to,
     (ListImportRow, "visible_to"): list_rows_visible_to,
     (MatchSuggestion, "visible_to"): suggestions_visible_to,
+    (SuggestionOpinion, "visible_to"): suggestion_opinions_visible_to,
     (PersonMerge, "visible_to"): merges_visible_to,
     (DetentionLocation, "visible_to"): locations_visible_to,
     (PopulationReport, "visible_to"): place_records_visible_to,

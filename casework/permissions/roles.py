@@ -76,9 +76,17 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             Action.MANAGE_PLACES,
         }
     ),
-    # No partner surface takes list rows yet (an import would land in the partner's own
-    # organisation, outside any agreement): until one does, partners may not import.
-    Role.PARTNER: frozenset({Action.VIEW_PERSON, Action.ENTER_REPORT}),
+    # A partner never imports into its own organisation (that would be outside any agreement): it
+    # submits a list to an organisation whose agreement takes list rows (`SUBMIT_LIST`), and gives
+    # opinions on suggestions where the agreement allows; the owner's staff decide.
+    Role.PARTNER: frozenset(
+        {
+            Action.VIEW_PERSON,
+            Action.ENTER_REPORT,
+            Action.SUBMIT_LIST,
+            Action.GIVE_MATCH_OPINION,
+        }
+    ),
 }
 
 # The least level on a person each person-bound action needs.
@@ -93,6 +101,7 @@ ACTION_LEVEL: dict[Action, Level] = {
     Action.ADD_NOTE: Level.SENSITIVE,
     Action.RECORD_PROCEEDING: Level.RESTRICTED,
     Action.DECIDE_MATCH: Level.SENSITIVE,
+    Action.GIVE_MATCH_OPINION: Level.PARTNER,
     Action.MERGE_PERSONS: Level.RESTRICTED,
     Action.RECORD_HANDOVER: Level.SENSITIVE,
     Action.APPROVE_MANIFEST: Level.RESTRICTED,

@@ -216,7 +216,8 @@ class ValidatedRow:
     errors: list[RowError]
 
 
-def _validate(list_import: ListImport, table: Table) -> list[ValidatedRow]:
+def validate_rows(list_import: ListImport, table: Table) -> list[ValidatedRow]:
+    """Every row of the table checked with the import's column mapping."""
     today = timezone.localdate()
     out = []
     for number, cells in table.rows:
@@ -241,7 +242,7 @@ def list_import_preview(*, actor, list_import: ListImport, limit: int = PREVIEW_
     """The first rows as they would be read, and every row's errors. Writes nothing."""
     require(actor, Action.IMPORT_LIST, list_import)
     table = _table(list_import)
-    validated = _validate(list_import, table)
+    validated = validate_rows(list_import, table)
     errors = [e for row in validated for e in row.errors]
     return Preview(
         table.headers, list_import.column_mapping, validated[:limit], errors, len(validated)
@@ -382,7 +383,7 @@ def plan_import(
     """Full validation and matching; what every row would become. Writes nothing."""
     require(actor, Action.IMPORT_LIST, list_import)
     if validated is None:
-        validated = _validate(list_import, _table(list_import))
+        validated = validate_rows(list_import, _table(list_import))
     plans = [RowPlan(row) for row in validated]
     errors = [e for row in validated for e in row.errors]
     for plan in plans:
@@ -521,6 +522,54 @@ def _record_placements(
     return placements
 
 
+def store_rows(list_import: ListImport, plans: list[RowPlan], persons_by_row: dict[int, int]):
+    """Every row of a list with its outcome, and the suggestions of those waiting for review, in
+    the caller's transaction (a staff commit, a partner's submission). `persons_by_row`: the new
+    persons' ids by the row that created them."""
+    rows = []
+    for row_plan in plans:
+        number = row_plan.row.number
+        person_id = row_plan.person_id
+        if row_plan.outcome == RowOutcome.CREATED:
+            person_id = persons_by_row[number]
+        elif row_plan.same_as_row is not None:
+            person_id = persons_by_row[row_plan.same_as_row]
+            row_plan.person_id = person_id
+        data = row_plan.row.data
+        rows.append(
+            ListImportRow(
+                list_import=list_import,
+                row_number=number,
+                record_id=(data.record_id if data else "")[:100],
+                data={
+                    "raw": _stored_raw(row_plan.row.raw),
+                    "fields": data.fields if data else {},
+                },
+                outcome=row_plan.outcome,
+                reason=row_plan.reason[:500],
+                person_id=person_id if row_plan.outcome in ("linked", "created") else None,
+            )
+        )
+    ListImportRow.objects.bulk_create(rows, batch_size=1000)
+    row_ids = dict(
+        ListImportRow.objects.filter(list_import=list_import).values_list("row_number", "pk")
+    )
+    suggestions = []
+    for row_plan in plans:
+        for person_id, same_as_row, probability, explanation in row_plan.suggestions:
+            suggestions.append(
+                MatchSuggestion(
+                    organisation_id=list_import.organisation_id,
+                    kind=SuggestionKind.ROW_PERSON,
+                    person_id=person_id or persons_by_row[same_as_row],
+                    list_row_id=row_ids[row_plan.row.number],
+                    probability=min(1.0, max(0.0, probability)),
+                    explanation=explanation,
+                )
+            )
+    MatchSuggestion.objects.bulk_create(suggestions, batch_size=1000)
+
+
 def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool = False):
     """Write the whole list in one transaction, or nothing at all."""
     require(actor, Action.IMPORT_LIST, list_import)
@@ -531,7 +580,7 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
         previous = _already_imported(locked.organisation_id, locked.sha256, locked.pk)
         if previous is not None:
             _refuse_repeat(previous)
-        validated = _validate(locked, _table(locked))
+        validated = validate_rows(locked, _table(locked))
         errors = [e for row in validated for e in row.errors]
         if errors and not reject_invalid:
             raise ImportRejected(errors)  # before any matching: nothing is written
@@ -543,48 +592,7 @@ def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool =
             actor, [p.row.data for p in plan.rows if p.outcome == RowOutcome.CREATED], locked
         )
         persons_by_row = {number: person.pk for number, person in created.items()}
-        rows = []
-        for row_plan in plan.rows:
-            number = row_plan.row.number
-            person_id = row_plan.person_id
-            if row_plan.outcome == RowOutcome.CREATED:
-                person_id = persons_by_row[number]
-            elif row_plan.same_as_row is not None:
-                person_id = persons_by_row[row_plan.same_as_row]
-                row_plan.person_id = person_id
-            data = row_plan.row.data
-            rows.append(
-                ListImportRow(
-                    list_import=locked,
-                    row_number=number,
-                    record_id=(data.record_id if data else "")[:100],
-                    data={
-                        "raw": _stored_raw(row_plan.row.raw),
-                        "fields": data.fields if data else {},
-                    },
-                    outcome=row_plan.outcome,
-                    reason=row_plan.reason[:500],
-                    person_id=person_id if row_plan.outcome in ("linked", "created") else None,
-                )
-            )
-        ListImportRow.objects.bulk_create(rows, batch_size=1000)
-        row_ids = dict(
-            ListImportRow.objects.filter(list_import=locked).values_list("row_number", "pk")
-        )
-        suggestions = []
-        for row_plan in plan.rows:
-            for person_id, same_as_row, probability, explanation in row_plan.suggestions:
-                suggestions.append(
-                    MatchSuggestion(
-                        organisation_id=locked.organisation_id,
-                        kind=SuggestionKind.ROW_PERSON,
-                        person_id=person_id or persons_by_row[same_as_row],
-                        list_row_id=row_ids[row_plan.row.number],
-                        probability=min(1.0, max(0.0, probability)),
-                        explanation=explanation,
-                    )
-                )
-        MatchSuggestion.objects.bulk_create(suggestions, batch_size=1000)
+        store_rows(locked, plan.rows, persons_by_row)
         # A linked row naming the person's mother or father adds that name to their keys.
         refresh_name_keys_of(
             p.person_id

@@ -40,6 +40,12 @@ def person_draft_of_row(data: RowData, list_import: ListImport, team=None) -> Pe
     )
 
 
+def list_moved_on(row: ListImportRow) -> None:
+    """A row's outcome changed after the import (a review): its list's `updated_at` says so, for
+    whoever follows the list by it (a partner's `updated_since`)."""
+    ListImport.objects.filter(pk=row.list_import_id).update(updated_at=timezone.now())
+
+
 def row_create_person(*, actor, row: ListImportRow):
     """A row every candidate of which was rejected: it becomes a new person (called by the
     review service inside its transaction)."""
@@ -60,4 +66,5 @@ def row_create_person(*, actor, row: ListImportRow):
     row.person = person
     row.reason = ALL_CANDIDATES_REJECTED
     row.save(update_fields=["outcome", "person", "reason"])
+    list_moved_on(row)
     return person

@@ -47,7 +47,7 @@ from casework.models import (
 )
 from casework.permissions import Action, Level, person_levels, require
 from casework.services.errors import ServiceError
-from casework.services.list_rows import row_create_person
+from casework.services.list_rows import list_moved_on, row_create_person
 from casework.services.names import (
     KEY_LENGTH,
     load_people,
@@ -520,7 +520,10 @@ def _set_decision(suggestion: MatchSuggestion, actor, decision: str, reason: str
     suggestion.decided_by = actor
     suggestion.decided_at = timezone.now()
     suggestion.decision_reason = reason
-    suggestion.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+    # `updated_at` too: a partner's copy of the suggestion (its ETag, `updated_since`) moves on.
+    suggestion.save(
+        update_fields=["decision", "decided_by", "decided_at", "decision_reason", "updated_at"]
+    )
 
 
 def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
@@ -533,6 +536,7 @@ def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
         row.person = suggestion.person
         row.reason = "confirmed by a reviewer"
         row.save(update_fields=["outcome", "person", "reason"])
+        list_moved_on(row)
         refresh_name_keys(suggestion.person)  # the row may name the person's mother or father
         closed = []
         for other in others.filter(decision__in=[Decision.PENDING, Decision.NEEDS_INFO]):

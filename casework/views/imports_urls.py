@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from casework.views import imports
+from casework.views import imports, partner_lists
 
 urlpatterns = [
     path("", imports.import_list, name="import_list"),
@@ -11,4 +11,9 @@ urlpatterns = [
     path("<uuid:public_id>/mapping/", imports.import_mapping, name="import_mapping"),
     path("<uuid:public_id>/dry-run/", imports.import_dry_run, name="import_dry_run"),
     path("<uuid:public_id>/commit/", imports.import_commit, name="import_commit"),
+    path(
+        "<uuid:public_id>/rows/<uuid:row_public_id>/record/",
+        partner_lists.import_row_record,
+        name="import_row_record",
+    ),
 ]

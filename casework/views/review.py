@@ -11,7 +11,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from casework.filtersets import QUEUE_OPEN, MatchSuggestionFilterSet
 from casework.forms.imports import DecisionForm, ReasonForm
 from casework.forms.service_errors import apply_service_error
-from casework.models import Decision, MatchSuggestion, Person, PersonMerge, SuggestionKind
+from casework.models import (
+    Decision,
+    MatchSuggestion,
+    Person,
+    PersonMerge,
+    SuggestionKind,
+    SuggestionOpinion,
+)
 from casework.permissions import Action, may
 from casework.presenters import WITHHELD, present_persons
 from casework.services.errors import ServiceError
@@ -169,6 +176,11 @@ def review_suggestion(request, public_id):
             "form": form,
             "decided": suggestion.decision in (Decision.CONFIRMED, Decision.REJECTED),
             "waiting_merge": _waiting_merge(request.user, [suggestion]).get(suggestion),
+            # What partners who see both persons think (`services.match_opinions`): theirs to say,
+            # the staff's to decide.
+            "partner_opinions": SuggestionOpinion.objects.visible_to(request.user)
+            .filter(suggestion=suggestion)
+            .select_related("partner"),
         },
         status=400 if form.is_bound else 200,
     )

@@ -48,6 +48,12 @@ def test_it_lists_every_route(schema):
         "/api/v1/locations/{id}/",
         "/api/v1/flights/",
         "/api/v1/flights/{id}/",
+        "/api/v1/imports/",
+        "/api/v1/imports/{id}/",
+        "/api/v1/imports/{id}/rows/",
+        "/api/v1/suggestions/",
+        "/api/v1/suggestions/{id}/",
+        "/api/v1/suggestions/{id}/decision/",
     }
     assert set(schema["paths"]["/api/v1/persons/{id}/"]) == {"get", "patch"}
     assert set(schema["paths"]["/api/v1/persons/"]) == {"get", "post"}
@@ -86,6 +92,11 @@ PARTNER_PATHS = {
     "/api/v1/persons/changes/": {"get"},
     "/api/v1/reports/": {"get", "post"},
     "/api/v1/reports/{id}/": {"get"},
+    "/api/v1/imports/": {"get", "post"},
+    "/api/v1/imports/{id}/": {"get"},
+    "/api/v1/imports/{id}/rows/": {"get"},
+    "/api/v1/suggestions/": {"get"},
+    "/api/v1/suggestions/{id}/": {"get"},
 }
 
 
@@ -102,7 +113,22 @@ def test_a_partner_gets_the_operations_it_may_call_and_no_other(world, api):
 def test_a_partner_that_may_not_send_reports_is_not_shown_how(world, api):
     response = api(world.partner_without_agreement).get(URL)
     assert response.status_code == 200
-    assert _operations(response.json()) == {**PARTNER_PATHS, "/api/v1/reports/": {"get"}}
+    assert _operations(response.json()) == {
+        **PARTNER_PATHS,
+        "/api/v1/reports/": {"get"},
+        "/api/v1/imports/": {"get"},
+    }
+
+
+def test_a_partner_whose_agreement_allows_opinions_is_shown_the_decision(world, api):
+    from casework.models import SharingAgreement
+
+    SharingAgreement.objects.filter(pk=world.agreement.pk).update(may_decide_suggestions=True)
+    response = api(world.partner).get(URL)
+    assert _operations(response.json()) == {
+        **PARTNER_PATHS,
+        "/api/v1/suggestions/{id}/decision/": {"post"},
+    }
 
 
 def test_a_scoped_token_is_shown_its_scopes_only(world):

@@ -182,3 +182,46 @@ def test_one_partner_cannot_reach_anothers_records_whatever_it_sends(world, app)
         strategy = operation.as_strategy(path_parameters=fixed, query=query)
         _run(strategy, [*CHECKS, never_anothers_record], headers, None, statuses)
     assert 404 in statuses and 200 in statuses
+
+
+def test_the_partners_lists_and_suggestions_conform_to_their_schema(world, app):
+    """The partner's lists and suggestions, with an agreement that takes its opinions (so that the
+    decision is in its schema too), reaching a list it sent and a suggestion it may read."""
+    from casework.models import MatchSuggestion, SharedCase, SharingAgreement
+    from casework.services.partner_lists import list_import_submit
+    from tests.factories import PersonFactory
+
+    SharingAgreement.objects.filter(pk=world.agreement.pk).update(may_decide_suggestions=True)
+    other = PersonFactory(organisation=world.north, team=world.team_a, display_name="Testova Ra")
+    SharedCase.objects.create(agreement=world.agreement, person=other)
+    low, high = sorted((world.case_a, other), key=lambda p: p.pk)
+    suggestion = MatchSuggestion.objects.create(
+        organisation=world.north, kind="person_person", person=low, other_person=high,
+        probability=0.9, explanation={"probability": 0.9, "fields": []},
+    )  # fmt: skip
+    sent = list_import_submit(actor=world.partner, source="Fuzzed", rows=[{"family_name": "T"}])
+    _token, value = issue_token(world.partner)
+    headers = {"Authorization": f"Bearer {value}"}
+    schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, headers=headers)
+    ids = {
+        "/api/v1/imports/": str(sent.public_id),
+        "/api/v1/suggestions/": str(suggestion.public_id),
+    }
+    statuses = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        prefix = next((p for p in ids if operation.path.startswith(p)), None)
+        if prefix is None:
+            continue
+        fixed = {"id": ids[prefix]} if "{id}" in operation.path else None
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            checks = CHECKS + ([negative_data_rejection] if mode.is_negative else [])
+            for path_parameters in (None, fixed) if fixed else (None,):
+                strategy = operation.as_strategy(
+                    generation_mode=mode, path_parameters=path_parameters
+                )
+                try:
+                    _run(strategy, checks, headers, None, statuses)
+                except Unsatisfiable:
+                    assert mode.is_negative, operation.path
+    assert 200 in statuses and 404 in statuses, statuses
