@@ -36,16 +36,19 @@ from casework.api.pagination import KeysetPagination, page_size_of
 from casework.api.sync import changes_since, deleted_tombstone, merged_tombstones
 from casework.matching import MATCH_THRESHOLD
 from casework.models import (
+    Confidence,
     DatePrecision,
     DocumentsHeld,
     NameKind,
     Person,
     PersonName,
     PersonStatus,
+    RelationshipKind,
     Script,
     Sex,
     Team,
 )
+from casework.models.locations import PLACEMENT_START_PRECISIONS
 from casework.permissions import Action, is_partner_system, may, require
 from casework.presenters import WITHHELD, PersonView, present_person, present_persons
 from casework.services.matching import intake_candidates_for_input
@@ -70,6 +73,57 @@ class PersonNameSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=NameKind.choices, help_text='Or {"withheld": true} (an alias says much).'
     )
+
+
+class WhereaboutsSerializer(serializers.Serializer):
+    """Where the person is now: the current placement (the latest confirmed one, not a sighting),
+    its place and since when, the date as precise as it is known (`since_precision`)."""
+
+    placement = serializers.UUIDField(help_text="The placement, in /api/v1/placements/.")
+    location = serializers.UUIDField(
+        allow_null=True,
+        help_text="The detention location, in /api/v1/locations/; null for a "
+        "place known only as written.",
+    )
+    place = serializers.CharField()
+    since = serializers.DateField()
+    since_precision = serializers.ChoiceField(choices=PLACEMENT_START_PRECISIONS)
+
+
+class RelationshipSerializer(serializers.Serializer):
+    """A family link: `from_person` is the `kind` of `to_person` (the mother of, ...). Only links
+    whose both ends the caller sees are listed."""
+
+    id = serializers.UUIDField()
+    from_person = serializers.UUIDField()
+    to_person = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=RelationshipKind.choices)
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+
+
+def _working_record_json(name: str, value):
+    if name == "whereabouts":
+        return (
+            None
+            if value is None
+            else {
+                "placement": str(value.placement),
+                "location": str(value.location) if value.location else None,
+                "place": value.place,
+                "since": value.since.isoformat(),
+                "since_precision": value.since_precision,
+            }
+        )
+    return [
+        {
+            "id": str(link.id),
+            "from_person": str(link.from_person),
+            "to_person": str(link.to_person),
+            "kind": link.kind,
+            "confidence": link.confidence,
+        }
+        for link in value
+    ]
 
 
 class PersonSerializer(serializers.Serializer):
@@ -101,6 +155,8 @@ class PersonSerializer(serializers.Serializer):
     assigned_to = serializers.UUIDField(source="assigned_to.public_id", allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    whereabouts = WhereaboutsSerializer(allow_null=True)
+    relationships = RelationshipSerializer(many=True)
 
     def to_representation(self, view: PersonView):
         """A person as the presenter gave them (`presenters.present_persons`): each value
@@ -112,6 +168,8 @@ class PersonSerializer(serializers.Serializer):
             value = view[name]
             if value is WITHHELD:
                 out[name] = WITHHELD_JSON
+            elif name in ("whereabouts", "relationships"):
+                out[name] = _working_record_json(name, value)
             elif value is None:
                 out[name] = None
             elif name == "names":
