@@ -6,14 +6,15 @@ account or ended sessions) is an audit event (`login_failed`, `changes.via == "a
 never holds the token itself.
 
 Scopes. A token names what it may reach, as `<resource>:<read|write>`:
-- `persons:read`: the shared persons, one by one, listed and through the change feed;
+- `persons:read`: the shared persons, one by one, listed and through the change feed, and what
+  the agreement shares of them: placements, the places they are or were at, flights;
 - `reports:read`: the reports the partner sent;
 - `reports:write`: submitting a family report.
-Read is GET and HEAD, write any other method. A route of no resource above (reference data,
-flights) is in no scope: a scoped token gets 403 there, as for a missing scope, and the refusal is
-audited. A token issued with no scopes at all (the only kind issued before scopes were enforced,
-and what `issue_partner_token` still issues) keeps what it always had: the partner's role and
-agreements decide, as for every token. Scopes only narrow a token, never widen the account.
+Read is GET and HEAD, write any other method. A route of no resource above is in no scope: a
+scoped token gets 403 there, as for a missing scope, and the refusal is audited. A token issued
+with no scopes at all (the only kind issued before scopes were enforced, and what
+`issue_partner_token` still issues) keeps what it always had: the partner's role and agreements
+decide, as for every token. Scopes only narrow a token, never widen the account.
 """
 
 import hmac
@@ -29,6 +30,9 @@ TOKEN_QUERY_PARAMETERS = ("token", "access_token", "api_key", "key")
 
 # The resource of each API route family (the router's basename, see casework/api/urls.py).
 SCOPE_RESOURCES = {"api-person": "persons", "api-report": "reports"}
+# A shared person's records (placements, the places they are or were at, their flights) are read
+# under the persons' scope.
+SCOPE_RESOURCES |= {"api-placement": "persons", "api-location": "persons", "api-flight": "persons"}
 
 
 def _refused(reason: str, message: str, *, token=None, detail=None):

@@ -1,18 +1,33 @@
-"""Repatriation flights over the API (read-only), for those who plan them. Each passenger on a
-manifest shows only as far as the caller may see that person; an escort is named."""
+"""Repatriation flights over the API (read-only).
+
+Those who plan flights read their organisation's flights with every manifest row, each passenger
+shown only as far as they may see that person (an escort is named). A partner reads the flights
+on which a person shared with it under an agreement that shares flights is a passenger, with the
+manifest rows of those persons only: the other rows are counted (`other_passengers`), never named.
+Which rows show is the read gate's (`ManifestEntry.objects.visible_to`); what of each passenger
+shows, the presenter's: a partner sees a passenger's name only when its agreement shares it. A
+page that shows passengers is one audit event naming them all, as the persons list writes it.
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
+from django.db.models.functions import Coalesce
 from rest_framework import mixins, serializers
 
-from casework.api.base import ApiViewSet, ConditionalRetrieveMixin
+from casework.api.base import ApiViewSet
+from casework.api.conditional import conditional_response, etag_for
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
-from casework.models import ManifestEntry, Person, RepatriationFlight
-from casework.permissions import Action, may
+from casework.api.reads import record_page_reads
+from casework.models import ManifestEntry, ManifestRole, Person, RepatriationFlight
+from casework.permissions import Action, is_partner_system, may
+from casework.presenters import WITHHELD, present_persons
+
+# What a manifest shows of each passenger, as the audit trail names it.
+READ_FIELDS = ["flights"]
 
 
 class ManifestEntrySerializer(serializers.Serializer):
@@ -20,17 +35,22 @@ class ManifestEntrySerializer(serializers.Serializer):
     role = serializers.CharField()
     status = serializers.CharField()
     person = serializers.SerializerMethodField(
-        help_text='{"id", "display_name"} of a passenger you may see, else {"withheld": true}.'
+        help_text='{"id", "display_name"} of a passenger you may see (the name {"withheld": '
+        'true} when your agreement does not share it), else {"withheld": true}; null for an '
+        "escort."
     )
     escort_name = serializers.CharField()
 
     def get_person(self, entry) -> dict | None:
-        return _manifest_entry(entry, self.context["visible_passengers"])["person"]
+        return _manifest_entry(entry, self.context["passengers"])["person"]
 
 
 class FlightSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     manifest = ManifestEntrySerializer(many=True, read_only=True)
+    other_passengers = serializers.SerializerMethodField(
+        help_text="Passengers on the manifest whose rows you may not see: counted, not named."
+    )
 
     class Meta:
         model = RepatriationFlight
@@ -44,15 +64,19 @@ class FlightSerializer(serializers.ModelSerializer):
             "capacity",
             "status",
             "manifest",
+            "other_passengers",
         ]
+
+    def get_other_passengers(self, flight) -> int:
+        return _other_passengers(flight)
 
     def to_representation(self, flight) -> dict:
         """The declared fields written out directly: a page of 100 flights carries thousands of
         manifest rows, and DRF's per-field machinery cost ~1 s of Python for them (bench/README.md).
         `test_reference` holds this to what the declared fields would give."""
-        visible = self.context.get("visible_passengers")
-        if visible is None:
-            visible = visible_passengers(self.context["request"].user, [flight])
+        passengers = self.context.get("passengers")
+        if passengers is None:
+            passengers = shown_passengers(self.context["request"].user, [flight])
         return {
             "id": str(flight.public_id),
             "reference": flight.reference,
@@ -62,17 +86,19 @@ class FlightSerializer(serializers.ModelSerializer):
             "organiser": flight.organiser,
             "capacity": flight.capacity,
             "status": flight.status,
-            "manifest": [_manifest_entry(entry, visible) for entry in flight.manifest.all()],
+            "manifest": [_manifest_entry(entry, passengers) for entry in flight.manifest.all()],
+            "other_passengers": _other_passengers(flight),
         }
 
 
-def _manifest_entry(entry, visible: set[int]) -> dict:
-    if entry.person_id is None:
-        person = None
-    elif entry.person_id in visible:
-        person = {"id": str(entry.person.public_id), "display_name": entry.person.display_name}
-    else:
-        person = WITHHELD_JSON
+def _other_passengers(flight) -> int:
+    shown = sum(1 for entry in flight.manifest.all() if entry.role == ManifestRole.PASSENGER)
+    return flight.passenger_count - shown
+
+
+def _manifest_entry(entry, passengers: dict[int, dict]) -> dict:
+    # An escort's row names no person; a passenger the caller may not see is masked.
+    person = None if entry.person_id is None else passengers.get(entry.person_id, WITHHELD_JSON)
     return {
         "id": str(entry.public_id),
         "role": entry.role,
@@ -82,51 +108,99 @@ def _manifest_entry(entry, visible: set[int]) -> dict:
     }
 
 
-def visible_passengers(user, flights) -> set[int]:
-    """The passengers of these flights the user may see: one query for a whole page of flights
-    (their manifests prefetched), not one a flight."""
+def shown_passengers(user, flights) -> dict[int, dict]:
+    """What the manifests of these flights show of each passenger the user may see, by person id:
+    a constant number of queries for a whole page of flights (their manifests prefetched)."""
     person_ids = {e.person_id for f in flights for e in f.manifest.all() if e.person_id}
     if not person_ids:
-        return set()
-    visible = Person.objects.visible_to(user).filter(pk__in=person_ids)
-    return set(visible.values_list("pk", flat=True))
+        return {}
+    persons = Person.objects.visible_to(user).filter(pk__in=person_ids)
+    views = present_persons(user, persons, ["display_name"], read=None)
+    return {
+        view.person.pk: {
+            "id": str(view.person.public_id),
+            "display_name": (
+                WITHHELD_JSON if view["display_name"] is WITHHELD else view["display_name"]
+            ),
+        }
+        for view in views
+    }
 
 
-class FlightViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet):
+def _passengers_shown(flights, passengers: dict[int, dict]) -> list[Person]:
+    return [e.person for f in flights for e in f.manifest.all() if e.person_id in passengers]
+
+
+class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = FlightSerializer
     pagination_class = KeysetPagination
     filter_backends = [UpdatedSinceFilter]
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not may(request.user, Action.MANAGE_FLIGHT):
+        if not self.offered_to(request.user):
             raise PermissionDenied
 
     def offered_to(self, user) -> bool:
-        return may(user, Action.MANAGE_FLIGHT)
+        return may(user, Action.MANAGE_FLIGHT) or is_partner_system(user)
 
     def get_queryset(self):
-        # Only what the answer shows of each manifest row and passenger.
-        rows = ManifestEntry.objects.select_related("person").only(
-            "public_id",
-            "flight_id",
-            "role",
-            "status",
-            "escort_name",
-            "person_id",
-            "person__public_id",
-            "person__display_name",
+        user = self.request.user
+        # Only the rows the caller may see, and only what the answer shows of each.
+        rows = (
+            ManifestEntry.objects.visible_to(user)
+            .select_related("person")
+            .only(
+                "public_id",
+                "flight_id",
+                "role",
+                "status",
+                "escort_name",
+                "person_id",
+                "person__public_id",
+                "person__display_name",
+                "person__organisation_id",
+                "person__team_id",
+                "person__assigned_to_id",
+                "person__sensitivity",
+            )
         )
-        return RepatriationFlight.objects.visible_to(self.request.user).prefetch_related(
-            Prefetch("manifest", queryset=rows)
+        passengers = (
+            ManifestEntry.objects.filter(flight_id=OuterRef("pk"), role=ManifestRole.PASSENGER)
+            .order_by()
+            .values("flight_id")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
+        return (
+            RepatriationFlight.objects.visible_to(user)
+            .annotate(
+                passenger_count=Coalesce(
+                    Subquery(passengers, output_field=IntegerField()), Value(0)
+                )
+            )
+            .prefetch_related(Prefetch("manifest", queryset=rows))
+        )
+
+    def _context(self, flights) -> dict:
+        return {
+            **self.get_serializer_context(),
+            "passengers": shown_passengers(self.request.user, flights),
+        }
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        context = {
-            **self.get_serializer_context(),
-            "visible_passengers": visible_passengers(request.user, page),
-        }
+        context = self._context(page)
+        shown = _passengers_shown(page, context["passengers"])
+        record_page_reads(request.user, "api_flight_list", shown, READ_FIELDS)
         return self.get_paginated_response(
             self.get_serializer(page, many=True, context=context).data
         )
+
+    def retrieve(self, request, *args, **kwargs):
+        flight = self.get_object()
+        context = self._context([flight])
+        data = self.get_serializer(flight, context=context).data
+        shown = _passengers_shown([flight], context["passengers"])
+        record_page_reads(request.user, "api_flight_detail", shown, READ_FIELDS)
+        return conditional_response(request, data, etag_for(data))

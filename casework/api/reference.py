@@ -1,7 +1,9 @@
-"""Reference data over the API: detention locations (read-only, staff only).
+"""Reference data over the API: detention locations (read-only).
 
-A partner system asks for facilities on no agreement: 403 on the list and on every record alike.
-Access notes (who lets whom in) are for those who record placements or keep the reference data.
+Staff read every location; a partner, the places its shared persons are or were at, as far as its
+agreements share their placements or whereabouts (the read gate decides: any other location is a
+404, like a missing one). Access notes (who lets whom in) are for those who record placements or
+keep the reference data: `{"withheld": true}` to everyone else.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.models import DetentionLocation
-from casework.permissions import is_staff_member, may_see_access_notes
+from casework.permissions import is_partner_system, is_staff_member, may_see_access_notes
 
 
 class LocationSerializer(serializers.ModelSerializer):
@@ -51,11 +53,11 @@ class LocationViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSe
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if not is_staff_member(request.user):
+        if not (is_staff_member(request.user) or is_partner_system(request.user)):
             raise PermissionDenied
 
     def offered_to(self, user) -> bool:
-        return is_staff_member(user)
+        return is_staff_member(user) or is_partner_system(user)
 
     def get_queryset(self):
         return DetentionLocation.objects.visible_to(self.request.user)

@@ -7,6 +7,7 @@ from casework.api.base import NotFoundView
 from casework.api.docs import ApiDocsView
 from casework.api.flights import FlightViewSet
 from casework.api.persons import PersonViewSet
+from casework.api.placements import PlacementViewSet
 from casework.api.reference import LocationViewSet
 from casework.api.reports import ReportViewSet
 from casework.api.schema import SchemaView
@@ -16,6 +17,7 @@ router.register("persons", PersonViewSet, basename="api-person")
 router.register("reports", ReportViewSet, basename="api-report")
 router.register("locations", LocationViewSet, basename="api-location")
 router.register("flights", FlightViewSet, basename="api-flight")
+router.register("placements", PlacementViewSet, basename="api-placement")
 
 urlpatterns = [
     path("v1/schema/", SchemaView.as_view(), name="api-schema"),
