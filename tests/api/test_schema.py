@@ -48,6 +48,8 @@ def test_it_lists_every_route(schema):
         "/api/v1/locations/{id}/",
         "/api/v1/flights/",
         "/api/v1/flights/{id}/",
+        "/api/v1/placements/",
+        "/api/v1/placements/{id}/",
     }
     assert set(schema["paths"]["/api/v1/persons/{id}/"]) == {"get", "patch"}
     assert set(schema["paths"]["/api/v1/persons/"]) == {"get", "post"}
@@ -86,7 +88,20 @@ PARTNER_PATHS = {
     "/api/v1/persons/changes/": {"get"},
     "/api/v1/reports/": {"get", "post"},
     "/api/v1/reports/{id}/": {"get"},
+    "/api/v1/placements/": {"get"},
+    "/api/v1/placements/{id}/": {"get"},
+    "/api/v1/locations/": {"get"},
+    "/api/v1/locations/{id}/": {"get"},
+    "/api/v1/flights/": {"get"},
+    "/api/v1/flights/{id}/": {"get"},
 }
+# What a shared person's records are read under: the persons' scope.
+PERSONS_SCOPE_PATHS = (
+    "/api/v1/persons/",
+    "/api/v1/placements/",
+    "/api/v1/locations/",
+    "/api/v1/flights/",
+)
 
 
 def _operations(schema) -> dict[str, set[str]]:
@@ -115,7 +130,7 @@ def test_a_scoped_token_is_shown_its_scopes_only(world):
     token.save()
     response = Client(HTTP_AUTHORIZATION=f"Bearer {value}").get(URL)
     assert _operations(response.json()) == {
-        path: ops for path, ops in PARTNER_PATHS.items() if path.startswith("/api/v1/persons/")
+        path: ops for path, ops in PARTNER_PATHS.items() if path.startswith(PERSONS_SCOPE_PATHS)
     }
 
 
