@@ -26,6 +26,15 @@ from tests.factories import FlightFactory, LocationFactory, PersonFactory, Repor
 
 WITHHELD = {"withheld": True}
 EVERYTHING = ["display_name", "relationships", "whereabouts", "placements", "flights"]
+# Every list a partner reads.
+PARTNER_LISTS = (
+    "/api/v1/persons/",
+    "/api/v1/persons/changes/",
+    "/api/v1/placements/",
+    "/api/v1/locations/",
+    "/api/v1/flights/",
+    "/api/v1/reports/",
+)
 
 
 @dataclass
@@ -382,12 +391,7 @@ def test_nothing_of_the_other_partner_is_in_any_answer(world, api, two):
         for x in (b.person, b.sibling, b.current, b.earlier, b.sighting, b.flight, b.report)
     } | {str(b.current.location.public_id), str(outsider.public_id)}
     urls = [
-        "/api/v1/persons/",
-        "/api/v1/persons/changes/",
-        "/api/v1/placements/",
-        "/api/v1/locations/",
-        "/api/v1/flights/",
-        "/api/v1/reports/",
+        *PARTNER_LISTS,
         f"/api/v1/persons/{a.person.public_id}/",
         f"/api/v1/flights/{a.flight.public_id}/",
     ]

@@ -9,9 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from casework.models import ManifestEntry, Placement, Relationship, ReportEntry, SharedCase
+from tests.api.test_partner_reads import EVERYTHING, PARTNER_LISTS
 from tests.factories import FlightFactory, LocationFactory, PersonFactory, ReportFactory
-
-EVERYTHING = ["display_name", "relationships", "whereabouts", "placements", "flights"]
 
 
 def _shared_family(world, n):
@@ -50,17 +49,7 @@ def _count(client, url):
     return len(ctx), len(response.json()["results"])
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/api/v1/persons/",
-        "/api/v1/persons/changes/",
-        "/api/v1/placements/",
-        "/api/v1/locations/",
-        "/api/v1/flights/",
-        "/api/v1/reports/",
-    ],
-)
+@pytest.mark.parametrize("url", PARTNER_LISTS)
 def test_a_partners_page_costs_the_same_for_2_records_or_30(world, api, url):
     world.agreement.shared_fields = EVERYTHING
     world.agreement.save()
