@@ -1,17 +1,21 @@
 """Reads built on the read gates (`Model.objects.visible_to(user)`): a record's history, a report's
-entries, who may be put on a flight. Each takes the acting user and starts from a gate."""
+entries, who may be put on a flight, a flight's passengers counted. Each takes the acting user and
+starts from a gate."""
 
 from collections.abc import Iterable
 
-from django.db.models import IntegerField, Q, QuerySet, Subquery
+from django.db.models import IntegerField, OuterRef, Q, QuerySet, Subquery
 
 from casework.models import (
     AuditEvent,
     AuditEventSubject,
     FamilyReport,
+    ManifestEntry,
+    ManifestRole,
     Person,
     PersonStatus,
     Placement,
+    RepatriationFlight,
     ReportEntry,
     ReportStatus,
     User,
@@ -131,3 +135,15 @@ def overview_counts(user, *, limit: int) -> tuple[dict[str, int], int]:
         row = User.objects.filter(pk=user.pk).annotate(**counts).values(*counts).get()
     by_status = {status: row.get(f"persons_{status}", 0) for status in PersonStatus.values}
     return by_status, row.get("reports_waiting", 0)
+
+
+def flights_with_passenger_counts(user) -> QuerySet:
+    """The flights the user sees, each with `passenger_count`: every passenger on its manifest,
+    whoever they are. A manifest shows only the rows its reader may see (a partner, its own
+    persons'); the count says how many others there are without naming any."""
+    passengers = ManifestEntry.objects.filter(
+        flight_id=OuterRef("pk"), role=ManifestRole.PASSENGER
+    ).values("pk")
+    return RepatriationFlight.objects.visible_to(user).annotate(
+        passenger_count=_CountOf(passengers)
+    )

@@ -12,8 +12,7 @@ page that shows passengers is one audit event naming them all, as the persons li
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Prefetch
 from rest_framework import mixins, serializers
 
 from casework.api.base import ApiViewSet
@@ -25,6 +24,7 @@ from casework.api.reads import record_page_reads
 from casework.models import ManifestEntry, ManifestRole, Person, RepatriationFlight
 from casework.permissions import Action, is_partner_system, may
 from casework.presenters import WITHHELD, present_persons
+from casework.selectors import flights_with_passenger_counts
 
 # What a manifest shows of each passenger, as the audit trail names it.
 READ_FIELDS = ["flights"]
@@ -165,21 +165,8 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
                 "person__sensitivity",
             )
         )
-        passengers = (
-            ManifestEntry.objects.filter(flight_id=OuterRef("pk"), role=ManifestRole.PASSENGER)
-            .order_by()
-            .values("flight_id")
-            .annotate(n=Count("pk"))
-            .values("n")
-        )
-        return (
-            RepatriationFlight.objects.visible_to(user)
-            .annotate(
-                passenger_count=Coalesce(
-                    Subquery(passengers, output_field=IntegerField()), Value(0)
-                )
-            )
-            .prefetch_related(Prefetch("manifest", queryset=rows))
+        return flights_with_passenger_counts(user).prefetch_related(
+            Prefetch("manifest", queryset=rows)
         )
 
     def _context(self, flights) -> dict:

@@ -1,9 +1,9 @@
 """The API (/api/v1/): every route × method × persona, with the exact set of records every list
 returns, which fields each record withholds, and what each write does."""
 
-from casework.api.persons import current_etag
 import datetime as dt
 
+from casework.api.persons import current_etag
 from casework.models import FamilyReport, ManifestEntry, Person, Placement
 from tests.factories import FlightFactory, LocationFactory, ReportFactory
 from tests.matrix import Surface, expect
