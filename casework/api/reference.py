@@ -9,6 +9,7 @@ keep the reference data: `{"withheld": true}` to everyone else.
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers
 
 from casework.api.base import ApiViewSet, ConditionalRetrieveMixin
@@ -18,9 +19,28 @@ from casework.api.persons import WITHHELD_JSON
 from casework.models import DetentionLocation
 from casework.permissions import is_partner_system, is_staff_member, may_see_access_notes
 
+WITHHELD_TEXT = {
+    "oneOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "properties": {"withheld": {"type": "boolean", "enum": [True]}},
+            "required": ["withheld"],
+        },
+    ]
+}
+
+
+@extend_schema_field(WITHHELD_TEXT)
+class TextOrWithheld(serializers.CharField):
+    pass
+
 
 class LocationSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    access_notes = TextOrWithheld(
+        help_text='Or {"withheld": true} unless you record placements or keep the places.'
+    )
 
     class Meta:
         model = DetentionLocation
