@@ -19,6 +19,7 @@ from casework.models import (
     Reliability,
 )
 from casework.models.locations import is_latest_confirmed
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, require
 from casework.services._common import not_in_future, recheck_scope
 from casework.services.errors import ServiceError
@@ -76,6 +77,8 @@ def placement_record(
             recorded_by=actor,
         )
         recheck_scope(actor, person)
+        # A partner whose agreement shares whereabouts reads them on the person.
+        note_person_changes([person.pk], ChangeKind.EDITED)
         audit.record(
             actor,
             AuditAction.CREATE,

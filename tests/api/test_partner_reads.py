@@ -400,3 +400,35 @@ def test_nothing_of_the_other_partner_is_in_any_answer(world, api, two):
         assert response.status_code == 200, url
         text = json.dumps(response.json())
         assert not any(public_id in text for public_id in foreign), url
+
+
+# --- The change feed --------------------------------------------------------------------------
+
+
+def test_a_new_placement_or_relationship_brings_the_person_back_in_the_feed(world, api, two):
+    from casework.services.placements import placement_record
+    from casework.services.relationships import relationship_link
+    from tests.api.feed import drain
+
+    a, *_ = two
+    client = api(world.partner)
+    _items, cursor = drain(client)
+    placement_record(
+        actor=world.caseworker,
+        person=a.person,
+        location=LocationFactory(),
+        start_date=dt.date(2025, 6, 1),
+        source="visit",
+        reliability="confirmed",
+    )
+    [item], cursor = drain(client, cursor)
+    assert item["id"] == str(a.person.public_id)
+    assert item["whereabouts"]["since"] == "2025-06-01"
+    cousin = PersonFactory(organisation=world.north, team=world.team_a)
+    SharedCase.objects.create(agreement=world.agreement, person=cousin)
+    _items, cursor = drain(client, cursor)
+    relationship_link(actor=world.caseworker, person=a.person, relative=cousin, kind="guardian")
+    items, _cursor = drain(client, cursor)
+    assert {item["id"] for item in items} == {str(a.person.public_id), str(cousin.public_id)}
+    [mine] = [item for item in items if item["id"] == str(a.person.public_id)]
+    assert str(cousin.public_id) in {link["from_person"] for link in mine["relationships"]}
