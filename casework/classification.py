@@ -98,6 +98,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "txid": SY,
         "partner": S,
         "person_public_id": S,
+        "record": S,
         "kind": S,
         "created_at": S,
     },

@@ -7,14 +7,27 @@ API. A report's `updated_at` moves with each entry processed: `updated_since` fi
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from casework import audit
 from casework.api.base import ApiViewSet, ConditionalRetrieveMixin, parse_uuid
 from casework.api.filters import UpdatedSinceFilter
-from casework.api.pagination import KeysetPagination
-from casework.api.persons import WITHHELD_JSON, StrictSerializer
+from casework.api.pagination import KeysetPagination, page_size_of
+from casework.api.persons import (
+    SYNC_MAX_PAGE_SIZE,
+    SYNC_PAGE_SIZE,
+    WITHHELD_JSON,
+    StrictSerializer,
+)
+from casework.api.sync import deleted_tombstone, feed_page
 from casework.family_status import family_status
 from casework.models import (
     Channel,
@@ -26,6 +39,7 @@ from casework.models import (
     Sex,
     TriageOutcome,
 )
+from casework.models.sync import FeedRecord
 from casework.permissions import (
     Action,
     Denied,
@@ -207,6 +221,8 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
             raise PermissionDenied
 
     def offered_to(self, user) -> bool:
+        if self.action == "changes":
+            return is_partner_system(user)
         if self.action == "create":
             return may(user, Action.ENTER_REPORT) and (
                 not is_partner_system(user) or _submitting_agreements(user).exists()
@@ -253,3 +269,57 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
     def retrieve(self, request, *args, **kwargs):
         parse_uuid(kwargs[self.lookup_url_kwarg])
         return super().retrieve(request, *args, **kwargs)
+
+    @extend_schema(
+        description=(
+            "The change feed of the reports you sent: every report that changed since `cursor` "
+            "(sent, processed, set aside, erased), oldest change first, as it reads now. Pass "
+            "back `next_cursor`; poll again with it when `has_more` is false. A change is "
+            "delivered once no transaction that began before it is still running, so none can "
+            "commit behind a cursor."
+        ),
+        parameters=[
+            OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
+            OpenApiParameter(
+                "page_size",
+                {"type": "integer", "minimum": 1, "maximum": SYNC_MAX_PAGE_SIZE},
+                description=f"Changes per page (default {SYNC_PAGE_SIZE}).",
+            ),
+        ],
+        responses={
+            200: inline_serializer(
+                "ReportChanges",
+                {
+                    "results": ReportSerializer(many=True),
+                    "next_cursor": serializers.CharField(allow_null=True),
+                    "has_more": serializers.BooleanField(),
+                },
+            )
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="changes",
+        url_name="changes",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def changes(self, request, *args, **kwargs):
+        user = request.user
+        if not is_partner_system(user):
+            # Staff work on the reports themselves; the feed keeps a partner's copy in step.
+            raise PermissionDenied
+        size = page_size_of(request, "page_size", SYNC_PAGE_SIZE, SYNC_MAX_PAGE_SIZE)
+        order, next_cursor, has_more = feed_page(
+            user, request.query_params.get("cursor"), size, FeedRecord.REPORT
+        )
+        reports = {r.public_id: r for r in self.get_queryset().filter(public_id__in=order)}
+        context = self.get_serializer_context()
+        results = [
+            ReportSerializer(reports[public_id], context=context).data
+            if public_id in reports
+            else deleted_tombstone(public_id)
+            for public_id in order
+        ]
+        return Response({"results": results, "next_cursor": next_cursor, "has_more": has_more})

@@ -74,6 +74,7 @@ OPERATION_DESCRIPTIONS |= {
         "date is as precise as `start_precision` says."
     ),
     "placements_retrieve": "One placement or sighting, with the `ETag` of that version.",
+    "reports_changes_retrieve": None,  # the view's own (the feed)
 }
 
 COMPONENT_DESCRIPTIONS = {

@@ -432,3 +432,40 @@ def test_a_new_placement_or_relationship_brings_the_person_back_in_the_feed(worl
     assert {item["id"] for item in items} == {str(a.person.public_id), str(cousin.public_id)}
     [mine] = [item for item in items if item["id"] == str(a.person.public_id)]
     assert str(cousin.public_id) in {link["from_person"] for link in mine["relationships"]}
+
+
+def test_the_report_feed_brings_each_report_again_when_it_changes(world, api, two):
+    from casework.services.reports import report_triage_entry
+
+    a, b, *_ = two
+    client = api(world.partner)
+
+    def drain(cursor=None):
+        items = []
+        while True:
+            query = {"page_size": 1, **({"cursor": cursor} if cursor else {})}
+            body = client.get("/api/v1/reports/changes/", query).json()
+            items += body["results"]
+            cursor = body["next_cursor"]
+            if not body["has_more"]:
+                return items, cursor
+
+    items, cursor = drain()
+    # B's report never; A's as it reads now, entries included.
+    assert [item["id"] for item in items] == [str(a.report.public_id)]
+    assert items[0]["entries"][0]["processed"] is False
+    assert drain(cursor)[0] == []
+    [entry] = a.report.entries.all()
+    report_triage_entry(actor=world.supervisor, entry=entry, person=a.person)
+    ReportEntry.objects.filter(report=b.report).update(family_name="Changed")
+    b.report.save()
+    items, cursor = drain(cursor)
+    assert [item["id"] for item in items] == [str(a.report.public_id)]
+    assert items[0]["entries"][0]["processed"] is True
+    assert items[0]["entries"][0]["outcome"] == WITHHELD
+
+
+def test_the_report_feed_is_a_partners_alone(world, api):
+    assert api(world.supervisor).get("/api/v1/reports/changes/").status_code == 403
+    response = api(world.partner).get("/api/v1/reports/changes/?cursor=forged")
+    assert response.status_code == 400

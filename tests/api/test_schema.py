@@ -50,6 +50,7 @@ def test_it_lists_every_route(schema):
         "/api/v1/flights/{id}/",
         "/api/v1/placements/",
         "/api/v1/placements/{id}/",
+        "/api/v1/reports/changes/",
     }
     assert set(schema["paths"]["/api/v1/persons/{id}/"]) == {"get", "patch"}
     assert set(schema["paths"]["/api/v1/persons/"]) == {"get", "post"}
@@ -88,6 +89,7 @@ PARTNER_PATHS = {
     "/api/v1/persons/changes/": {"get"},
     "/api/v1/reports/": {"get", "post"},
     "/api/v1/reports/{id}/": {"get"},
+    "/api/v1/reports/changes/": {"get"},
     "/api/v1/placements/": {"get"},
     "/api/v1/placements/{id}/": {"get"},
     "/api/v1/locations/": {"get"},

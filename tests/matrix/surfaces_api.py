@@ -204,6 +204,13 @@ def _flight_list(world, persona, response):
             )
 
 
+def _report_changes(world, persona, response):
+    """A partner's feed of the reports it sent: the world's partner report, to that partner."""
+    ids = {r["id"] for r in response.json()["results"]}
+    theirs = {str(_partner_report(world).public_id)} if persona == "partner" else set()
+    assert ids == theirs
+
+
 def _placement(world):
     """A placement of team A's case: the working record, which no agreement of the world shares."""
     if not hasattr(world, "placement"):
@@ -525,6 +532,12 @@ SURFACES = [
             partner_without_agreement=404,
             anonymous=401,
         ),  # fmt: skip
+    ),
+    Surface(
+        name="api-report-changes",
+        path=lambda w: (_partner_report(w), "/api/v1/reports/changes/")[1],
+        expect=expect(403, partner=200, partner_without_agreement=200, anonymous=401),
+        check=_report_changes,
     ),
     Surface(
         name="api-placement-list",
