@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -31,8 +30,9 @@ from casework.api.conditional import (
     required_if_match,
 )
 from casework.api.errors import ProblemSerializer, problem, title_of
+from casework.api.feeds import change_feed, feed_page_size
 from casework.api.filters import PersonFilterBackend, UpdatedSinceFilter
-from casework.api.pagination import KeysetPagination, page_size_of
+from casework.api.pagination import KeysetPagination
 from casework.api.sync import changes_since, deleted_tombstone, merged_tombstones
 from casework.matching import MATCH_THRESHOLD
 from casework.models import (
@@ -55,8 +55,6 @@ from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
 
 WITHHELD_JSON = {"withheld": True}
-SYNC_PAGE_SIZE = 100
-SYNC_MAX_PAGE_SIZE = 500
 WITHHELD_DESCRIPTION = (
     'Each field except `id` is either its value or `{"withheld": true}` when the caller may not '
     "see it on this record (never null or left out for that reason). Partners see only the fields "
@@ -493,7 +491,9 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
 
         return self.idempotent(request, perform)
 
-    @extend_schema(
+    @change_feed(
+        name="PersonChanges",
+        results=_person_or_tombstone(many=True),
         description=(
             "A partner's change feed: every shared person changed since `cursor`, oldest first "
             "(pass back `next_cursor`; poll again with it when `has_more` is false). Persons it "
@@ -502,32 +502,6 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             "change is delivered once no transaction that began before it is still running, so "
             "none can commit behind a cursor. " + WITHHELD_DESCRIPTION
         ),
-        parameters=[
-            OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
-            OpenApiParameter(
-                "page_size",
-                {"type": "integer", "minimum": 1, "maximum": SYNC_MAX_PAGE_SIZE},
-                description=f"Changes per page (default {SYNC_PAGE_SIZE}).",
-            ),
-        ],
-        responses={
-            200: inline_serializer(
-                "PersonChanges",
-                {
-                    "results": _person_or_tombstone(many=True),
-                    "next_cursor": serializers.CharField(allow_null=True),
-                    "has_more": serializers.BooleanField(),
-                },
-            )
-        },
-    )
-    @action(
-        detail=False,
-        methods=["get"],
-        url_path="changes",
-        url_name="changes",
-        pagination_class=None,
-        filter_backends=[],
     )
     def changes(self, request, *args, **kwargs):
         user = request.user
@@ -535,7 +509,7 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             # Staff work on the records themselves; the feed is a partner's copy kept in step.
             raise PermissionDenied
         page, next_cursor, has_more = changes_since(
-            user, request.query_params.get("cursor"), _sync_page_size(request)
+            user, request.query_params.get("cursor"), feed_page_size(request)
         )
         entries = _entries(
             user, [c.person for c in page if c.person is not None], read="api_person_changes"
@@ -598,7 +572,3 @@ def _duplicates_answer(user, candidates) -> dict:
             for c in candidates
         ],
     )
-
-
-def _sync_page_size(request) -> int:
-    return page_size_of(request, "page_size", SYNC_PAGE_SIZE, SYNC_MAX_PAGE_SIZE)

@@ -8,25 +8,18 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status
-from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from casework import audit
 from casework.api.base import ApiViewSet, ConditionalRetrieveMixin, parse_uuid
+from casework.api.feeds import change_feed, feed_page_size
 from casework.api.filters import UpdatedSinceFilter
-from casework.api.pagination import KeysetPagination, page_size_of
-from casework.api.persons import (
-    SYNC_MAX_PAGE_SIZE,
-    SYNC_PAGE_SIZE,
-    WITHHELD_JSON,
-    StrictSerializer,
-)
+from casework.api.pagination import KeysetPagination
+from casework.api.persons import WITHHELD_JSON, StrictSerializer
 from casework.api.sync import deleted_tombstone, feed_page
 from casework.family_status import family_status
 from casework.models import (
@@ -270,7 +263,9 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
         parse_uuid(kwargs[self.lookup_url_kwarg])
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(
+    @change_feed(
+        name="ReportChanges",
+        results=ReportSerializer(many=True),
         description=(
             "The change feed of the reports you sent: every report that changed since `cursor` "
             "(sent, processed, set aside, erased), oldest change first, as it reads now. Pass "
@@ -278,41 +273,14 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
             "delivered once no transaction that began before it is still running, so none can "
             "commit behind a cursor."
         ),
-        parameters=[
-            OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
-            OpenApiParameter(
-                "page_size",
-                {"type": "integer", "minimum": 1, "maximum": SYNC_MAX_PAGE_SIZE},
-                description=f"Changes per page (default {SYNC_PAGE_SIZE}).",
-            ),
-        ],
-        responses={
-            200: inline_serializer(
-                "ReportChanges",
-                {
-                    "results": ReportSerializer(many=True),
-                    "next_cursor": serializers.CharField(allow_null=True),
-                    "has_more": serializers.BooleanField(),
-                },
-            )
-        },
-    )
-    @action(
-        detail=False,
-        methods=["get"],
-        url_path="changes",
-        url_name="changes",
-        pagination_class=None,
-        filter_backends=[],
     )
     def changes(self, request, *args, **kwargs):
         user = request.user
         if not is_partner_system(user):
             # Staff work on the reports themselves; the feed keeps a partner's copy in step.
             raise PermissionDenied
-        size = page_size_of(request, "page_size", SYNC_PAGE_SIZE, SYNC_MAX_PAGE_SIZE)
         order, next_cursor, has_more = feed_page(
-            user, request.query_params.get("cursor"), size, FeedRecord.REPORT
+            user, request.query_params.get("cursor"), feed_page_size(request), FeedRecord.REPORT
         )
         reports = {r.public_id: r for r in self.get_queryset().filter(public_id__in=order)}
         context = self.get_serializer_context()
