@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from casework import request_context
-from casework.classification import FIELDS, Sens
+from casework.classification import FIELDS, SHAREABLE_PERSON_RECORDS, Sens
 from casework.levels import Level
 from casework.models import AuditEvent, AuditEventSubject, Person, User, audit_chain
 
@@ -275,8 +275,13 @@ def write_deferred(exc) -> None:
 
 def _shows_sensitive(obj, fields: Iterable[str]) -> bool:
     meta = getattr(obj, "_meta", None)
-    classes = FIELDS.get(meta.object_name if meta is not None else "", {})
-    return any(classes.get(name) in (Sens.SENSITIVE, Sens.RESTRICTED) for name in fields)
+    model = meta.object_name if meta is not None else ""
+    classes = FIELDS.get(model, {})
+    # A person's relationships, placements and the like are their working record: sensitive.
+    records = SHAREABLE_PERSON_RECORDS if model == "Person" else ()
+    return any(
+        classes.get(name) in (Sens.SENSITIVE, Sens.RESTRICTED) or name in records for name in fields
+    )
 
 
 def _read_action(level, obj=None, fields: Iterable[str] = ()) -> str | None:

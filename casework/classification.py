@@ -99,6 +99,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "txid": SY,
         "partner": S,
         "person_public_id": S,
+        "record": S,
         "kind": S,
         "created_at": S,
     },
@@ -437,9 +438,18 @@ _LEVEL_SHOWS = {
     Level.RESTRICTED: {Sens.STAFF, Sens.SENSITIVE, Sens.RESTRICTED},
 }
 
+# What a sharing agreement may share of its persons besides their own fields: records of the
+# working record (sensitive), each withheld unless the agreement names it.
+# - relationships: family links between two persons both shared under agreements naming it;
+# - whereabouts: the current placement's place and since when;
+# - placements: every placement and sighting, with their places;
+# - flights: the flights they are passengers on, with their own manifest rows.
+SHAREABLE_PERSON_RECORDS = ("relationships", "whereabouts", "placements", "flights")
+
 # Person fields a sharing agreement may name: never restricted or system fields.
 SHAREABLE_PERSON_FIELDS = sorted(
-    name for name, sens in FIELDS["Person"].items() if sens in (Sens.STAFF, Sens.SENSITIVE)
+    [name for name, sens in FIELDS["Person"].items() if sens in (Sens.STAFF, Sens.SENSITIVE)]
+    + list(SHAREABLE_PERSON_RECORDS)
 )
 
 

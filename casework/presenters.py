@@ -16,12 +16,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 
 from casework import audit, history_text, record_names
 from casework.audit import AuditAction
 from casework.classification import FIELDS, Sens, shown_at
-from casework.models import Person
+from casework.models import Person, Placement, Relationship
 from casework.permissions import Level, partner_shares, person_levels
 
 
@@ -44,7 +44,17 @@ WITHHELD = _Withheld()
 # is made of (which the audit trail names when it was shown):
 # - birth_year: the year of the birth range (its middle when the range spans years);
 # - names: the person's names (`NameView`s), primary first.
-DERIVED = {"birth_year": ("birth_earliest", "birth_latest"), "names": ()}
+# - whereabouts: the current placement (`WhereaboutsView`), None when there is none;
+# - relationships: the family links to other persons the user sees (`RelationshipView`s).
+DERIVED = {
+    "birth_year": ("birth_earliest", "birth_latest"),
+    "names": (),
+    "whereabouts": ("whereabouts",),
+    "relationships": ("relationships",),
+}
+# Parts of the working record, shown from the sensitive level on, or to a partner whose agreement
+# names them (`classification.SHAREABLE_PERSON_RECORDS`; placements include the whereabouts).
+WORKING_RECORD = {"whereabouts": {"whereabouts", "placements"}, "relationships": {"relationships"}}
 PRESENTABLE = frozenset(FIELDS["Person"]) | frozenset(DERIVED)
 
 # At the minimal level a birth range shows only as its year: for an exact date the range is the
@@ -66,6 +76,28 @@ class NameView:
     kind: object
     source: object
     primary: bool
+
+
+@dataclass(frozen=True)
+class WhereaboutsView:
+    """Where a person is now: the current placement's place and since when, at its precision."""
+
+    placement: object  # the public id of the placement
+    location: object  # the public id of a known detention location, or None
+    place: str
+    since: object
+    since_precision: str
+
+
+@dataclass(frozen=True)
+class RelationshipView:
+    """A family link: `from_person` is the `kind` of `to_person` (public ids)."""
+
+    id: object
+    from_person: object
+    to_person: object
+    kind: str
+    confidence: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +127,9 @@ def visible_fields(level: Level, agreed: set[str] | frozenset[str] = frozenset()
         fields -= YEAR_ONLY_BELOW_SENSITIVE
     if level >= Level.MINIMAL:
         fields.add("names")
+    for name, naming in WORKING_RECORD.items():
+        if level >= Level.SENSITIVE or (partner and naming & set(agreed)):
+            fields.add(name)
     return frozenset(fields)
 
 
@@ -139,6 +174,61 @@ def _survivors(user, persons: list[Person]) -> dict[int, Person]:
     return Person.objects.visible_to(user).in_bulk(ids)
 
 
+def _whereabouts(user, persons: list[Person]) -> dict[int, WhereaboutsView]:
+    """The current whereabouts of each person, as far as the user sees their placements: one
+    query for a page."""
+    from casework.services.placements import current_whereabouts_of
+
+    placements = Placement.objects.visible_to(user).filter(person__in=[p.pk for p in persons])
+    return {
+        person_id: WhereaboutsView(
+            placement=placement.public_id,
+            location=placement.location.public_id if placement.location else None,
+            place=placement.location.name if placement.location else placement.place_text,
+            since=placement.start_date,
+            since_precision=placement.start_precision,
+        )
+        for person_id, placement in current_whereabouts_of(placements).items()
+    }
+
+
+def _relationships(user, persons: list[Person]) -> dict[int, list[RelationshipView]]:
+    """Each person's family links the user sees (both ends through the gate, so a link never names
+    a person the user may not see): one query for a page."""
+    ids = [p.pk for p in persons]
+    links = (
+        Relationship.objects.visible_to(user)
+        .filter(Q(from_person_id__in=ids) | Q(to_person_id__in=ids))
+        .select_related("from_person", "to_person")
+        .only("public_id", "kind", "confidence", "from_person__public_id", "to_person__public_id")
+        .order_by("created_at", "public_id")
+    )
+    found: dict[int, list[RelationshipView]] = defaultdict(list)
+    for link in links:
+        view = RelationshipView(
+            id=link.public_id,
+            from_person=link.from_person.public_id,
+            to_person=link.to_person.public_id,
+            kind=link.kind,
+            confidence=link.confidence,
+        )
+        for end in {link.from_person_id, link.to_person_id}:
+            found[end].append(view)
+    return found
+
+
+def _working_record(user, persons: list[Person], fields, seen) -> dict[str, dict]:
+    """The parts of the working record asked for, of the persons who may see them."""
+    loaders = {"whereabouts": _whereabouts, "relationships": _relationships}
+    loaded = {}
+    for name, load in loaders.items():
+        if name not in fields:
+            continue
+        shown = [p for p in persons if name in seen[p.pk][1]]
+        loaded[name] = load(user, shown) if shown else {}
+    return loaded
+
+
 def _names(person: Person, level: Level) -> list[NameView]:
     shown = shown_at("PersonName", level)
     names = sorted(person.names.all(), key=lambda n: (not n.is_primary, n.pk))
@@ -154,7 +244,11 @@ def _names(person: Person, level: Level) -> list[NameView]:
     ]
 
 
-def _value(person: Person, name: str, level: Level, survivors: dict[int, Person]):
+def _value(person: Person, name: str, level: Level, survivors: dict[int, Person], loaded):
+    if name == "whereabouts":
+        return loaded["whereabouts"].get(person.pk)
+    if name == "relationships":
+        return loaded["relationships"].get(person.pk, [])
     if name == "birth_year":
         return person.birth_year
     if name == "names":
@@ -193,11 +287,12 @@ def present_persons(user, persons, fields, *, read: str | None) -> list[PersonVi
     seen = _levels(user, persons)
     _load(persons, set(fields))
     survivors = _survivors(user, persons) if "merged_into" in fields else {}
+    loaded = _working_record(user, persons, fields, seen)
     views = []
     for person in persons:
         level, visible = seen[person.pk]
         values = {
-            name: _value(person, name, level, survivors) if name in visible else WITHHELD
+            name: _value(person, name, level, survivors, loaded) if name in visible else WITHHELD
             for name in fields
         }
         views.append(PersonView(person=person, level=level, values=values))

@@ -1,5 +1,6 @@
 """Reads built on the read gates (`Model.objects.visible_to(user)`): a record's history, a report's
-entries, who may be put on a flight. Each takes the acting user and starts from a gate."""
+entries, who may be put on a flight, a flight's passengers counted. Each takes the acting user and
+starts from a gate."""
 
 from collections.abc import Iterable
 
@@ -10,11 +11,14 @@ from casework.models import (
     AuditEvent,
     AuditEventSubject,
     FamilyReport,
+    ManifestEntry,
+    ManifestRole,
     Membership,
     PartnerToken,
     Person,
     PersonStatus,
     Placement,
+    RepatriationFlight,
     ReportEntry,
     ReportStatus,
     Sensitivity,
@@ -240,4 +244,16 @@ def shareable_persons(user, agreement) -> QuerySet:
         .exclude(sensitivity=Sensitivity.PROTECTED)
         .exclude(shares__agreement=agreement)
         .order_by("display_name", "id")
+    )
+
+
+def flights_with_passenger_counts(user) -> QuerySet:
+    """The flights the user sees, each with `passenger_count`: every passenger on its manifest,
+    whoever they are. A manifest shows only the rows its reader may see (a partner, its own
+    persons'); the count says how many others there are without naming any."""
+    passengers = ManifestEntry.objects.filter(
+        flight_id=OuterRef("pk"), role=ManifestRole.PASSENGER
+    ).values("pk")
+    return RepatriationFlight.objects.visible_to(user).annotate(
+        passenger_count=_CountOf(passengers)
     )

@@ -323,6 +323,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "NameKindEnum": "casework.models.NameKind",
         "LocationKindEnum": "casework.models.LocationKind",
+        "PlacementPrecisionEnum": "casework.models.locations.PLACEMENT_START_PRECISIONS",
     },
 }
 

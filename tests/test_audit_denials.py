@@ -113,13 +113,14 @@ def test_a_page_the_role_may_open_writes_no_denial(world, login):
 
 
 def test_an_api_role_check_in_initial_is_audited(world, api):
-    response = api(world.partner).get("/api/v1/locations/")
+    # The data-protection officer reads no family reports (the report API's `initial()`).
+    response = api(world.dpo).get("/api/v1/reports/")
     assert response.status_code == 403
     [event] = _denials()
     assert _shape(event) == _denial(
-        world.partner,
-        world.partner_org,
-        {"attempted": "api-location-list", "answered": "403", "method": "GET"},
+        world.dpo,
+        world.north,
+        {"attempted": "api-report-list", "answered": "403", "method": "GET"},
     )
 
 

@@ -1100,6 +1100,15 @@ def _(check):
     check.accepts(lambda: outbox.create(partner=org, person_public_id=uuid.uuid4(), kind="edited"))
 
 
+@case("outbox_record_valid")
+def _(check):
+    org = OrganisationFactory()
+    outbox = models.ChangeOutbox.objects
+    row = {"partner": org, "kind": "report"}
+    check.refuses(lambda: outbox.create(person_public_id=uuid.uuid4(), record="note", **row))
+    check.accepts(lambda: outbox.create(person_public_id=uuid.uuid4(), record="report", **row))
+
+
 @case("audit_chain_position")
 def _(check):
     # The chain's trigger (PostgreSQL) and the app (SQLite) number every event; only a writer that

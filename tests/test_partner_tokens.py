@@ -475,11 +475,20 @@ def test_a_missing_scope_answers_403_whether_or_not_the_record_exists(world, sco
     assert shared.content == missing.content
 
 
-def test_a_route_in_no_scope_is_refused_to_a_scoped_token(world, scoped):
-    client, token = scoped(["persons:read", "reports:read", "reports:write"])
+def test_a_shared_persons_records_are_read_under_the_persons_scope(world, scoped):
+    # Their placements, the places they are at and their flights: what the agreement shares of
+    # the persons, so a token without `persons:read` reaches none of them.
+    client, token = scoped(["reports:read", "reports:write"])
     assert client.get("/api/v1/locations/").status_code == 403
     [event] = AuditEvent.objects.filter(action=AuditAction.DENIED)
-    assert _denial_of(event) == _scope_denial(world, token, None, "api-location-list", "GET")
+    assert _denial_of(event) == _scope_denial(
+        world, token, "persons:read", "api-location-list", "GET"
+    )
+    for url in ("/api/v1/placements/", "/api/v1/flights/"):
+        assert client.get(url).status_code == 403
+    client, token = scoped(["persons:read"])
+    for url in ("/api/v1/placements/", "/api/v1/locations/", "/api/v1/flights/"):
+        assert client.get(url).status_code == 200
 
 
 def test_an_unknown_scope_grants_nothing(world, scoped):
@@ -508,12 +517,10 @@ def test_a_token_issued_without_scopes_keeps_what_it_always_had(world, scoped):
     assert client.get("/api/v1/persons/changes/").status_code == 200
     assert client.get("/api/v1/reports/").status_code == 200
     assert _post_report(client).status_code == 201
-    assert client.get("/api/v1/locations/").status_code == 403  # the role refuses, as before
-    assert AuditEvent.objects.get(action=AuditAction.DENIED).changes == {
-        "attempted": "api-location-list",
-        "answered": "403",
-        "method": "GET",
-    }
+    # What the agreements share of the persons: nothing under the world's, which names none.
+    assert client.get("/api/v1/locations/").json()["results"] == []
+    assert client.get("/api/v1/flights/").json()["results"] == []
+    assert not AuditEvent.objects.filter(action=AuditAction.DENIED).exists()
 
 
 def test_session_requests_carry_no_token_and_are_not_scoped(world, client):

@@ -6,16 +6,17 @@ account or ended sessions) is an audit event (`login_failed`, `changes.via == "a
 never holds the token itself.
 
 Scopes. A token names what it may reach, as `<resource>:<read|write>`:
-- `persons:read`: the shared persons, one by one, listed and through the change feed;
+- `persons:read`: the shared persons, one by one, listed and through the change feed, and what
+  the agreement shares of them: placements, the places they are or were at, flights;
 - `reports:read`: the reports the partner sent;
 - `reports:write`: submitting a family report;
 - `imports:read`, `imports:write`: following the lists the partner sent, sending one;
 - `suggestions:read`, `suggestions:write`: match suggestions on shared persons, giving an opinion.
-Read is GET and HEAD, write any other method. A route of no resource above (reference data,
-flights) is in no scope: a scoped token gets 403 there, as for a missing scope, and the refusal is
-audited. A token issued with no scopes at all (the only kind issued before scopes were enforced,
-and what `issue_partner_token` still issues) keeps what it always had: the partner's role and
-agreements decide, as for every token. Scopes only narrow a token, never widen the account.
+Read is GET and HEAD, write any other method. A route of no resource above is in no scope: a
+scoped token gets 403 there, as for a missing scope, and the refusal is audited. A token issued
+with no scopes at all (the only kind issued before scopes were enforced, and what
+`issue_partner_token` still issues) keeps what it always had: the partner's role and agreements
+decide, as for every token. Scopes only narrow a token, never widen the account.
 """
 
 import hmac
@@ -36,6 +37,9 @@ SCOPE_RESOURCES = {
     "api-import": "imports",
     "api-suggestion": "suggestions",
 }
+# A shared person's records (placements, the places they are or were at, their flights) are read
+# under the persons' scope.
+SCOPE_RESOURCES |= {"api-placement": "persons", "api-location": "persons", "api-flight": "persons"}
 
 
 def _refused(reason: str, message: str, *, token=None, detail=None):

@@ -27,9 +27,7 @@ class PersonFilterBackend(DjangoFilterBackend):
         data = request.query_params.copy()
         refused = {}
         if "ordering" in data:
-            refused["ordering"] = [
-                gettext("Lists have one order, (created_at, id), which paging relies on.")
-            ]
+            refused["ordering"] = _one_order()
         searched = [name for name in ("q", "search") if name in data]
         if searched and not may_search_person_names(request.user):
             for name in searched:
@@ -45,12 +43,30 @@ class PersonFilterBackend(DjangoFilterBackend):
         return kwargs
 
     def filter_queryset(self, request, queryset, view):
+        return _filtered(self.get_filterset(request, queryset, view))
+
+
+def _one_order() -> list[str]:
+    return [gettext("Lists have one order, (created_at, id), which paging relies on.")]
+
+
+def _filtered(filterset):
+    """The filterset's rows, or a 400 naming each parameter it refused."""
+    if not filterset.is_valid():
+        raise InvalidParameters({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
+
+
+class RecordFilterBackend(DjangoFilterBackend):
+    """The view's `filterset_class` on a list other than persons': the queryset is already the read
+    gate's, so a filter only narrows what the caller sees. `ordering` is refused, as on persons;
+    an invalid value is a 400 naming the parameter."""
+
+    def filter_queryset(self, request, queryset, view):
+        if "ordering" in request.query_params:
+            raise InvalidParameters({"ordering": _one_order()})
         filterset = self.get_filterset(request, queryset, view)
-        if not filterset.is_valid():
-            raise InvalidParameters(
-                {name: list(errors) for name, errors in filterset.errors.items()}
-            )
-        return filterset.qs
+        return queryset if filterset is None else _filtered(filterset)
 
 
 class UpdatedSinceFilter(BaseFilterBackend):

@@ -17,7 +17,6 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
-    inline_serializer,
 )
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -31,29 +30,31 @@ from casework.api.conditional import (
     required_if_match,
 )
 from casework.api.errors import ProblemSerializer, problem, title_of
+from casework.api.feeds import change_feed, feed_page_size
 from casework.api.filters import PersonFilterBackend, UpdatedSinceFilter
-from casework.api.pagination import KeysetPagination, page_size_of
+from casework.api.pagination import KeysetPagination
 from casework.api.sync import changes_since, deleted_tombstone, merged_tombstones
 from casework.matching import MATCH_THRESHOLD
 from casework.models import (
+    Confidence,
     DatePrecision,
     DocumentsHeld,
     NameKind,
     Person,
     PersonName,
     PersonStatus,
+    RelationshipKind,
     Script,
     Sex,
     Team,
 )
+from casework.models.locations import PLACEMENT_START_PRECISIONS
 from casework.permissions import Action, is_partner_system, may, require
 from casework.presenters import WITHHELD, PersonView, present_person, present_persons
 from casework.services.matching import intake_candidates_for_input
 from casework.services.persons import NameInput, person_change_status, person_create, person_update
 
 WITHHELD_JSON = {"withheld": True}
-SYNC_PAGE_SIZE = 100
-SYNC_MAX_PAGE_SIZE = 500
 WITHHELD_DESCRIPTION = (
     'Each field except `id` is either its value or `{"withheld": true}` when the caller may not '
     "see it on this record (never null or left out for that reason). Partners see only the fields "
@@ -70,6 +71,57 @@ class PersonNameSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
         choices=NameKind.choices, help_text='Or {"withheld": true} (an alias says much).'
     )
+
+
+class WhereaboutsSerializer(serializers.Serializer):
+    """Where the person is now: the current placement (the latest confirmed one, not a sighting),
+    its place and since when, the date as precise as it is known (`since_precision`)."""
+
+    placement = serializers.UUIDField(help_text="The placement, in /api/v1/placements/.")
+    location = serializers.UUIDField(
+        allow_null=True,
+        help_text="The detention location, in /api/v1/locations/; null for a "
+        "place known only as written.",
+    )
+    place = serializers.CharField()
+    since = serializers.DateField()
+    since_precision = serializers.ChoiceField(choices=PLACEMENT_START_PRECISIONS)
+
+
+class RelationshipSerializer(serializers.Serializer):
+    """A family link: `from_person` is the `kind` of `to_person` (the mother of, ...). Only links
+    whose both ends the caller sees are listed."""
+
+    id = serializers.UUIDField()
+    from_person = serializers.UUIDField()
+    to_person = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=RelationshipKind.choices)
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+
+
+def _working_record_json(name: str, value):
+    if name == "whereabouts":
+        return (
+            None
+            if value is None
+            else {
+                "placement": str(value.placement),
+                "location": str(value.location) if value.location else None,
+                "place": value.place,
+                "since": value.since.isoformat(),
+                "since_precision": value.since_precision,
+            }
+        )
+    return [
+        {
+            "id": str(link.id),
+            "from_person": str(link.from_person),
+            "to_person": str(link.to_person),
+            "kind": link.kind,
+            "confidence": link.confidence,
+        }
+        for link in value
+    ]
 
 
 class PersonSerializer(serializers.Serializer):
@@ -101,6 +153,8 @@ class PersonSerializer(serializers.Serializer):
     assigned_to = serializers.UUIDField(source="assigned_to.public_id", allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
+    whereabouts = WhereaboutsSerializer(allow_null=True)
+    relationships = RelationshipSerializer(many=True)
 
     def to_representation(self, view: PersonView):
         """A person as the presenter gave them (`presenters.present_persons`): each value
@@ -112,6 +166,8 @@ class PersonSerializer(serializers.Serializer):
             value = view[name]
             if value is WITHHELD:
                 out[name] = WITHHELD_JSON
+            elif name in ("whereabouts", "relationships"):
+                out[name] = _working_record_json(name, value)
             elif value is None:
                 out[name] = None
             elif name == "names":
@@ -463,7 +519,9 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
 
         return self.idempotent(request, perform)
 
-    @extend_schema(
+    @change_feed(
+        name="PersonChanges",
+        results=_person_or_tombstone(many=True),
         description=(
             "A partner's change feed: every shared person changed since `cursor`, oldest first "
             "(pass back `next_cursor`; poll again with it when `has_more` is false). Persons it "
@@ -472,32 +530,6 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             "change is delivered once no transaction that began before it is still running, so "
             "none can commit behind a cursor. " + WITHHELD_DESCRIPTION
         ),
-        parameters=[
-            OpenApiParameter("cursor", str, description="`next_cursor` of the previous page."),
-            OpenApiParameter(
-                "page_size",
-                {"type": "integer", "minimum": 1, "maximum": SYNC_MAX_PAGE_SIZE},
-                description=f"Changes per page (default {SYNC_PAGE_SIZE}).",
-            ),
-        ],
-        responses={
-            200: inline_serializer(
-                "PersonChanges",
-                {
-                    "results": _person_or_tombstone(many=True),
-                    "next_cursor": serializers.CharField(allow_null=True),
-                    "has_more": serializers.BooleanField(),
-                },
-            )
-        },
-    )
-    @action(
-        detail=False,
-        methods=["get"],
-        url_path="changes",
-        url_name="changes",
-        pagination_class=None,
-        filter_backends=[],
     )
     def changes(self, request, *args, **kwargs):
         user = request.user
@@ -505,7 +537,7 @@ class PersonViewSet(mixins.ListModelMixin, ApiViewSet):
             # Staff work on the records themselves; the feed is a partner's copy kept in step.
             raise PermissionDenied
         page, next_cursor, has_more = changes_since(
-            user, request.query_params.get("cursor"), _sync_page_size(request)
+            user, request.query_params.get("cursor"), feed_page_size(request)
         )
         entries = _entries(
             user, [c.person for c in page if c.person is not None], read="api_person_changes"
@@ -568,7 +600,3 @@ def _duplicates_answer(user, candidates) -> dict:
             for c in candidates
         ],
     )
-
-
-def _sync_page_size(request) -> int:
-    return page_size_of(request, "page_size", SYNC_PAGE_SIZE, SYNC_MAX_PAGE_SIZE)

@@ -1,19 +1,24 @@
 """Family reports over the API: partners (whose agreement allows it) and report staff submit them
 through `services.reports.report_submit`; a partner lists only the reports it sent, with a coarse
-status. Who reported, how to reach them and their account never leave through the API."""
+status, each with its entries as they were sent and whether each is processed (not the outcome,
+nor who processed it). Who reported, how to reach them and their account never leave through the
+API. A report's `updated_at` moves with each entry processed: `updated_since` finds them."""
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
+from rest_framework.response import Response
 
 from casework import audit
 from casework.api.base import ApiViewSet, ConditionalRetrieveMixin, parse_uuid
+from casework.api.feeds import change_feed, feed_page_size
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
-from casework.api.persons import StrictSerializer
+from casework.api.persons import WITHHELD_JSON, StrictSerializer
+from casework.api.sync import deleted_tombstone, feed_page
 from casework.family_status import family_status
 from casework.models import (
     Channel,
@@ -23,7 +28,9 @@ from casework.models import (
     Organisation,
     ReportEntry,
     Sex,
+    TriageOutcome,
 )
+from casework.models.sync import FeedRecord
 from casework.permissions import (
     Action,
     Denied,
@@ -34,6 +41,7 @@ from casework.permissions import (
     sharing_partners,
 )
 from casework.services.reports import (
+    ENTRY_FIELDS,
     ENTRY_TEXT_FIELDS,
     LAST_KNOWN_PRECISIONS,
     STAFF_CHANNELS,
@@ -44,25 +52,6 @@ from casework.services.reports import (
 def coarse_status(report: FamilyReport) -> str:
     """What a partner is told of a report's progress: no more than the family is."""
     return family_status(report).value
-
-
-class ReportSerializer(serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    status = serializers.SerializerMethodField(
-        help_text="Partners see a coarse status: received, being traced, please contact us."
-    )
-    entries = serializers.SerializerMethodField(help_text="How many persons the report describes.")
-
-    class Meta:
-        model = FamilyReport
-        fields = ["id", "reference", "channel", "received_at", "status", "entries"]
-
-    def get_status(self, report) -> str:
-        user = self.context["request"].user
-        return coarse_status(report) if is_partner_system(user) else report.status
-
-    def get_entries(self, report) -> int:
-        return report.entries.count()
 
 
 class ConsentSerializer(StrictSerializer):
@@ -104,6 +93,61 @@ class ReportEntrySerializer(StrictSerializer):
         for name, limit in ENTRY_TEXT_FIELDS.items():
             fields[name] = serializers.CharField(max_length=limit, required=False, allow_blank=True)
         return fields
+
+
+class ReportEntryReadSerializer(serializers.Serializer):
+    """One person a report describes, read back: what was sent (`sent`: the members given, as
+    they were stored) and how far it is processed. Never who processed it or the host's notes;
+    a partner is not told the outcome (`{"withheld": true}`), only whether it is processed."""
+
+    id = serializers.UUIDField()
+    position = serializers.IntegerField(help_text="1 for the report's first entry.")
+    sent = ReportEntrySerializer()
+    processed = serializers.BooleanField(help_text="Triaged by the receiving organisation.")
+    outcome = serializers.ChoiceField(
+        choices=TriageOutcome.choices, help_text='Or {"withheld": true} for a partner.'
+    )
+
+
+def _entry(entry: ReportEntry, told_outcome: bool) -> dict:
+    sent = {}
+    for name in sorted(ENTRY_FIELDS):
+        field = ReportEntry._meta.get_field(name)
+        value = getattr(entry, name)
+        if value in (None, "") or (field.has_default() and value == field.get_default()):
+            continue
+        sent[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return {
+        "id": str(entry.public_id),
+        "position": entry.position,
+        "sent": sent,
+        "processed": entry.outcome != TriageOutcome.PENDING,
+        "outcome": entry.outcome if told_outcome else WITHHELD_JSON,
+    }
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status = serializers.SerializerMethodField(
+        help_text="Partners see a coarse status: received, being traced, please contact us."
+    )
+    entries = serializers.SerializerMethodField(
+        help_text="The persons the report describes, each as it was sent and how far it is "
+        "processed."
+    )
+
+    class Meta:
+        model = FamilyReport
+        fields = ["id", "reference", "channel", "received_at", "updated_at", "status", "entries"]
+
+    def get_status(self, report) -> str:
+        user = self.context["request"].user
+        return coarse_status(report) if is_partner_system(user) else report.status
+
+    @extend_schema_field(ReportEntryReadSerializer(many=True))
+    def get_entries(self, report) -> list[dict]:
+        told_outcome = not is_partner_system(self.context["request"].user)
+        return [_entry(entry, told_outcome) for entry in report.entries.all()]
 
 
 class ReportSubmissionSerializer(ReportSubmitSerializer):
@@ -168,6 +212,8 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
             raise PermissionDenied
 
     def offered_to(self, user) -> bool:
+        if self.action == "changes":
+            return is_partner_system(user)
         if self.action == "create":
             return may(user, Action.ENTER_REPORT) and (
                 not is_partner_system(user) or _submitting_agreements(user).exists()
@@ -175,11 +221,9 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
         return is_partner_system(user) or may(user, Action.VIEW_REPORT)
 
     def get_queryset(self):
-        # Of the entries only what the count and the coarse status read (`family_status`): whole
-        # entries and persons were most of a page's Python.
-        entries = ReportEntry.objects.select_related("person").only(
-            "report", "outcome", "person__status"
-        )
+        # A report reads back with its entries as sent (and each one's person for the coarse
+        # status): the entries and their persons in one query.
+        entries = ReportEntry.objects.select_related("person")
         return FamilyReport.objects.visible_to(self.request.user).prefetch_related(
             Prefetch("entries", queryset=entries)
         )
@@ -219,3 +263,32 @@ class ReportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiViewSet)
     def retrieve(self, request, *args, **kwargs):
         parse_uuid(kwargs[self.lookup_url_kwarg])
         return super().retrieve(request, *args, **kwargs)
+
+    @change_feed(
+        name="ReportChanges",
+        results=ReportSerializer(many=True),
+        description=(
+            "The change feed of the reports you sent: every report that changed since `cursor` "
+            "(sent, processed, set aside, erased), oldest change first, as it reads now. Pass "
+            "back `next_cursor`; poll again with it when `has_more` is false. A change is "
+            "delivered once no transaction that began before it is still running, so none can "
+            "commit behind a cursor."
+        ),
+    )
+    def changes(self, request, *args, **kwargs):
+        user = request.user
+        if not is_partner_system(user):
+            # Staff work on the reports themselves; the feed keeps a partner's copy in step.
+            raise PermissionDenied
+        order, next_cursor, has_more = feed_page(
+            user, request.query_params.get("cursor"), feed_page_size(request), FeedRecord.REPORT
+        )
+        reports = {r.public_id: r for r in self.get_queryset().filter(public_id__in=order)}
+        context = self.get_serializer_context()
+        results = [
+            ReportSerializer(reports[public_id], context=context).data
+            if public_id in reports
+            else deleted_tombstone(public_id)
+            for public_id in order
+        ]
+        return Response({"results": results, "next_cursor": next_cursor, "has_more": has_more})

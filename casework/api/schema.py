@@ -50,10 +50,31 @@ OPERATION_DESCRIPTIONS = {
         "matched against the known persons by the receiving organisation's staff. Send an "
         "`Idempotency-Key` to retry safely."
     ),
-    "locations_list": "Detention locations (staff only).",
-    "locations_retrieve": "One detention location (staff only).",
-    "flights_list": "Repatriation flights with their manifests (staff planning them).",
-    "flights_retrieve": "One repatriation flight with its manifest.",
+    "locations_list": (
+        "Detention locations: every one for staff; for a partner, the places its shared persons "
+        "are or were at, as far as its agreements share their placements or whereabouts. "
+        'Access notes are `{"withheld": true}` unless you record placements.'
+    ),
+    "locations_retrieve": "One detention location, with the `ETag` of that version.",
+    "flights_list": (
+        "Repatriation flights with their manifests: the flights staff plan; for a partner, "
+        "the flights on which a person shared with it under an agreement that shares flights "
+        "is a passenger, with those persons' manifest rows only (`other_passengers` counts the "
+        "rest)."
+    ),
+    "flights_retrieve": "One repatriation flight with its manifest, as the list shows it.",
+}
+
+# What a partner reads of its shared persons beyond their fields (issue 10).
+OPERATION_DESCRIPTIONS |= {
+    "placements_list": (
+        "Placements and sightings of the persons whose placements you may see, oldest record "
+        "first, by cursor. A partner: those of persons its agreements share placements of, and "
+        "the current whereabouts alone of those whose agreements share only whereabouts. A "
+        "date is as precise as `start_precision` says."
+    ),
+    "placements_retrieve": "One placement or sighting, with the `ETag` of that version.",
+    "reports_changes_retrieve": None,  # the view's own (the feed)
     "imports_list": "The lists you sent, oldest first, each with its status and counts.",
     "imports_retrieve": (
         "One list you sent: `in_review` while a row waits for the receiving organisation's "
@@ -96,6 +117,28 @@ COMPONENT_DESCRIPTIONS = {
     "ReportEntry": (
         "One person a report describes: at least one of `family_name`, `given_name`, "
         "`full_name` or `aliases`."
+    ),
+}
+
+COMPONENT_DESCRIPTIONS |= {
+    "Whereabouts": (
+        "Where the person is now: the current placement (the latest confirmed one, not a "
+        "sighting), its place and since when, at `since_precision`. Null when none is known."
+    ),
+    "Relationship": (
+        "A family link: `from_person` is the `kind` of `to_person`. Only links whose both ends "
+        "you see are listed; a partner's, only between persons shared with it under agreements "
+        "that share relationships."
+    ),
+    "Placement": "A person held at a place over a period, or seen there once (`is_sighting`).",
+    "ReportEntryRead": (
+        "One person a report describes, read back: `sent` holds the members given, as they "
+        "were stored; `processed` says whether it was triaged. A partner is not told the "
+        'outcome (`{"withheld": true}`).'
+    ),
+    "Flight": (
+        "A repatriation flight and the manifest rows you may see; `other_passengers` counts the "
+        "passengers whose rows you may not see."
     ),
 }
 

@@ -21,6 +21,9 @@ What is delivered (`Change`): the person when the partner sees them now; else a 
 into one the partner sees is `{"id", "tombstone": true, "merged_into"}`, in the feed and in the
 list alike (`merged_tombstones`); merged into one it does not see: deleted.
 
+The same rows and positions make the feed of the reports a partner sent (`feed_page` with
+`FeedRecord.REPORT`): each report that changed, as it reads now.
+
 Audit: a page of the feed is a read of every person it delivers as a record (not as a tombstone),
 recorded where it is presented (`presenters.present_persons`), like the list's.
 """
@@ -38,7 +41,7 @@ from django.db.models.functions import Cast
 
 from casework.api.exceptions import InvalidCursor
 from casework.models import ChangeOutbox, Person, PersonName
-from casework.models.sync import TransactionIdField
+from casework.models.sync import FeedRecord, TransactionIdField
 from casework.services.partner_feed import partner_feed_catch_up
 
 _CURSOR_SALT = "casework.api.change-outbox"
@@ -115,21 +118,31 @@ def _in_feed_order(rows, after: Position | None):
     return rows.order_by("txid", "pk")
 
 
-def changes_since(user, cursor: str | None, limit: int) -> tuple[list[Change], str | None, bool]:
-    """The changes of the next `limit` rows after `cursor` for a partner user:
-    (changes, next cursor, more)."""
+def feed_page(
+    user, cursor: str | None, limit: int, record: str
+) -> tuple[list[uuid.UUID], str | None, bool]:
+    """The public ids of the records of kind `record` (`FeedRecord`) changed in the next `limit`
+    rows after `cursor` of a partner user's feed: (ids in feed order, next cursor, more)."""
     after = Position.decode(cursor) if cursor else None
-    partner_feed_catch_up(partner_id=user.organisation_id)
+    rows = ChangeOutbox.objects.visible_to(user).filter(record=record)
     rows = list(
-        _in_feed_order(ChangeOutbox.objects.visible_to(user), after).values_list(
-            "txid", "pk", "person_public_id"
-        )[: limit + 1]
+        _in_feed_order(rows, after).values_list("txid", "pk", "person_public_id")[: limit + 1]
     )
     has_more = len(rows) > limit
     rows = rows[:limit]
     if not rows:
         return [], cursor, False
-    order = [public_id for _txid, _pk, public_id in rows]
+    txid, pk, _public_id = rows[-1]
+    return [public_id for _txid, _pk, public_id in rows], Position(txid or 0, pk).encode(), has_more
+
+
+def changes_since(user, cursor: str | None, limit: int) -> tuple[list[Change], str | None, bool]:
+    """The changes of the next `limit` rows after `cursor` for a partner user:
+    (changes, next cursor, more)."""
+    partner_feed_catch_up(partner_id=user.organisation_id)
+    order, next_cursor, has_more = feed_page(user, cursor, limit, FeedRecord.PERSON)
+    if not order:
+        return [], next_cursor, has_more
     seen = (
         Person.objects.visible_to(user)
         .filter(public_id__in=order)
@@ -139,9 +152,8 @@ def changes_since(user, cursor: str | None, limit: int) -> tuple[list[Change], s
         )
     )
     persons = {person.public_id: person for person in seen}
-    txid, pk, _public_id = rows[-1]
     changes = [Change(public_id, persons.get(public_id)) for public_id in order]
-    return changes, Position(txid or 0, pk).encode(), has_more
+    return changes, next_cursor, has_more
 
 
 def deleted_tombstone(public_id) -> dict[str, Any]:

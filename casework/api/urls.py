@@ -8,6 +8,7 @@ from casework.api.docs import ApiDocsView
 from casework.api.flights import FlightViewSet
 from casework.api.imports import ListImportViewSet
 from casework.api.persons import PersonViewSet
+from casework.api.placements import PlacementViewSet
 from casework.api.reference import LocationViewSet
 from casework.api.reports import ReportViewSet
 from casework.api.schema import SchemaView
@@ -20,6 +21,7 @@ router.register("locations", LocationViewSet, basename="api-location")
 router.register("flights", FlightViewSet, basename="api-flight")
 router.register("imports", ListImportViewSet, basename="api-import")
 router.register("suggestions", SuggestionViewSet, basename="api-suggestion")
+router.register("placements", PlacementViewSet, basename="api-placement")
 
 urlpatterns = [
     path("v1/schema/", SchemaView.as_view(), name="api-schema"),

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from casework.models.base import DatePrecision, PublicModel
@@ -159,6 +159,18 @@ class Placement(PublicModel):
                 name="placement_start_precision_valid",
             ),
         ]
+
+
+def is_latest_confirmed() -> Q:
+    """A placement that is its person's current whereabouts: confirmed, not a mere sighting, and
+    no confirmed placement of theirs starts later. Tested placement by placement against the
+    person's later ones, so a few placements are read, never every person's."""
+    confirmed = Q(reliability=Reliability.CONFIRMED, is_sighting=False)
+    later = Placement.objects.filter(confirmed, person_id=OuterRef("person_id")).filter(
+        Q(start_date__gt=OuterRef("start_date"))
+        | Q(start_date=OuterRef("start_date"), id__gt=OuterRef("id"))
+    )
+    return confirmed & ~Exists(later)
 
 
 class PopulationReport(PublicModel):

@@ -69,6 +69,15 @@ class ChangeKind(models.TextChoices):
     TERMS = "terms"
     STARTED = "started"
     ENDED = "ended"
+    REPORT = "report"
+
+
+class FeedRecord(models.TextChoices):
+    """Which feed a row is for: a shared person's, or a report the partner sent (the report's
+    public id is in `person_public_id`; public ids are unique across records)."""
+
+    PERSON = "person"
+    REPORT = "report"
 
 
 class ChangeOutbox(models.Model):
@@ -85,6 +94,12 @@ class ChangeOutbox(models.Model):
         verbose_name=_("partner"),
     )
     person_public_id = models.UUIDField(verbose_name=_("person's public id"))
+    record = models.CharField(
+        max_length=10,
+        choices=FeedRecord.choices,
+        default=FeedRecord.PERSON,
+        verbose_name=_("kind of record"),
+    )
     kind = models.CharField(
         max_length=20, choices=ChangeKind.choices, verbose_name=_("kind of change")
     )
@@ -98,6 +113,9 @@ class ChangeOutbox(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=ChangeKind.values), name="outbox_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(record__in=FeedRecord.values), name="outbox_record_valid"
             ),
         ]
         indexes = [
@@ -127,9 +145,9 @@ class AgreementFeedState(models.Model):
         verbose_name_plural = _("agreements in partners' feeds")
 
 
-def _write(pairs: Iterable[tuple[int, object]], kind: str) -> None:
+def _write(pairs: Iterable[tuple[int, object]], kind: str, record: str = FeedRecord.PERSON) -> None:
     rows = [
-        ChangeOutbox(partner_id=partner_id, person_public_id=public_id, kind=kind)
+        ChangeOutbox(partner_id=partner_id, person_public_id=public_id, kind=kind, record=record)
         for partner_id, public_id in sorted(set(pairs), key=str)
     ]
     if rows:
@@ -226,3 +244,11 @@ def _note_agreement_terms(sender, instance, created, raw=False, **kwargs):
 def _note_agreement_deleted(sender, instance, **kwargs):
     # Before the cascade takes its shares: afterwards nothing would say whose they were.
     note_agreement_cases(instance.pk, ChangeKind.ENDED)
+
+
+@receiver(post_save, sender="casework.FamilyReport")
+def _note_report(sender, instance, raw=False, **kwargs):
+    # A report a partner sent: every change of it (sent, triaged, set aside, erased) is a change of
+    # what the partner reads back. Saved in the transaction of the change, as every row.
+    if instance.source_partner_id is not None and not raw:
+        _write([(instance.source_partner_id, instance.public_id)], ChangeKind.REPORT, "report")

@@ -118,6 +118,18 @@ def partner_shares(user) -> QuerySet:
     )
 
 
+def partner_shares_naming(user, kind: str) -> QuerySet:
+    """The partner's shares (`partner_shares`) under agreements naming `kind`, one of the records
+    an agreement may share besides the person's fields (`classification.SHAREABLE_PERSON_RECORDS`):
+    nothing of that kind is shared unless the agreement says so."""
+    agreements = [
+        agreement.pk
+        for agreement in agreements_in_force_for(user).only("pk", "shared_fields")
+        if kind in (agreement.shared_fields or ())
+    ]
+    return partner_shares(user).filter(agreement_id__in=agreements)
+
+
 # --- The person scope -------------------------------------------------------------------------
 
 

@@ -59,11 +59,13 @@ from casework.models import (
     TriageOutcome,
 )
 from casework.models.base import register_read_gate
+from casework.models.locations import is_latest_confirmed
 from casework.permissions.persons import (
     agreements_in_force_for,
     break_glass_scope,
     duplicate_check_scope,
     partner_shares,
+    partner_shares_naming,
     person_scope,
     person_scope_condition,
     triage_link_scope,
@@ -94,14 +96,30 @@ def person_names_visible_to(user, qs: QuerySet) -> QuerySet:
     return _through_person(qs, user, "person__", Level.MINIMAL)
 
 
+def _shared_persons(user, kind: str) -> QuerySet:
+    """The ids of the persons shared with a partner under agreements naming `kind`."""
+    return partner_shares_naming(user, kind).values("person_id")
+
+
 def relationships_visible_to(user, qs: QuerySet) -> QuerySet:
-    """A family link, when the user may read the working record of both ends."""
+    """A family link, when the user may read the working record of both ends; a partner, when
+    both ends are shared with it under agreements that share relationships (a link never names
+    a person outside the share)."""
+    if is_partner_system(user):
+        shared = _shared_persons(user, "relationships")
+        return qs.filter(from_person_id__in=shared, to_person_id__in=shared)
     qs = _through_person(qs, user, "from_person__", Level.SENSITIVE)
     return _through_person(qs, user, "to_person__", Level.SENSITIVE)
 
 
 def placements_visible_to(user, qs: QuerySet) -> QuerySet:
-    """Where a person was seen or held: the working record."""
+    """Where a person was seen or held: the working record. A partner: every placement and
+    sighting of the persons shared under agreements that share placements, and the current
+    whereabouts alone of those shared under agreements that share whereabouts."""
+    if is_partner_system(user):
+        every = Q(person_id__in=_shared_persons(user, "placements"))
+        current = Q(person_id__in=_shared_persons(user, "whereabouts")) & is_latest_confirmed()
+        return qs.filter(every | current)
     return _through_person(qs, user, "person__", Level.SENSITIVE)
 
 
@@ -215,9 +233,16 @@ def reporter_records_visible_to(user, qs: QuerySet) -> QuerySet:
 # --- Flights ----------------------------------------------------------------------------------
 
 
+def _partner_passengers(user) -> QuerySet:
+    return ManifestEntry.objects.filter(person_id__in=_shared_persons(user, "flights"))
+
+
 def flights_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
-    """Flights of the user's organisation, for those who plan them (caseworkers, supervisors)."""
+    """Flights of the user's organisation, for those who plan them (caseworkers, supervisors); a
+    partner's, those with a passenger shared with it under agreements that share flights."""
     qs = RepatriationFlight.objects.all() if qs is None else qs
+    if is_partner_system(user):
+        return qs.filter(pk__in=_partner_passengers(user).values("flight_id"))
     if not may(user, Action.MANAGE_FLIGHT):
         return qs.none()
     return qs.filter(organisation_id=user.organisation_id)
@@ -225,11 +250,17 @@ def flights_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
 
 def manifest_entries_visible_to(user, qs: QuerySet) -> QuerySet:
     """A flight's manifest, to those who plan the flight (a passenger the user may not see is
-    masked where the manifest is shown, never left out: the seat is taken)."""
+    masked where the manifest is shown, never left out: the seat is taken). A partner: only the
+    rows of its passengers (the others are counted where the manifest is shown, never named)."""
+    if is_partner_system(user):
+        return qs.filter(pk__in=_partner_passengers(user).values("pk"))
     return qs.filter(flight__in=flights_visible_to(user).values("pk"))
 
 
 def handovers_visible_to(user, qs: QuerySet) -> QuerySet:
+    """Who received a passenger: the planners' record, never a partner's."""
+    if is_partner_system(user):
+        return qs.none()
     return qs.filter(manifest_entry__flight__in=flights_visible_to(user).values("pk"))
 
 
@@ -310,15 +341,21 @@ def merges_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
 
 
 def locations_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
-    """Detention locations are reference data: every staff member sees them, partners none."""
+    """Detention locations are reference data: every staff member sees them; a partner, the
+    places its shared persons are or were at, as far as it sees their placements."""
     qs = DetentionLocation.objects.all() if qs is None else qs
+    if is_partner_system(user):
+        seen = placements_visible_to(user, Placement.objects.all())
+        return qs.filter(pk__in=seen.values("location_id"))
     if role_of(user) not in STAFF_ROLES:
         return qs.none()
     return qs
 
 
 def place_records_visible_to(user, qs: QuerySet) -> QuerySet:
-    """A place's population reports and other names: reference data like the place itself."""
+    """A place's population reports and other names: reference data for staff."""
+    if role_of(user) not in STAFF_ROLES:
+        return qs.none()
     return qs.filter(location__in=locations_visible_to(user).values("pk"))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from casework import audit
@@ -18,6 +18,8 @@ from casework.models import (
     PlacementSource,
     Reliability,
 )
+from casework.models.locations import is_latest_confirmed
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, require
 from casework.services._common import not_in_future, recheck_scope
 from casework.services.errors import ServiceError
@@ -75,6 +77,8 @@ def placement_record(
             recorded_by=actor,
         )
         recheck_scope(actor, person)
+        # A partner whose agreement shares whereabouts reads them on the person.
+        note_person_changes([person.pk], ChangeKind.EDITED)
         audit.record(
             actor,
             AuditAction.CREATE,
@@ -118,11 +122,5 @@ def current_whereabouts_of(placements) -> dict[int, Placement]:
 def current_placements(placements: QuerySet) -> QuerySet:
     """Of `placements`, those that are their person's current whereabouts (the latest confirmed
     placement, not a sighting, as `current_whereabouts` says) and have not ended: who is known to
-    be at a place now. Tested placement by placement against the person's later ones, so a place's
-    few placements are read, never every person's."""
-    confirmed = Q(reliability=Reliability.CONFIRMED, is_sighting=False)
-    later = Placement.objects.filter(confirmed, person_id=OuterRef("person_id")).filter(
-        Q(start_date__gt=OuterRef("start_date"))
-        | Q(start_date=OuterRef("start_date"), id__gt=OuterRef("id"))
-    )
-    return placements.filter(confirmed, end_date__isnull=True).filter(~Exists(later))
+    be at a place now."""
+    return placements.filter(is_latest_confirmed(), end_date__isnull=True)

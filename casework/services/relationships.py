@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from casework import audit
 from casework.audit import AuditAction
 from casework.models import Confidence, Person, Relationship, RelationshipKind
+from casework.models.sync import ChangeKind, note_person_changes
 from casework.permissions import Action, Hidden, require
 from casework.services._common import recheck_scope
 from casework.services.errors import ServiceError
@@ -86,6 +87,8 @@ def relationship_link(
             )
             recheck_scope(actor, person, relative)
             refresh_name_keys_of([person.pk, relative.pk])
+            # A partner whose agreement shares relationships reads them on both persons.
+            note_person_changes([person.pk, relative.pk], ChangeKind.EDITED)
             audit.record(
                 actor,
                 AuditAction.CREATE,
@@ -124,3 +127,4 @@ def relationship_unlink(*, actor, relationship: Relationship, reason: str) -> No
         )
         locked.delete()
         refresh_name_keys_of([person.pk, relative.pk])
+        note_person_changes([person.pk, relative.pk], ChangeKind.EDITED)

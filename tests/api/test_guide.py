@@ -95,6 +95,7 @@ def test_every_example_of_the_guide_answers_as_shown(world):
     _token, value = issue_token(world.partner)
     values = {"token": value, "person id": str(world.case_a.public_id)}
     values["suggestion id"] = _suggestion_to_read(world)
+    _share_records(world)
     for request_block, response_block in _examples():
         first, headers, body = _parse(request_block)
         method, target = first.rsplit(" ", 1)[0].split(" ", 1)
@@ -138,3 +139,28 @@ def test_every_example_of_the_guide_answers_as_shown(world):
                 assert actual["id"] == values[named.group(1)], (first, actual["id"])
         else:
             assert response.content == b"", first
+
+
+def _share_records(world):
+    """What the guide's section on shared records reads: the shared person's current placement
+    and a flight they are on with a passenger not shared."""
+    import datetime as dt
+
+    from casework.models import ManifestEntry, Placement
+    from tests.factories import FlightFactory, LocationFactory, PersonFactory
+
+    world.agreement.shared_fields = [*world.agreement.shared_fields, "placements", "flights"]
+    world.agreement.save()
+    Placement.objects.create(
+        person=world.case_a,
+        location=LocationFactory(),
+        start_date=dt.date(2023, 5, 1),
+        start_precision="month",
+        source="visit",
+        reliability="confirmed",
+    )
+    flight = FlightFactory(organisation=world.north)
+    ManifestEntry.objects.create(flight=flight, person=world.case_a)
+    ManifestEntry.objects.create(
+        flight=flight, person=PersonFactory(organisation=world.north, team=world.team_a)
+    )

@@ -23,12 +23,14 @@ def test_locations_are_read_only(world, api):
     assert response.status_code == 405
 
 
-def test_a_partner_is_refused_locations_alike_for_list_and_record(world, api):
+def test_a_partner_without_shared_placements_sees_no_location_as_if_missing(world, api):
     location = LocationFactory()
     client = api(world.partner)
-    assert client.get("/api/v1/locations/").status_code == 403
-    assert client.get(f"/api/v1/locations/{location.public_id}/").status_code == 403
-    assert client.get(f"/api/v1/locations/{uuid.uuid4()}/").status_code == 403
+    assert client.get("/api/v1/locations/").json()["results"] == []
+    hidden = client.get(f"/api/v1/locations/{location.public_id}/")
+    missing = client.get(f"/api/v1/locations/{uuid.uuid4()}/")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json() == missing.json()
 
 
 def test_a_flight_of_another_organisation_is_like_a_missing_one(world, api):
@@ -62,7 +64,7 @@ def test_a_flight_is_written_as_its_declared_fields_would_give(world, api):
     from rest_framework import serializers
     from rest_framework.test import APIRequestFactory
 
-    from casework.api.flights import FlightSerializer, FlightViewSet, visible_passengers
+    from casework.api.flights import FlightSerializer, FlightViewSet, shown_passengers
 
     flight = FlightFactory(organisation=world.north)
     ManifestEntry.objects.create(flight=flight, person=world.case_a)
@@ -74,7 +76,7 @@ def test_a_flight_is_written_as_its_declared_fields_would_give(world, api):
     [loaded] = view.get_queryset().filter(pk=flight.pk)
     context = {
         "request": request,
-        "visible_passengers": visible_passengers(world.caseworker, [loaded]),
+        "passengers": shown_passengers(world.caseworker, [loaded]),
     }
     serializer = FlightSerializer(loaded, context=context)
     declared = serializers.ModelSerializer.to_representation(serializer, loaded)

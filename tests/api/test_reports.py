@@ -183,7 +183,15 @@ def test_a_partner_lists_only_the_reports_it_sent_with_a_coarse_status(world, ap
     results = api(world.partner).get(URL).json()["results"]
     assert [r["id"] for r in results] == [str(own.public_id)]
     assert results[0]["status"] == "being traced"
-    assert set(results[0]) == {"id", "reference", "channel", "received_at", "status", "entries"}
+    assert set(results[0]) == {
+        "id",
+        "reference",
+        "channel",
+        "received_at",
+        "updated_at",
+        "status",
+        "entries",
+    }
 
 
 def test_a_partner_cannot_open_another_partners_report(world, api):

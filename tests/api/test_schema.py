@@ -54,6 +54,9 @@ def test_it_lists_every_route(schema):
         "/api/v1/suggestions/",
         "/api/v1/suggestions/{id}/",
         "/api/v1/suggestions/{id}/decision/",
+        "/api/v1/placements/",
+        "/api/v1/placements/{id}/",
+        "/api/v1/reports/changes/",
     }
     assert set(schema["paths"]["/api/v1/persons/{id}/"]) == {"get", "patch"}
     assert set(schema["paths"]["/api/v1/persons/"]) == {"get", "post"}
@@ -97,7 +100,21 @@ PARTNER_PATHS = {
     "/api/v1/imports/{id}/rows/": {"get"},
     "/api/v1/suggestions/": {"get"},
     "/api/v1/suggestions/{id}/": {"get"},
+    "/api/v1/reports/changes/": {"get"},
+    "/api/v1/placements/": {"get"},
+    "/api/v1/placements/{id}/": {"get"},
+    "/api/v1/locations/": {"get"},
+    "/api/v1/locations/{id}/": {"get"},
+    "/api/v1/flights/": {"get"},
+    "/api/v1/flights/{id}/": {"get"},
 }
+# What a shared person's records are read under: the persons' scope.
+PERSONS_SCOPE_PATHS = (
+    "/api/v1/persons/",
+    "/api/v1/placements/",
+    "/api/v1/locations/",
+    "/api/v1/flights/",
+)
 
 
 def _operations(schema) -> dict[str, set[str]]:
@@ -141,7 +158,7 @@ def test_a_scoped_token_is_shown_its_scopes_only(world):
     token.save()
     response = Client(HTTP_AUTHORIZATION=f"Bearer {value}").get(URL)
     assert _operations(response.json()) == {
-        path: ops for path, ops in PARTNER_PATHS.items() if path.startswith("/api/v1/persons/")
+        path: ops for path, ops in PARTNER_PATHS.items() if path.startswith(PERSONS_SCOPE_PATHS)
     }
 
 

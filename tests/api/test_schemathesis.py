@@ -106,7 +106,8 @@ def test_the_partner_api_conforms_to_its_schema(world, app):
     headers = {"Authorization": f"Bearer {value}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", app, headers=headers)
     paths = {operation.ok().path for operation in schema.get_all_operations()}
-    assert "/api/v1/persons/changes/" in paths and "/api/v1/flights/" not in paths
+    assert "/api/v1/persons/changes/" in paths and "/api/v1/placements/" in paths
+    assert "/api/v1/persons/{id}/status/" not in paths
     _reached_the_records(_fuzz(schema, world, headers))
 
 
@@ -144,7 +145,8 @@ def test_one_partner_cannot_reach_anothers_records_whatever_it_sends(world, app)
     no answer to A ever carries B's person, and every record of theirs is a 404."""
     import datetime as dt
 
-    from casework.models import Person, SharedCase, SharingAgreement
+    from casework.models import ManifestEntry, Person, Placement, SharedCase, SharingAgreement
+    from tests.factories import FlightFactory, LocationFactory, ReportFactory
 
     Person.objects.filter(pk=world.case_b.pk).update(birthplace="Testograd")
     theirs = SharingAgreement.objects.create(
@@ -155,19 +157,44 @@ def test_one_partner_cannot_reach_anothers_records_whatever_it_sends(world, app)
         valid_from=dt.date(2025, 1, 1),
     )
     SharedCase.objects.create(agreement=theirs, person=world.case_b)
+    # B's placements, places and flights too, each shared with B (and A's with A).
+    records = ["relationships", "whereabouts", "placements", "flights"]
+    for agreement in (theirs, world.agreement):
+        agreement.shared_fields = [*agreement.shared_fields, *records]
+        agreement.save()
+    their_report = ReportFactory(
+        organisation=world.north, channel="partner", source_partner=theirs.partner
+    )
+    secret_ids = {"persons": str(world.case_b.public_id), "reports": str(their_report.public_id)}
+    for person, place in ((world.case_b, "Testograd Camp"), (world.case_a, "Our Camp")):
+        placement = Placement.objects.create(
+            person=person,
+            location=LocationFactory(name=place),
+            start_date=dt.date(2024, 1, 1),
+            source="visit",
+            reliability="confirmed",
+        )
+        flight = FlightFactory(organisation=world.north)
+        ManifestEntry.objects.create(flight=flight, person=person)
+        if person == world.case_b:
+            secret_ids |= {
+                "placements": str(placement.public_id),
+                "locations": str(placement.location.public_id),
+                "flights": str(flight.public_id),
+            }
     _token, value_b = issue_token(world.partner_without_agreement)
     b_sees = Client(HTTP_AUTHORIZATION=f"Bearer {value_b}").get(
         f"/api/v1/persons/{world.case_b.public_id}/"
     )
     assert b_sees.status_code == 200  # the record exists for B
 
-    secret_id = str(world.case_b.public_id)
+    secrets = set(secret_ids.values())
 
     def never_anothers_record(ctx, response, case):
         text = response.content.decode(errors="replace") if response.content else ""
-        if secret_id in text or "Testograd" in text:
+        if any(secret in text for secret in secrets) or "Testograd" in text:
             raise AssertionError(f"partner B's record reached partner A: {case.method} {case.path}")
-        asked_for_it = (case.path_parameters or {}).get("id") == secret_id
+        asked_for_it = (case.path_parameters or {}).get("id") in secrets
         if asked_for_it and response.status_code < 400:
             raise AssertionError(f"{response.status_code} for B's record")
 
@@ -177,8 +204,12 @@ def test_one_partner_cannot_reach_anothers_records_whatever_it_sends(world, app)
     statuses = []
     for result in schema.get_all_operations():
         operation = result.ok()
-        fixed = {"id": secret_id} if "{id}" in operation.path else None
-        query = {"birthplace": "Testograd"} if operation.path == "/api/v1/persons/" else None
+        family = operation.path.split("/")[3]
+        fixed = {"id": secret_ids[family]} if "{id}" in operation.path else None
+        query = {
+            "/api/v1/persons/": {"birthplace": "Testograd"},
+            "/api/v1/placements/": {"person": secret_ids["persons"]},
+        }.get(operation.path)
         strategy = operation.as_strategy(path_parameters=fixed, query=query)
         _run(strategy, [*CHECKS, never_anothers_record], headers, None, statuses)
     assert 404 in statuses and 200 in statuses

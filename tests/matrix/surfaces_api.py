@@ -1,8 +1,10 @@
 """The API (/api/v1/): every route × method × persona, with the exact set of records every list
 returns, which fields each record withholds, and what each write does."""
 
+import datetime as dt
+
 from casework.api.persons import current_etag
-from casework.models import FamilyReport, ManifestEntry, Person
+from casework.models import FamilyReport, ManifestEntry, Person, Placement
 from tests.factories import FlightFactory, LocationFactory, ReportFactory
 from tests.matrix import Surface, expect
 from tests.matrix.records import audited, fresh
@@ -162,6 +164,10 @@ def _location(world):
 def _location_check(world, persona, response):
     body = response.json()
     records = body.get("results", [body])
+    if persona.startswith("partner"):
+        # The places of persons whose placements an agreement shares: the world's shares none.
+        assert records == []
+        return
     assert {r["name"] for r in records} == {"Matrix Camp"}
     for record in records:
         shown = persona in ("caseworker", "other_team_caseworker", "supervisor", "admin")
@@ -188,13 +194,44 @@ def _flight_check(world, persona, response):
 
 def _flight_list(world, persona, response):
     references = {f["reference"] for f in response.json()["results"]}
-    assert references == {"NORTH-1", "FL-MATRIX"}
+    # A partner's: the flights of persons whose flights an agreement shares; the world's none.
+    assert references == (set() if persona.startswith("partner") else {"NORTH-1", "FL-MATRIX"})
     for flight in response.json()["results"]:
         for entry in flight["manifest"]:
             # A passenger shows only to whoever sees that person.
             assert entry["person"] == WITHHELD or _persons(world, [entry["person"]["id"]]) <= (
                 VISIBLE_PERSONS[persona] | {"child_a"}
             )
+
+
+def _report_changes(world, persona, response):
+    """A partner's feed of the reports it sent: the world's partner report, to that partner."""
+    ids = {r["id"] for r in response.json()["results"]}
+    theirs = {str(_partner_report(world).public_id)} if persona == "partner" else set()
+    assert ids == theirs
+
+
+def _placement(world):
+    """A placement of team A's case: the working record, which no agreement of the world shares."""
+    if not hasattr(world, "placement"):
+        world.placement = Placement.objects.create(
+            person=world.case_a,
+            location=_location(world),
+            start_date=dt.date(2024, 3, 1),
+            start_precision="month",
+            source="visit",
+            reliability="confirmed",
+            notes="Matrix note",
+        )
+    return world.placement
+
+
+def _placement_check(world, persona, response):
+    body = response.json()
+    ids = {r["id"] for r in body.get("results", [body])}
+    sees = persona in ("caseworker", "supervisor")
+    assert (str(_placement(world).public_id) in ids) is sees
+    assert "Matrix note" not in response.content.decode()
 
 
 def _docs_page(response):
@@ -461,25 +498,25 @@ SURFACES = [
     Surface(
         name="api-location-list",
         path=lambda w: (_location(w), "/api/v1/locations/")[1],
-        expect=STAFF_ONLY,
+        expect=STAFF_ONLY | {"partner": 200, "partner_without_agreement": 200},
         check=_location_check,
     ),
     Surface(
         name="api-location-detail",
         path=lambda w: f"/api/v1/locations/{_location(w).public_id}/",
-        expect=STAFF_ONLY,
+        expect=STAFF_ONLY | {"partner": 404, "partner_without_agreement": 404},
         check=_location_check,
     ),
     Surface(
         name="api-flight-list",
         path=lambda w: (_flights(w), _api_flight(w), "/api/v1/flights/")[2],
-        expect=PLANNERS_ONLY,
+        expect=PLANNERS_ONLY | {"partner": 200, "partner_without_agreement": 200},
         check=_flight_list,
     ),
     Surface(
         name="api-flight-detail",
         path=lambda w: f"/api/v1/flights/{_api_flight(w).public_id}/",
-        expect=PLANNERS_ONLY,
+        expect=PLANNERS_ONLY | {"partner": 404, "partner_without_agreement": 404},
         check=_flight_check,
     ),
     Surface(
@@ -487,8 +524,32 @@ SURFACES = [
         label="other organisation",
         path=lambda w: f"/api/v1/flights/{_flights(w)[1].public_id}/",
         expect=expect(
-            403, caseworker=404, other_team_caseworker=404, supervisor=404, anonymous=401
+            403,
+            caseworker=404,
+            other_team_caseworker=404,
+            supervisor=404,
+            partner=404,
+            partner_without_agreement=404,
+            anonymous=401,
         ),  # fmt: skip
+    ),
+    Surface(
+        name="api-report-changes",
+        path=lambda w: (_partner_report(w), "/api/v1/reports/changes/")[1],
+        expect=expect(403, partner=200, partner_without_agreement=200, anonymous=401),
+        check=_report_changes,
+    ),
+    Surface(
+        name="api-placement-list",
+        path=lambda w: (_placement(w), "/api/v1/placements/")[1],
+        expect=expect(200, anonymous=401),
+        check=_placement_check,
+    ),
+    Surface(
+        name="api-placement-detail",
+        path=lambda w: f"/api/v1/placements/{_placement(w).public_id}/",
+        expect=expect(404, caseworker=200, supervisor=200, anonymous=401),
+        check=_placement_check,
     ),
     # Any other path under /api/: the API's JSON 404 for everyone, signed in or not, any method.
     *(

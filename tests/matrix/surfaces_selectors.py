@@ -290,6 +290,13 @@ CALLS = [
         expect=sets(**dict.fromkeys(PLANNERS, {"north_flight"})),
     ),
     Call(
+        name="selector:flights_with_passenger_counts",
+        setup=_flights,
+        run=_selected("flights_with_passenger_counts"),
+        # The flights' own gate, each flight with its passengers counted.
+        expect=sets(**dict.fromkeys(PLANNERS, {"north_flight"})),
+    ),
+    Call(
         name="selector:overview_counts",
         run=_overview,
         # Persons by status as each persona sees them (the world's four are all reported); the
