@@ -150,7 +150,7 @@ def _share_records(world):
     from tests.factories import FlightFactory, LocationFactory, PersonFactory
 
     world.agreement.shared_fields = [*world.agreement.shared_fields, "placements", "flights"]
-    world.agreement.save()
+    world.agreement.save(update_fields=["shared_fields"])
     Placement.objects.create(
         person=world.case_a,
         location=LocationFactory(),
