@@ -379,3 +379,13 @@ def test_the_account_page_offers_the_teams_by_name(world, login):
     teams = body.content.decode().split('name="teams"')
     assert len(teams) == 3  # team A and team B
     assert "north/A" not in body.content.decode()
+
+
+def test_every_shareable_name_of_the_closed_list_is_offered_in_words():
+    from casework.classification import SHAREABLE_PERSON_FIELDS, SHAREABLE_PERSON_RECORDS
+    from casework.forms.organisation import shared_field_choices
+
+    choices = dict(shared_field_choices())
+    assert list(choices) == list(SHAREABLE_PERSON_FIELDS)
+    for record in SHAREABLE_PERSON_RECORDS:
+        assert str(choices[record]) != record

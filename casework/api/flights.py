@@ -12,6 +12,7 @@ page that shows passengers is one audit event naming them all, as the persons li
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
@@ -43,8 +44,10 @@ class ManifestEntrySerializer(serializers.Serializer):
     escort_name = serializers.CharField()
 
     def get_person(self, entry) -> dict | None:
-        # Only for the schema: `FlightSerializer.to_representation` writes the rows.
-        return entry["person"]
+        # `FlightSerializer.to_representation` writes the rows itself; this is what it stands for.
+        if entry.person_id is None:
+            return None
+        return self.context["manifests"].passengers.get(entry.person_id, WITHHELD_JSON)
 
 
 class FlightSerializer(serializers.ModelSerializer):
@@ -70,8 +73,7 @@ class FlightSerializer(serializers.ModelSerializer):
         ]
 
     def get_other_passengers(self, flight) -> int:
-        # Only for the schema: `to_representation` writes the count.
-        return flight.passenger_count
+        return flight.passenger_count - self.context["manifests"].shown.get(flight.pk, 0)
 
     def to_representation(self, flight) -> dict:
         """The declared fields written out directly, each manifest as `manifests_of` reads it: a
@@ -81,7 +83,6 @@ class FlightSerializer(serializers.ModelSerializer):
         manifests = self.context.get("manifests")
         if manifests is None:
             manifests = manifests_of(self.context["request"].user, [flight])
-        rows, shown_counts, _persons = manifests
         return {
             "id": str(flight.public_id),
             "reference": flight.reference,
@@ -91,8 +92,8 @@ class FlightSerializer(serializers.ModelSerializer):
             "organiser": flight.organiser,
             "capacity": flight.capacity,
             "status": flight.status,
-            "manifest": rows.get(flight.pk, []),
-            "other_passengers": flight.passenger_count - shown_counts.get(flight.pk, 0),
+            "manifest": manifests.rows.get(flight.pk, []),
+            "other_passengers": flight.passenger_count - manifests.shown.get(flight.pk, 0),
         }
 
 
@@ -132,10 +133,17 @@ def shown_passengers(user, flights) -> tuple[dict[int, dict], list[Person]]:
     return shown, [view.person for view in views]
 
 
-def manifests_of(user, flights):
-    """Each flight's manifest as the API writes it, by flight pk, in the manifest's order; how many
-    passengers each shows; and the persons shown. Three queries for a page of flights, the rows
-    read as plain values (a model instance per row cost most of the list's time)."""
+@dataclass(frozen=True)
+class Manifests:
+    rows: dict[int, list[dict]]  # each flight's manifest as the API writes it, by flight pk
+    shown: dict[int, int]  # how many passengers each flight's manifest shows
+    passengers: dict[int, dict]  # what it shows of each, by person pk
+    persons: list[Person]  # those persons, for the audit trail
+
+
+def manifests_of(user, flights) -> Manifests:
+    """The manifests of a page of flights in three queries, the rows read as plain values (a
+    model instance per row cost most of the list's time), in the manifest's order."""
     passengers, persons = shown_passengers(user, flights)
     rows = (
         _entries_of(user, flights)
@@ -157,7 +165,7 @@ def manifests_of(user, flights):
         )
         if role == ManifestRole.PASSENGER:
             shown_counts[flight_id] += 1
-    return manifests, shown_counts, persons
+    return Manifests(manifests, shown_counts, passengers, persons)
 
 
 class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -186,7 +194,9 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         context = self._context(page)
-        record_page_reads(request.user, "api_flight_list", context["manifests"][2], READ_FIELDS)
+        record_page_reads(
+            request.user, "api_flight_list", context["manifests"].persons, READ_FIELDS
+        )
         return self.get_paginated_response(
             self.get_serializer(page, many=True, context=context).data
         )
@@ -195,5 +205,7 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
         flight = self.get_object()
         context = self._context([flight])
         data = self.get_serializer(flight, context=context).data
-        record_page_reads(request.user, "api_flight_detail", context["manifests"][2], READ_FIELDS)
+        record_page_reads(
+            request.user, "api_flight_detail", context["manifests"].persons, READ_FIELDS
+        )
         return conditional_response(request, data, etag_for(data))

@@ -102,10 +102,25 @@ class MemberForm(forms.Form):
         self.fields["user"].queryset = users
 
 
+# What an agreement may share of a person's records besides its fields (classification's
+# SHAREABLE_PERSON_RECORDS), in words.
+RECORD_LABELS = {
+    "relationships": _("Relatives (links between persons both shared)"),
+    "whereabouts": _("Current whereabouts"),
+    "placements": _("Placements and sightings"),
+    "flights": _("Repatriation flights"),
+}
+
+
 def shared_field_choices() -> list[tuple[str, str]]:
-    """The closed list of shareable person fields, each by its translated name."""
+    """The closed list of shareable person fields and records, each by its translated name."""
     return [
-        (name, Person._meta.get_field(name).verbose_name.capitalize())
+        (
+            name,
+            RECORD_LABELS[name]
+            if name in RECORD_LABELS
+            else Person._meta.get_field(name).verbose_name.capitalize(),
+        )
         for name in SHAREABLE_PERSON_FIELDS
     ]
 

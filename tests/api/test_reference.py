@@ -64,7 +64,7 @@ def test_a_flight_is_written_as_its_declared_fields_would_give(world, api):
     from rest_framework import serializers
     from rest_framework.test import APIRequestFactory
 
-    from casework.api.flights import FlightSerializer, FlightViewSet, shown_passengers
+    from casework.api.flights import FlightSerializer, FlightViewSet, manifests_of
 
     flight = FlightFactory(organisation=world.north)
     ManifestEntry.objects.create(flight=flight, person=world.case_a)
@@ -76,7 +76,7 @@ def test_a_flight_is_written_as_its_declared_fields_would_give(world, api):
     [loaded] = view.get_queryset().filter(pk=flight.pk)
     context = {
         "request": request,
-        "passengers": shown_passengers(world.caseworker, [loaded]),
+        "manifests": manifests_of(world.caseworker, [loaded]),
     }
     serializer = FlightSerializer(loaded, context=context)
     declared = serializers.ModelSerializer.to_representation(serializer, loaded)

@@ -145,7 +145,14 @@ def test_one_partner_cannot_reach_anothers_records_whatever_it_sends(world, app)
     no answer to A ever carries B's person, and every record of theirs is a 404."""
     import datetime as dt
 
-    from casework.models import ManifestEntry, Person, Placement, SharedCase, SharingAgreement
+    from casework.models import (
+        ManifestEntry,
+        MatchSuggestion,
+        Person,
+        Placement,
+        SharedCase,
+        SharingAgreement,
+    )
     from tests.factories import FlightFactory, LocationFactory, ReportFactory
 
     Person.objects.filter(pk=world.case_b.pk).update(birthplace="Testograd")
@@ -183,10 +190,33 @@ def test_one_partner_cannot_reach_anothers_records_whatever_it_sends(world, app)
                 "flights": str(flight.public_id),
             }
     _token, value_b = issue_token(world.partner_without_agreement)
-    b_sees = Client(HTTP_AUTHORIZATION=f"Bearer {value_b}").get(
-        f"/api/v1/persons/{world.case_b.public_id}/"
-    )
+    b_client = Client(HTTP_AUTHORIZATION=f"Bearer {value_b}")
+    b_sees = b_client.get(f"/api/v1/persons/{world.case_b.public_id}/")
     assert b_sees.status_code == 200  # the record exists for B
+    # B's own list, and a suggestion between its row and its shared person.
+    SharingAgreement.objects.filter(pk=theirs.pk).update(
+        may_submit_list_rows=True, may_decide_suggestions=True
+    )
+    sent = b_client.post(
+        "/api/v1/imports/",
+        {"source": "B's registry", "rows": [{"family_name": "Testova", "given_name": "Bakhti"}]},
+        content_type="application/json",
+    )
+    assert sent.status_code == 201, sent.content
+    their_list = world.north.list_imports.get(public_id=sent.json()["id"])
+    their_suggestion = MatchSuggestion.objects.create(
+        organisation=world.north,
+        kind="row_person",
+        person=world.case_b,
+        list_row=their_list.rows.get(),
+        probability=0.9,
+        explanation={},
+    )
+    assert b_client.get(f"/api/v1/suggestions/{their_suggestion.public_id}/").status_code == 200
+    secret_ids |= {
+        "imports": str(their_list.public_id),
+        "suggestions": str(their_suggestion.public_id),
+    }
 
     secrets = set(secret_ids.values())
 
