@@ -1,0 +1,115 @@
+"""Whom a child can be handed to, as the handover form offers them: the child's known relatives
+(from the family links the user may see, each with how they are related to the child and their
+birth year as the presenter shows it), the persons a name search finds among those the user may
+see (the relative picker's own search and rows), and "someone not in the records".
+
+A link is recorded in one direction ("Z is the grandparent of C", or "C is the grandchild of Z"):
+the relation offered is always the relative's, seen from the child. Links come from
+`Relationship.objects.visible_to` and persons from `Person.objects.visible_to`, so a relative the
+user may not see is not offered, and not named; a page that printed relatives is one read in the
+audit trail naming each of them."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from casework import audit
+from casework.filtersets import PersonFilterSet
+from casework.models import Person, Relationship, RelationshipKind, Sex
+from casework.presenters import present_persons
+from casework.views.person_picker import PRINTED_LINK_FIELDS, candidate_rows, search_candidates
+
+OTHER = "other"
+RELATIVE_FIELDS = ("display_name", "birth_year", "sex")
+# "C is the K of R" said from R's side: R is the INVERSE[K] of C. A child's parent is named by
+# the parent's sex when it is known.
+INVERSE = {
+    RelationshipKind.MOTHER: RelationshipKind.CHILD,
+    RelationshipKind.FATHER: RelationshipKind.CHILD,
+    RelationshipKind.SIBLING: RelationshipKind.SIBLING,
+    RelationshipKind.SPOUSE: RelationshipKind.SPOUSE,
+    RelationshipKind.GRANDPARENT: RelationshipKind.GRANDCHILD,
+    RelationshipKind.GRANDCHILD: RelationshipKind.GRANDPARENT,
+    RelationshipKind.GUARDIAN: RelationshipKind.WARD,
+    RelationshipKind.WARD: RelationshipKind.GUARDIAN,
+}
+PARENT_BY_SEX = {Sex.FEMALE: RelationshipKind.MOTHER, Sex.MALE: RelationshipKind.FATHER}
+PARENT = _("parent")
+
+
+def _relation_of(relative: Person, link: Relationship, child: Person):
+    """What `relative` is to `child` according to `link`, as a label in the user's language."""
+    if link.to_person_id == child.pk:
+        return RelationshipKind(link.kind).label
+    if link.kind == RelationshipKind.CHILD:
+        kind = PARENT_BY_SEX.get(relative.sex)
+        return kind.label if kind else PARENT
+    return RelationshipKind(INVERSE[link.kind]).label
+
+
+def known_relatives(user, child: Person) -> list[dict]:
+    """The child's relatives the user may see, each once ({"person", "view", "relations"}), in
+    name order; their read recorded as the handover page's."""
+    visible = Person.objects.visible_to(user).filter(merged_into__isnull=True)
+    links = list(
+        Relationship.objects.visible_to(user)
+        .filter(
+            Q(to_person=child, from_person__in=visible)
+            | Q(from_person=child, to_person__in=visible)
+        )
+        .select_related("from_person", "to_person")
+        .order_by("id")
+    )
+    relatives: dict[int, dict] = {}
+    for link in links:
+        relative = link.from_person if link.to_person_id == child.pk else link.to_person
+        entry = relatives.setdefault(relative.pk, {"person": relative, "relations": []})
+        relation = _relation_of(relative, link, child)
+        if relation not in entry["relations"]:
+            entry["relations"].append(relation)
+    persons = sorted(
+        (entry["person"] for entry in relatives.values()), key=lambda p: (p.display_name, p.pk)
+    )
+    views = present_persons(user, persons, RELATIVE_FIELDS, read=None)
+    rows = [{**relatives[view.person.pk], "view": view} for view in views]
+    audit.record_reads(
+        user,
+        "handover_new",
+        [
+            (row["person"], row["view"].level, (*RELATIVE_FIELDS, *PRINTED_LINK_FIELDS))
+            for row in rows
+        ],
+    )
+    return rows
+
+
+def relation_labels(rows: list[dict]) -> dict[str, str]:
+    """{public id: "grandparent, guardian"} of the known relatives: what the handover records as
+    the relationship when the caseworker chooses one of them and types none."""
+    return {str(row["person"].public_id): ", ".join(map(str, row["relations"])) for row in rows}
+
+
+def recipient_choices(request, child: Person, relatives: list[dict]):
+    """The search among the persons the user may see (the relative picker's own) and what the
+    form offers: (filterset, page, status, found rows, id of the "not in the records" choice).
+    Each row of `relatives` and of the found gets the `radio` id of its choice, numbered across
+    both lists and the "not in the records" choice last, so that the first is always
+    `id_recipient_0`, where the form's error summary points."""
+    candidates = (
+        Person.objects.visible_to(request.user)
+        .filter(merged_into__isnull=True)
+        .exclude(pk=child.pk)
+        .exclude(pk__in=[row["person"].pk for row in relatives])
+        .order_by("display_name", "id")
+    )
+    if request.GET.get("q"):
+        filterset, page, status = search_candidates(request, candidates)
+        found = candidate_rows(request.user, page, read="handover_new")
+    else:  # nothing searched: the search field only, no page of everyone
+        filterset = PersonFilterSet(None, queryset=candidates, user=request.user)
+        page, status, found = None, 200, []
+    offered = [*relatives, *found]
+    for number, row in enumerate(offered):
+        row["radio"] = f"id_recipient_{number}"
+    return filterset, page, status, found, f"id_recipient_{len(offered)}"
