@@ -83,7 +83,7 @@ def test_the_childs_relatives_are_offered_with_relation_and_birth_year(
     assert response.status_code == 200
     rows = {row["person"]: row for row in response.context["relatives"]}
     assert set(rows) == {grandmother, mother}
-    assert [str(r) for r in rows[grandmother]["relations"]] == ["grandparent"]
+    assert [str(r) for r in rows[grandmother]["relations"]] == ["grandmother"]
     assert [str(r) for r in rows[mother]["relations"]] == ["mother"]
     html = response.content.decode()
     assert "Handova Zarema" in html and "born 1961" in html
@@ -97,14 +97,36 @@ def test_a_relative_chosen_records_the_handover_to_that_person(world, login, boa
     handover = Handover.objects.get(manifest_entry=entry)
     assert handover.recipient_person == grandmother
     assert handover.recipient_name == "Handova Zarema"
-    assert handover.recipient_relationship == "grandparent"
+    assert handover.recipient_relationship == "grandmother"
 
 
 def test_a_relationship_typed_for_a_relative_is_kept(world, login, boarded, grandmother):
     entry, url = boarded
-    chosen = _post(recipient=str(grandmother.public_id), recipient_relationship="grandmother")
+    chosen = _post(recipient=str(grandmother.public_id), recipient_relationship="foster mother")
     assert login(world.caseworker).post(url, chosen).status_code == 302
-    assert Handover.objects.get(manifest_entry=entry).recipient_relationship == "grandmother"
+    assert Handover.objects.get(manifest_entry=entry).recipient_relationship == "foster mother"
+
+
+@pytest.mark.parametrize(
+    ("kind", "sex", "said"),
+    [
+        ("child", "M", "father"),  # the child is the child of this man
+        ("child", "U", "parent"),
+        ("ward", "F", "guardian"),
+        ("sibling", "M", "brother"),
+        ("grandparent", "F", "granddaughter"),
+    ],
+)
+def test_a_relation_recorded_from_the_childs_side_is_said_from_the_relatives(
+    world, login, boarded, kind, sex, said
+):
+    entry, url = boarded
+    relative = PersonFactory(
+        organisation=world.north, team=world.team_a, display_name="Handov Ilyas", sex=sex
+    )
+    relationship_link(actor=world.caseworker, person=relative, relative=entry.person, kind=kind)
+    [row] = login(world.caseworker).get(url).context["relatives"]
+    assert (row["person"], [str(r) for r in row["relations"]]) == (relative, [said])
 
 
 def test_a_relative_the_caseworker_may_not_see_is_not_offered(world, login, boarded):

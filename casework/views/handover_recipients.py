@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from casework import audit
 from casework.filtersets import PersonFilterSet
 from casework.models import Person, Relationship, RelationshipKind, Sex
-from casework.presenters import present_persons
+from casework.presenters import WITHHELD, present_persons
 from casework.views.person_picker import PRINTED_LINK_FIELDS, candidate_rows, search_candidates
 
 OTHER = "other"
@@ -34,18 +34,36 @@ INVERSE = {
     RelationshipKind.GUARDIAN: RelationshipKind.WARD,
     RelationshipKind.WARD: RelationshipKind.GUARDIAN,
 }
+# A caseworker says "grandmother", not "grandparent", when the relative's sex is known.
+BY_SEX = {
+    (RelationshipKind.CHILD, Sex.FEMALE): _("daughter"),
+    (RelationshipKind.CHILD, Sex.MALE): _("son"),
+    (RelationshipKind.SIBLING, Sex.FEMALE): _("sister"),
+    (RelationshipKind.SIBLING, Sex.MALE): _("brother"),
+    (RelationshipKind.SPOUSE, Sex.FEMALE): _("wife"),
+    (RelationshipKind.SPOUSE, Sex.MALE): _("husband"),
+    (RelationshipKind.GRANDPARENT, Sex.FEMALE): _("grandmother"),
+    (RelationshipKind.GRANDPARENT, Sex.MALE): _("grandfather"),
+    (RelationshipKind.GRANDCHILD, Sex.FEMALE): _("granddaughter"),
+    (RelationshipKind.GRANDCHILD, Sex.MALE): _("grandson"),
+}
 PARENT_BY_SEX = {Sex.FEMALE: RelationshipKind.MOTHER, Sex.MALE: RelationshipKind.FATHER}
 PARENT = _("parent")
 
 
-def _relation_of(relative: Person, link: Relationship, child: Person):
-    """What `relative` is to `child` according to `link`, as a label in the user's language."""
+def _relation_of(sex: str | None, link: Relationship, child: Person):
+    """What the other person of `link`, of sex `sex` (None: not shown), is to `child`, as a label
+    in the user's language."""
     if link.to_person_id == child.pk:
-        return RelationshipKind(link.kind).label
-    if link.kind == RelationshipKind.CHILD:
-        kind = PARENT_BY_SEX.get(relative.sex)
-        return kind.label if kind else PARENT
-    return RelationshipKind(INVERSE[link.kind]).label
+        kind = RelationshipKind(link.kind)
+    elif link.kind == RelationshipKind.CHILD:
+        parent = PARENT_BY_SEX.get(sex)
+        if parent is None:
+            return PARENT
+        kind = parent
+    else:
+        kind = RelationshipKind(INVERSE[link.kind])
+    return BY_SEX.get((kind, sex), kind.label)
 
 
 def known_relatives(user, child: Person) -> list[dict]:
@@ -64,15 +82,20 @@ def known_relatives(user, child: Person) -> list[dict]:
     relatives: dict[int, dict] = {}
     for link in links:
         relative = link.from_person if link.to_person_id == child.pk else link.to_person
-        entry = relatives.setdefault(relative.pk, {"person": relative, "relations": []})
-        relation = _relation_of(relative, link, child)
-        if relation not in entry["relations"]:
-            entry["relations"].append(relation)
+        relatives.setdefault(relative.pk, {"person": relative, "links": []})["links"].append(link)
     persons = sorted(
         (entry["person"] for entry in relatives.values()), key=lambda p: (p.display_name, p.pk)
     )
-    views = present_persons(user, persons, RELATIVE_FIELDS, read=None)
-    rows = [{**relatives[view.person.pk], "view": view} for view in views]
+    rows = []
+    for view in present_persons(user, persons, RELATIVE_FIELDS, read=None):
+        # The relation is worded by sex only when the user is shown the relative's sex.
+        sex = None if view["sex"] is WITHHELD else view["sex"]
+        relations = []
+        for link in relatives[view.person.pk]["links"]:
+            relation = _relation_of(sex, link, child)
+            if relation not in relations:
+                relations.append(relation)
+        rows.append({"person": view.person, "view": view, "relations": relations})
     audit.record_reads(
         user,
         "handover_new",
