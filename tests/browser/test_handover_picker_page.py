@@ -54,7 +54,7 @@ def _accessible(context, url, name):
     ("locale", "language", "relation", "search"),
     [
         ("en-GB", "en", "grandmother", "Search"),
-        ("ru-RU", "ru", "бабушка", "Найти"),
+        ("ru-RU", "ru", "бабушка", "Поиск"),
     ],
     ids=["en", "ru"],
 )
