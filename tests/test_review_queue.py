@@ -116,3 +116,14 @@ def test_the_side_by_side_shows_a_birth_known_to_the_year_as_a_year(world, login
         html = page.content.decode()
         births = re.findall(r"Birth date</dt><dd[^>]*>([^<]*)</dd>", html)
         assert births == ["2015", "2015"], births
+
+
+def test_the_explanation_names_the_sex_in_words(world, login, twins):
+    suggestion, _ = twins
+    for language, word in (("en", "male"), ("ru", "мужской")):
+        client = login(world.caseworker)
+        client.cookies["django_language"] = language
+        html = client.get(f"/review/{suggestion.public_id}/").content.decode()
+        row = re.search(r'<tr class="field-sex">(.*?)</tr>', html, re.S).group(1)
+        values = re.findall(r'<td dir="auto"[^>]*>([^<]*)</td>', row)
+        assert values == [word, word], row
