@@ -46,6 +46,7 @@ LANGUAGES = [
             "month": "May 2024",
             "add": "Add selected",
             "persons": "Persons",
+            "flights": "Flights",
             "review": "Review",
             "not_merged": "The same person, not yet merged.",
         },
@@ -57,6 +58,7 @@ LANGUAGES = [
             "month": "Май 2024",
             "add": "Добавить отмеченных",
             "persons": "Люди",
+            "flights": "Рейсы",
             "review": "Проверка",
             "not_merged": "Тот же человек, ещё не объединён.",
         },
@@ -194,7 +196,9 @@ def test_the_path_from_a_report_to_a_handover(
     assert person.status == PersonStatus.CLEARED_FOR_RETURN
 
     # On the flight, from the picker.
-    page.goto(f"/flights/{flight.public_id}/manifest/add/")
+    _nav(page, words["flights"])
+    page.locator("main").get_by_role("link", name="PATH-1", exact=True).click()
+    page.locator(f'main a[href="/flights/{flight.public_id}/manifest/add/"]').click()
     page.locator(f'tr[data-person="{person.public_id}"]').get_by_role("checkbox").check()
     _accessible(page, f"path-6-picker-{language}")
     page.get_by_role("button", name=words["add"]).click()
@@ -215,7 +219,9 @@ def test_the_path_from_a_report_to_a_handover(
         boarded_at=timezone.now() - dt.timedelta(minutes=10)
     )
     _accessible(page, f"path-7-boarded-{language}")
-    page.goto(f"/flights/{flight.public_id}/manifest/{row.public_id}/handover/")
+    page.locator(
+        f'a[href="/flights/{flight.public_id}/manifest/{row.public_id}/handover/"]'
+    ).click()
     relative = page.locator(f'#known-relatives li[data-person="{grandmother.public_id}"]')
     expect(relative).to_contain_text("Алиева Зарема")
     expect(relative).to_contain_text("1962")
