@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from casework.models import Handover, ManifestEntry, PersonStatus, Relationship
+from casework.models import AuditEvent, Handover, ManifestEntry, PersonStatus, Relationship
 from casework.services.form_tokens import new_form_token
 from casework.services.names import refresh_name_keys
 from casework.services.relationships import relationship_link
@@ -194,3 +194,18 @@ def test_a_person_out_of_scope_posted_by_hand_is_a_field_error(world, login, boa
     for hidden in (world.south_case, world.case_b):
         assert hidden.display_name not in html
     assert not Handover.objects.filter(manifest_entry=entry).exists()
+
+
+def test_the_relatives_printed_are_one_read_and_a_handover_recorded_at_once_none(
+    world, login, boarded, grandmother
+):
+    entry, url = boarded
+    client = login(world.caseworker)
+    reads = AuditEvent.objects.filter(action="read_sensitive", changes__view="handover_new")
+    client.get(url)
+    [event] = reads
+    assert {str(s.person_id) for s in event.subjects.all()} == {str(grandmother.public_id)}
+    assert {"display_name", "birth_earliest", "kind"} <= set(event.fields)
+    chosen = _post(recipient=str(grandmother.public_id))
+    assert client.post(url, chosen).status_code == 302
+    assert reads.count() == 1

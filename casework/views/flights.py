@@ -32,6 +32,7 @@ from casework.views.decorators import gated_or_404, staff_view
 from casework.views.handover_recipients import (
     known_relatives,
     recipient_choices,
+    record_relatives_read,
     relation_labels,
 )
 from casework.views.listing import filtered, page_of, query_without_page
@@ -294,6 +295,7 @@ def handover_new(request, flight_id, entry_id):
         except ServiceError as exc:
             apply_service_error(form, exc)
     choices = recipient_choices(request, entry.person, relatives)
+    record_relatives_read(request.user, relatives)
     filterset, page, search_status, found, other_radio = choices
     status = 400 if request.method == "POST" else search_status
     return render(

@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from casework import audit
 from casework.filtersets import PersonFilterSet
 from casework.models import Person, Relationship, RelationshipKind, Sex
-from casework.presenters import WITHHELD, present_persons
+from casework.presenters import DERIVED, WITHHELD, present_persons
 from casework.views.person_picker import PRINTED_LINK_FIELDS, candidate_rows, search_candidates
 
-OTHER = "other"
 RELATIVE_FIELDS = ("display_name", "birth_year", "sex")
 # "C is the K of R" said from R's side: R is the INVERSE[K] of C. A child's parent is named by
 # the parent's sex when it is known.
@@ -68,7 +67,7 @@ def _relation_of(sex: str | None, link: Relationship, child: Person):
 
 def known_relatives(user, child: Person) -> list[dict]:
     """The child's relatives the user may see, each once ({"person", "view", "relations"}), in
-    name order; their read recorded as the handover page's."""
+    name order. A page that prints them records it (`record_relatives_read`)."""
     visible = Person.objects.visible_to(user).filter(merged_into__isnull=True)
     links = list(
         Relationship.objects.visible_to(user)
@@ -96,15 +95,24 @@ def known_relatives(user, child: Person) -> list[dict]:
             if relation not in relations:
                 relations.append(relation)
         rows.append({"person": view.person, "view": view, "relations": relations})
-    audit.record_reads(
-        user,
-        "handover_new",
-        [
-            (row["person"], row["view"].level, (*RELATIVE_FIELDS, *PRINTED_LINK_FIELDS))
-            for row in rows
-        ],
-    )
     return rows
+
+
+def record_relatives_read(user, relatives: list[dict]) -> None:
+    """The page printed these relatives (`known_relatives`) and their links: one read event,
+    naming the model fields shown as the presenter's own reads do. Only a page shown is a read;
+    a handover recorded at once printed none of them."""
+    reads = []
+    for row in relatives:
+        view = row["view"]
+        shown = [
+            field
+            for name in RELATIVE_FIELDS
+            if view[name] is not WITHHELD
+            for field in DERIVED.get(name, (name,))
+        ]
+        reads.append((row["person"], view.level, (*shown, *PRINTED_LINK_FIELDS)))
+    audit.record_reads(user, "handover_new", reads)
 
 
 def relation_labels(rows: list[dict]) -> dict[str, str]:
