@@ -50,6 +50,17 @@ def test_name_search_finds_a_name_in_another_script(world, login):
     assert _listed(response) == {person.public_id}
 
 
+def test_the_name_search_comes_before_the_results_and_keeps_the_filters(world, login):
+    html = login(world.caseworker).get("/persons/", {"q": "Alieva", "status": "reported"})
+    body = html.content.decode()
+    # Outside the filter panel (which a phone shows after the results), right above the results.
+    filters_end = body.index("</form>", body.index('id="person-filters"'))
+    assert filters_end < body.index('role="search"') < body.index('id="person-list"')
+    # One form: the search field belongs to the filters' form, so each keeps the other.
+    assert 'name="q" id="id_q" value="Alieva" class="form-control" form="person-filters"' in body
+    assert body.count('name="q"') == 1
+
+
 def test_name_search_searches_aliases_too(world, login):
     person_add_name(actor=world.caseworker, person=world.case_a, full_text="Umm Yusuf")
     response = login(world.caseworker).get("/persons/", {"q": "Umm Yusuf"})

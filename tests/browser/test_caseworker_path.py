@@ -166,8 +166,10 @@ def test_the_path_from_a_report_to_a_handover(
 
     # The grandmother, found by a Latin spelling of her Cyrillic name in the list's search box.
     _nav(page, words["persons"])
-    page.locator("form.filters #id_q").fill("Alieva Zarema")
-    page.locator("form.filters button[type=submit]").click()
+    search = page.locator("main [role=search]")
+    expect(search).to_be_in_viewport()  # on a phone, above the results, not below the filters
+    search.locator("#id_q").fill("Alieva Zarema")
+    search.get_by_role("button").click()
     expect(page).to_have_url(re.compile(r"/persons/\?(.*&)?q=Alieva\+Zarema"))
     found = page.locator(f'tr.person-row[data-person="{grandmother.public_id}"]')
     expect(found).to_be_visible()
