@@ -47,6 +47,7 @@ LANGUAGES = [
             "add": "Add selected",
             "persons": "Persons",
             "flights": "Flights",
+            "reports": "Reports",
             "review": "Review",
             "not_merged": "The same person, not yet merged.",
         },
@@ -59,6 +60,7 @@ LANGUAGES = [
             "add": "Добавить отмеченных",
             "persons": "Люди",
             "flights": "Рейсы",
+            "reports": "Заявления",
             "review": "Проверка",
             "not_merged": "Тот же человек, ещё не объединён.",
         },
@@ -68,6 +70,9 @@ LANGUAGES = [
 
 def _accessible(page, name):
     screenshot(page, name)
+    # Nothing wider than the phone: a phone browser would shrink the whole page to fit it.
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths == [390, 390], f"{page.url} is {widths[0]} px wide on a 390-px phone"
     violations = axe_violations(page)
     assert violations == [], f"axe on {page.url}: serious/critical violations: {violations}"
 
@@ -148,7 +153,12 @@ def test_the_path_from_a_report_to_a_handover(
     expect(page.locator("html")).to_have_attribute("lang", language)
 
     # Triage: creating beside a likely known person is refused until asked for deliberately.
-    page.goto(f"/reports/{report.public_id}/entries/{entry.public_id}/triage/")
+    _nav(page, words["reports"])
+    page.locator(f'main a[href="/reports/{report.public_id}/"]').click()
+    _accessible(page, f"path-0-report-{language}")
+    page.locator(
+        f'main a[href="/reports/{report.public_id}/entries/{entry.public_id}/triage/"]'
+    ).click()
     candidate = page.locator(f'tr.candidate[data-person="{person.public_id}"]')
     expect(candidate).to_be_visible()
     page.locator("#id_decision_1").check()  # create a new person from this entry
@@ -176,8 +186,9 @@ def test_the_path_from_a_report_to_a_handover(
     expect(found.locator(".name-cell a")).to_have_text("Алиева Зарема")
     _accessible(page, f"path-3-search-latin-{language}")
 
-    # A placement known to the month, typed as families write it.
-    page.goto(f"/persons/{person.public_id}/placements/new/")
+    # A placement known to the month, typed as families write it: the child is in the results too.
+    page.locator(f'tr.person-row[data-person="{person.public_id}"] .name-cell a').click()
+    page.locator(f'main a[href="/persons/{person.public_id}/placements/new/"]').click()
     page.locator("#id_place_text").fill("Roj camp, sector 3")
     page.locator("#id_start_date").fill("05.2024")
     page.locator("#id_source").select_option("visit")
