@@ -110,6 +110,8 @@ def test_a_recipient_found_by_name_is_chosen_without_javascript(
         row = page.locator(f'#found-recipients tr[data-person="{uncle.public_id}"]')
         expect(row).to_contain_text(str(uncle.birth_year))
     screenshot(page, f"handover-search-nojs-{language}")
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths == [390, 390], f"the handover form is {widths[0]} px wide on a 390-px phone"
     with_script = _context(make_phone_context, live_server, world, locale, javascript=True)
     _accessible(with_script, page.url, f"handover-search-{language}")
 
