@@ -18,21 +18,10 @@ from casework import audit
 from casework.filtersets import PersonFilterSet
 from casework.models import Person, Relationship, RelationshipKind, Sex
 from casework.presenters import DERIVED, WITHHELD, present_persons
+from casework.services.relationships import reciprocal
 from casework.views.person_picker import PRINTED_LINK_FIELDS, candidate_rows, search_candidates
 
 RELATIVE_FIELDS = ("display_name", "birth_year", "sex")
-# "C is the K of R" said from R's side: R is the INVERSE[K] of C. A child's parent is named by
-# the parent's sex when it is known.
-INVERSE = {
-    RelationshipKind.MOTHER: RelationshipKind.CHILD,
-    RelationshipKind.FATHER: RelationshipKind.CHILD,
-    RelationshipKind.SIBLING: RelationshipKind.SIBLING,
-    RelationshipKind.SPOUSE: RelationshipKind.SPOUSE,
-    RelationshipKind.GRANDPARENT: RelationshipKind.GRANDCHILD,
-    RelationshipKind.GRANDCHILD: RelationshipKind.GRANDPARENT,
-    RelationshipKind.GUARDIAN: RelationshipKind.WARD,
-    RelationshipKind.WARD: RelationshipKind.GUARDIAN,
-}
 # A caseworker says "grandmother", not "grandparent", when the relative's sex is known.
 BY_SEX = {
     (RelationshipKind.CHILD, Sex.FEMALE): _("daughter"),
@@ -46,7 +35,6 @@ BY_SEX = {
     (RelationshipKind.GRANDCHILD, Sex.FEMALE): _("granddaughter"),
     (RelationshipKind.GRANDCHILD, Sex.MALE): _("grandson"),
 }
-PARENT_BY_SEX = {Sex.FEMALE: RelationshipKind.MOTHER, Sex.MALE: RelationshipKind.FATHER}
 PARENT = _("parent")
 
 
@@ -55,13 +43,10 @@ def _relation_of(sex: str | None, link: Relationship, child: Person):
     in the user's language."""
     if link.to_person_id == child.pk:
         kind = RelationshipKind(link.kind)
-    elif link.kind == RelationshipKind.CHILD:
-        parent = PARENT_BY_SEX.get(sex)
-        if parent is None:
+    else:  # the child is the <kind> of the relative: the relative is its reciprocal
+        kind = reciprocal(link.kind, other_sex=sex or Sex.UNKNOWN)
+        if not isinstance(kind, RelationshipKind):
             return PARENT
-        kind = parent
-    else:
-        kind = RelationshipKind(INVERSE[link.kind])
     return BY_SEX.get((kind, sex), kind.label)
 
 
