@@ -12,42 +12,24 @@ audit trail naming each of them."""
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
 
 from casework import audit
 from casework.filtersets import PersonFilterSet
 from casework.models import Person, Relationship, RelationshipKind, Sex
 from casework.presenters import DERIVED, WITHHELD, present_persons
-from casework.services.relationships import reciprocal
+from casework.services.relationships import reciprocal, relation_word
 from casework.views.person_picker import PRINTED_LINK_FIELDS, candidate_rows, search_candidates
 
 RELATIVE_FIELDS = ("display_name", "birth_year", "sex")
-# A caseworker says "grandmother", not "grandparent", when the relative's sex is known.
-BY_SEX = {
-    (RelationshipKind.CHILD, Sex.FEMALE): _("daughter"),
-    (RelationshipKind.CHILD, Sex.MALE): _("son"),
-    (RelationshipKind.SIBLING, Sex.FEMALE): _("sister"),
-    (RelationshipKind.SIBLING, Sex.MALE): _("brother"),
-    (RelationshipKind.SPOUSE, Sex.FEMALE): _("wife"),
-    (RelationshipKind.SPOUSE, Sex.MALE): _("husband"),
-    (RelationshipKind.GRANDPARENT, Sex.FEMALE): _("grandmother"),
-    (RelationshipKind.GRANDPARENT, Sex.MALE): _("grandfather"),
-    (RelationshipKind.GRANDCHILD, Sex.FEMALE): _("granddaughter"),
-    (RelationshipKind.GRANDCHILD, Sex.MALE): _("grandson"),
-}
-PARENT = _("parent")
 
 
-def _relation_of(sex: str | None, link: Relationship, child: Person):
-    """What the other person of `link`, of sex `sex` (None: not shown), is to `child`, as a label
+def _relation_of(sex: str | None, link: Relationship, child: Person) -> str:
+    """What the other person of `link`, of sex `sex` (None: not shown), is to `child`, as a word
     in the user's language."""
     if link.to_person_id == child.pk:
-        kind = RelationshipKind(link.kind)
-    else:  # the child is the <kind> of the relative: the relative is its reciprocal
-        kind = reciprocal(link.kind, other_sex=sex or Sex.UNKNOWN)
-        if not isinstance(kind, RelationshipKind):
-            return PARENT
-    return BY_SEX.get((kind, sex), kind.label)
+        return relation_word(RelationshipKind(link.kind), sex)
+    # The child is the <kind> of the relative: the relative is its reciprocal.
+    return relation_word(reciprocal(link.kind, other_sex=sex or Sex.UNKNOWN), sex)
 
 
 def known_relatives(user, child: Person) -> list[dict]:
