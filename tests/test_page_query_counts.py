@@ -1,7 +1,7 @@
 """What the staff pages with one record cost in queries (issue 8): the flight page the same for 3
 manifest rows as for 30, the report and triage pages asking the report gate once, the person page
 within 15 for every persona however rich the record and its history, the home page one query for
-its counts, the relative picker constant in its rows."""
+its counts, the relative picker and the handover's recipient picker constant in their rows."""
 
 import datetime as dt
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 from casework import models
 from casework.audit import AuditAction
 from casework.models import ManifestEntry, PersonStatus
+from casework.services.names import refresh_name_keys
 from casework.services.notes import note_add
 from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
@@ -260,3 +261,41 @@ def test_the_home_page_counts_in_one_query(world, persona):
 )
 def test_the_organisation_list_pages_keep_to_their_queries(world, path, budget):
     assert len(_queries(_client(world.admin), path)) == budget
+# --- The handover form's recipient picker -------------------------------------------------------
+
+
+def _relatives_and_namesakes(world, child, n):
+    """`n` more relatives of the child (each way round) and `n` more persons found by a search."""
+    for i in range(n):
+        grandparent = PersonFactory(organisation=world.north, team=world.team_a)
+        relationship_link(
+            actor=world.supervisor, person=child, relative=grandparent, kind="grandparent"
+        )
+        grandchild_of = PersonFactory(organisation=world.north, team=world.team_a, sex="M")
+        relationship_link(
+            actor=world.supervisor, person=grandchild_of, relative=child, kind="grandchild"
+        )
+        namesake = PersonFactory(
+            organisation=world.north, team=world.team_a, display_name=f"Countov Ruslan{i}"
+        )
+        models.PersonName.objects.filter(person=namesake).update(given_name="Ruslan")
+        refresh_name_keys(namesake)
+
+
+@pytest.mark.parametrize("search", ["", "?q=Countov+Ruslan"])
+def test_the_handover_form_costs_the_same_for_2_relatives_as_for_12(world, search):
+    flight = FlightFactory(organisation=world.north, date=timezone.localdate())
+    child = PersonFactory(organisation=world.north, team=world.team_a, status="on_manifest")
+    entry = ManifestEntry.objects.create(
+        flight=flight, person=child, status="boarded", approved_by=world.supervisor
+    )
+    _relatives_and_namesakes(world, child, 1)
+    client = _client(world.caseworker)
+    url = f"/flights/{flight.public_id}/manifest/{entry.public_id}/handover/{search}"
+    few = _queries(client, url)
+    _relatives_and_namesakes(world, child, 5)
+    many = _queries(client, url)
+    response = client.get(url)
+    assert len(response.context["relatives"]) == 12
+    assert len(response.context["found"]) == (6 if search else 0)
+    assert len(many) == len(few)

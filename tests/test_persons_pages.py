@@ -50,6 +50,17 @@ def test_name_search_finds_a_name_in_another_script(world, login):
     assert _listed(response) == {person.public_id}
 
 
+def test_the_name_search_comes_before_the_results_and_keeps_the_filters(world, login):
+    html = login(world.caseworker).get("/persons/", {"q": "Alieva", "status": "reported"})
+    body = html.content.decode()
+    # Outside the filter panel (which a phone shows after the results), right above the results.
+    filters_end = body.index("</form>", body.index('id="person-filters"'))
+    assert filters_end < body.index('role="search"') < body.index('id="person-list"')
+    # One form: the search field belongs to the filters' form, so each keeps the other.
+    assert 'name="q" id="id_q" value="Alieva" class="form-control" form="person-filters"' in body
+    assert body.count('name="q"') == 1
+
+
 def test_name_search_searches_aliases_too(world, login):
     person_add_name(actor=world.caseworker, person=world.case_a, full_text="Umm Yusuf")
     response = login(world.caseworker).get("/persons/", {"q": "Umm Yusuf"})
@@ -393,7 +404,8 @@ def test_a_relative_must_be_a_visible_person(world, login):
     link = Relationship.objects.get()
     assert (link.from_person, link.to_person, link.kind) == (mother, world.case_a, "mother")
     html = login(world.caseworker).get(f"/persons/{mother.public_id}/").content.decode()
-    assert "child" in html and world.case_a.display_name in html
+    # The girl is named as a daughter (her sex is shown to the caseworker), not a "child".
+    assert "daughter" in html and world.case_a.display_name in html
 
 
 def test_a_note_with_nul_or_too_long_is_refused(world, login):
@@ -634,3 +646,19 @@ def test_a_known_candidate_is_one_click_away_with_why_it_matches(world, login):
     assert "This is the person: open the record" in html
     assert 'class="candidate-why"' in html  # the fields that agree or differ, no values
     assert Person.objects.filter(display_name="Alieva Madina").count() == 1
+
+
+def test_a_relative_is_named_by_sex_only_where_their_sex_may_be_shown(world, login):
+    brother = PersonFactory(
+        organisation=world.north, team=world.team_a, display_name="Brotherov Adam", sex="M"
+    )
+    relationship_link(actor=world.supervisor, person=world.case_a, relative=brother, kind="sibling")
+    # Known to the other team only: its caseworker sees neither the boy's record nor his sex.
+    hidden = PersonFactory(organisation=world.north, team=world.team_b, sex="M")
+    relationship_link(actor=world.supervisor, person=world.case_a, relative=hidden, kind="spouse")
+    relatives = login(world.caseworker).get(f"/persons/{world.case_a.public_id}/")
+    kinds = {
+        (r["person"].display_name if r["person"] else None): str(r["kind"])
+        for r in relatives.context["relatives"]
+    }
+    assert kinds == {"Brotherov Adam": "brother", None: "spouse"}

@@ -3,6 +3,7 @@ the queue, saying what blocks the merge, and is merged once the block is gone; e
 plain words in the user's language."""
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -102,3 +103,27 @@ def test_the_explanation_and_the_block_are_in_russian(world, russian, refused):
     assert "Тот же человек, ещё не объединён." in html
     html = client.get(f"/review/{suggestion.public_id}/").content.decode()
     assert "agrees" not in html and "совпадает" in html
+
+
+def test_the_side_by_side_shows_a_birth_known_to_the_year_as_a_year(world, login, twins):
+    suggestion, persons = twins
+    client = login(world.supervisor)
+    pages = [
+        client.get(f"/review/{suggestion.public_id}/"),
+        client.get(f"/review/merge/{persons[0].public_id}/{persons[1].public_id}/"),
+    ]
+    for page in pages:
+        html = page.content.decode()
+        births = re.findall(r"Birth date</dt><dd[^>]*>([^<]*)</dd>", html)
+        assert births == ["2015", "2015"], births
+
+
+def test_the_explanation_names_the_sex_in_words(world, login, twins):
+    suggestion, _ = twins
+    for language, word in (("en", "male"), ("ru", "мужской")):
+        client = login(world.caseworker)
+        client.cookies["django_language"] = language
+        html = client.get(f"/review/{suggestion.public_id}/").content.decode()
+        row = re.search(r'<tr class="field-sex">(.*?)</tr>', html, re.S).group(1)
+        values = re.findall(r'<td dir="auto"[^>]*>([^<]*)</td>', row)
+        assert values == [word, word], row

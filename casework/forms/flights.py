@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.forms.fields import DayAndTimeField, DayField, OneTimeForm
 from casework.models import FlightStatus, Person, RecipientKind
 from casework.models.flights import default_time_zone, known_time_zones
+from casework.presenters import WITHHELD, present_persons
 
 
 def _time_zone_choices():
@@ -82,14 +85,34 @@ class BoardingForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=300, required=False)
 
 
+NOT_IN_RECORDS = "other"
+
+
 class HandoverForm(OneTimeForm):
+    """The handover of `child`. The recipient is chosen, not typed as an id: one of the child's
+    known relatives or a person found by a search (both offered by the page, see
+    `views/handover_recipients`), or someone not in the records, named by hand. Any person the
+    user sees (the child excepted) is accepted; one they may not see is refused exactly like a
+    missing one. A chosen person's name, and a known relative's relation, are recorded unless
+    typed otherwise."""
+
     recipient_kind = forms.ChoiceField(label=_("Handed to"), choices=RecipientKind.choices)
-    recipient_person = forms.UUIDField(
-        label=_("Recipient's person id (if a known relative)"), required=False
+    # The page lays the choices out itself (relatives, search results, "not in the records"):
+    # the widget only tells the error summary that this is a group of radio buttons.
+    recipient = forms.CharField(
+        label=_("Recipient"), required=False, widget=forms.RadioSelect, max_length=40
     )
-    recipient_name = forms.CharField(label=_("Recipient's name"), max_length=200)
+    recipient_name = forms.CharField(
+        label=_("Recipient's name"),
+        max_length=200,
+        required=False,
+        help_text=_("Needed for someone not in the records."),
+    )
     recipient_relationship = forms.CharField(
-        label=_("Relationship to the child"), max_length=100, required=False
+        label=_("Relationship to the child"),
+        max_length=100,
+        required=False,
+        help_text=_("For a known relative, their relation in the records unless you type another."),
     )
     handed_at = DayAndTimeField(label=_("Handed over at (day, then time: 21.04.2027 14:30)"))
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
@@ -97,8 +120,11 @@ class HandoverForm(OneTimeForm):
         label=_("Documents handed over"), max_length=5000, required=False, widget=forms.Textarea
     )
 
-    def __init__(self, *args, flight, **kwargs):
+    def __init__(self, *args, flight, user, child, relations=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
+        self.child = child
+        self.relations = relations or {}
         self.zone = flight.zone
         self.fields["handed_at"].help_text = _("Local time in %(zone)s.") % {
             "zone": flight.time_zone
@@ -108,3 +134,47 @@ class HandoverForm(OneTimeForm):
         # A time typed without a zone is the time where the flight is run, not the server's.
         with timezone.override(self.zone):
             super().full_clean()
+
+    def clean_recipient(self):
+        value = self.cleaned_data["recipient"].strip()
+        if value in ("", NOT_IN_RECORDS):
+            return None
+        refused = forms.ValidationError(
+            _("Choose one of the persons offered, or someone not in the records."),
+            code="invalid_choice",
+        )
+        try:
+            public_id = uuid.UUID(value)
+        except ValueError:
+            raise refused from None
+        person = (
+            Person.objects.visible_to(self.user)
+            .filter(public_id=public_id, merged_into__isnull=True)
+            .exclude(pk=self.child.pk)
+            .first()
+        )
+        if person is None:
+            raise refused
+        return person
+
+    def clean(self):
+        cleaned = super().clean()
+        if "recipient" not in cleaned:
+            return cleaned
+        person = cleaned["recipient"]
+        if person is None:
+            if not cleaned.get("recipient_name"):
+                self.add_error(
+                    "recipient_name",
+                    _("Give the name of someone not in the records, or choose a known person."),
+                )
+            return cleaned
+        if not cleaned.get("recipient_name"):
+            [view] = present_persons(self.user, [person], ["display_name"], read=None)
+            if view["display_name"] is WITHHELD:
+                self.add_error("recipient_name", _("Give the recipient's name."))
+            else:
+                cleaned["recipient_name"] = view["display_name"]
+        if not cleaned.get("recipient_relationship"):
+            cleaned["recipient_relationship"] = self.relations.get(str(person.public_id), "")
+        return cleaned

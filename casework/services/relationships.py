@@ -7,7 +7,7 @@ unlinking a parent stores the keys of both persons again, in the same transactio
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from casework import audit
 from casework.audit import AuditAction
@@ -40,6 +40,29 @@ def reciprocal(kind: str, *, other_sex: str = "U") -> str:
     if kind == RelationshipKind.CHILD:
         return {"F": RelationshipKind.MOTHER, "M": RelationshipKind.FATHER}.get(other_sex, "parent")
     return RECIPROCAL[RelationshipKind(kind)]
+
+
+# A caseworker says "grandmother", not "grandparent", when the relative's sex is known.
+_BY_SEX = {
+    (RelationshipKind.CHILD, "F"): gettext_lazy("daughter"),
+    (RelationshipKind.CHILD, "M"): gettext_lazy("son"),
+    (RelationshipKind.SIBLING, "F"): gettext_lazy("sister"),
+    (RelationshipKind.SIBLING, "M"): gettext_lazy("brother"),
+    (RelationshipKind.SPOUSE, "F"): gettext_lazy("wife"),
+    (RelationshipKind.SPOUSE, "M"): gettext_lazy("husband"),
+    (RelationshipKind.GRANDPARENT, "F"): gettext_lazy("grandmother"),
+    (RelationshipKind.GRANDPARENT, "M"): gettext_lazy("grandfather"),
+    (RelationshipKind.GRANDCHILD, "F"): gettext_lazy("granddaughter"),
+    (RelationshipKind.GRANDCHILD, "M"): gettext_lazy("grandson"),
+}
+
+
+def relation_word(kind, sex: str | None) -> str:
+    """How a caseworker names what a relative is (`kind`, or "parent" from `reciprocal`) in the
+    user's language: by the relative's sex when it may be shown (`sex` None when it may not)."""
+    if not isinstance(kind, RelationshipKind):
+        return gettext("parent")
+    return str(_BY_SEX.get((kind, sex), kind.label))
 
 
 def relationship_link(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from casework import entry_numbers as numbers
 from casework.dates import shown_at_precision
 from casework.imports.messages import translated
+from casework.models import Sex
 from casework.presenters import WITHHELD
 
 register = template.Library()
@@ -233,6 +234,15 @@ WEIGHS = [
 def agreement(level) -> str:
     """agrees / partly agrees / differs / missing, for a matching level."""
     return AGREEMENT.get(str(level), FIELD_LABELS.get(str(level), str(level)))
+
+
+@register.filter
+def compared_value(value, field) -> str:
+    """A value of the explanation's side by side as the user reads it: a sex in words, not its
+    code (the matcher compares codes)."""
+    if field == "sex" and value in Sex.values:
+        return Sex(value).label
+    return value
 
 
 @register.filter

@@ -29,6 +29,12 @@ from casework.selectors import record_history
 from casework.services import flights as services
 from casework.services.errors import Conflict, ServiceError
 from casework.views.decorators import gated_or_404, staff_view
+from casework.views.handover_recipients import (
+    known_relatives,
+    recipient_choices,
+    record_relatives_read,
+    relation_labels,
+)
 from casework.views.listing import filtered, page_of, query_without_page
 from casework.views.once import create_once, submitted_once
 from casework.workflow import flight_now, manifest_is_open
@@ -264,36 +270,49 @@ def handover_new(request, flight_id, entry_id):
         or not Person.objects.visible_to(request.user).filter(pk=entry.person_id).exists()
     ):
         raise Http404
+    relatives = known_relatives(request.user, entry.person)
     form = HandoverForm(
-        request.POST or None, initial={"recipient_kind": RecipientKind.RELATIVE}, flight=flight
+        request.POST or None,
+        initial={"recipient_kind": RecipientKind.RELATIVE},
+        flight=flight,
+        user=request.user,
+        child=entry.person,
+        relations=relation_labels(relatives),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        recipient_id = data.pop("recipient_person")
-        recipient = None
-        if recipient_id:
-            recipient = (
-                Person.objects.visible_to(request.user).filter(public_id=recipient_id).first()
+        recipient = data.pop("recipient")
+
+        def record():
+            services.handover_record(
+                actor=request.user, manifest_entry=entry, recipient_person=recipient, **data
             )
-            if recipient is None:
-                form.add_error("recipient_person", _("No such person among those you may see."))
-        if not form.errors:
+            messages.success(request, _("Handover recorded."))
+            return _back(flight)
 
-            def record():
-                services.handover_record(
-                    actor=request.user, manifest_entry=entry, recipient_person=recipient, **data
-                )
-                messages.success(request, _("Handover recorded."))
-                return _back(flight)
-
-            try:
-                return create_once(request, form, record)
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-    status = 400 if request.method == "POST" else 200
+        try:
+            return create_once(request, form, record)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+    choices = recipient_choices(request, entry.person, relatives)
+    record_relatives_read(request.user, relatives)
+    filterset, page, search_status, found, other_radio = choices
+    status = 400 if request.method == "POST" else search_status
     return render(
         request,
         "flights/handover_form.html",
-        {"flight": flight, "entry": entry, "form": form},
+        {
+            "flight": flight,
+            "entry": entry,
+            "form": form,
+            "relatives": relatives,
+            "found": found,
+            "other_radio": other_radio,
+            "filterset": filterset,
+            "page": page,
+            "query": query_without_page(request.GET),
+            "search": request.GET.urlencode(),
+            "chosen": str(form["recipient"].value() or "") if form.is_bound else "",
+        },
         status=status,
     )

@@ -3,7 +3,6 @@ field as "withheld", and the read written to the audit trail when the level is s
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casework.dates import shown_at_precision
@@ -18,7 +17,7 @@ from casework.permissions import (
 from casework.presenters import WITHHELD, PersonView, history_rows, present_person
 from casework.selectors import history_for
 from casework.services.placements import current_whereabouts_among
-from casework.services.relationships import reciprocal
+from casework.services.relationships import reciprocal, relation_word
 
 # (field, label) in the order the page shows them.
 DETAIL_FIELDS = [
@@ -137,14 +136,22 @@ def relatives_of(user, person: Person) -> tuple[list[dict], list]:
     incoming, outgoing = [], []
     for link in links:
         (incoming if link.to_person_id == person.pk else outgoing).append(link)
+    levels = person_levels(
+        user, [link.from_person for link in incoming] + [link.to_person for link in outgoing]
+    )
+
+    def sex_of(other):  # worded by sex only where the relative's sex may be shown
+        return other.sex if levels[other.pk] >= Level.MINIMAL else None
+
     for link in incoming:  # from is the <kind> of this person
-        rows.append((link, link.from_person, link.get_kind_display()))
+        other = link.from_person
+        rows.append((link, other, relation_word(RelationshipKind(link.kind), sex_of(other))))
     for link in outgoing:
         # this person is the <kind> of `to`: `to` is the reciprocal of this person
-        kind = reciprocal(link.kind, other_sex=link.to_person.sex)
-        label = kind.label if isinstance(kind, RelationshipKind) else gettext("parent")
-        rows.append((link, link.to_person, label))
-    levels = person_levels(user, [other for _link, other, _kind in rows])
+        other = link.to_person
+        sex = sex_of(other)
+        kind = reciprocal(link.kind, other_sex=sex or "U")
+        rows.append((link, other, relation_word(kind, sex)))
     relatives = [
         {
             "kind": kind,

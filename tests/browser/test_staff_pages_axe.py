@@ -1,17 +1,24 @@
 """axe-core on every staff page, in English and in Russian (issue 9): no serious or critical
 violation on any list, record, form or dead end a caseworker, a supervisor or the data-protection
-officer opens; and the focus ring and the header's "Change" button keep their contrast."""
+officer opens (the handover form and its search, a pair to review, a merge and its record
+included); and the focus ring and the header's "Change" button keep their contrast."""
+
+import datetime as dt
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from casework.models import Channel
+from casework.models import Channel, ManifestEntry, MatchSuggestion, PersonStatus
+from casework.services.matching import suggestions_find_duplicates
+from casework.services.merge import persons_merge
+from casework.services.persons import NameInput, person_create
+from casework.services.relationships import relationship_link
 from casework.services.reports import report_submit
 from tests.browser import axe_violations, screenshot
 from tests.conftest import verified_client
-from tests.factories import FlightFactory
+from tests.factories import FlightFactory, PersonFactory
 
 DESK = {"viewport": {"width": 1280, "height": 900}, "is_mobile": False, "has_touch": False}
 
@@ -37,6 +44,43 @@ _CONTRAST = """([selector, property]) => {
 }"""
 
 
+def _review_and_handover(world, flight):
+    """A boarded child with a known relative (the handover form), a pair waiting for review, and a
+    merge done."""
+    child = PersonFactory(
+        organisation=world.north,
+        team=world.team_a,
+        status=PersonStatus.ON_MANIFEST,
+        display_name="Axeova Safiya",
+    )
+    relationship_link(actor=world.supervisor, person=child, relative=world.case_a, kind="sibling")
+    entry = ManifestEntry.objects.create(
+        flight=flight, person=child, status="boarded", approved_by=world.supervisor
+    )
+    handover = f"/flights/{flight.public_id}/manifest/{entry.public_id}/handover/"
+    pairs = []
+    for family, given in (("Tagirov", "Bilal"), ("Magomedov", "Ruslan")):
+        pairs.append(
+            [
+                person_create(
+                    actor=world.supervisor,
+                    names=[NameInput(family_name=family, given_name=given)],
+                    birth_precision="year",
+                    birth_date=dt.date(2015, 1, 1),
+                    team=world.team_a,
+                    sex="M",
+                )
+                for _ in range(2)
+            ]
+        )
+    merge = persons_merge(
+        actor=world.supervisor, survivor=pairs[1][0], absorbed=pairs[1][1], reason="One boy"
+    )
+    suggestions_find_duplicates(actor=world.supervisor)
+    suggestion = MatchSuggestion.objects.get(person__in=pairs[0])
+    return handover, suggestion, pairs[0], merge
+
+
 def _pages(world):
     person = f"/persons/{world.case_a.public_id}/"
     report, _ = report_submit(
@@ -50,6 +94,7 @@ def _pages(world):
     )
     entry = report.entries.get()
     flight = FlightFactory(organisation=world.north, reference="AXE-1", date=timezone.localdate())
+    handover, suggestion, pair, merge = _review_and_handover(world, flight)
     staff = [
         "/",
         "/persons/",
@@ -76,6 +121,11 @@ def _pages(world):
         "/imports/",
         "/imports/new/",
         "/review/",
+        f"/review/{suggestion.public_id}/",
+        f"/review/merge/{pair[0].public_id}/{pair[1].public_id}/",
+        f"/review/merges/{merge.public_id}/",
+        handover,
+        f"{handover}?q=Tagirov+Bilal",
         "/account/password/",
         f"/persons/{world.south_case.public_id}/",  # the framed 404 with break-glass
         "/audit/",  # the framed 403 for a supervisor
