@@ -261,6 +261,8 @@ def test_the_home_page_counts_in_one_query(world, persona):
 )
 def test_the_organisation_list_pages_keep_to_their_queries(world, path, budget):
     assert len(_queries(_client(world.admin), path)) == budget
+
+
 # --- The handover form's recipient picker -------------------------------------------------------
 
 
