@@ -170,6 +170,13 @@ def _check_may_export(actor, identifiable: bool, reason: str) -> None:
         require(actor, Action.EXPORT_PSEUDONYMISED)
 
 
+def check_export_request(actor, params, identifiable: bool = False, reason: str = "") -> None:
+    """What `persons_table` refuses before reading a row, asked before an export is queued as a
+    background job: the requester hears of a missing reason or a bad filter at once."""
+    _check_may_export(actor, identifiable, reason)
+    filtered_persons(actor, params)
+
+
 def filtered_persons(actor, params):
     filterset = PersonFilterSet(
         params or None,

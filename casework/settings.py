@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "casework.apps.CaseworkConfig",
 ]
 
@@ -269,6 +271,23 @@ STORAGES = {
         )
     },
 }
+# Background tasks (finding duplicates, large exports and imports). The database backend needs no
+# other server: `manage.py db_worker` runs them (the demo starts one itself). Several app servers
+# may share a Redis queue instead: CASEWORK_TASKS_BACKEND=rq with REDIS_URL, django-tasks-rq
+# installed and `manage.py rqworker default` running (README: Background tasks).
+TASKS_BACKEND = env_choice("CASEWORK_TASKS_BACKEND", "database", ("database", "rq", "immediate"))
+if TASKS_BACKEND == "rq":
+    _redis_url = env_str("REDIS_URL")
+    if not _redis_url:
+        raise ImproperlyConfigured("CASEWORK_TASKS_BACKEND=rq needs REDIS_URL.")
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    RQ_QUEUES = {"default": {"URL": _redis_url}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 # The keys of the files at rest, kept outside the database (README: Security). The first key
 # encrypts, all decrypt. Without them production refuses to serve (a deploy check) and no file is
 # read or written; the demo and DEBUG make one key per install beside the project.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("places/", include("casework.views.places_urls")),
     path("imports/", include("casework.views.imports_urls")),
     path("review/", include("casework.views.review_urls")),
+    path("jobs/", include("casework.views.jobs_urls")),
     path("api/", include("casework.api.urls")),
     path("admin/", admin.site.urls),
 ]
