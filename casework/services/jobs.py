@@ -14,7 +14,7 @@ from django.utils import timezone
 from casework import audit
 from casework.audit import AuditAction
 from casework.models import BackgroundJob, JobKind, JobState
-from casework.permissions import Action, require
+from casework.permissions import Action, Hidden, require
 
 MESSAGE_LENGTH = BackgroundJob._meta.get_field("message").max_length
 
@@ -109,6 +109,10 @@ def job_result_opened(*, actor, job: BackgroundJob) -> None:
     """A download of the job's file: read again through the gate, and audited like the export
     that built it (which was audited when its rows were read)."""
     require(actor, Action(job.action), job)
+    if not BackgroundJob.objects.visible_to(actor).filter(pk=job.pk).exists():
+        hidden = Hidden()
+        audit.record_denial(actor, Action(job.action), job, hidden=True, exc=hidden)
+        raise hidden
     with transaction.atomic():
         audit.record(
             actor,

@@ -11,9 +11,7 @@ from django.views.decorators.http import require_GET
 from casework.models import BackgroundJob
 from casework.services.jobs import job_result_opened
 from casework.views.decorators import gated_or_404, staff_view
-
-RECENT = 20
-
+from casework.views.listing import page_of
 
 def _job(request, public_id) -> BackgroundJob:
     return gated_or_404(request, BackgroundJob.objects.visible_to(request.user), public_id)
@@ -41,7 +39,8 @@ def _status(job: BackgroundJob) -> dict:
 @require_GET
 def job_list(request):
     jobs = BackgroundJob.objects.visible_to(request.user).filter(requested_by=request.user)
-    return render(request, "jobs/list.html", {"jobs": jobs.order_by("-created_at")[:RECENT]})
+    page = page_of(request, jobs.order_by("-created_at", "-id"))
+    return render(request, "jobs/list.html", {"page": page, "jobs": page.object_list})
 
 
 @staff_view
