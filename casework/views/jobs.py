@@ -13,6 +13,7 @@ from casework.services.jobs import job_result_opened
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import page_of
 
+
 def _job(request, public_id) -> BackgroundJob:
     return gated_or_404(request, BackgroundJob.objects.visible_to(request.user), public_id)
 
