@@ -13,6 +13,7 @@ import logging
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from django.conf import settings
 from django.http import QueryDict
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
@@ -113,6 +114,7 @@ def _run_find_duplicates(job: BackgroundJob) -> None:
     job_running(job)
     found = suggestions_find_duplicates(
         actor=job.requested_by,
+        limit_pairs=settings.CASEWORK_DUPLICATE_PAIRS,
         progress=lambda done, total: job_progress(job, done=done, total=total),
     )
     job_done(

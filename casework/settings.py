@@ -288,6 +288,10 @@ elif TASKS_BACKEND == "immediate":
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Pairs of persons "find duplicates" scores in one background run (about 1,000 a second): the
+# first this many that share a name key, in key order; pairs already suggested are skipped.
+CASEWORK_DUPLICATE_PAIRS = env_int("CASEWORK_DUPLICATE_PAIRS", 200_000, minimum=1000)
+
 # The keys of the files at rest, kept outside the database (README: Security). The first key
 # encrypts, all decrypt. Without them production refuses to serve (a deploy check) and no file is
 # read or written; the demo and DEBUG make one key per install beside the project.
