@@ -396,6 +396,8 @@ BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 5, minimum=1)
 # erased after this many days.
 RETENTION_CLOSED_CASE_YEARS = env_int("RETENTION_CLOSED_CASE_YEARS", 5, minimum=1)
 RETENTION_SPAM_REPORT_DAYS = env_int("RETENTION_SPAM_REPORT_DAYS", 90, minimum=1)
+# A background job's file (an export) waits this many days for its download, then is erased.
+RETENTION_JOB_FILE_DAYS = env_int("RETENTION_JOB_FILE_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -190,6 +190,8 @@ def test_an_identifiable_export_needs_its_reason_before_anything_is_queued(world
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert [row["name"] for row in rows] == ["Alieva Madina"]
     assert AuditEvent.objects.get(action="export", actor=world.supervisor).reason == REASON
+    # The searched name and the reason are the audit trail's to keep, not the finished job's.
+    assert job.parameters == {"list": "persons", "format": "csv", "identifiable": True}
 
 
 def test_a_list_export_in_the_background(world):

@@ -17,6 +17,13 @@ from casework.models import BackgroundJob, JobKind, JobState
 from casework.permissions import Action, Hidden, require
 
 MESSAGE_LENGTH = BackgroundJob._meta.get_field("message").max_length
+# What a finished job keeps of what it was asked: the filters (a searched name) and the reason of
+# an identifiable export are in the audit trail, which redacts them; the job lets them go.
+KEPT_PARAMETERS = ("list", "format", "identifiable")
+
+
+def _kept(parameters: dict) -> dict:
+    return {name: value for name, value in parameters.items() if name in KEPT_PARAMETERS}
 
 
 def job_start(
@@ -87,6 +94,7 @@ def job_done(
             job.result_file.save(file_name, File(file, name=file_name), save=False)
             job.result_name, job.result_type = file_name, file_type
         job.result_summary = summary or {}
+        job.parameters = _kept(job.parameters)
         job.state = JobState.DONE
         job.progress_done = job.progress_total
         job.message = str(message)[:MESSAGE_LENGTH]
@@ -98,6 +106,7 @@ def job_failed(job: BackgroundJob, *, message: str) -> None:
     """The job stopped: its plain-language reason, and no result (a half-built file is dropped)."""
     BackgroundJob.objects.filter(pk=job.pk).update(
         state=JobState.FAILED,
+        parameters=_kept(job.parameters),
         message=str(message)[:MESSAGE_LENGTH],
         finished_at=timezone.now(),
         updated_at=timezone.now(),
