@@ -35,9 +35,8 @@ def job_start(
     private: bool = False,
     reason: str = "",
 ) -> BackgroundJob:
-    """A queued job of the actor's organisation; the caller hands its id to the task once the
-    transaction has committed (`transaction.on_commit`), so the worker never reads a job that
-    is not there yet."""
+    """A queued job of the actor's organisation, committed when this returns: the caller then
+    hands its id to the task, so a worker never looks for a job that is not there yet."""
     require(actor, action)
     with transaction.atomic():
         job = BackgroundJob.objects.create(
