@@ -23,7 +23,7 @@ from casework.export_files import csv_lines, xlsx_file
 from casework.exports import Table, check_export_request, persons_table
 from casework.exports_lists import FLIGHTS, PLACES, REPORTS, list_table
 from casework.models import BackgroundJob, JobKind, JobState
-from casework.permissions import Action, Denied, Hidden
+from casework.permissions import Action, Denied, Hidden, require
 from casework.services.errors import ServiceError
 from casework.services.jobs import (
     job_done,
@@ -80,6 +80,8 @@ def start_export(
         check_export_request(actor, params, identifiable, reason)
         action = Action.EXPORT_IDENTIFIABLE if identifiable else Action.EXPORT_PSEUDONYMISED
     elif list_name in LISTS:
+        for needed in LISTS[list_name].actions:  # as `list_table` asks (the flights list: planners)
+            require(actor, needed)
         identifiable, reason, action = False, "", Action.EXPORT_PSEUDONYMISED
     else:
         raise ServiceError({"list": [gettext("There is no such list to export.")]})

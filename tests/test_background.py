@@ -203,6 +203,12 @@ def test_a_list_export_in_the_background(world):
     assert len(_xlsx(job)) == job.result_summary["rows"]
 
 
+def test_a_list_the_requester_may_not_export_is_refused_before_queueing(world):
+    with pytest.raises(Denied):
+        start_export(actor=world.dpo, list_name="flights", params=QueryDict(), file_format="csv")
+    assert not BackgroundJob.objects.exists()
+
+
 def test_an_unknown_list_or_format_is_refused(world):
     for list_name, file_format in (("secrets", "csv"), ("persons", "pdf")):
         with pytest.raises(ServiceError):
