@@ -18,6 +18,11 @@ Reproduce (PostgreSQL on 127.0.0.1:5432, user postgres, no password; the templat
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export --tracemalloc
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k find-duplicates
+    .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export-phases
+
+`export-phases` splits the export's memory (tracemalloc, in this process) into its two phases:
+reading the ids and writing the audit event that names every person (`persons_table`), then
+the rows as the file writer takes them (the first 3,000 read, presented and formatted).
 
 The machine is shared (2 cores): memory is robust, times are as measured.
 """
@@ -124,13 +129,34 @@ def _enqueue_only():
     DBTaskResult.objects.filter(status="READY").delete()
 
 
+def export_phases(supervisor) -> None:
+    from itertools import islice
+
+    from django.http import QueryDict
+
+    from casework.exports import persons_table
+
+    print("| rows | ids and audit: peak | kept after | 3,000 rows: peak |")
+    print("|---:|---:|---:|---:|")
+    for _label, query in EXPORTS:
+        tracemalloc.start()
+        table = persons_table(actor=supervisor, params=QueryDict(query))
+        current, audit_peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        for _row in islice(table.rows, 3000):
+            pass
+        _current, rows_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"| {table.count:,} | {_mib(audit_peak)} | {_mib(current)} | {_mib(rows_peak)} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--workdir", default="/tmp/casework-bench-jobs")  # noqa: S108
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--formats", default="xlsx,csv")
-    parser.add_argument("what", choices=["export", "find-duplicates"])
+    parser.add_argument("what", choices=["export", "find-duplicates", "export-phases"])
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -144,6 +170,9 @@ def main() -> None:
 
     supervisor = User.objects.get(username="supervisor")
     results = []
+    if args.what == "export-phases":
+        export_phases(supervisor)
+        return
     if args.what == "export":
         for file_format in args.formats.split(","):
             for label, query in EXPORTS:
