@@ -280,6 +280,12 @@ if TASKS_BACKEND == "rq":
     _redis_url = env_str("REDIS_URL")
     if not _redis_url:
         raise ImproperlyConfigured("CASEWORK_TASKS_BACKEND=rq needs REDIS_URL.")
+    import importlib.util
+
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured(
+            "CASEWORK_TASKS_BACKEND=rq needs django-tasks-rq: pip install django-tasks-rq==0.12.0"
+        )
     INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
     RQ_QUEUES = {"default": {"URL": _redis_url}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
