@@ -42,7 +42,6 @@ NO_WRITE_LINE = {
     ("audit_withdrawals", "POST"): "the list of withdrawals treats a POST like a GET.",
     ("audit_subject_access", "POST"): "a subject-access export writes only its audit event (its "
     "line checks that).",
-    ("report_export", "POST"): "an export writes only its audit event (its line checks that).",
     ("flight_export", "POST"): "an export writes only its audit event (its line checks that).",
     ("place_export", "POST"): "an export writes only its audit event (its line checks that).",
     ("manifest_xlsx", "POST"): "an export writes only its audit event (its line checks that).",

@@ -150,6 +150,19 @@ def _list_rows(list_name, expected_rows):
     return check
 
 
+def _list_rows_in_background(list_name, expected_rows):
+    def wrote(world, persona):
+        job = BackgroundJob.objects.get(requested_by=world.personas()[persona], kind="export")
+        assert job.state == "done" and job.private
+        with job.result_file.open("rb") as handle:
+            rows = list(csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig"))))
+        assert {r[expected_rows[0]] for r in rows} == expected_rows[1](world, persona)
+        event = AuditEvent.objects.filter(actor=world.personas()[persona], action="export").get()
+        assert event.changes["list"] == list_name and event.changes["rows"] == len(rows)
+
+    return wrote
+
+
 def _matrix_flights(w):
     from tests.factories import FlightFactory
 
@@ -197,6 +210,16 @@ SURFACES += [
         data=lambda w: {"format": "csv"},
         expect=expect(403, **LIST_EXPORTERS, **PAGES),
         check=_list_rows("reports", ("reference", _own_org("RNORTH01", "RSOUTH01"))),
+    ),
+    Surface(
+        name="report_export",
+        method="POST",
+        label="in the background",
+        path=lambda w: (_matrix_reports(w), "/reports/export/")[1],
+        data=lambda w: {"background": "csv"},
+        expect=expect(403, **dict.fromkeys(LIST_EXPORTERS, 302), **PAGES),
+        writes=set(LIST_EXPORTERS),
+        wrote=_list_rows_in_background("reports", ("reference", _own_org("RNORTH01", "RSOUTH01"))),
     ),
     Surface(
         name="flight_export",
