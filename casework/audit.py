@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from itertools import islice
 
 from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -22,6 +23,7 @@ from casework.levels import Level
 from casework.models import AuditEvent, AuditEventSubject, Person, User, audit_chain
 
 REDACTED = "[redacted]"
+SUBJECT_BATCH = 5000  # persons an event names, written (and held) at a time
 
 
 class AuditAction(models.TextChoices):
@@ -368,14 +370,15 @@ def record_export(actor, persons, *, fields: Iterable[str], changes: dict, reaso
 
 
 def _name_subjects(events_and_ids) -> None:
-    AuditEventSubject.objects.bulk_create(
-        [
-            AuditEventSubject(event=event, person_id=public_id)
-            for event, ids in events_and_ids
-            for public_id in dict.fromkeys(ids)
-        ],
-        batch_size=5000,
+    # A batch of rows at a time: an export of 100,000 persons never holds 100,000 model
+    # instances (a background export's memory stays flat in its rows).
+    subjects = (
+        AuditEventSubject(event=event, person_id=public_id)
+        for event, ids in events_and_ids
+        for public_id in dict.fromkeys(ids)
     )
+    while batch := list(islice(subjects, SUBJECT_BATCH)):
+        AuditEventSubject.objects.bulk_create(batch, batch_size=SUBJECT_BATCH)
 
 
 def diff(before: dict, after: dict, *, sensitive: Iterable[str] = ()) -> dict:

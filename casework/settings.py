@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "casework.apps.CaseworkConfig",
 ]
 
@@ -269,6 +271,33 @@ STORAGES = {
         )
     },
 }
+# Background tasks (finding duplicates, large exports and imports). The database backend needs no
+# other server: `manage.py db_worker` runs them (the demo starts one itself). Several app servers
+# may share a Redis queue instead: CASEWORK_TASKS_BACKEND=rq with REDIS_URL, django-tasks-rq
+# installed and `manage.py rqworker default` running (README: Background tasks).
+TASKS_BACKEND = env_choice("CASEWORK_TASKS_BACKEND", "database", ("database", "rq", "immediate"))
+if TASKS_BACKEND == "rq":
+    _redis_url = env_str("REDIS_URL")
+    if not _redis_url:
+        raise ImproperlyConfigured("CASEWORK_TASKS_BACKEND=rq needs REDIS_URL.")
+    import importlib.util
+
+    if importlib.util.find_spec("django_tasks_rq") is None:
+        raise ImproperlyConfigured(
+            "CASEWORK_TASKS_BACKEND=rq needs django-tasks-rq: pip install django-tasks-rq==0.12.0"
+        )
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    RQ_QUEUES = {"default": {"URL": _redis_url}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend"}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Pairs of persons "find duplicates" scores in one background run (about 1,000 a second): the
+# first this many that share a name key, in key order; pairs already suggested are skipped.
+CASEWORK_DUPLICATE_PAIRS = env_int("CASEWORK_DUPLICATE_PAIRS", 200_000, minimum=1000)
+
 # The keys of the files at rest, kept outside the database (README: Security). The first key
 # encrypts, all decrypt. Without them production refuses to serve (a deploy check) and no file is
 # read or written; the demo and DEBUG make one key per install beside the project.
@@ -374,6 +403,8 @@ BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 5, minimum=1)
 # erased after this many days.
 RETENTION_CLOSED_CASE_YEARS = env_int("RETENTION_CLOSED_CASE_YEARS", 5, minimum=1)
 RETENTION_SPAM_REPORT_DAYS = env_int("RETENTION_SPAM_REPORT_DAYS", 90, minimum=1)
+# A background job's file (an export) waits this many days for its download, then is erased.
+RETENTION_JOB_FILE_DAYS = env_int("RETENTION_JOB_FILE_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

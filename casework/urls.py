@@ -23,6 +23,7 @@ urlpatterns = [
     path("imports/", include("casework.views.imports_urls")),
     path("review/", include("casework.views.review_urls")),
     path("organisation/", include("casework.views.organisation_urls")),
+    path("jobs/", include("casework.views.jobs_urls")),
     path("api/", include("casework.api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -24,3 +24,5 @@ LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: 
 # A key made for this run only: the suite's files are sealed as production's are, and no key is
 # ever committed.
 CASEWORK_FILE_KEYS = [new_key()]
+# Background tasks run at once, inside the test: no worker in the suite.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

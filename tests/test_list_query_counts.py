@@ -179,6 +179,15 @@ def add_partner_tokens(world, n):
         partner_token_issue(actor=world.admin, user=world.partner, name=f"Server {next(_serial)}")
 
 
+def add_jobs(world, n):
+    for _ in range(n):
+        models.BackgroundJob.objects.create(
+            kind="export", action="export_pseudonymised", organisation=world.north,
+            requested_by=world.caseworker, private=True, state="done",
+            progress_done=10, progress_total=10,
+        )  # fmt: skip
+
+
 def _import_path(world):
     return f"/imports/{world.list_import.public_id}/"
 
@@ -211,6 +220,14 @@ CASES = [
         "supervisor",
         "/review/",
         add_suggestions,
+        lambda r: r.context["page"].paginator.count,
+    ),
+    # 20 to a page, as the review queue.
+    (
+        "background jobs",
+        "caseworker",
+        "/jobs/",
+        add_jobs,
         lambda r: r.context["page"].paginator.count,
     ),
     (

@@ -336,6 +336,38 @@ def _(check):
     check.accepts(lambda: _list_import(status="failed"))
 
 
+def _job(**fields):
+    values = {"kind": "export", "action": "export_pseudonymised"}
+    return lambda: models.BackgroundJob.objects.create(
+        organisation=OrganisationFactory(), **{**values, **fields}
+    )
+
+
+@case("job_kind_valid")
+def _(check):
+    check.refuses(_job(kind="backup"))
+    check.accepts(_job(kind="find_duplicates"))
+
+
+@case("job_state_valid")
+def _(check):
+    check.refuses(_job(state="paused"))
+    check.accepts(_job(state="running"))
+
+
+@case("job_progress_within_total")
+def _(check):
+    check.refuses(_job(progress_done=11, progress_total=10))
+    check.accepts(_job(progress_done=10, progress_total=10))
+    check.accepts(_job(progress_done=0, progress_total=0))
+
+
+@case("job_finished_only_when_done_or_failed")
+def _(check):
+    check.refuses(_job(state="running", finished_at=timezone.now()))
+    check.accepts(_job(state="failed", finished_at=timezone.now()))
+
+
 @case("row_number_unique")
 def _(check):
     list_import = _list_import()

@@ -22,6 +22,10 @@ from tests.conftest import verified_client
 from tests.factories import FlightFactory, PersonFactory, ReportFactory
 
 PERSON_PAGE_BUDGET = 15
+# The session, its user and device (the second factor), the job through its gate: the page and
+# the status its script polls every two seconds alike.
+JOB_PAGE_QUERIES = 4
+JOB_STATUS_QUERIES = 4
 
 
 @pytest.fixture(autouse=True)
@@ -301,3 +305,20 @@ def test_the_handover_form_costs_the_same_for_2_relatives_as_for_12(world, searc
     assert len(response.context["relatives"]) == 12
     assert len(response.context["found"]) == (6 if search else 0)
     assert len(many) == len(few)
+
+
+# --- A background job's page and the status its script polls ----------------------------------
+
+
+@pytest.mark.parametrize("state", ["running", "done"])
+def test_a_job_page_and_its_status_cost_a_fixed_few_queries(world, state):
+    job = models.BackgroundJob.objects.create(
+        kind="find_duplicates", action="merge_persons", organisation=world.north,
+        requested_by=world.supervisor, state=state, progress_done=5, progress_total=9,
+        finished_at=timezone.now() if state == "done" else None,
+    )  # fmt: skip
+    client = _client(world.supervisor)
+    page = _queries(client, f"/jobs/{job.public_id}/")
+    status = _queries(client, f"/jobs/{job.public_id}/status/")
+    assert len(page) == JOB_PAGE_QUERIES, page
+    assert len(status) == JOB_STATUS_QUERIES, status

@@ -3,6 +3,7 @@ after RETENTION_SPAM_REPORT_DAYS, by `manage.py apply_retention` (with a dry run
 trail; aggregate counts stay the same; nothing else is touched; no user may run it."""
 
 import datetime as dt
+import os
 from io import StringIO
 
 import pytest
@@ -148,4 +149,39 @@ def test_no_user_runs_the_retention(world, persona):
 def test_the_command_line_runs_it(world):
     _closed(world)
     counts = retention_apply(actor=CommandLine("test"), dry_run=True)
-    assert counts == {"closed_cases_anonymised": 1, "spam_reports_erased": 0}
+    assert counts == {
+        "closed_cases_anonymised": 1,
+        "spam_reports_erased": 0,
+        "job_files_erased": 0,
+    }
+
+
+def test_a_job_file_past_its_time_is_erased_and_the_job_kept(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core.files.base import ContentFile
+
+    from casework.models import BackgroundJob
+
+    def finished(days):
+        job = BackgroundJob.objects.create(
+            kind="export", action="export_pseudonymised", organisation=world.north,
+            requested_by=world.caseworker, private=True, state="done",
+            finished_at=timezone.now() - dt.timedelta(days=days), result_summary={"rows": 3},
+        )  # fmt: skip
+        job.result_file.save("persons.csv", ContentFile(b"pseudonym\r\n"))
+        return job
+
+    old, recent = finished(8), finished(2)
+    path = old.result_file.path
+    with django_capture_on_commit_callbacks(execute=True):
+        out = StringIO()
+        call_command("apply_retention", stdout=out)
+    assert "Files of background jobs (after 7 days) erased, done: 1" in out.getvalue()
+    old.refresh_from_db()
+    assert not old.result_file and old.result_summary == {"rows": 3}
+    assert not os.path.exists(path)
+    recent.refresh_from_db()
+    assert recent.result_file and os.path.exists(recent.result_file.path)
+    event = AuditEvent.objects.get(object_id=old.public_id, action="update")
+    assert event.changes == {"retention": True}

@@ -362,6 +362,40 @@ def test_demo_serve_leaves_static_files_to_whitenoise(settings, monkeypatch):
 
 
 @pytest.mark.django_db
+def test_demo_serve_runs_a_task_worker_beside_the_server_and_stops_it(settings, monkeypatch):
+    from casework.management.commands import demo_serve
+
+    settings.DEMO = True
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    events = []
+
+    class Worker:
+        def __init__(self, args, env):
+            events.append(("started", args[-1]))
+
+        def poll(self):
+            return None
+
+        def terminate(self):
+            events.append(("stopped", None))
+
+        def wait(self, timeout=None):
+            return 0
+
+    def fake_call_command(name, *args, **kwargs):
+        if name == "runserver":
+            events.append(("serving", None))
+            raise KeyboardInterrupt  # Ctrl-C ends the demo
+
+    monkeypatch.setattr(demo_serve, "existing_seed", lambda: object())
+    monkeypatch.setattr(demo_serve, "call_command", fake_call_command)
+    monkeypatch.setattr(demo_serve.subprocess, "Popen", Worker)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("demo_serve", stdout=StringIO())
+    assert events == [("started", "db_worker"), ("serving", None), ("stopped", None)]
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     "path", ["/static/../", "/static/..%2f", "/static/..%2fmanage.py", "/static/%2e%2e/settings.py"]
 )

@@ -10,6 +10,7 @@ from casework.models.flights import (
     RepatriationFlight,
 )
 from casework.models.imports import ImportStatus, ListImport, ListImportRow, RowOutcome
+from casework.models.jobs import BackgroundJob, JobKind, JobState
 from casework.models.legal import LegalProceeding, ProceedingStatus
 from casework.models.locations import (
     DetentionLocation,
@@ -72,10 +73,13 @@ from casework.models.reports import (
 from casework.models.sync import AgreementFeedState, ChangeOutbox
 
 __all__ = [
+    "JobKind",
+    "JobState",
     "AgreementFeedState",
     "AttachmentKind",
     "AuditEvent",
     "AuditEventSubject",
+    "BackgroundJob",
     "BreakGlassGrant",
     "CaseNote",
     "CaseTask",

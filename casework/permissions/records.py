@@ -25,6 +25,7 @@ from casework.levels import Action, Level
 from casework.models import (
     AuditEvent,
     AuditEventSubject,
+    BackgroundJob,
     BreakGlassGrant,
     CaseNote,
     CaseTask,
@@ -282,6 +283,18 @@ def list_rows_visible_to(user, qs: QuerySet) -> QuerySet:
     return qs.filter(list_import__in=list_imports_visible_to(user).values("pk"))
 
 
+def jobs_visible_to(user, qs: QuerySet) -> QuerySet:
+    """Background jobs: one's own, and the organisation's shared work (finding duplicates, a list
+    import) to those who may do the same action. An export's file holds the rows its requester
+    may see, so it stays theirs alone."""
+    if not is_active_user(user) or is_partner_system(user):
+        return qs.none()
+    mine = Q(requested_by_id=user.pk)
+    shared_actions = [action.value for action in Action if may(user, action)]
+    shared = Q(private=False, action__in=shared_actions)
+    return qs.filter(mine | shared, organisation_id=user.organisation_id)
+
+
 def suggestions_visible_to(user, qs: QuerySet | None = None) -> QuerySet:
     """Match suggestions of the user's organisation whose persons the user may all see.
 
@@ -464,6 +477,7 @@ READ_GATES = {
     (ListImportRow, "visible_to"): list_rows_visible_to,
     (MatchSuggestion, "visible_to"): suggestions_visible_to,
     (SuggestionOpinion, "visible_to"): suggestion_opinions_visible_to,
+    (BackgroundJob, "visible_to"): jobs_visible_to,
     (PersonMerge, "visible_to"): merges_visible_to,
     (DetentionLocation, "visible_to"): locations_visible_to,
     (PopulationReport, "visible_to"): place_records_visible_to,

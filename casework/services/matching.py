@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby, islice
+from operator import itemgetter
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -64,6 +66,10 @@ BLOCK_CAP = 400
 SCORE_LIMIT = 60
 SCOPE_CHECK_LIMIT = 4 * SCORE_LIMIT
 KEY_CHUNK = 2000  # keys per look-up query (SQLite's limit on query parameters)
+# Pairs scored between two progress reports; only their persons are held at a time.
+PAIR_CHUNK = 2000
+KEY_STREAM_CHUNK = 5000  # stored keys read per round trip when finding duplicates
+BLOCK_PAIR_CAP = 60  # a key shared by more persons than this makes too many pairs to score
 SHOWN_FLOOR = 0.05  # candidates below this are not worth a person's attention
 # Fields whose agreement makes an automatic link safe (besides the names the score rests on).
 STRONG_AGREEMENTS = {
@@ -549,62 +555,82 @@ def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
     return {}
 
 
-def suggestions_find_duplicates(*, actor, limit_pairs: int = 50_000) -> int:
-    """Person–person suggestions for the actor's organisation: blocking on the stored keys,
-    scoring, and storing each new pair at or above the review threshold. Pairs already suggested
-    (pending or decided, rejected above all) are never suggested again. Returns how many.
-    Organisation-wide work, so a supervisor's."""
-    require(actor, Action.MERGE_PERSONS)
-    scope = Person.objects.filter(organisation_id=actor.organisation_id, merged_into__isnull=True)
-    blocks: dict[str, list[int]] = defaultdict(list)
-    stored = NameKey.objects.filter(person__in=scope.values("pk")).exclude(
-        kind__in=SEARCH_ONLY_KINDS
+def _duplicate_pairs(scope: QuerySet, limit_pairs: int) -> set[tuple[int, int]]:
+    """Pairs of persons sharing a stored key. The keys are read in key order, a block at a time,
+    so only one block and the pairs found so far are held, never every key of the organisation."""
+    stored = (
+        NameKey.objects.filter(person__in=scope.values("pk"))
+        .exclude(kind__in=SEARCH_ONLY_KINDS)
+        .order_by("key", "person_id")
+        .values_list("key", "person_id")
     )
-    for key, pid in stored.values_list("key", "person_id"):
-        blocks[key].append(pid)
     pairs: set[tuple[int, int]] = set()
-    for ids in blocks.values():
-        if len(ids) < 2 or len(ids) > 60:  # a pair per two members: cap what one key makes
+    for _key, rows in groupby(stored.iterator(chunk_size=KEY_STREAM_CHUNK), key=itemgetter(0)):
+        ids = [pid for _k, pid in islice(rows, BLOCK_PAIR_CAP + 1)]
+        if len(ids) < 2 or len(ids) > BLOCK_PAIR_CAP:
             continue
-        ids = sorted(ids)
+        ids = sorted(set(ids))
         pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
         if len(pairs) > limit_pairs:
             break
+    return pairs
+
+
+def suggestions_find_duplicates(
+    *, actor, limit_pairs: int = 50_000, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Person–person suggestions for the actor's organisation: blocking on the stored keys,
+    scoring, and storing each new pair at or above the review threshold. Pairs already suggested
+    (pending or decided, rejected above all) are never suggested again. Returns how many.
+    Organisation-wide work, so a supervisor's.
+
+    The pairs are scored a chunk at a time (the persons of one chunk loaded, scored, let go), and
+    `progress(done, total)` is told after each chunk: a background task shows it as it goes."""
+    require(actor, Action.MERGE_PERSONS)
+    scope = Person.objects.filter(organisation_id=actor.organisation_id, merged_into__isnull=True)
+    pairs = _duplicate_pairs(scope, limit_pairs)
     known = set(
         MatchSuggestion.objects.filter(
             organisation_id=actor.organisation_id, kind=SuggestionKind.PERSON_PERSON
         ).values_list("person_id", "other_person_id")
     )
     pairs -= known
-    loaded: dict[int, tuple[Person, list[PreparedRecord]]] = {}
-    wanted = sorted({p for pair in pairs for p in pair})
-    for chunk in _chunks(wanted, KEY_CHUNK):
-        for pk, (person, recs) in load_records(chunk).items():
-            loaded[pk] = (person, [prepare(r) for r in recs])
     scoring = model_for(scope)
+    ordered = sorted(pairs)
+    del pairs
+    if progress is not None:
+        progress(0, len(ordered))
     new = []
-    for a, b in sorted(pairs):
-        if a not in loaded or b not in loaded:
-            continue
-        scored = _best(loaded[a][1], loaded[b][1], scoring)
-        if scored is not None and scored.probability >= MATCH_THRESHOLD:
-            new.append(
-                MatchSuggestion(
-                    organisation_id=actor.organisation_id,
-                    kind=SuggestionKind.PERSON_PERSON,
-                    person_id=a,
-                    other_person_id=b,
-                    probability=min(1.0, max(0.0, scored.probability)),
-                    explanation=explanation_of(scored),
+    for done, chunk in enumerate(_chunks(ordered, PAIR_CHUNK), start=1):
+        loaded: dict[int, list[PreparedRecord]] = {}
+        wanted = sorted({p for pair in chunk for p in pair})
+        for ids in _chunks(wanted, KEY_CHUNK):
+            for pk, (_person, recs) in load_records(ids).items():
+                loaded[pk] = [prepare(r) for r in recs]
+        for a, b in chunk:
+            if a not in loaded or b not in loaded:
+                continue
+            scored = _best(loaded[a], loaded[b], scoring)
+            if scored is not None and scored.probability >= MATCH_THRESHOLD:
+                new.append(
+                    MatchSuggestion(
+                        organisation_id=actor.organisation_id,
+                        kind=SuggestionKind.PERSON_PERSON,
+                        person_id=a,
+                        other_person_id=b,
+                        probability=min(1.0, max(0.0, scored.probability)),
+                        explanation=explanation_of(scored),
+                    )
                 )
-            )
+        if progress is not None:
+            progress(min(done * PAIR_CHUNK, len(ordered)), len(ordered))
     with transaction.atomic():
         MatchSuggestion.objects.bulk_create(new, ignore_conflicts=True)
         audit.record(
             actor,
             AuditAction.CREATE,
             None,
-            changes={"find_duplicates": {"pairs_scored": len(pairs), "suggested": len(new)}},
+            changes={"find_duplicates": {"pairs_scored": len(ordered), "suggested": len(new)}},
             reason="find duplicates",
         )
     return len(new)

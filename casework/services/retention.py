@@ -7,6 +7,8 @@
   status and its date, placements' places, charges, flights); the words written about them
   (notes, tasks, placements', proceedings' and manifest notes, the imported row, match
   explanations) go.
+- A background job's file (an export waiting for its download) finished more than
+  `RETENTION_JOB_FILE_DAYS` ago is erased from the disk; the job stays, with its counts.
 - A report set aside as not a report (spam) for `RETENTION_SPAM_REPORT_DAYS` is erased, as a report
   whose processing the family withdrew is (`consent.erase_report_contents`): the report stays, with
   its date and channel, for the counts.
@@ -28,6 +30,7 @@ from django.utils import timezone
 from casework import audit
 from casework.audit import AuditAction
 from casework.models import (
+    BackgroundJob,
     CaseNote,
     CaseTask,
     DatePrecision,
@@ -88,6 +91,28 @@ def spam_reports_due(now: dt.datetime | None = None):
     ).order_by("pk")
 
 
+def job_files_due(now: dt.datetime | None = None):
+    """The files of background jobs (exports of persons) finished more than
+    RETENTION_JOB_FILE_DAYS ago: a download waiting, not an archive."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=settings.RETENTION_JOB_FILE_DAYS)
+    return (
+        BackgroundJob.objects.filter(finished_at__lt=cutoff).exclude(result_file="").order_by("pk")
+    )
+
+
+def _erase_job_files(actor, jobs) -> None:
+    for job in jobs:
+        name = job.result_file.name
+        # The row first: a crash between the two leaves a file no job names, never a job naming
+        # a missing file.
+        BackgroundJob.objects.filter(pk=job.pk).update(result_file="")
+        storage = job.result_file.storage
+        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
+        audit.record(
+            actor, AuditAction.UPDATE, job, fields=["result_file"], changes={"retention": True}
+        )
+
+
 def retention_apply(*, actor, dry_run: bool = False, now=None) -> dict[str, int]:
     """Anonymise and erase what is due; with `dry_run`, only count it. Returns the counts by
     record kind."""
@@ -97,7 +122,12 @@ def retention_apply(*, actor, dry_run: bool = False, now=None) -> dict[str, int]
         raise exc
     persons = list(closed_cases_due(now))
     reports = list(spam_reports_due(now))
-    counts = {"closed_cases_anonymised": len(persons), "spam_reports_erased": len(reports)}
+    jobs = list(job_files_due(now))
+    counts = {
+        "closed_cases_anonymised": len(persons),
+        "spam_reports_erased": len(reports),
+        "job_files_erased": len(jobs),
+    }
     if dry_run:
         return counts
     with transaction.atomic():
@@ -126,6 +156,7 @@ def retention_apply(*, actor, dry_run: bool = False, now=None) -> dict[str, int]
                 for report, fields in erased
             ],
         )
+        _erase_job_files(actor, jobs)
     return counts
 
 

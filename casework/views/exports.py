@@ -2,12 +2,13 @@
 
 from django.contrib import messages
 from django.http import FileResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from casework.background import start_export
 from casework.export_files import csv_lines, xlsx_file
 from casework.exports import Table, persons_table
 from casework.exports_hxl import hxl_table
@@ -48,6 +49,16 @@ def person_export(request):
         identifiable = request.POST.get("kind") == "identifiable"
         file_format = request.POST.get("format", "csv")
         try:
+            if "background" in request.POST:
+                job = start_export(
+                    actor=request.user,
+                    list_name="persons",
+                    params=params,
+                    file_format=request.POST["background"],
+                    identifiable=identifiable,
+                    reason=request.POST.get("reason", ""),
+                )
+                return redirect("job_detail", public_id=job.public_id)
             if file_format not in FORMATS:
                 raise ServiceError({"format": [gettext("Choose CSV or XLSX.")]})
             table = persons_table(
@@ -80,6 +91,14 @@ def _list_export(spec: ListExport, list_url: str):
     def export(request):
         file_format = request.POST.get("format", "csv")
         try:
+            if "background" in request.POST:
+                job = start_export(
+                    actor=request.user,
+                    list_name=spec.name,
+                    params=request.GET.copy(),
+                    file_format=request.POST["background"],
+                )
+                return redirect("job_detail", public_id=job.public_id)
             if file_format not in FORMATS:
                 raise ServiceError({"format": [gettext("Choose CSV or XLSX.")]})
             table = list_table(spec, actor=request.user, params=request.GET.copy())

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casework.background import start_find_duplicates
 from casework.filtersets import QUEUE_OPEN, MatchSuggestionFilterSet
 from casework.forms.imports import DecisionForm, ReasonForm
 from casework.forms.service_errors import apply_service_error
@@ -22,7 +23,7 @@ from casework.models import (
 from casework.permissions import Action, may
 from casework.presenters import WITHHELD, present_persons
 from casework.services.errors import ServiceError
-from casework.services.matching import suggestion_decide, suggestions_find_duplicates
+from casework.services.matching import suggestion_decide
 from casework.services.merge import merge_blocks, persons_merge, persons_unmerge
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
@@ -189,13 +190,14 @@ def review_suggestion(request, public_id):
 @staff_view(action=Action.MERGE_PERSONS)
 @require_POST
 def review_find_duplicates(request):
+    """Minutes of work over a large organisation: run by the task worker, followed on the job's
+    page."""
     try:
-        count = suggestions_find_duplicates(actor=request.user)
+        job = start_find_duplicates(actor=request.user)
     except ServiceError as error:
         messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("%(count)s new pairs to review.") % {"count": count})
-    return redirect("review_queue")
+        return redirect("review_queue")
+    return redirect("job_detail", public_id=job.public_id)
 
 
 @staff_view(action=Action.MERGE_PERSONS)

@@ -29,5 +29,9 @@ class Command(BaseCommand):
             f"Spam reports (after {settings.RETENTION_SPAM_REPORT_DAYS} days) erased, "
             f"{verb}: {counts['spam_reports_erased']}"
         )
+        self.stdout.write(
+            f"Files of background jobs (after {settings.RETENTION_JOB_FILE_DAYS} days) erased, "
+            f"{verb}: {counts['job_files_erased']}"
+        )
         if dry_run:
             self.stdout.write("Dry run: nothing was changed.")

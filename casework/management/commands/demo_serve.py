@@ -2,6 +2,8 @@
 the logins and serve the demo on http://127.0.0.1:8000."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -51,8 +53,33 @@ class Command(BaseCommand):
             return
         # Static files come from WhiteNoise (collected above), as in production: runserver's own
         # static view (--insecure) answered 500 to a path like /static/..%2f. --noreload: a reload
-        # would seed again.
-        call_command("runserver", addrport, use_reloader=False)
+        # would seed again. The background jobs (find duplicates, large exports) need a worker:
+        # the database backend's, run beside the server and stopped with it.
+        worker = self._start_worker()
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            self._stop_worker(worker)
+
+    def _start_worker(self) -> subprocess.Popen | None:
+        if settings.TASKS["default"]["BACKEND"] != "django_tasks_db.DatabaseBackend":
+            return None  # another backend brings its own workers (README: Background tasks)
+        self.stdout.write("Background jobs: a task worker runs beside the server.")
+        return subprocess.Popen(  # noqa: S603 -- this interpreter and manage.py, no user input
+            [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "db_worker"],
+            env=os.environ.copy(),
+        )
+
+    @staticmethod
+    def _stop_worker(worker: subprocess.Popen | None) -> None:
+        if worker is None or worker.poll() is not None:
+            return
+        worker.terminate()
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
     def _fill_review_queue(self) -> None:
         """Run "find duplicates" once, as the demo supervisor would, so the review queue of the demo
