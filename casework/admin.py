@@ -653,6 +653,18 @@ class MatchSuggestionAdmin(ReadOnlyAdmin):
     search_fields = ("person__display_name", "other_person__display_name")
 
 
+@admin.register(models.BackgroundJob)
+class BackgroundJobAdmin(ReadOnlyAdmin):
+    """Started, run and finished by the job service (`services.jobs`); never edited here. The
+    result file is not offered: it is downloaded from the job's page, where the download is
+    audited."""
+
+    list_display = ("kind", "organisation", "requested_by", "state", "created_at", "finished_at")
+    list_filter = ("kind", "state", "organisation")
+    list_select_related = ("organisation", "requested_by")
+    exclude = ("result_file", "parameters")
+
+
 @admin.register(models.SuggestionOpinion)
 class SuggestionOpinionAdmin(ReadOnlyAdmin):
     """Given by partners through the API (`services.match_opinions`); never edited here."""

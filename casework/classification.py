@@ -376,6 +376,28 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "decision_reason": SE,
     },
     # A partner's note may describe the persons, as a staff decision's reason does.
+    # A long piece of work run in the background: its file holds the rows of an export (as
+    # sensitive as the list it came from) and its parameters the filters and reason asked for.
+    "BackgroundJob": {
+        **_COMMON,
+        "kind": S,
+        "action": SY,
+        "organisation": S,
+        "requested_by": S,
+        "private": SY,
+        "parameters": SE,
+        "state": S,
+        "progress_done": S,
+        "progress_total": S,
+        "message": S,
+        "result_file": SE,
+        "result_name": SE,
+        "result_type": SY,
+        "result_summary": S,
+        "task_result_id": SY,
+        "started_at": S,
+        "finished_at": S,
+    },
     "SuggestionOpinion": {
         **_COMMON,
         "suggestion": S,

@@ -49,6 +49,7 @@ READ_ONLY = {
     models.ManifestEntry,
     models.MatchSuggestion,
     models.SuggestionOpinion,
+    models.BackgroundJob,
     models.Person,
     models.PersonName,
     models.Placement,
@@ -165,6 +166,12 @@ def everything(world, root):
     )
     models.ChangeOutbox.objects.create(
         partner=world.partner_org, person_public_id=world.case_b.public_id, kind="unshared"
+    )
+    models.BackgroundJob.objects.create(
+        kind="find_duplicates",
+        action="decide_match",
+        organisation=north,
+        requested_by=world.supervisor,
     )
     event = models.AuditEvent.objects.create(action="login", actor_label="caseworker")
     models.AuditEventSubject.objects.create(event=event, person_id=person.public_id)
