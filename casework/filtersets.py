@@ -212,7 +212,10 @@ class PersonFilterSet(django_filters.FilterSet):
                 del self.filters[name]
         if "team" in self.filters:
             org_id = getattr(user, "organisation_id", None)
-            self.filters["team"].queryset = Team.objects.filter(organisation_id=org_id)
+            # A team's label names its organisation: read with it, not once per option.
+            self.filters["team"].queryset = Team.objects.filter(
+                organisation_id=org_id
+            ).select_related("organisation")
         self._user = user
         from casework.permissions import may_filter_by_place
 

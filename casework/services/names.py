@@ -341,10 +341,15 @@ def search_weights(text: str) -> dict[str, int]:
     return weights
 
 
-def best_matching_name(texts: Iterable[str], query: str) -> str:
+def best_matching_name(
+    texts: Iterable[str], query: str, weights: dict[str, int] | None = None
+) -> str:
     """Of a person's names as written, the one a name search matched best (the weights of the
-    keys it shares with the search, `search_weights`); "" when none shares any."""
-    weights = search_weights(query)
+    keys it shares with the search, `search_weights`); "" when none shares any. A page of
+    results passes `weights` (`search_weights(query)`) once: folding the query per row cost
+    more than the row's own names."""
+    if weights is None:
+        weights = search_weights(query)
     folded = query.casefold()
     best, best_score = "", 0
     for text in texts:

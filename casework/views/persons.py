@@ -25,7 +25,7 @@ from casework.permissions import Action, may, person_level, require
 from casework.presenters import WITHHELD, present_persons
 from casework.services import matching
 from casework.services.errors import Conflict, ServiceError
-from casework.services.names import best_matching_name
+from casework.services.names import best_matching_name, search_weights
 from casework.services.persons import NameInput, person_create, person_update
 from casework.views.decorators import gated_or_404, staff_view
 from casework.views.listing import page_of, query_without_page
@@ -64,6 +64,7 @@ def person_list(request):
     # naming the persons it showed them of; a search shows the name that matched too.
     fields = (*LIST_FIELDS, "names") if query else LIST_FIELDS
     views = present_persons(request.user, page, fields, read="person_list")
+    weights = search_weights(query) if query else {}
     return render(
         request,
         "persons/list.html",
@@ -74,7 +75,7 @@ def person_list(request):
                 {
                     "person": view.person,
                     "fields": view,
-                    "matched_name": matched_name(view, query) if query else "",
+                    "matched_name": matched_name(view, query, weights) if query else "",
                 }
                 for view in views
             ],
@@ -101,13 +102,13 @@ def searched_text(filterset, persons) -> str:
     return filterset.form.cleaned_data.get("q", "").strip()
 
 
-def matched_name(view, query: str) -> str:
+def matched_name(view, query: str, weights: dict[str, int] | None = None) -> str:
     """The person's name that best matches the search, when it is not the one the list shows
     (a Latin alias found by a Cyrillic search); "" when it is, or the names are withheld."""
     names = view["names"]
     if names is WITHHELD:
         return ""
-    best = best_matching_name([n.text for n in names], query)
+    best = best_matching_name([n.text for n in names], query, weights)
     return "" if best in ("", view["display_name"]) else best
 
 
