@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -38,6 +38,8 @@ LIST_LIMIT = 8
 QUEUE_LIMIT = 99
 FLIGHTS_SHOWN = 5
 RETURN_MONTHS = 12
+# A task shows on the home page from this many days before it is due, and until it is done.
+REMINDER_DAYS = 7
 SEATED = (ManifestStatus.APPROVED, ManifestStatus.BOARDED)
 # A case is "mine to work" until it ends: reunited or one of the exits.
 _ENDED = {PersonStatus.REUNITED, *workflow.EXITS}
@@ -114,17 +116,18 @@ def my_cases(user) -> Bounded | None:
     return Bounded(rows=cases, more=found.more)
 
 
-def tasks_due(user) -> Bounded | None:
-    """Open tasks given to the user, or left to no one on the user's cases: the earliest due
-    first, undated last."""
+def tasks_due(user, today: dt.date | None = None) -> Bounded | None:
+    """The reminders: open tasks given to the user, or left to no one on the user's cases, that are
+    overdue or due within `REMINDER_DAYS`, the earliest due first."""
     if not works_cases(user):
         return None
+    today = today or timezone.localdate()
     return _bounded(
         CaseTask.objects.visible_to(user)
-        .filter(done_at__isnull=True)
+        .filter(done_at__isnull=True, due_on__lte=today + dt.timedelta(days=REMINDER_DAYS))
         .filter(Q(assigned_to=user) | Q(assigned_to__isnull=True, person__assigned_to=user))
         .select_related("person")
-        .order_by(F("due_on").asc(nulls_last=True), "id")
+        .order_by("due_on", "id")
     )
 
 

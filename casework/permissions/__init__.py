@@ -46,6 +46,7 @@ from casework.permissions.persons import (
     person_scope,
     person_scope_condition,
     sharing_partners,
+    task_assignees,
     triage_link_scope,
 )
 from casework.permissions.records import install_read_gates
@@ -119,6 +120,7 @@ __all__ = [
     "require",
     "role_of",
     "sharing_partners",
+    "task_assignees",
     "triage_link_scope",
     "visible_or_404",
 ]

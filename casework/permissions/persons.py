@@ -11,7 +11,7 @@ from django.db.models import F, Q, QuerySet, Value
 from django.utils import timezone
 
 from casework import request_context
-from casework.levels import Level
+from casework.levels import Action, Level
 from casework.models import (
     BreakGlassGrant,
     Membership,
@@ -22,7 +22,12 @@ from casework.models import (
     SharedCase,
     SharingAgreement,
 )
-from casework.permissions.roles import may_break_glass_at_all, role_of
+from casework.permissions.roles import (
+    ACTION_LEVEL,
+    may_break_glass_at_all,
+    role_of,
+    users_who_may,
+)
 
 # --- What a caseworker's scope is made of (read once per request) ------------------------------
 
@@ -256,3 +261,11 @@ def person_list_level(user) -> tuple[Level, set[str] | None]:
         named = [set(a.shared_fields) for a in agreements_in_force_for(user)]
         return Level.PARTNER, (set.intersection(*named) if named else set())
     return Level.NONE, None
+
+
+def task_assignees(person: Person) -> list:
+    """Who a task on this person may be given to: the active users of the person's organisation
+    who keep tasks and see the person's working record (the task names the case), by username."""
+    candidates = users_who_may(person.organisation_id, Action.KEEP_TASKS).order_by("username")
+    needed = ACTION_LEVEL[Action.KEEP_TASKS]
+    return [user for user in candidates if person_level(user, person) >= needed]
