@@ -15,9 +15,9 @@ from casework import models
 from casework.audit import AuditAction
 from casework.models import ManifestEntry, PersonStatus
 from casework.services.notes import note_add
-from casework.services.tasks import task_add, task_mark_done
 from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
+from casework.services.tasks import task_add, task_mark_done
 from tests.conftest import verified_client
 from tests.factories import FlightFactory, PersonFactory, ReportFactory
 
@@ -159,8 +159,8 @@ def _event(world, person, kind, record, action=AuditAction.CREATE, fields=("kind
 
 def _enrich(world, person, n):
     """`n` more of everything the person page and its history show: names, relatives both
-    ways, placements and sightings, notes, tasks open and done, a report entry, a seat on a flight and its
-    handover, a legal proceeding and the events about each."""
+    ways, placements and sightings, notes, tasks open and done, a report entry, a seat on a
+    flight and its handover, a legal proceeding and the events about each."""
     actor = world.supervisor
     for i in range(n):
         relative = PersonFactory(organisation=world.north, team=world.team_a)
