@@ -148,6 +148,13 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_id"], name="audit_object_id"),
             # The data-protection officer's list: an organisation's events, newest first.
             models.Index(fields=["organisation", "-at", "-id"], name="audit_org_at"),
+            # The home page's persons by status over time: an organisation's status changes of
+            # the last year, without reading its other events.
+            models.Index(
+                fields=["organisation", "at"],
+                condition=models.Q(action="status_change"),
+                name="audit_status_changes",
+            ),
         ]
         constraints = [
             # One event per place in a chain; also the index the head of a chain is read from.
