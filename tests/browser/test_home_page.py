@@ -8,12 +8,12 @@ import datetime as dt
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from casework.models import CaseTask, Handover, ManifestEntry, PersonStatus, Placement
 from casework.services.persons import person_change_status
-from tests.browser import axe_violations, screenshot
+from tests.browser import SCREENSHOT_DIR, axe_violations, screenshot
 from tests.conftest import verified_client
 from tests.factories import FlightFactory, LocationFactory, PersonFactory
 
@@ -72,15 +72,16 @@ def _work(world):
 
 
 # The English words the charts would show if a label were left untranslated.
-ENGLISH_CHART_WORDS = [label for _value, label in PersonStatus.choices] + [
-    "fewer than",
-    "more than",
-    "at least",
-]
+with translation.override("en"):
+    ENGLISH_CHART_WORDS = [str(label) for _value, label in PersonStatus.choices] + [
+        "fewer than",
+        "more than",
+        "at least",
+    ]
 
 
 def _chart_texts(page) -> list[str]:
-    return page.locator("svg.bar-chart text, svg.bar-chart title").all_inner_texts()
+    return page.locator("svg.bar-chart text, svg.bar-chart title").all_text_contents()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -150,5 +151,10 @@ def test_home_page_of_each_role(world, make_phone_context, live_server, persona,
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
     assert not overflow, "the page is wider than the screen"
     screenshot(page, f"home-{persona}-{width}-{language}")
+    if persona == "supervisor":
+        # The charts up close, to look at their labels on each width.
+        for section in ("status-over-time", "persons-by-place-section"):
+            path = SCREENSHOT_DIR / f"home-{section}-{width}-{language}.png"
+            page.locator(f"#{section}").screenshot(path=str(path))
     assert axe_violations(page) == []
     assert refused == []
