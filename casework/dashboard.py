@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import TruncMonth
@@ -178,6 +180,22 @@ def persons_by_status(user) -> list[tuple[str, str, int]]:
     return [(value, label, counts.get(value, 0)) for value, label in PersonStatus.choices]
 
 
+def kept(user, name: str, day: dt.date, count):
+    """`count()`, kept for the user `settings.HOME_CHARTS_SECONDS` (the charts' grouped counts
+    over a year or over every current placement: a user who comes back to the home page within
+    that time is not counted for again). Only counts are kept, never a label or a name of a
+    person; a key per user, so one user's counts never reach another."""
+    seconds = settings.HOME_CHARTS_SECONDS
+    if not seconds:
+        return count()
+    key = f"casework:home:{name}:{user.pk}:{day.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = count()
+        cache.set(key, found, seconds)
+    return found
+
+
 def last_months(today: dt.date, n: int = RETURN_MONTHS) -> list[dt.date]:
     """The first day of each of the last `n` months, this one included, the oldest first."""
     months = []
@@ -231,6 +249,17 @@ def status_changes_by_month(
     (`audit_status_changes`): one grouped query over a year's changes, never the whole trail nor
     every person."""
     months = last_months(today or timezone.localdate())
+    counts = kept(user, "status_changes", months[-1], lambda: _status_changes(user, months[0]))
+    reached = {status for _month, status in counts}
+    series = [(value, label) for value, label in PersonStatus.choices if value in reached]
+    table = [
+        (first.isoformat()[:7], first, {s: counts.get((first, s), 0) for s, _label in series})
+        for first in months
+    ]
+    return table, series
+
+
+def _status_changes(user, first: dt.date) -> dict[tuple[dt.date, str], int]:
     persons = Person.objects.visible_to(user)
     counts: dict[tuple[dt.date, str], int] = {}
     if not persons.query.is_empty() and user.organisation_id is not None:
@@ -238,7 +267,7 @@ def status_changes_by_month(
             AuditEvent.objects.filter(
                 organisation_id=user.organisation_id,
                 action=AuditAction.STATUS_CHANGE,
-                at__gte=_month_start(months[0]),
+                at__gte=_month_start(first),
                 person_id__in=persons.values("public_id"),
             )
             .annotate(month=TruncMonth("at"), reached=KT("changes__status__1"))
@@ -250,13 +279,7 @@ def status_changes_by_month(
         for when, reached, n in rows:
             key = (_month_of(when), reached)
             counts[key] = counts.get(key, 0) + n
-    reached = {status for _month, status in counts}
-    series = [(value, label) for value, label in PersonStatus.choices if value in reached]
-    table = [
-        (first.isoformat()[:7], first, {s: counts.get((first, s), 0) for s, _label in series})
-        for first in months
-    ]
-    return table, series
+    return counts
 
 
 def _current_places(user):
@@ -273,13 +296,17 @@ def persons_by_place(user) -> list[tuple[str, str, int]] | None:
     here = _current_places(user)
     if here is None:
         return None
-    rows = (
-        here.order_by()
-        .values("location__public_id", "location__name")
-        .annotate(n=Count("person", distinct=True))
-        .order_by("-n", "location__name")[:PLACES_SHOWN]
-    )
-    return [(str(r["location__public_id"]), r["location__name"], r["n"]) for r in rows]
+
+    def count():
+        rows = (
+            here.order_by()
+            .values("location__public_id", "location__name")
+            .annotate(n=Count("person", distinct=True))
+            .order_by("-n", "location__name")[:PLACES_SHOWN]
+        )
+        return [(str(r["location__public_id"]), r["location__name"], r["n"]) for r in rows]
+
+    return kept(user, "places", timezone.localdate(), count)
 
 
 def persons_by_region(user) -> list[tuple[str, str, int]] | None:
@@ -292,10 +319,15 @@ def persons_by_region(user) -> list[tuple[str, str, int]] | None:
     here = _current_places(user)
     if here is None:
         return None
-    by_place = (
-        here.order_by()
-        .values("location_id", "location__country", "location__governorate")
-        .annotate(n=Count("person", distinct=True))
+    by_place = kept(
+        user,
+        "regions",
+        timezone.localdate(),
+        lambda: list(
+            here.order_by()
+            .values("location_id", "location__country", "location__governorate")
+            .annotate(n=Count("person", distinct=True))
+        ),
     )
     regions: dict[tuple[str, str], int] = {}
     for row in by_place:

@@ -168,3 +168,23 @@ def test_the_status_total_beside_a_suppressed_count_is_a_lower_bound(world, logi
     total = html.split('id="persons-by-status-total">', 1)[1].split("<", 1)[0]
     assert total == "at least 6"
     assert re.search(r'id="persons-total">\s*at least 6', html)
+
+
+def test_a_users_counts_are_kept_for_a_while_and_never_given_to_another(
+    world, places, settings, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    settings.HOME_CHARTS_SECONDS = 60
+    cache.clear()
+    try:
+        first = dashboard.persons_by_place(world.supervisor)
+        # Kept: the same answer without counting again (the role check reads nothing).
+        with django_assert_num_queries(0):
+            assert dashboard.persons_by_place(world.supervisor) == first
+        # The caseworker's own count: team B's four at Rusafa are not theirs.
+        theirs = {key: n for key, _name, n in dashboard.persons_by_place(world.caseworker)}
+        ours = {key: n for key, _name, n in first}
+        assert theirs[str(places[2].public_id)] == 5 and ours[str(places[2].public_id)] == 9
+    finally:
+        cache.clear()
