@@ -273,7 +273,8 @@ def _status_changes(user, first: dt.date) -> dict[tuple[dt.date, str], int]:
             .annotate(month=TruncMonth("at"), reached=KT("changes__status__1"))
             .order_by()
             .values_list("month", "reached")
-            .annotate(n=Count("id"))
+            # Counted by a column the index holds, so that no row of the trail is read.
+            .annotate(n=Count("person_id"))
             .values_list("month", "reached", "n")
         )
         for when, reached, n in rows:
