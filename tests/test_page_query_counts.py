@@ -259,3 +259,21 @@ def test_the_home_page_counts_in_one_query(world, persona):
     ]
     assert counting
     assert all("LIMIT" in sql.upper() for sql in counting), counting
+
+
+# --- The add-task form ----------------------------------------------------------------------------
+
+
+def test_the_add_task_form_costs_the_same_however_many_colleagues_may_take_it(world):
+    from tests.factories import UserFactory
+
+    client = _client(world.caseworker)
+    url = f"/persons/{world.case_a.public_id}/tasks/new/"
+    few = _queries(client, url)
+    for _ in range(4):
+        colleague = UserFactory(organisation=world.north, role="caseworker")
+        colleague.teams.add(world.team_a)
+    many = _queries(client, url)
+    assert len(many) == len(few), "\n".join(many)
+    offered = client.get(url).context["form"].fields["assigned_to"].queryset
+    assert offered.count() == 6  # the caseworker, the supervisor and the four colleagues

@@ -101,3 +101,16 @@ def test_a_task_is_marked_done_and_reopened_each_step_audited(world):
     events = AuditEvent.objects.filter(object_id=task.public_id, action="update").order_by("id")
     assert [e.changes["done"] for e in events] == [[False, True], [True, False]]
     assert [e.actor for e in events] == [world.caseworker, world.supervisor]
+
+
+def test_a_colleague_with_break_glass_on_the_case_may_be_given_a_task(world):
+    from casework.models import BreakGlassGrant
+
+    assert world.other_team_caseworker not in task_assignees(world.case_a)
+    BreakGlassGrant.objects.create(
+        user=world.other_team_caseworker,
+        person=world.case_a,
+        reason="A family visit today, the caseworker is away.",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    assert world.other_team_caseworker in task_assignees(world.case_a)
