@@ -283,55 +283,56 @@ def _status_changes(user, first: dt.date) -> dict[tuple[dt.date, str], int]:
     return counts
 
 
-def _current_places(user):
-    """Placements that are the current whereabouts of the persons the user may see, at a known
-    place (None for those who do not see whereabouts)."""
+def persons_per_place(user) -> list[dict] | None:
+    """How many of the persons the user may see are at each known place now (their latest
+    confirmed placement, not ended), with the place's name, country and governorate: one grouped
+    query for both place charts. None for those who do not see whereabouts."""
     if not may(user, Action.RECORD_PLACEMENT):
         return None
-    return current_placements(Placement.objects.visible_to(user)).filter(location__isnull=False)
-
-
-def persons_by_place(user) -> list[tuple[str, str, int]] | None:
-    """(place, name, persons) of the `PLACES_SHOWN` places holding the most persons the user may
-    see now, the most first."""
-    here = _current_places(user)
-    if here is None:
-        return None
-
-    def count():
-        rows = (
+    here = current_placements(Placement.objects.visible_to(user)).filter(location__isnull=False)
+    return kept(
+        user,
+        "places",
+        timezone.localdate(),
+        lambda: list(
             here.order_by()
-            .values("location__public_id", "location__name")
+            .values(
+                "location__public_id",
+                "location__name",
+                "location__country",
+                "location__governorate",
+            )
             .annotate(n=Count("person", distinct=True))
-            .order_by("-n", "location__name")[:PLACES_SHOWN]
-        )
-        return [(str(r["location__public_id"]), r["location__name"], r["n"]) for r in rows]
-
-    return kept(user, "places", timezone.localdate(), count)
+        ),
+    )
 
 
-def persons_by_region(user) -> list[tuple[str, str, int]] | None:
+def persons_by_place(
+    user, per_place: list[dict] | None = None
+) -> list[tuple[str, str, int]] | None:
+    """(place, name, persons) of the `PLACES_SHOWN` places holding the most persons the user may
+    see now, the most first (from `persons_per_place`, read here unless given)."""
+    rows = persons_per_place(user) if per_place is None else per_place
+    if rows is None:
+        return None
+    rows = sorted(rows, key=lambda r: (-r["n"], r["location__name"]))[:PLACES_SHOWN]
+    return [(str(r["location__public_id"]), r["location__name"], r["n"]) for r in rows]
+
+
+def persons_by_region(
+    user, per_place: list[dict] | None = None
+) -> list[tuple[str, str, int]] | None:
     """(region, its name, persons) where the persons the user may see are now, by the places'
     country and governorate (places carry no region of their own), the most first.
 
     A place holding fewer than `SMALL_COUNT` persons is left out of its region's count: the place
     chart beside this one shows it as "fewer than 5", and a region's count less its places' shown
     counts would otherwise give it away."""
-    here = _current_places(user)
-    if here is None:
+    rows = persons_per_place(user) if per_place is None else per_place
+    if rows is None:
         return None
-    by_place = kept(
-        user,
-        "regions",
-        timezone.localdate(),
-        lambda: list(
-            here.order_by()
-            .values("location_id", "location__country", "location__governorate")
-            .annotate(n=Count("person", distinct=True))
-        ),
-    )
     regions: dict[tuple[str, str], int] = {}
-    for row in by_place:
+    for row in rows:
         if row["n"] < SMALL_COUNT:
             continue
         key = (row["location__country"], row["location__governorate"])

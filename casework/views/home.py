@@ -27,7 +27,9 @@ def home(request):
     total = sum(n for _, _, n in by_status)
     returns = dashboard.returns_by_month(user)
     changes, reached = dashboard.status_changes_by_month(user)
-    places, regions = dashboard.persons_by_place(user), dashboard.persons_by_region(user)
+    per_place = dashboard.persons_per_place(user)
+    places = dashboard.persons_by_place(user, per_place)
+    regions = dashboard.persons_by_region(user, per_place)
     cases, tasks = dashboard.my_cases(user), dashboard.tasks_due(user)
     shown = _shown_persons(user, cases, tasks)
     return render(
