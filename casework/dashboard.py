@@ -267,6 +267,7 @@ def _status_changes(user, first: dt.date) -> dict[tuple[dt.date, str], int]:
             AuditEvent.objects.filter(
                 organisation_id=user.organisation_id,
                 action=AuditAction.STATUS_CHANGE,
+                object_type="Person",  # a seat on a flight and a report change status too
                 at__gte=_month_start(first),
                 person_id__in=persons.values("public_id"),
             )

@@ -188,3 +188,21 @@ def test_a_users_counts_are_kept_for_a_while_and_never_given_to_another(
         assert theirs[str(places[2].public_id)] == 5 and ours[str(places[2].public_id)] == 9
     finally:
         cache.clear()
+
+
+def test_only_the_status_changes_of_persons_count(world):
+    from casework import audit
+    from casework.audit import AuditAction
+    from casework.models import ManifestEntry
+    from tests.factories import FlightFactory
+
+    _moved(world, 5, "verifying")
+    seat = ManifestEntry.objects.create(
+        flight=FlightFactory(organisation=world.north), person=world.case_a
+    )
+    # A seat on a flight changes status too, and names its person: not a person's status.
+    audit.record(
+        world.supervisor, AuditAction.STATUS_CHANGE, seat, changes={"status": ["a", "verifying"]}
+    )
+    table, _series = dashboard.status_changes_by_month(world.supervisor)
+    assert table[-1][2] == {"verifying": 5}

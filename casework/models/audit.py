@@ -149,13 +149,14 @@ class AuditEvent(models.Model):
             # The data-protection officer's list: an organisation's events, newest first.
             models.Index(fields=["organisation", "-at", "-id"], name="audit_org_at"),
             # The home page's persons by status over time: an organisation's status changes of
-            # the last year, without reading its other events.
+            # persons in the last year (not of a flight's seats or a report), without reading its
+            # other events.
             # With the person and the change in it (PostgreSQL), a year's changes are read off
             # the index alone.
             models.Index(
                 fields=["organisation", "at"],
                 include=["person_id", "changes"],
-                condition=models.Q(action="status_change"),
+                condition=models.Q(action="status_change", object_type="Person"),
                 name="audit_status_changes",
             ),
         ]
