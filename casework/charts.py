@@ -94,3 +94,110 @@ def bar_chart(rows: Iterable[tuple[str, str, int]]) -> BarChart:
         height=max(len(bars) * ROW_HEIGHT - ROW_GAP, ROW_HEIGHT),
         bar_height=BAR_HEIGHT,
     )
+
+
+def total_shown(counts: Iterable[int]) -> str:
+    """A total printed next to counts of which some are suppressed: the sum of the counts shown
+    ("at least N"), so that the total less the others never gives a suppressed count away."""
+    counts = list(counts)
+    if not any(is_suppressed(n) for n in counts):
+        return shown_count(sum(counts))
+    shown = sum(n for n in counts if not is_suppressed(n))
+    if shown > COUNT_CAP:
+        return gettext("more than %(n)s") % {"n": COUNT_CAP}
+    return gettext("at least %(n)s") % {"n": shown}
+
+
+@dataclass(frozen=True)
+class Segment:
+    key: str
+    label: str
+    count: int
+    text: str
+    suppressed: bool
+    x: int
+    width: int
+    series: int  # which of the chart's series: its colour class (`seg-<series>`)
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StackedRow:
+    key: str
+    label: str
+    segments: tuple[Segment, ...]
+    cells: tuple[Cell, ...]  # every series' count as shown, for the table beside the chart
+    label_y: int
+    bar_y: int
+
+
+@dataclass(frozen=True)
+class StackedChart:
+    rows: tuple[StackedRow, ...]
+    series: tuple[tuple[str, str], ...]  # (key, label) of each series, in the legend's order
+    width: int
+    height: int
+    bar_height: int
+
+    @property
+    def empty(self) -> bool:
+        return not any(seg.count for row in self.rows for seg in row.segments)
+
+
+def stacked_chart(
+    rows: Iterable[tuple[str, str, dict[str, int]]], series: Iterable[tuple[str, str]]
+) -> StackedChart:
+    """A horizontal bar per (key, label, {series key: count}), cut into one segment per series
+    with a count, each scaled like `bar_chart`'s bars (a suppressed count drawn at the threshold,
+    a count above the cap at the cap). No total is written: a row's length tells no more than
+    its segments, and the table beside it gives each count as an aggregate may show it."""
+    rows, series = list(rows), tuple(series)
+    drawn_rows = [
+        [(s, SMALL_COUNT if is_suppressed(n) else min(n, COUNT_CAP)) for s, n in counts.items()]
+        for _key, _label, counts in rows
+    ]
+    top = max((sum(v for _s, v in drawn) for drawn in drawn_rows), default=0) or 1
+    order = {key: i for i, (key, _label) in enumerate(series)}
+    labels = dict(series)
+    built = []
+    for i, ((key, label, counts), drawn) in enumerate(zip(rows, drawn_rows, strict=True)):
+        x, segments = 0, []
+        for s, value in sorted(drawn, key=lambda item: order[item[0]]):
+            if not value:
+                continue
+            width = max(round(PLOT_WIDTH * value / top), 2)
+            segments.append(
+                Segment(
+                    key=s,
+                    label=labels[s],
+                    count=counts[s],
+                    text=shown_count(counts[s]),
+                    suppressed=is_suppressed(counts[s]),
+                    x=x,
+                    width=width,
+                    series=order[s],
+                )
+            )
+            x += width
+        built.append(
+            StackedRow(
+                key=key,
+                label=label,
+                segments=tuple(segments),
+                cells=tuple(Cell(key=s, text=shown_count(counts.get(s, 0))) for s, _l in series),
+                label_y=i * ROW_HEIGHT + LABEL_LINE - 4,
+                bar_y=i * ROW_HEIGHT + LABEL_LINE,
+            )
+        )
+    return StackedChart(
+        rows=tuple(built),
+        series=series,
+        width=PLOT_WIDTH + VALUE_WIDTH,
+        height=max(len(built) * ROW_HEIGHT - ROW_GAP, ROW_HEIGHT),
+        bar_height=BAR_HEIGHT,
+    )

@@ -28,6 +28,7 @@ class Action(StrEnum):
     RECORD_PLACEMENT = "record_placement"
     LINK_RELATIVE = "link_relative"
     ADD_NOTE = "add_note"
+    KEEP_TASKS = "keep_tasks"  # add a task to a case, mark it done, reopen it
     RECORD_PROCEEDING = "record_proceeding"
     ENTER_REPORT = "enter_report"
     VIEW_REPORT = "view_report"

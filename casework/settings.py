@@ -395,6 +395,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "no-reply@localhost")
 
 # Break-glass access lasts this long.
 BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", 60, minimum=1)
+# The home page's charts over time and by place are grouped counts over a year of status changes
+# and every current placement: each user's are kept this long (0: read afresh on every view).
+HOME_CHARTS_SECONDS = env_int("HOME_CHARTS_SECONDS", 120, minimum=0)
 # Distinct records one person may open by break-glass in 24 hours.
 BREAK_GLASS_PER_DAY = env_int("BREAK_GLASS_PER_DAY", 5, minimum=1)
 

@@ -26,3 +26,5 @@ LOGGING = {**LOGGING, "root": {**LOGGING["root"], "level": "WARNING"}}  # noqa: 
 CASEWORK_FILE_KEYS = [new_key()]
 # Background tasks run at once, inside the test: no worker in the suite.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Every test reads the home page's charts afresh (tests/test_home_charts.py keeps them on purpose).
+HOME_CHARTS_SECONDS = 0

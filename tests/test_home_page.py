@@ -57,13 +57,17 @@ def test_a_long_caseload_reads_one_page_and_says_there_are_more(
     assert 'id="my-cases-more"' in response.content.decode()
 
 
-def test_tasks_due_are_mine_open_and_visible_earliest_first(world, login):
+def test_tasks_due_are_mine_open_visible_and_due_within_a_week_earliest_first(world, login):
     today = timezone.localdate()
     world.case_a.assigned_to = world.caseworker
     world.case_a.save()
-    later = CaseTask.objects.create(
-        person=world.case_a, title="Call the aunt", due_on=today + dt.timedelta(days=9)
+    soon = CaseTask.objects.create(
+        person=world.case_a, title="Call the aunt", due_on=today + dt.timedelta(days=7)
     )
+    CaseTask.objects.create(
+        person=world.case_a, title="Next month", due_on=today + dt.timedelta(days=8)
+    )
+    CaseTask.objects.create(person=world.case_a, title="Some day", due_on=None)
     overdue = CaseTask.objects.create(
         person=world.case_a,
         title="Send the form",
@@ -73,21 +77,28 @@ def test_tasks_due_are_mine_open_and_visible_earliest_first(world, login):
     CaseTask.objects.create(
         person=world.case_a,
         title="Done already",
+        due_on=today,
         assigned_to=world.caseworker,
         done_at=timezone.now(),
     )
     CaseTask.objects.create(
-        person=world.case_a, title="The supervisor's", assigned_to=world.supervisor
+        person=world.case_a, title="The supervisor's", due_on=today, assigned_to=world.supervisor
     )
     # A task given to the caseworker on a person they may not see stays hidden.
     CaseTask.objects.create(
-        person=world.protected_a, title="Hidden task", assigned_to=world.caseworker
+        person=world.protected_a, title="Hidden task", due_on=today, assigned_to=world.caseworker
     )
     response = _home(login, world.caseworker)
-    assert [task.pk for task in response.context["tasks"].rows] == [overdue.pk, later.pk]
+    assert [task.pk for task in response.context["tasks"].rows] == [overdue.pk, soon.pk]
     html = response.content.decode()
-    assert "Hidden task" not in html and "Done already" not in html
-    assert 'class="task-overdue"' in html
+    for absent in ("Hidden task", "Done already", "Next month", "Some day", "The supervisor"):
+        assert absent not in html, absent
+    # Overdue says so in words, not by its colour alone; the one due in a week does not.
+    overdue_row = re.search(rf'<li data-task="{overdue.public_id}" class="task-overdue">(.*?)</li>',
+                            html, re.S)  # fmt: skip
+    assert overdue_row and "Overdue:" in overdue_row.group(1)
+    soon_row = re.search(rf'<li data-task="{soon.public_id}">(.*?)</li>', html, re.S)
+    assert soon_row and "Overdue" not in soon_row.group(1)
 
 
 def test_the_queues_and_flights_show_only_to_the_roles_who_work_them(world, login):
@@ -196,7 +207,9 @@ def _more_work(world, n):
         person = PersonFactory(
             organisation=world.north, team=world.team_a, assigned_to=world.supervisor
         )
-        CaseTask.objects.create(person=person, title=f"Visit {i}", assigned_to=world.supervisor)
+        CaseTask.objects.create(
+            person=person, title=f"Visit {i}", assigned_to=world.supervisor, due_on=today
+        )
         flight = FlightFactory(organisation=world.north, date=today + dt.timedelta(days=i + 1))
         ManifestEntry.objects.create(
             flight=flight, person=person, status="approved", approved_by=world.supervisor

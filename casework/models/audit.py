@@ -148,6 +148,17 @@ class AuditEvent(models.Model):
             models.Index(fields=["object_id"], name="audit_object_id"),
             # The data-protection officer's list: an organisation's events, newest first.
             models.Index(fields=["organisation", "-at", "-id"], name="audit_org_at"),
+            # The home page's persons by status over time: an organisation's status changes of
+            # persons in the last year (not of a flight's seats or a report), without reading its
+            # other events.
+            # With the person and the change in it (PostgreSQL), a year's changes are read off
+            # the index alone.
+            models.Index(
+                fields=["organisation", "at"],
+                include=["person_id", "changes"],
+                condition=models.Q(action="status_change", object_type="Person"),
+                name="audit_status_changes",
+            ),
         ]
         constraints = [
             # One event per place in a chain; also the index the head of a chain is read from.

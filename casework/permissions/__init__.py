@@ -50,6 +50,7 @@ from casework.permissions.persons import (
     person_scope,
     person_scope_condition,
     sharing_partners,
+    task_assignees,
     triage_link_scope,
 )
 from casework.permissions.records import install_read_gates
@@ -131,6 +132,7 @@ __all__ = [
     "role_of",
     "staff_role_choices",
     "sharing_partners",
+    "task_assignees",
     "triage_link_scope",
     "visible_or_404",
 ]

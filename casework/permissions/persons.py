@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.utils import timezone
 
 from casework import request_context
-from casework.levels import Level
+from casework.levels import Action, Level
 from casework.models import (
     BreakGlassGrant,
     Membership,
@@ -23,15 +23,22 @@ from casework.models import (
     SharingAgreement,
     User,
 )
-from casework.permissions.roles import may_break_glass_at_all, role_of
+from casework.permissions.roles import (
+    ACTION_LEVEL,
+    may_break_glass_at_all,
+    role_of,
+    users_who_may,
+)
 
 # --- What a caseworker's scope is made of (read once per request) ------------------------------
 
 
+def _grants_in_force() -> QuerySet:
+    return BreakGlassGrant.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
 def _active_grants(user) -> QuerySet:
-    return BreakGlassGrant.objects.filter(
-        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
-    )
+    return _grants_in_force().filter(user=user)
 
 
 def _scope_facts(user) -> tuple[frozenset[int], frozenset[int]]:
@@ -298,3 +305,34 @@ def person_list_level(user) -> tuple[Level, set[str] | None]:
         named = [set(a.shared_fields) for a in agreements_in_force_for(user)]
         return Level.PARTNER, (set.intersection(*named) if named else set())
     return Level.NONE, None
+
+
+def task_assignees(person: Person) -> list:
+    """Who a task on this person may be given to: the active users of the person's organisation
+    who keep tasks and see the person's working record (the task names the case), by username.
+    Each one's level as `person_levels` gives it, from their teams and grants read for all of
+    them at once: three queries however many colleagues."""
+    candidates = list(users_who_may(person.organisation_id, Action.KEEP_TASKS).order_by("username"))
+    teams: dict[int, set[int]] = {user.pk: set() for user in candidates}
+    for user_id, team_id in Membership.objects.filter(user__in=candidates).values_list(
+        "user_id", "team_id"
+    ):
+        teams[user_id].add(team_id)
+    granted = set(
+        _grants_in_force()
+        .filter(user__in=candidates, person=person)
+        .values_list("user_id", flat=True)
+    )
+    needed = ACTION_LEVEL[Action.KEEP_TASKS]
+    return [
+        user
+        for user in candidates
+        if _staff_level(
+            role_of(user),
+            user,
+            person,
+            frozenset(teams[user.pk]),
+            frozenset({person.pk} if user.pk in granted else ()),
+        )
+        >= needed
+    ]

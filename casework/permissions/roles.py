@@ -29,6 +29,7 @@ _CASEWORKER_ACTIONS = _INTAKE_ACTIONS | {
     Action.RECORD_PLACEMENT,
     Action.LINK_RELATIVE,
     Action.ADD_NOTE,
+    Action.KEEP_TASKS,
     Action.RECORD_PROCEEDING,
     Action.REISSUE_REPORT_SECRET,
     Action.IMPORT_LIST,
@@ -99,6 +100,7 @@ ACTION_LEVEL: dict[Action, Level] = {
     Action.RECORD_PLACEMENT: Level.SENSITIVE,
     Action.LINK_RELATIVE: Level.SENSITIVE,
     Action.ADD_NOTE: Level.SENSITIVE,
+    Action.KEEP_TASKS: Level.SENSITIVE,
     Action.RECORD_PROCEEDING: Level.RESTRICTED,
     Action.DECIDE_MATCH: Level.SENSITIVE,
     Action.GIVE_MATCH_OPINION: Level.PARTNER,
@@ -205,6 +207,12 @@ def needs_second_factor(user) -> bool:
 def data_protection_officers(organisation_id) -> QuerySet:
     """Who reads the organisation's audit trail (and is told of a break-glass as it happens)."""
     roles = [role for role, actions in ROLE_ACTIONS.items() if Action.VIEW_AUDIT in actions]
+    return User.objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
+
+
+def users_who_may(organisation_id, action: Action) -> QuerySet:
+    """The organisation's active users whose role may take `action` at all."""
+    roles = [role for role, actions in ROLE_ACTIONS.items() if action in actions]
     return User.objects.filter(organisation_id=organisation_id, is_active=True, role__in=roles)
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from casework import dashboard
-from casework.charts import bar_chart, shown_count
+from casework.charts import bar_chart, stacked_chart, total_shown
 from casework.models import BreakGlassGrant, FamilyReport, ReportStatus
 from casework.permissions import Action, may
 from casework.presenters import present_persons
@@ -26,6 +26,10 @@ def home(request):
     # A lower bound when a status counted more than the cap ("more than 1000").
     total = sum(n for _, _, n in by_status)
     returns = dashboard.returns_by_month(user)
+    changes, reached = dashboard.status_changes_by_month(user)
+    per_place = dashboard.persons_per_place(user)
+    places = dashboard.persons_by_place(user, per_place)
+    regions = dashboard.persons_by_region(user, per_place)
     cases, tasks = dashboard.my_cases(user), dashboard.tasks_due(user)
     shown = _shown_persons(user, cases, tasks)
     return render(
@@ -35,8 +39,11 @@ def home(request):
             "by_status": by_status,
             "status_chart": bar_chart(by_status),
             "total": total,
-            "total_shown": shown_count(total),
+            "total_shown": total_shown(n for _, _, n in by_status),
             "returns_chart": None if returns is None else bar_chart(_month_labels(returns)),
+            "status_time_chart": stacked_chart(_month_labels(changes), reached),
+            "places_chart": None if places is None else bar_chart(places),
+            "regions_chart": None if regions is None else bar_chart(regions),
             "my_cases": cases,
             "case_rows": [(case, shown[case.person.pk]) for case in cases.rows] if cases else [],
             "tasks": tasks,

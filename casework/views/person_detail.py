@@ -3,6 +3,8 @@ field as "withheld", and the read written to the audit trail when the level is s
 
 from __future__ import annotations
 
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from casework.dates import shown_at_precision
@@ -56,6 +58,7 @@ PAGE_ACTIONS = {
     "may_place": Action.RECORD_PLACEMENT,
     "may_link": Action.LINK_RELATIVE,
     "may_note": Action.ADD_NOTE,
+    "may_task": Action.KEEP_TASKS,
     "may_share": Action.SHARE_CASE,
     "may_record_proceeding": Action.RECORD_PROCEEDING,
 }
@@ -165,6 +168,19 @@ def relatives_of(user, person: Person) -> tuple[list[dict], list]:
     return relatives, readable
 
 
+def tasks_of(person: Person) -> tuple[list, list]:
+    """The person's open tasks (the earliest due first) and done ones (the latest done first),
+    in one query; shown with the working record, whose level the tasks share."""
+    tasks = person.tasks.select_related("assigned_to").order_by(
+        F("due_on").asc(nulls_last=True), "id"
+    )
+    open_tasks, done = [], []
+    for task in tasks:
+        (open_tasks if task.done_at is None else done).append(task)
+    done.sort(key=lambda task: task.done_at, reverse=True)
+    return open_tasks, done
+
+
 def detail_context(user, person: Person) -> dict:
     # The history as it stood before this page's own read (which the presenter records).
     events = list(history_for(user, person, gated=True)[:100])
@@ -198,6 +214,8 @@ def detail_context(user, person: Person) -> dict:
         context["whereabouts"] = current_whereabouts_among(placements)
         notes = person.notes.select_related("author")
         context["notes"] = notes if restricted else notes.filter(is_security_note=False)
+        context["open_tasks"], context["done_tasks"] = tasks_of(person)
+        context["today"] = timezone.localdate()
     if restricted:
         context["proceedings"] = LegalProceeding.objects.visible_to(user).filter(person=person)
         context["security_notes"] = view["security_notes"]

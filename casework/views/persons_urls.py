@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from casework.views import break_glass, exports, person_actions, persons, places_proceedings
+from casework.views import (
+    break_glass,
+    exports,
+    person_actions,
+    person_tasks,
+    persons,
+    places_proceedings,
+)
 
 urlpatterns: list = [
     path("", persons.person_list, name="person_list"),
@@ -25,6 +32,17 @@ urlpatterns: list = [
         name="person_relative_new",
     ),
     path("<uuid:public_id>/notes/new/", person_actions.person_note, name="person_note_new"),
+    path("<uuid:public_id>/tasks/new/", person_tasks.task_new, name="person_task_new"),
+    path(
+        "<uuid:public_id>/tasks/<uuid:task_id>/done/",
+        person_tasks.task_done,
+        name="person_task_done",
+    ),
+    path(
+        "<uuid:public_id>/tasks/<uuid:task_id>/reopen/",
+        person_tasks.task_reopen_view,
+        name="person_task_reopen",
+    ),
     path("<uuid:public_id>/names/new/", person_actions.person_name, name="person_name_new"),
     path(
         "<uuid:public_id>/proceedings/new/",
