@@ -1,6 +1,6 @@
 """What the staff pages with one record cost in queries (issue 8): the flight page the same for 3
 manifest rows as for 30, the report and triage pages asking the report gate once, the person page
-within 16 for every persona however rich the record and its history, the home page one query for
+within 15 for every persona however rich the record and its history, the home page one query for
 its counts, the relative picker and the handover's recipient picker constant in their rows."""
 
 import datetime as dt
@@ -21,14 +21,13 @@ from casework.services.relationships import relationship_link
 from casework.services.tasks import task_add, task_mark_done
 from tests.conftest import verified_client
 from tests.factories import FlightFactory, PersonFactory, ReportFactory
+from tests.queries import CHAIN_HEAD_READ
 
 PERSON_PAGE_BUDGET = 15
 # The session, its user and device (the second factor), the job through its gate: the page and
 # the status its script polls every two seconds alike.
 JOB_PAGE_QUERIES = 4
 JOB_STATUS_QUERIES = 4
-# The Tasks section (issue 12) reads the case's tasks in one query of its own.
-PERSON_PAGE_BUDGET = 16
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +42,12 @@ def _queries(client, url) -> list[str]:
         response = client.get(url)
     assert response.status_code == 200, response.content[:300]
     return [query["sql"] for query in ctx.captured_queries]
+
+
+def _own_queries(client, url) -> list[str]:
+    """The page's own queries: without SQLite's read of the audit chain's head (tests/queries.py),
+    which PostgreSQL's trigger does inside the INSERT of the page's read."""
+    return [sql for sql in _queries(client, url) if CHAIN_HEAD_READ not in sql]
 
 
 def _client(user, warm="/"):
@@ -222,14 +227,14 @@ PERSONAS = ["caseworker", "supervisor", "intake", "dpo"]
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_the_person_page_stays_within_16_queries_however_rich_the_record(world, persona):
+def test_the_person_page_stays_within_15_queries_however_rich_the_record(world, persona):
     person = world.case_a
     _enrich(world, person, 1)
     client = _client(getattr(world, persona), warm="/persons/")
     url = f"/persons/{person.public_id}/"
-    rich = _queries(client, url)
+    rich = _own_queries(client, url)
     _enrich(world, person, 2)
-    richer = _queries(client, url)
+    richer = _own_queries(client, url)
     assert len(rich) <= PERSON_PAGE_BUDGET, "\n".join(rich)
     assert len(richer) == len(rich), "\n".join(richer)
 
