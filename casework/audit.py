@@ -369,6 +369,62 @@ def record_export(actor, persons, *, fields: Iterable[str], changes: dict, reaso
     return event
 
 
+SUBJECT_ATTEMPTS = 3  # reads of a large export's persons that may find them changed between passes
+
+
+class SubjectsKeptChanging(Exception):
+    """A large export's persons changed between its reads at every attempt."""
+
+
+class _SubjectsMoved(Exception):
+    """The persons to name changed between the two reads (a person added or removed meanwhile)."""
+
+
+def record_export_of(actor, named, *, fields: Iterable[str], changes: dict, reason: str = ""):
+    """`record_export` for an export too large to hold its persons (a background export of
+    100,000): `named` is a queryset of the `Person` rows the event names, each once. They are
+    read from the database in public-id order a chunk at a time, twice: once for the digest the
+    event's hash covers (`subjects_digest`, the same value `record_export` gives), once to write
+    the subjects, hashed again as they are written. Persons added or removed between the two
+    reads would leave a digest that no longer matches its subjects, which `verify_audit` would
+    find as tampering: the event is then rolled back and the whole taken again. Call it inside
+    the export's transaction."""
+    ids = named.order_by("public_id").values_list("public_id", flat=True)
+    for _attempt in range(SUBJECT_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _export_event_of(actor, ids, fields, changes, reason)
+        except _SubjectsMoved:
+            continue
+    raise SubjectsKeptChanging
+
+
+def _export_event_of(actor, ids, fields, changes, reason) -> AuditEvent:
+    digest = audit_chain.SortedSubjectsDigest()
+    for chunk in _in_chunks(ids):
+        digest.update(chunk)
+    event = _event(actor, AuditAction.EXPORT, None, fields=fields, changes=changes, reason=reason)
+    event.subjects_digest = digest.hexdigest()
+    event.save()
+    written = audit_chain.SortedSubjectsDigest()
+    for chunk in _in_chunks(ids):
+        written.update(chunk)
+        AuditEventSubject.objects.bulk_create(
+            [AuditEventSubject(event=event, person_id=public_id) for public_id in chunk],
+            batch_size=SUBJECT_BATCH,
+        )
+    if written.hexdigest() != event.subjects_digest:
+        raise _SubjectsMoved
+    return event
+
+
+def _in_chunks(ids):
+    # Streamed (a server-side cursor on PostgreSQL): never more than a chunk in memory.
+    stream = ids.iterator(chunk_size=SUBJECT_BATCH)
+    while chunk := list(islice(stream, SUBJECT_BATCH)):
+        yield chunk
+
+
 def _name_subjects(events_and_ids) -> None:
     # A batch of rows at a time: an export of 100,000 persons never holds 100,000 model
     # instances (a background export's memory stays flat in its rows).

@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from django.core.files.base import ContentFile, File
+from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage
 
 from casework import file_keys
@@ -31,6 +31,17 @@ class PlainFile(File):
         return self
 
 
+class _Sealed:
+    """A sealed file ready in the storage's folder: FileSystemStorage moves it into place under
+    the name it chooses (the upload path Django takes for a large upload)."""
+
+    def __init__(self, path: str):
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return self._path
+
+
 class EncryptedFileSystemStorage(FileSystemStorage):
     def _open(self, name, mode="rb"):
         if any(flag in mode for flag in "wa+"):
@@ -38,10 +49,22 @@ class EncryptedFileSystemStorage(FileSystemStorage):
         return PlainFile(self, name)
 
     def _save(self, name, content):
-        if hasattr(content, "seek"):
-            content.seek(0)
-        sealed = file_keys.seal(content.read())
-        return super()._save(name, ContentFile(sealed))
+        # Sealed a piece at a time into a temporary file beside its place, then moved there: a
+        # large file (an export) is never held whole, and a failure halfway (no key, a full
+        # disk) leaves no half-sealed file under the name.
+        directory = Path(self.path(name)).parent
+        directory.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".sealing-")
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                if hasattr(content, "seek"):
+                    content.seek(0)
+                for piece in file_keys.seal_chunks(content.read):
+                    handle.write(piece)
+            return super()._save(name, _Sealed(temporary))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
     def read_plain(self, name: str) -> bytes:
         with open(self.path(name), "rb") as handle:

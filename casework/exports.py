@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import io
 import uuid
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -247,11 +248,16 @@ def _relatives(actor, pks, identifiable: bool) -> dict[int, str]:
     return {person_id: "; ".join(items) for person_id, items in found.items()}
 
 
-def _person_rows(actor, pks: list[int], columns, identifiable: bool) -> Iterator[list]:
+def _person_rows(actor, pks, columns, identifiable: bool, *, named_by) -> Iterator[list]:
     fields = [field for _column, field in columns if field is not None]
+    # Only persons the export's event names: one who entered the filter after the keys were
+    # read and before the event was written is left out, never written unnamed.
+    readable = Person.objects.visible_to(actor).filter(
+        public_id__in=named_by.subjects.values("person_id")
+    )
     for start in range(0, len(pks), CHUNK):
-        chunk = pks[start : start + CHUNK]
-        by_pk = Person.objects.visible_to(actor).select_related("team").in_bulk(chunk)
+        chunk = list(pks[start : start + CHUNK])
+        by_pk = readable.select_related("team").in_bulk(chunk)
         # Re-read through the gate: a person hidden since the export began is left out.
         persons = [by_pk[pk] for pk in chunk if pk in by_pk]
         places = _places(actor, chunk)
@@ -278,8 +284,11 @@ def persons_table(*, actor, params, identifiable: bool = False, reason: str = ""
     (naming every person it writes, and the relatives it names): the rows are read as written."""
     _check_may_export(actor, identifiable, reason)
     persons = filtered_persons(actor, params)
-    ids = list(persons.values_list("pk", "public_id", named=True)[: MAX_ROWS + 1])
-    if len(ids) > MAX_ROWS:
+    # The rows' keys, 8 bytes each (a list of ints would take 36): the only thing the export
+    # holds per row.
+    keys = persons.values_list("pk", flat=True)[: MAX_ROWS + 1]
+    pks = array("q", keys.iterator(chunk_size=CHUNK * 10))
+    if len(pks) > MAX_ROWS:
         raise ServiceError(
             {
                 "filters": [
@@ -287,43 +296,43 @@ def persons_table(*, actor, params, identifiable: bool = False, reason: str = ""
                 ]
             }
         )
-    pks = [row.pk for row in ids]
-    relatives = _relative_links(actor, persons.values("pk")).values_list(
-        "from_person__public_id", "to_person__public_id"
-    )
-    # Each person named once, in the order first met (the event names them so): the relatives'
-    # links streamed, not held, and mostly persons of the export already.
-    named = dict.fromkeys(row.public_id for row in ids)
-    for pair in relatives.iterator(chunk_size=CHUNK * 4):
-        named.update(dict.fromkeys(pair))
     columns = IDENTIFIABLE if identifiable else PSEUDONYMISED
     with transaction.atomic():
-        audit.record_export(
-            actor,
-            [_Named(public_id) for public_id in named],
-            fields=[name for name, _ in columns],
-            changes={
-                "rows": len(ids),
-                "identifiable": identifiable,
-                "filters": audited_filters(params),
-            },
-            reason=reason.strip(),
-        )
+        try:
+            event = audit.record_export_of(
+                actor,
+                _named_by_export(actor, persons),
+                fields=[name for name, _ in columns],
+                changes={
+                    "rows": len(pks),
+                    "identifiable": identifiable,
+                    "filters": audited_filters(params),
+                },
+                reason=reason.strip(),
+            )
+        except audit.SubjectsKeptChanging as changing:
+            raise ServiceError(
+                {"filters": [gettext("The persons changed while the export began: try again.")]}
+            ) from changing
     kind = "identifiable" if identifiable else "pseudonymised"
     return Table(
         stem=f"persons-{kind}",
         title=gettext("Persons"),
         header=[name for name, _ in columns],
-        count=len(ids),
-        rows=_person_rows(actor, pks, columns, identifiable),
+        count=len(pks),
+        rows=_person_rows(actor, pks, columns, identifiable, named_by=event),
     )
 
 
-@dataclass(frozen=True)
-class _Named:
-    """A person the export names, by public id (what the audit trail keeps of them)."""
-
-    public_id: uuid.UUID
+def _named_by_export(actor, persons):
+    """The persons an export's event names: those it writes and the relatives it names, each
+    once, as a query (the database holds them, not the export)."""
+    links = _relative_links(actor, persons.values("pk"))
+    return Person._base_manager.filter(
+        Q(pk__in=persons.values("pk"))
+        | Q(pk__in=links.values("from_person"))
+        | Q(pk__in=links.values("to_person"))
+    )
 
 
 def persons_export(

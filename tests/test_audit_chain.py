@@ -18,8 +18,9 @@ from django.db import connection, transaction
 from casework import audit
 from casework.audit import AuditAction
 from casework.audit_verify import NO_ORGANISATION, verify
-from casework.models import AuditEvent, AuditEventSubject, audit_chain, audit_copy
+from casework.models import AuditEvent, AuditEventSubject, Person, audit_chain, audit_copy
 from casework.permissions import Level
+from tests.factories import PersonFactory
 
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the chain's trigger is PostgreSQL's"
@@ -101,6 +102,101 @@ def test_the_persons_an_event_names_are_covered_by_its_hash(world):
     [problem] = verify().problems
     assert problem.public_id == str(event.public_id)
     assert "persons it names" in problem.what
+
+
+# --- a large export's event, streamed from the database (issue 12) -----------------------------
+
+
+def test_the_digest_taken_a_chunk_at_a_time_is_the_digest_of_the_whole():
+    ids = sorted(str(uuid.uuid4()) for _ in range(7))
+    streamed = audit_chain.SortedSubjectsDigest()
+    for start in range(0, len(ids), 3):
+        streamed.update(ids[start : start + 3])
+    assert streamed.hexdigest() == audit_chain.subjects_digest(ids)
+    assert streamed.count == 7
+    assert audit_chain.SortedSubjectsDigest().hexdigest() == audit_chain.subjects_digest([]) == ""
+    # Out of order or twice would change the value: refused, never a wrong digest.
+    for wrong in ([ids[1], ids[0]], [ids[0], ids[0]]):
+        with pytest.raises(ValueError, match="ascending"):
+            audit_chain.SortedSubjectsDigest().update(wrong)
+
+
+def _export_both_ways(world, persons):
+    listed = audit.record_export(
+        world.supervisor, list(persons), fields=["sex"], changes={"rows": 1}
+    )
+    streamed = audit.record_export_of(
+        world.supervisor, persons, fields=["sex"], changes={"rows": 1}
+    )
+    return listed, streamed
+
+
+def _subjects(event):
+    return sorted(
+        str(p)
+        for p in AuditEventSubject.objects.filter(event=event).values_list("person_id", flat=True)
+    )
+
+
+def test_a_streamed_export_names_and_digests_its_persons_as_the_listed_one(world, monkeypatch):
+    # Chunks of two: the persons cross several chunks, in an order that is not their keys'.
+    monkeypatch.setattr(audit, "SUBJECT_BATCH", 2)
+    PersonFactory.create_batch(4, organisation=world.north, team=world.team_a)
+    persons = Person._base_manager.filter(organisation=world.north)
+    assert persons.count() == 7
+    listed, streamed = _export_both_ways(world, persons)
+    assert streamed.subjects_digest == listed.subjects_digest != ""
+    assert _subjects(streamed) == _subjects(listed) == sorted(str(p.public_id) for p in persons)
+    stored = AuditEvent.objects.get(pk=streamed.pk)
+    assert stored.chain_hash == audit_chain.link_hash(
+        stored,
+        stored.chain_position,
+        AuditEvent.objects.get(
+            organisation_id=stored.organisation_id, chain_position=stored.chain_position - 1
+        ).chain_hash,
+    )
+    assert "intact" in _run_verify()
+    # Naming no one: no digest, no subjects, as before.
+    listed, streamed = _export_both_ways(world, persons.none())
+    assert streamed.subjects_digest == listed.subjects_digest == ""
+    assert _subjects(streamed) == []
+    assert "intact" in _run_verify()
+
+
+def _persons_change_between_the_reads(monkeypatch, world, times: int):
+    """A person enters the export's organisation after its first read, `times` times."""
+    reads = {"n": 0}
+    real = audit._in_chunks
+
+    def in_chunks(ids):
+        reads["n"] += 1
+        if reads["n"] % 2 == 0 and reads["n"] // 2 <= times:
+            PersonFactory(organisation=world.north, team=world.team_a)
+        yield from real(ids)
+
+    monkeypatch.setattr(audit, "_in_chunks", in_chunks)
+
+
+def test_persons_changed_between_the_reads_are_read_again(world, monkeypatch):
+    _persons_change_between_the_reads(monkeypatch, world, times=1)
+    persons = Person._base_manager.filter(organisation=world.north)
+    before = AuditEvent.objects.count()
+    event = audit.record_export_of(world.supervisor, persons, fields=[], changes={})
+    # The first attempt rolled back (with the person it met); the second is the one written.
+    assert AuditEvent.objects.count() == before + 1
+    assert event.subjects_digest == audit_chain.subjects_digest(p.public_id for p in persons)
+    assert _subjects(event) == sorted(str(p.public_id) for p in persons)
+    assert "intact" in _run_verify()
+
+
+def test_persons_changing_at_every_read_write_nothing(world, monkeypatch):
+    _persons_change_between_the_reads(monkeypatch, world, times=audit.SUBJECT_ATTEMPTS)
+    persons = Person._base_manager.filter(organisation=world.north)
+    before = (AuditEvent.objects.count(), AuditEventSubject.objects.count())
+    with pytest.raises(audit.SubjectsKeptChanging):
+        audit.record_export_of(world.supervisor, persons, fields=[], changes={})
+    assert (AuditEvent.objects.count(), AuditEventSubject.objects.count()) == before
+    assert "intact" in _run_verify()
 
 
 # --- tampering, as the tables' owner would (PostgreSQL) -----------------------------------------

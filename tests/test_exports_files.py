@@ -11,9 +11,12 @@ import pytest
 from django.http import StreamingHttpResponse
 from django.utils import translation
 
+from casework import audit
+from casework.audit_verify import verify
 from casework.export_files import csv_lines, xlsx_file
 from casework.exports import persons_table, pseudonym
-from casework.models import AuditEvent, Person, Placement, Relationship
+from casework.models import AuditEvent, Person, PersonStatus, Placement, Relationship, audit_chain
+from casework.services.errors import ServiceError
 from tests.factories import LocationFactory
 
 REASON = "Invented court order 2026/4 for the family's lawyer"
@@ -145,3 +148,48 @@ def test_the_rows_are_read_a_chunk_at_a_time(world, monkeypatch):
     )
     # Three persons over two chunks, in the list's order.
     assert [r["name"] for r in rows] == ["Alieva Madina", "Bekova Zaira", "Protected Aminat"]
+
+
+def test_the_export_event_digests_the_persons_it_names_as_a_listed_event_would(world, family):
+    persons_table(actor=world.supervisor, params={}, identifiable=True, reason=REASON)
+    event = AuditEvent.objects.get(action="export")
+    named = set(event.subjects.values_list("person_id", flat=True))
+    assert named == {world.case_a.public_id, world.case_b.public_id, world.protected_a.public_id}
+    assert event.subjects_digest == audit_chain.subjects_digest(named)
+    assert verify().ok
+
+
+def test_a_person_who_left_the_filter_before_the_event_is_not_written(world, monkeypatch):
+    # Zaira matched "reported" when the keys were read, and no longer when the event named the
+    # persons: she is not written, since the trail would not say she was.
+    recorded = audit.record_export_of
+
+    def status_changed_meanwhile(*args, **kwargs):
+        Person.objects.filter(pk=world.case_b.pk).update(status=PersonStatus.LOCATED)
+        return recorded(*args, **kwargs)
+
+    Person.objects.filter(pk__in=[world.case_a.pk, world.case_b.pk]).update(
+        status=PersonStatus.REPORTED
+    )
+    monkeypatch.setattr(audit, "record_export_of", status_changed_meanwhile)
+    table = persons_table(
+        actor=world.supervisor,
+        params={"status": [PersonStatus.REPORTED]},
+        identifiable=True,
+        reason=REASON,
+    )
+    names = {r["name"] for r in _table_rows(table)}
+    assert "Alieva Madina" in names and "Bekova Zaira" not in names
+    event = AuditEvent.objects.get(action="export")
+    assert world.case_b.public_id not in set(event.subjects.values_list("person_id", flat=True))
+
+
+def test_persons_changing_during_every_read_are_a_clear_error(world, monkeypatch):
+    def kept_changing(*args, **kwargs):
+        raise audit.SubjectsKeptChanging
+
+    monkeypatch.setattr(audit, "record_export_of", kept_changing)
+    with pytest.raises(ServiceError) as refused:
+        persons_table(actor=world.supervisor, params={}, identifiable=True, reason=REASON)
+    assert "try again" in refused.value.message_dict["filters"][0]
+    assert not AuditEvent.objects.filter(action="export").exists()

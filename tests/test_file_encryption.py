@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -62,7 +63,7 @@ def test_a_photo_is_ciphertext_on_disk_and_plaintext_when_downloaded(world, logi
     report = _report(world, SimpleUploadedFile("p.jpg", _jpeg()))
     photo = report.attachments.get()
     raw = _on_disk(photo.file.name)
-    assert not raw.startswith(JPEG_MAGIC) and raw.startswith(file_keys.MAGIC)
+    assert not raw.startswith(JPEG_MAGIC) and raw.startswith(file_keys.STREAM_MAGIC)
     response = login(world.caseworker).get(
         f"/reports/{report.public_id}/attachments/{photo.public_id}/"
     )
@@ -86,7 +87,7 @@ def test_a_document_and_an_imported_list_are_encrypted_too(world):
         data=b"family_name,given_name\nTestova,Madina\n",
     )
     raw = _on_disk(listed.file.name)
-    assert b"Testova" not in raw and raw.startswith(file_keys.MAGIC)
+    assert b"Testova" not in raw and raw.startswith(file_keys.STREAM_MAGIC)
     with listed.file.open("rb") as handle:
         assert handle.read() == b"family_name,given_name\nTestova,Madina\n"
 
@@ -186,3 +187,72 @@ def test_a_key_file_holds_the_keys_one_a_line_first_encrypts(settings, tmp_path,
     key_file.write_text("not base64 at all!\n")
     with pytest.raises(ImproperlyConfigured, match="base64"):
         default_storage.open(name).read()
+
+
+# --- sealed a piece at a time (issue 12: a 100,000-row export is never held whole) ---------------
+
+
+def _sealed_the_old_way(plaintext: bytes) -> bytes:
+    """A file as stored before the pieces (CWVAULT1: one AES-GCM over the whole)."""
+    key = file_keys.keys()[0]
+    nonce = b"\x07" * file_keys.NONCE_BYTES
+    header = file_keys.MAGIC + file_keys.key_id(key) + nonce
+    return header + AESGCM(key).encrypt(nonce, plaintext, header)
+
+
+def test_a_file_sealed_whole_before_still_opens_and_is_kept_by_the_command(private_root):
+    plain = b"an export written before the pieces\n" * 100
+    old = private_root / "jobs" / "old.csv"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(_sealed_the_old_way(plain))
+    assert default_storage.open("jobs/old.csv").read() == plain
+    out = io.StringIO()
+    call_command("encrypt_stored_files", stdout=out)
+    assert "current key: 1" in out.getvalue()
+    assert default_storage.open("jobs/old.csv").read() == plain
+
+
+class _ReadOnlyInPieces(io.BytesIO):
+    """A file that fails the test if anything reads it whole."""
+
+    def read(self, size=-1):
+        assert 0 < size <= file_keys.PIECE_BYTES, "the file was read whole"
+        return super().read(size)
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, file_keys.PIECE_BYTES - 1, file_keys.PIECE_BYTES, 3 * file_keys.PIECE_BYTES + 5]
+)
+def test_a_file_is_sealed_and_opened_in_pieces_of_any_length(private_root, size):
+    plain = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    name = default_storage.save("jobs/export.csv", _ReadOnlyInPieces(plain))
+    raw = _on_disk(name)
+    pieces = max(1, -(-size // file_keys.PIECE_BYTES))
+    assert len(raw) == file_keys.STREAM_HEADER_BYTES + size + pieces * file_keys.TAG_BYTES
+    assert size < 64 or plain[:64] not in raw  # a byte or two may occur in any ciphertext
+    assert default_storage.open(name).read() == plain
+    assert default_storage.size(name) == size
+
+
+def _pieces(raw: bytes) -> tuple[bytes, list[bytes]]:
+    header, body = raw[: file_keys.STREAM_HEADER_BYTES], raw[file_keys.STREAM_HEADER_BYTES :]
+    step = file_keys.PIECE_BYTES + file_keys.TAG_BYTES
+    return header, [body[i : i + step] for i in range(0, len(body), step)]
+
+
+def test_pieces_cut_off_swapped_or_added_are_found(private_root):
+    plain = b"a" * file_keys.PIECE_BYTES + b"b" * file_keys.PIECE_BYTES + b"c" * 10
+    header, pieces = _pieces(file_keys.seal(plain))
+    assert len(pieces) == 3
+    _other_header, other = _pieces(file_keys.seal(plain))
+    for tampered in (
+        [pieces[0], pieces[1]],  # cut at a piece's end
+        [pieces[1], pieces[0], pieces[2]],  # reordered
+        [*pieces, pieces[2]],  # a last piece added
+        [pieces[0], other[1], pieces[2]],  # a piece of another file (another key)
+    ):
+        with pytest.raises(file_keys.FileKeyError, match="altered"):
+            file_keys.open_sealed(header + b"".join(tampered))
+    with pytest.raises(file_keys.FileKeyError, match="altered"):
+        file_keys.open_sealed(header)
+    assert file_keys.open_sealed(header + b"".join(pieces)) == plain
