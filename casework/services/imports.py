@@ -200,8 +200,14 @@ def list_import_set_mapping(*, actor, list_import: ListImport, mapping: dict[str
 
 
 def _table(list_import: ListImport) -> Table:
-    with list_import.file.open("rb") as handle:
-        data = handle.read()
+    try:
+        with list_import.file.open("rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        # Erased by the retention rules, or lost with a disk: said, never a server error.
+        raise ServiceError(
+            {"file": [gettext("The list's file is no longer stored: upload the list again.")]}
+        ) from exc
     try:
         return read_table(list_import.file.name, data)
     except FileError as exc:

@@ -97,3 +97,18 @@ def test_a_column_mapped_twice_is_refused_on_that_columns_choice(world, login):
     form = response.context["mapping_form"]
     assert form.errors["col_1"] == ["Family name is already read from the column 'family_name'."]
     assert not form.non_field_errors()
+
+
+def test_a_list_whose_file_is_gone_says_so_not_a_500(world, login):
+    client = login(world.supervisor)
+    client.post("/imports/new/", _upload_form(_file("l.csv", b"family_name\nTagirov\n")))
+    upload = ListImport.objects.get()
+    upload.file.storage.delete(upload.file.name)  # erased by retention, or lost with a disk
+    preview = client.get(f"/imports/{upload.public_id}/")
+    assert preview.status_code == 400
+    assert "no longer stored: upload the list again" in preview.content.decode()
+    commit = client.post(f"/imports/{upload.public_id}/commit/", follow=True)
+    assert "no longer stored: upload the list again" in commit.content.decode()
+    assert not ListImportRow.objects.exists()
+    upload.refresh_from_db()
+    assert upload.status == "previewed"
