@@ -23,6 +23,7 @@ from casework.services import imports
 from casework.services.errors import ServiceError
 from casework.services.imports import list_import_commit, list_import_plan, list_import_upload
 from casework.services.persons import NameInput, person_create
+from tests.job_progress import watch_progress
 
 HEADER = "record_id,family_name,given_name,sex,birth_date,age,age_reference_date,location\n"
 # Linked to a known child, a close one for review, one person named twice, a new one.
@@ -123,15 +124,7 @@ def test_a_large_list_becomes_a_job_with_the_result_of_the_import_at_once(
     upload.refresh_from_db()
     assert upload.status == "previewed" and not ListImportRow.objects.exists()
     monkeypatch.setattr(imports, "MATCH_CHUNK", 2)
-    seen = []
-    original = background.job_progress
-
-    def watch(job, **kwargs):
-        original(job, **kwargs)
-        stored = BackgroundJob.objects.get(pk=job.pk)
-        seen.append((stored.state, stored.progress_done, stored.progress_total))
-
-    monkeypatch.setattr(background, "job_progress", watch)
+    seen = watch_progress(monkeypatch)
 
     response = login(world.caseworker).post(f"/imports/{upload.public_id}/commit/")
 
