@@ -19,6 +19,13 @@ Reproduce (PostgreSQL on 127.0.0.1:5432, user postgres, no password; the templat
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export --tracemalloc
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k find-duplicates
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export-phases
+    .venv/bin/python bench/background_jobs.py --database casework_tasks_100k import
+
+`import` uploads an invented list of 10,000 rows (--rows) as the supervisor and imports it as the
+commit page does above `CASEWORK_IMPORT_BACKGROUND_ROWS`: the rows matched against the
+organisation's persons outside the write transaction, then written in one. Each run's record ids
+differ, so the file is never refused as already imported; the database keeps what it wrote (use
+a copy).
 
 `export-phases` splits the export's memory (tracemalloc, in this process) into its two phases:
 reading the ids and writing the audit event that names every person (`persons_table`), then
@@ -150,13 +157,71 @@ def export_phases(supervisor) -> None:
         print(f"| {table.count:,} | {_mib(audit_peak)} | {_mib(current)} | {_mib(rows_peak)} |")
 
 
+FAMILY = ["Testova", "Inventova", "Primerova", "Obraztsova", "Sampleva", "Fiktiva", "Dummyeva"]
+GIVEN = ["Amina", "Layla", "Zarema", "Khadija", "Maryam", "Asiya", "Fatima", "Bilal", "Adam"]
+PLACES = ["Roj camp", "al-Hol", "Raqqa", ""]
+KNOWN_SHARE = 0.7  # rows naming a person of the organisation (the seed's invented persons)
+
+
+def invented_list(supervisor, rows: int) -> bytes:
+    """A list of `rows` invented rows, unique to this run by its record ids: most name one of the
+    organisation's (seeded, invented) persons as they are recorded, so rows are linked or wait for
+    review as in a camp's list; the rest are new names from small pools."""
+    import csv
+    import io
+    import random
+
+    from casework.models import PersonName
+
+    rng = random.Random(rows)  # noqa: S311 -- invented test data, not a secret
+    known = list(
+        PersonName.objects.filter(
+            is_primary=True, person__organisation_id=supervisor.organisation_id
+        )
+        .exclude(family_name="")
+        .order_by("person_id")
+        .values_list("family_name", "given_name", "person__sex", "person__birth_date")[:50_000]
+    )
+    run = time.strftime("%Y%m%d%H%M%S")
+    out = io.StringIO()
+    lines = csv.writer(out)
+    lines.writerow(["record_id", "family_name", "given_name", "sex", "birth_date", "location"])
+    for i in range(rows):
+        if known and rng.random() < KNOWN_SHARE:
+            family, given, sex, born = rng.choice(known)
+            year = born.year if born else ""
+        else:
+            given = rng.choice(GIVEN)
+            sex = "M" if given in ("Bilal", "Adam") else "F"
+            family, year = rng.choice(FAMILY) + f"{rng.randrange(400)}", rng.randrange(2005, 2020)
+        lines.writerow([f"B{run}-{i}", family, given, sex or "", year, rng.choice(PLACES)])
+    return out.getvalue().encode()
+
+
+def start_import_of(supervisor, rows: int):
+    import datetime as dt
+
+    from casework.background import start_import
+    from casework.services.imports import list_import_upload
+
+    upload = list_import_upload(
+        actor=supervisor,
+        source="Invented bench list",
+        as_of=dt.date(2026, 10, 1),
+        filename="bench.csv",
+        data=invented_list(supervisor, rows),
+    )
+    return start_import(actor=supervisor, list_import=upload)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--workdir", default="/tmp/casework-bench-jobs")  # noqa: S108
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--formats", default="xlsx,csv")
-    parser.add_argument("what", choices=["export", "find-duplicates", "export-phases"])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("what", choices=["export", "find-duplicates", "export-phases", "import"])
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -194,6 +259,20 @@ def main() -> None:
                 job.refresh_from_db()
                 size = job.result_file.size if job.result_file else 0
                 results.append((file_format, label, job.state, job.progress_total, size, result))
+    elif args.what == "import":
+        print(f"list import of {args.rows:,} rows as a job:")
+
+        def start():
+            job = start_import_of(supervisor, args.rows)
+            if args.tracemalloc:
+                _enqueue_only()
+            return job
+
+        result = run(start, env, args.tracemalloc)
+        job = result.pop("job")
+        job.refresh_from_db()
+        results.append(("-", "list import", job.state, job.progress_total, 0, result))
+        print(f"  {job.message} {job.result_summary.get('counts', '')}")
     else:
         MatchSuggestion.objects.filter(
             organisation_id=supervisor.organisation_id, kind="person_person"

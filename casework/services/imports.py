@@ -1,8 +1,11 @@
 """List import: upload → preview (with a column mapping) → dry run → commit.
 
 A commit is all or nothing: one transaction, and any invalid row stops it (named by row and field)
-unless the importer chose to keep invalid rows as `rejected`. Every row is kept with its raw data
-and ends linked, created, ambiguous (a suggestion waits in the review queue) or rejected.
+unless the importer chose to keep invalid rows as `rejected`. A large list (a background job) is
+read and matched before that transaction (`list_import_plan`, progress reported by chunk), and the
+commit writes that plan after asking again, on the locked persons, what it assumed. Every row is
+kept with its raw data and ends linked, created, ambiguous (a suggestion waits in the review
+queue) or rejected.
 
 Rows are matched against every person the duplicate check may reveal to the importer (their whole
 organisation, `duplicate_check_scope`), each judged only on what the importer may see of that
