@@ -21,11 +21,11 @@ Reproduce (PostgreSQL on 127.0.0.1:5432, user postgres, no password; the templat
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export-phases
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k import
 
-`import` uploads an invented list of 10,000 rows (--rows) as the supervisor and imports it as the
+`import` uploads the list of bench/import_benchmark.py (--rows, 10,000 by default: ~60 % known
+persons as an authority writes them, the rest invented) as the supervisor and imports it as the
 commit page does above `CASEWORK_IMPORT_BACKGROUND_ROWS`: the rows matched against the
-organisation's persons outside the write transaction, then written in one. Each run's record ids
-differ, so the file is never refused as already imported; the database keeps what it wrote (use
-a copy).
+organisation's persons outside the write transaction, then written in one. The import is kept, so
+each run needs a fresh copy of the database (the same file again is refused as already imported).
 
 `export-phases` splits the export's memory (tracemalloc, in this process) into its two phases:
 reading the ids and writing the audit event that names every person (`persons_table`), then
@@ -157,49 +157,11 @@ def export_phases(supervisor) -> None:
         print(f"| {table.count:,} | {_mib(audit_peak)} | {_mib(current)} | {_mib(rows_peak)} |")
 
 
-FAMILY = ["Testova", "Inventova", "Primerova", "Obraztsova", "Sampleva", "Fiktiva", "Dummyeva"]
-GIVEN = ["Amina", "Layla", "Zarema", "Khadija", "Maryam", "Asiya", "Fatima", "Bilal", "Adam"]
-PLACES = ["Roj camp", "al-Hol", "Raqqa", ""]
-KNOWN_SHARE = 0.7  # rows naming a person of the organisation (the seed's invented persons)
-
-
-def invented_list(supervisor, rows: int) -> bytes:
-    """A list of `rows` invented rows, unique to this run by its record ids: most name one of the
-    organisation's (seeded, invented) persons as they are recorded, so rows are linked or wait for
-    review as in a camp's list; the rest are new names from small pools."""
-    import csv
-    import io
+def start_import_of(supervisor, rows: int, seed: int):
+    import datetime as dt
     import random
 
-    from casework.models import PersonName
-
-    rng = random.Random(rows)  # noqa: S311 -- invented test data, not a secret
-    known = list(
-        PersonName.objects.filter(
-            is_primary=True, person__organisation_id=supervisor.organisation_id
-        )
-        .exclude(family_name="")
-        .order_by("person_id")
-        .values_list("family_name", "given_name", "person__sex", "person__birth_date")[:50_000]
-    )
-    run = time.strftime("%Y%m%d%H%M%S")
-    out = io.StringIO()
-    lines = csv.writer(out)
-    lines.writerow(["record_id", "family_name", "given_name", "sex", "birth_date", "location"])
-    for i in range(rows):
-        if known and rng.random() < KNOWN_SHARE:
-            family, given, sex, born = rng.choice(known)
-            year = born.year if born else ""
-        else:
-            given = rng.choice(GIVEN)
-            sex = "M" if given in ("Bilal", "Adam") else "F"
-            family, year = rng.choice(FAMILY) + f"{rng.randrange(400)}", rng.randrange(2005, 2020)
-        lines.writerow([f"B{run}-{i}", family, given, sex or "", year, rng.choice(PLACES)])
-    return out.getvalue().encode()
-
-
-def start_import_of(supervisor, rows: int):
-    import datetime as dt
+    from import_benchmark import build_list  # Django is set up by now, on this database
 
     from casework.background import start_import
     from casework.services.imports import list_import_upload
@@ -209,7 +171,7 @@ def start_import_of(supervisor, rows: int):
         source="Invented bench list",
         as_of=dt.date(2026, 10, 1),
         filename="bench.csv",
-        data=invented_list(supervisor, rows),
+        data=build_list(supervisor.organisation, rows, random.Random(seed)),
     )
     return start_import(actor=supervisor, list_import=upload)
 
@@ -221,6 +183,7 @@ def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--formats", default="xlsx,csv")
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("what", choices=["export", "find-duplicates", "export-phases", "import"])
     args = parser.parse_args()
     workdir = Path(args.workdir)
@@ -263,7 +226,7 @@ def main() -> None:
         print(f"list import of {args.rows:,} rows as a job:")
 
         def start():
-            job = start_import_of(supervisor, args.rows)
+            job = start_import_of(supervisor, args.rows, args.seed)
             if args.tracemalloc:
                 _enqueue_only()
             return job
