@@ -117,14 +117,17 @@ def run(start, env: dict, in_process: bool) -> dict:
     started = time.monotonic()
     job = start()
     if in_process:
+        _enqueue_only()
         tracemalloc.start()
         run_job.call(str(job.public_id))
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         elapsed, _ = _follow(job, None, started)
+        job.refresh_from_db()
         return {"wall_s": round(elapsed, 1), "tracemalloc_peak": peak, "job": job}
     proc = _worker(env)
     elapsed, rss = _follow(job, proc, started)
+    job.refresh_from_db()
     return {"wall_s": round(elapsed, 1), "worker_peak_rss": rss, "job": job}
 
 
@@ -207,33 +210,24 @@ def main() -> None:
                 print(f"export {file_format}, {label} ({query or 'no filter'}):")
 
                 def start(file_format=file_format, query=query):
-                    job = start_export(
+                    return start_export(
                         actor=supervisor,
                         list_name="persons",
                         params=QueryDict(query),
                         file_format=file_format,
                     )
-                    if args.tracemalloc:
-                        _enqueue_only()
-                    return job
 
                 result = run(start, env, args.tracemalloc)
                 job = result.pop("job")
-                job.refresh_from_db()
                 size = job.result_file.size if job.result_file else 0
                 results.append((file_format, label, job.state, job.progress_total, size, result))
     elif args.what == "import":
         print(f"list import of {args.rows:,} rows as a job:")
 
-        def start():
-            job = start_import_of(supervisor, args.rows, args.seed)
-            if args.tracemalloc:
-                _enqueue_only()
-            return job
-
-        result = run(start, env, args.tracemalloc)
+        result = run(
+            lambda: start_import_of(supervisor, args.rows, args.seed), env, args.tracemalloc
+        )
         job = result.pop("job")
-        job.refresh_from_db()
         results.append(("-", "list import", job.state, job.progress_total, 0, result))
         print(f"  {job.message} {job.result_summary.get('counts', '')}")
     else:
@@ -242,15 +236,8 @@ def main() -> None:
         ).delete()
         print("find duplicates over the organisation:")
 
-        def start():
-            job = start_find_duplicates(actor=supervisor)
-            if args.tracemalloc:
-                _enqueue_only()
-            return job
-
-        result = run(start, env, args.tracemalloc)
+        result = run(lambda: start_find_duplicates(actor=supervisor), env, args.tracemalloc)
         job = result.pop("job")
-        job.refresh_from_db()
         results.append(("-", "find duplicates", job.state, job.progress_total, 0, result))
         print(f"  {job.message}")
     connection.close()

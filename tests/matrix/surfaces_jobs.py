@@ -89,17 +89,14 @@ SURFACES = [
         path=_job_path("dupes_job"),
         expect=expect(404, supervisor=200, **PAGES),
     ),
-    Surface(
-        name="job_detail",
-        label="list import",
-        path=_job_path("import_job"),
-        expect=expect(404, **IMPORTERS, **PAGES),
-    ),
-    Surface(
-        name="job_status",
-        label="list import",
-        path=_job_path("import_job", "status/"),
-        expect=expect(404, **IMPORTERS, **PAGES),
+    *(
+        Surface(
+            name=name,
+            label="list import",
+            path=_job_path("import_job", suffix),
+            expect=expect(404, **IMPORTERS, **PAGES),
+        )
+        for name, suffix in (("job_detail", ""), ("job_status", "status/"))
     ),
     Surface(
         name="job_status",
