@@ -160,7 +160,7 @@ def test_a_small_list_is_still_imported_at_once(world, known, login):
 
 
 def test_a_failure_while_writing_leaves_nothing_written_and_the_job_failed(
-    world, known, large, monkeypatch
+    world, known, large, monkeypatch, login
 ):
     upload = _upload(world.caseworker)
     persons, events = Person.objects.count(), _last_event()
@@ -179,6 +179,8 @@ def test_a_failure_while_writing_leaves_nothing_written_and_the_job_failed(
     assert not AuditEvent.objects.filter(pk__gt=events, object_type="listimport").exists()
     upload.refresh_from_db()
     assert upload.status == "previewed" and upload.file.storage.exists(upload.file.name)
+    page = login(world.caseworker).get(f"/jobs/{job.public_id}/").content.decode()
+    assert "Open the list" in page and f'href="/imports/{upload.public_id}/"' in page
     # The same list imported again once the cause is gone.
     monkeypatch.undo()
     again = start_import(actor=world.caseworker, list_import=upload)
