@@ -19,6 +19,13 @@ Reproduce (PostgreSQL on 127.0.0.1:5432, user postgres, no password; the templat
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export --tracemalloc
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k find-duplicates
     .venv/bin/python bench/background_jobs.py --database casework_tasks_100k export-phases
+    .venv/bin/python bench/background_jobs.py --database casework_tasks_100k import
+
+`import` uploads the list of bench/import_benchmark.py (--rows, 10,000 by default: ~60 % known
+persons as an authority writes them, the rest invented) as the supervisor and imports it as the
+commit page does above `CASEWORK_IMPORT_BACKGROUND_ROWS`: the rows matched against the
+organisation's persons outside the write transaction, then written in one. The import is kept, so
+each run needs a fresh copy of the database (the same file again is refused as already imported).
 
 `export-phases` splits the export's memory (tracemalloc, in this process) into its two phases:
 reading the ids and writing the audit event that names every person (`persons_table`), then
@@ -110,14 +117,17 @@ def run(start, env: dict, in_process: bool) -> dict:
     started = time.monotonic()
     job = start()
     if in_process:
+        _enqueue_only()
         tracemalloc.start()
         run_job.call(str(job.public_id))
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         elapsed, _ = _follow(job, None, started)
+        job.refresh_from_db()
         return {"wall_s": round(elapsed, 1), "tracemalloc_peak": peak, "job": job}
     proc = _worker(env)
     elapsed, rss = _follow(job, proc, started)
+    job.refresh_from_db()
     return {"wall_s": round(elapsed, 1), "worker_peak_rss": rss, "job": job}
 
 
@@ -150,13 +160,34 @@ def export_phases(supervisor) -> None:
         print(f"| {table.count:,} | {_mib(audit_peak)} | {_mib(current)} | {_mib(rows_peak)} |")
 
 
+def start_import_of(supervisor, rows: int, seed: int):
+    import datetime as dt
+    import random
+
+    from import_benchmark import build_list  # Django is set up by now, on this database
+
+    from casework.background import start_import
+    from casework.services.imports import list_import_upload
+
+    upload = list_import_upload(
+        actor=supervisor,
+        source="Invented bench list",
+        as_of=dt.date(2026, 10, 1),
+        filename="bench.csv",
+        data=build_list(supervisor.organisation, rows, random.Random(seed)),
+    )
+    return start_import(actor=supervisor, list_import=upload)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", required=True)
     parser.add_argument("--workdir", default="/tmp/casework-bench-jobs")  # noqa: S108
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--formats", default="xlsx,csv")
-    parser.add_argument("what", choices=["export", "find-duplicates", "export-phases"])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("what", choices=["export", "find-duplicates", "export-phases", "import"])
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -179,36 +210,34 @@ def main() -> None:
                 print(f"export {file_format}, {label} ({query or 'no filter'}):")
 
                 def start(file_format=file_format, query=query):
-                    job = start_export(
+                    return start_export(
                         actor=supervisor,
                         list_name="persons",
                         params=QueryDict(query),
                         file_format=file_format,
                     )
-                    if args.tracemalloc:
-                        _enqueue_only()
-                    return job
 
                 result = run(start, env, args.tracemalloc)
                 job = result.pop("job")
-                job.refresh_from_db()
                 size = job.result_file.size if job.result_file else 0
                 results.append((file_format, label, job.state, job.progress_total, size, result))
+    elif args.what == "import":
+        print(f"list import of {args.rows:,} rows as a job:")
+
+        result = run(
+            lambda: start_import_of(supervisor, args.rows, args.seed), env, args.tracemalloc
+        )
+        job = result.pop("job")
+        results.append(("-", "list import", job.state, job.progress_total, 0, result))
+        print(f"  {job.message} {job.result_summary.get('counts', '')}")
     else:
         MatchSuggestion.objects.filter(
             organisation_id=supervisor.organisation_id, kind="person_person"
         ).delete()
         print("find duplicates over the organisation:")
 
-        def start():
-            job = start_find_duplicates(actor=supervisor)
-            if args.tracemalloc:
-                _enqueue_only()
-            return job
-
-        result = run(start, env, args.tracemalloc)
+        result = run(lambda: start_find_duplicates(actor=supervisor), env, args.tracemalloc)
         job = result.pop("job")
-        job.refresh_from_db()
         results.append(("-", "find duplicates", job.state, job.progress_total, 0, result))
         print(f"  {job.message}")
     connection.close()

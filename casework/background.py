@@ -22,9 +22,10 @@ from django_tasks import task
 from casework.export_files import csv_lines, xlsx_file
 from casework.exports import Table, check_export_request, persons_table
 from casework.exports_lists import FLIGHTS, PLACES, REPORTS, list_table
-from casework.models import BackgroundJob, JobKind, JobState
+from casework.models import BackgroundJob, ImportStatus, JobKind, JobState, ListImport
 from casework.permissions import Action, Denied, Hidden, require
 from casework.services.errors import ServiceError
+from casework.services.imports import ImportRejected, list_import_commit, list_import_plan
 from casework.services.jobs import (
     job_done,
     job_failed,
@@ -102,6 +103,37 @@ def start_export(
     return _enqueue(job)
 
 
+def start_import(*, actor, list_import: ListImport, reject_invalid: bool = False) -> BackgroundJob:
+    """A large list's commit, run by the worker: its rows matched outside the write transaction
+    with their progress shown, then written in one. A list already being imported leads to the
+    job importing it rather than to a second one."""
+    require(actor, Action.IMPORT_LIST, list_import)
+    if list_import.status != ImportStatus.PREVIEWED:
+        raise ServiceError({"file": [gettext("This list was already imported.")]})
+    running = (
+        BackgroundJob.objects.visible_to(actor)
+        .filter(
+            kind=JobKind.IMPORT,
+            state__in=(JobState.QUEUED, JobState.RUNNING),
+            parameters__list_import=str(list_import.public_id),
+        )
+        .first()
+    )
+    if running is not None:
+        return running
+    job = job_start(
+        actor=actor,
+        kind=JobKind.IMPORT,
+        action=Action.IMPORT_LIST,
+        parameters={
+            "list_import": str(list_import.public_id),
+            "reject_invalid": reject_invalid,
+            "language": translation.get_language() or "",
+        },
+    )
+    return _enqueue(job)
+
+
 # --- Running ---------------------------------------------------------------------------------
 
 
@@ -173,7 +205,55 @@ def _run_export(job: BackgroundJob) -> None:
             )
 
 
-RUNNERS = {JobKind.FIND_DUPLICATES: _run_find_duplicates, JobKind.EXPORT: _run_export}
+def _run_import(job: BackgroundJob) -> None:
+    actor = job.requested_by
+    reject_invalid = bool(job.parameters.get("reject_invalid"))
+    with translation.override(job.parameters.get("language") or None):
+        list_import = (
+            ListImport.objects.visible_to(actor)
+            .filter(public_id=job.parameters["list_import"])
+            .first()
+        )
+        if list_import is None:
+            raise Hidden()
+        job_running(job)  # the total is the rows to match, known once they are read
+        try:
+            plan = list_import_plan(
+                actor=actor,
+                list_import=list_import,
+                reject_invalid=reject_invalid,
+                progress=lambda done, total: job_progress(job, done=done, total=total),
+            )
+            job_progress(job, done=job.progress_total, message=gettext(
+                "The rows are matched; the list is being written."
+            ))  # fmt: skip
+            committed = list_import_commit(
+                actor=actor, list_import=list_import, reject_invalid=reject_invalid, plan=plan
+            )
+        except ImportRejected as error:
+            # Every row's error is on the list's page; the job says how many, and where.
+            count = len(error.row_errors)
+            raise ServiceError({"rows": [ngettext(
+                "%(count)s row is invalid: nothing was imported. The list's page names it.",
+                "%(count)s rows are invalid: nothing was imported. The list's page names them.",
+                count,
+            ) % {"count": count}]}) from error  # fmt: skip
+        counts = committed.stats.get("counts", {})
+        job_done(
+            job,
+            summary={"list_import": str(committed.public_id), "counts": counts},
+            message=ngettext(
+                "%(count)s row imported.", "%(count)s rows imported.", committed.row_count
+            )
+            % {"count": committed.row_count},
+        )
+
+
+RUNNERS = {
+    JobKind.FIND_DUPLICATES: _run_find_duplicates,
+    JobKind.EXPORT: _run_export,
+    JobKind.IMPORT: _run_import,
+}
 
 
 @task()

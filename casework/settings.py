@@ -297,6 +297,8 @@ else:
 # Pairs of persons "find duplicates" scores in one background run (about 1,000 a second): the
 # first this many that share a name key, in key order; pairs already suggested are skipped.
 CASEWORK_DUPLICATE_PAIRS = env_int("CASEWORK_DUPLICATE_PAIRS", 200_000, minimum=1000)
+# A list import of more rows than this runs as a background job (matching them takes minutes).
+CASEWORK_IMPORT_BACKGROUND_ROWS = env_int("CASEWORK_IMPORT_BACKGROUND_ROWS", 2000, minimum=1)
 
 # The keys of the files at rest, kept outside the database (README: Security). The first key
 # encrypts, all decrypt. Without them production refuses to serve (a deploy check) and no file is

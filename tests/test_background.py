@@ -21,6 +21,7 @@ from casework.services.errors import ServiceError
 from casework.services.jobs import job_start
 from casework.services.names import refresh_name_keys
 from tests.factories import PersonFactory
+from tests.job_progress import watch_progress
 
 REASON = "Invented court order 2026/7 for the family's lawyer"
 
@@ -99,15 +100,7 @@ def test_scoring_in_small_chunks_finds_the_same_pairs(world, monkeypatch):
 def test_progress_is_stored_on_the_job_as_the_task_goes(world, monkeypatch):
     _twins(world, "Duplova Asiya", count=3)
     monkeypatch.setattr(matching, "PAIR_CHUNK", 1)
-    seen = []
-    original = background.job_progress
-
-    def watch(job, **kwargs):
-        original(job, **kwargs)
-        stored = BackgroundJob.objects.get(pk=job.pk)
-        seen.append((stored.state, stored.progress_done, stored.progress_total))
-
-    monkeypatch.setattr(background, "job_progress", watch)
+    seen = watch_progress(monkeypatch)
     start_find_duplicates(actor=world.supervisor)
     total = seen[0][2]
     assert total >= 3 and seen == [("running", done, total) for done in range(total + 1)]

@@ -1,8 +1,11 @@
 """List import: upload → preview (with a column mapping) → dry run → commit.
 
 A commit is all or nothing: one transaction, and any invalid row stops it (named by row and field)
-unless the importer chose to keep invalid rows as `rejected`. Every row is kept with its raw data
-and ends linked, created, ambiguous (a suggestion waits in the review queue) or rejected.
+unless the importer chose to keep invalid rows as `rejected`. A large list (a background job) is
+read and matched before that transaction (`list_import_plan`, progress reported by chunk), and the
+commit writes that plan after asking again, on the locked persons, what it assumed. Every row is
+kept with its raw data and ends linked, created, ambiguous (a suggestion waits in the review
+queue) or rejected.
 
 Rows are matched against every person the duplicate check may reveal to the importer (their whole
 organisation, `duplicate_check_scope`), each judged only on what the importer may see of that
@@ -71,6 +74,8 @@ PREVIEW_ROWS = 20
 MAX_SUGGESTIONS_PER_ROW = 5
 BULK_SCORE_LIMIT = 20  # persons scored per row (those sharing the most keys with it)
 BULK_LEAST_SHARED = 1.6  # two shared keys, or one no one else has
+LOCK_CHUNK = 5000  # persons locked per query (SQLite's bound parameters are limited)
+MATCH_CHUNK = 500  # rows matched between two progress reports of a background import
 ERRORS_SHOWN = 50
 
 
@@ -273,6 +278,10 @@ class RowPlan:
 class Plan:
     rows: list[RowPlan]
     errors: list[RowError]
+    # What it was made with: a plan made before the commit's transaction is written only if the
+    # list is still read the same way.
+    mapping: dict[str, str] = field(default_factory=dict)
+    reject_invalid: bool = False
 
     @property
     def counts(self) -> dict[str, int]:
@@ -385,8 +394,12 @@ def plan_import(
     list_import: ListImport,
     reject_invalid: bool = False,
     validated: list[ValidatedRow] | None = None,
+    progress=None,
 ) -> Plan:
-    """Full validation and matching; what every row would become. Writes nothing."""
+    """Full validation and matching; what every row would become. Writes nothing.
+
+    With `progress(done, total)`, the rows are matched `MATCH_CHUNK` at a time and each chunk
+    reported: each row's candidates depend on it and the persons alone, so the plan is the same."""
     require(actor, Action.IMPORT_LIST, list_import)
     if validated is None:
         validated = validate_rows(list_import, _table(list_import))
@@ -397,31 +410,44 @@ def plan_import(
             plan.outcome = RowOutcome.REJECTED if reject_invalid else ""
             plan.reason = "; ".join(e.english for e in plan.row.errors)[:500]
     valid = [p for p in plans if p.row.data is not None]
-    found = candidates_bulk(
-        [[p.row.data.record()] for p in valid],
-        Person.objects.known_to(actor),
-        limit=MAX_SUGGESTIONS_PER_ROW + 1,
-        score_limit=BULK_SCORE_LIMIT,
-        least_shared=BULK_LEAST_SHARED,
-        viewer=actor,
-        keep_full=True,
-    )
+    chunk = MATCH_CHUNK if progress is not None else max(len(valid), 1)
+    found = []
+    for start in range(0, len(valid), chunk):
+        found += candidates_bulk(
+            [[p.row.data.record()] for p in valid[start : start + chunk]],
+            Person.objects.known_to(actor),
+            limit=MAX_SUGGESTIONS_PER_ROW + 1,
+            score_limit=BULK_SCORE_LIMIT,
+            least_shared=BULK_LEAST_SHARED,
+            viewer=actor,
+            keep_full=True,
+        )
+        if progress is not None:
+            progress(min(start + chunk, len(valid)), len(valid))
     mates, weak = _within_list(valid)
     by_number = {p.row.number: p for p in valid}
     may_write = _MayWrite(actor)
     for plan, candidates in zip(valid, found, strict=True):
         _decide(plan, candidates, mates.get(plan.row.number, []), weak, by_number, may_write)
-    return Plan(plans, errors)
+    return Plan(plans, errors, dict(list_import.column_mapping), reject_invalid)
 
 
-def _recheck_links(actor, plan: Plan) -> None:
-    """Inside the commit: lock every existing person a row would be linked to and ask the action
-    gate again on the locked row (a concurrent reassignment may have moved it out of the
-    importer's reach since the plan was made). A row that may no longer be written there waits in
-    the review queue instead."""
+def _recheck_persons(actor, plan: Plan) -> None:
+    """Inside the commit: lock every existing person a row would be linked to or suggested as, and
+    ask again on the locked rows what the plan assumed (a concurrent reassignment or merge may have
+    happened since it was made; a background import's plan was made before the transaction).
+    A row that may no longer be written onto its person waits in the review queue instead; a
+    suggestion of a person merged since names the survivor, as the merge moved the others."""
     linked = [p for p in plan.rows if p.outcome == RowOutcome.LINKED and p.person_id]
-    ids = sorted({p.person_id for p in linked})
-    locked = {p.pk: p for p in Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    suggested = {s[0] for p in plan.rows for s in p.suggestions if s[0]}
+    ids = sorted({p.person_id for p in linked} | suggested)
+    locked = {}
+    for start in range(0, len(ids), LOCK_CHUNK):  # in id order, as one lock would take them
+        chunk = ids[start : start + LOCK_CHUNK]
+        locked.update(
+            (p.pk, p)
+            for p in Person.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        )
     answers: dict[tuple[int, str], bool] = {}
     for row_plan in linked:
         person = locked.get(row_plan.person_id)
@@ -439,15 +465,65 @@ def _recheck_links(actor, plan: Plan) -> None:
         if person is not None:
             row_plan.suggestions = [(person.pk, None, probability, explanation)]
         row_plan.person_id, row_plan.same_as_row, row_plan.link = None, None, None
+    for row_plan in plan.rows:
+        if any(s[0] and _moved(s[0], locked) != s[0] for s in row_plan.suggestions):
+            row_plan.suggestions = _redirected(row_plan.suggestions, locked)
 
 
-def list_import_dry_run(*, actor, list_import: ListImport, reject_invalid: bool = False) -> Plan:
+def _moved(person_id: int, locked: dict[int, Person]) -> int | None:
+    """The person a suggestion names now: itself, the survivor it was merged into, or none."""
+    person = locked.get(person_id)
+    if person is None:
+        return None
+    return person.merged_into_id or person.pk
+
+
+def _redirected(suggestions: list, locked: dict[int, Person]) -> list:
+    kept, named = [], set()
+    for person_id, same_as_row, probability, explanation in suggestions:
+        if person_id:
+            person_id = _moved(person_id, locked)
+            if person_id is None or person_id in named:
+                continue  # erased since, or the survivor is already suggested for this row
+            named.add(person_id)
+        kept.append((person_id, same_as_row, probability, explanation))
+    return kept
+
+
+def _check_open(list_import: ListImport) -> None:
     if list_import.status != ImportStatus.PREVIEWED:
         raise ServiceError({"file": [gettext("This list was already imported.")]})
     previous = _already_imported(list_import.organisation_id, list_import.sha256, list_import.pk)
     if previous is not None:
         _refuse_repeat(previous)
+
+
+def _validated(list_import: ListImport, reject_invalid: bool) -> list[ValidatedRow]:
+    validated = validate_rows(list_import, _table(list_import))
+    errors = [e for row in validated for e in row.errors]
+    if errors and not reject_invalid:
+        raise ImportRejected(errors)  # before any matching: nothing is written
+    return validated
+
+
+def list_import_dry_run(*, actor, list_import: ListImport, reject_invalid: bool = False) -> Plan:
+    _check_open(list_import)
     return plan_import(actor=actor, list_import=list_import, reject_invalid=reject_invalid)
+
+
+def list_import_plan(*, actor, list_import: ListImport, reject_invalid: bool = False, progress):
+    """The long part of a commit done before it, outside any transaction (a background import):
+    the rows read, validated and matched, `progress(done, total)` told after each chunk. Writes
+    nothing; `list_import_commit(plan=...)` writes it, checking again what may have changed."""
+    require(actor, Action.IMPORT_LIST, list_import)
+    _check_open(list_import)
+    return plan_import(
+        actor=actor,
+        list_import=list_import,
+        reject_invalid=reject_invalid,
+        validated=_validated(list_import, reject_invalid),
+        progress=progress,
+    )
 
 
 # --- Commit -----------------------------------------------------------------------------------
@@ -576,24 +652,34 @@ def store_rows(list_import: ListImport, plans: list[RowPlan], persons_by_row: di
     MatchSuggestion.objects.bulk_create(suggestions, batch_size=1000)
 
 
-def list_import_commit(*, actor, list_import: ListImport, reject_invalid: bool = False):
-    """Write the whole list in one transaction, or nothing at all."""
+def list_import_commit(
+    *, actor, list_import: ListImport, reject_invalid: bool = False, plan: Plan | None = None
+):
+    """Write the whole list in one transaction, or nothing at all. Without a `plan` the rows are
+    read and matched inside it; with one (`list_import_plan`), only the writing is."""
     require(actor, Action.IMPORT_LIST, list_import)
     with transaction.atomic():
         locked = ListImport.objects.select_for_update().get(pk=list_import.pk)
-        if locked.status != ImportStatus.PREVIEWED:
-            raise ServiceError({"file": [gettext("This list was already imported.")]})
-        previous = _already_imported(locked.organisation_id, locked.sha256, locked.pk)
-        if previous is not None:
-            _refuse_repeat(previous)
-        validated = validate_rows(locked, _table(locked))
-        errors = [e for row in validated for e in row.errors]
-        if errors and not reject_invalid:
-            raise ImportRejected(errors)  # before any matching: nothing is written
-        plan = plan_import(
-            actor=actor, list_import=locked, reject_invalid=reject_invalid, validated=validated
-        )
-        _recheck_links(actor, plan)
+        _check_open(locked)
+        if plan is None:
+            plan = plan_import(
+                actor=actor,
+                list_import=locked,
+                reject_invalid=reject_invalid,
+                validated=_validated(locked, reject_invalid),
+            )
+        elif plan.mapping != locked.column_mapping or plan.reject_invalid != reject_invalid:
+            raise ServiceError(
+                {
+                    "mapping": [
+                        gettext(
+                            "The column mapping changed while the list was being matched. "
+                            "Nothing was imported: import it again."
+                        )
+                    ]
+                }
+            )
+        _recheck_persons(actor, plan)
         created = _create_persons(
             actor, [p.row.data for p in plan.rows if p.outcome == RowOutcome.CREATED], locked
         )

@@ -19,7 +19,8 @@ from casework.permissions import Action, Hidden, require
 MESSAGE_LENGTH = BackgroundJob._meta.get_field("message").max_length
 # What a finished job keeps of what it was asked: the filters (a searched name) and the reason of
 # an identifiable export are in the audit trail, which redacts them; the job lets them go.
-KEPT_PARAMETERS = ("list", "format", "identifiable")
+# A list import's job keeps which list it imports: its page, and a retry after a failure.
+KEPT_PARAMETERS = ("list", "format", "identifiable", "list_import")
 
 
 def _kept(parameters: dict) -> dict:

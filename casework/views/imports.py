@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from casework.background import start_import
 from casework.filtersets import ListImportFilterSet
 from casework.forms.imports import CommitForm, MappingForm, UploadForm
 from casework.forms.service_errors import apply_service_error
@@ -193,6 +195,11 @@ def import_commit(request, public_id):
     form = CommitForm(request.POST)
     reject_invalid = form.is_valid() and form.cleaned_data["reject_invalid"]
     try:
+        if list_import.row_count > settings.CASEWORK_IMPORT_BACKGROUND_ROWS:
+            job = start_import(
+                actor=request.user, list_import=list_import, reject_invalid=reject_invalid
+            )
+            return redirect("job_detail", public_id=job.public_id)
         list_import_commit(
             actor=request.user, list_import=list_import, reject_invalid=reject_invalid
         )

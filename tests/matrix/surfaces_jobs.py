@@ -12,11 +12,13 @@ from tests.matrix.records import audited
 
 STAFF_PAGE = expect(200, **PAGES)
 OWN = {"caseworker": 200}
+IMPORTERS = {"caseworker": 200, "other_team_caseworker": 200, "supervisor": 200}
 
 
 def _jobs(w):
-    """A finished export of team A's caseworker (its file), and a finished find-duplicates of
-    the supervisor."""
+    """A finished export of team A's caseworker (its file), a list import of theirs under way
+    (shared with the organisation's importers, who see the list itself), and a finished
+    find-duplicates of the supervisor."""
     if not hasattr(w, "export_job"):
         w.export_job = BackgroundJob.objects.create(
             kind="export", action="export_pseudonymised", organisation=w.north,
@@ -25,6 +27,11 @@ def _jobs(w):
             result_type="text/csv; charset=utf-8",
         )  # fmt: skip
         w.export_job.result_file.save("persons.csv", ContentFile(b"\xef\xbb\xbfpseudonym\r\n"))
+        w.import_job = BackgroundJob.objects.create(
+            kind="import", action="import_list", organisation=w.north,
+            requested_by=w.caseworker, state="running", progress_done=1, progress_total=2,
+            parameters={"list_import": "00000000-0000-4000-8000-000000000001"},
+        )  # fmt: skip
         w.dupes_job = BackgroundJob.objects.create(
             kind="find_duplicates", action="merge_persons", organisation=w.north,
             requested_by=w.supervisor, state="done", progress_done=3, progress_total=3,
@@ -69,7 +76,7 @@ SURFACES = [
         name="job_list",
         path=lambda w: (_jobs(w), "/jobs/")[1],
         expect=STAFF_PAGE,
-        check=_listed({"caseworker": {"export_job"}, "supervisor": {"dupes_job"}}),
+        check=_listed({"caseworker": {"export_job", "import_job"}, "supervisor": {"dupes_job"}}),
     ),
     Surface(
         name="job_detail",
@@ -81,6 +88,15 @@ SURFACES = [
         label="find duplicates",
         path=_job_path("dupes_job"),
         expect=expect(404, supervisor=200, **PAGES),
+    ),
+    *(
+        Surface(
+            name=name,
+            label="list import",
+            path=_job_path("import_job", suffix),
+            expect=expect(404, **IMPORTERS, **PAGES),
+        )
+        for name, suffix in (("job_detail", ""), ("job_status", "status/"))
     ),
     Surface(
         name="job_status",
@@ -107,7 +123,11 @@ CALLS = [
         name="gate:BackgroundJob.visible_to",
         setup=_jobs,
         run=_gate,
-        expect=sets(caseworker={"export_job"}, supervisor={"dupes_job"}),
+        expect=sets(
+            caseworker={"export_job", "import_job"},
+            other_team_caseworker={"import_job"},
+            supervisor={"dupes_job", "import_job"},
+        ),
     ),
     Call(
         name="service:job_start",

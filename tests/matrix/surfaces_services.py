@@ -1364,6 +1364,13 @@ CALLS = [
         writes=False,
     ),
     Call(
+        name="service:list_import_plan",
+        setup=_imports,
+        run=_on_import("list_import_plan", progress=lambda done, total: None),
+        expect=_by_role(PLANNERS),
+        writes=False,
+    ),
+    Call(
         name="service:list_import_dry_run",
         setup=_imports,
         run=_on_import("list_import_dry_run"),
