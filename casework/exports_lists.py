@@ -19,7 +19,7 @@ from casework import audit
 from casework.audit import AuditAction
 from casework.exports import Table
 from casework.filtersets import FlightFilterSet, PlaceFilterSet, ReportFilterSet
-from casework.models import DetentionLocation, FamilyReport, RepatriationFlight
+from casework.models import FLIGHT_DESCRIPTION, DetentionLocation, FamilyReport, RepatriationFlight
 from casework.permissions import Action, may_see_reporters, require
 from casework.services.errors import ServiceError
 
@@ -103,7 +103,7 @@ def _report_rows(actor):
 
 
 def _flight_rows(actor):
-    header = ["reference", "date", "origin", "destination", "organiser", "capacity", "status"]
+    header = list(FLIGHT_DESCRIPTION)
 
     def row(flight):
         return [

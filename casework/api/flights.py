@@ -23,7 +23,13 @@ from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
 from casework.api.reads import record_page_reads
-from casework.models import ManifestEntry, ManifestRole, Person, RepatriationFlight
+from casework.models import (
+    FLIGHT_DESCRIPTION,
+    ManifestEntry,
+    ManifestRole,
+    Person,
+    RepatriationFlight,
+)
 from casework.permissions import Action, is_partner_system, may
 from casework.presenters import WITHHELD, present_persons
 from casework.selectors import flights_with_passenger_counts
@@ -59,18 +65,7 @@ class FlightSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RepatriationFlight
-        fields = [
-            "id",
-            "reference",
-            "date",
-            "origin",
-            "destination",
-            "organiser",
-            "capacity",
-            "status",
-            "manifest",
-            "other_passengers",
-        ]
+        fields = ["id", *FLIGHT_DESCRIPTION, "manifest", "other_passengers"]
 
     def get_other_passengers(self, flight) -> int:
         return flight.passenger_count - self.context["manifests"].shown.get(flight.pk, 0)

@@ -1,6 +1,7 @@
 from casework.models.audit import AuditEvent, AuditEventSubject
 from casework.models.base import DatePrecision
 from casework.models.flights import (
+    FLIGHT_DESCRIPTION,
     FlightStatus,
     Handover,
     ManifestEntry,
@@ -125,6 +126,7 @@ __all__ = [
     "Relationship",
     "RelationshipKind",
     "Reliability",
+    "FLIGHT_DESCRIPTION",
     "RepatriationFlight",
     "ReportAttachment",
     "ReportConsent",

@@ -32,6 +32,18 @@ def known_time_zones() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+# What describes a flight wherever it is shown: the staff page's form, the API and the export.
+FLIGHT_DESCRIPTION = (
+    "reference",
+    "date",
+    "origin",
+    "destination",
+    "organiser",
+    "capacity",
+    "status",
+)
+
+
 class RepatriationFlight(PublicModel):
     organisation = models.ForeignKey(
         "casework.Organisation",

@@ -22,7 +22,14 @@ from casework.forms.flights import (
     HandoverForm,
 )
 from casework.forms.service_errors import apply_service_error
-from casework.models import ManifestRole, ManifestStatus, Person, RecipientKind, RepatriationFlight
+from casework.models import (
+    FLIGHT_DESCRIPTION,
+    ManifestRole,
+    ManifestStatus,
+    Person,
+    RecipientKind,
+    RepatriationFlight,
+)
 from casework.permissions import Action, manifest_rows_actions, may
 from casework.presenters import record_history_rows
 from casework.selectors import record_history
@@ -39,16 +46,7 @@ from casework.views.listing import filtered, page_of, query_without_page
 from casework.views.once import create_once, submitted_once
 from casework.workflow import flight_now, manifest_is_open
 
-_FLIGHT_FIELDS = [
-    "reference",
-    "date",
-    "origin",
-    "destination",
-    "organiser",
-    "capacity",
-    "status",
-    "time_zone",
-]
+_FLIGHT_FIELDS = [*FLIGHT_DESCRIPTION, "time_zone"]
 # The escort form's fields get ids of their own: the rows' note fields are notes too.
 ESCORT_FORM_IDS = "escort-%s"
 
