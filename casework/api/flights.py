@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
 
+from casework import audit
 from casework.api.base import ApiViewSet
 from casework.api.conditional import conditional_response, etag_for
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
-from casework.api.reads import record_page_reads
 from casework.models import (
     FLIGHT_DESCRIPTION,
     ManifestEntry,
@@ -31,7 +31,7 @@ from casework.models import (
     RepatriationFlight,
 )
 from casework.permissions import Action, is_partner_system, may
-from casework.presenters import WITHHELD, present_persons
+from casework.presenters import WITHHELD, PersonView, present_persons
 from casework.selectors import flights_with_passenger_counts
 
 # What a manifest shows of each passenger, as the audit trail names it.
@@ -97,7 +97,7 @@ def _entries_of(user, flights):
     return ManifestEntry.objects.visible_to(user).filter(flight_id__in=[f.pk for f in flights])
 
 
-def shown_passengers(user, flights) -> tuple[dict[int, dict], list[Person]]:
+def shown_passengers(user, flights) -> tuple[dict[int, dict], list[PersonView]]:
     """What the manifests of these flights show of each passenger the user may see, by person pk,
     and those persons (for the audit trail): one query for a page of flights, the gate narrowed by
     a subquery of the manifests (not a list of thousands of ids, whose parameters alone cost more
@@ -125,7 +125,7 @@ def shown_passengers(user, flights) -> tuple[dict[int, dict], list[Person]]:
         }
         for view in views
     }
-    return shown, [view.person for view in views]
+    return shown, views
 
 
 @dataclass(frozen=True)
@@ -133,13 +133,13 @@ class Manifests:
     rows: dict[int, list[dict]]  # each flight's manifest as the API writes it, by flight pk
     shown: dict[int, int]  # how many passengers each flight's manifest shows
     passengers: dict[int, dict]  # what it shows of each, by person pk
-    persons: list[Person]  # those persons, for the audit trail
+    views: list[PersonView]  # those persons as presented (with their level), for the audit trail
 
 
 def manifests_of(user, flights) -> Manifests:
     """The manifests of a page of flights in three queries, the rows read as plain values (a
     model instance per row cost most of the list's time), in the manifest's order."""
-    passengers, persons = shown_passengers(user, flights)
+    passengers, views = shown_passengers(user, flights)
     rows = (
         _entries_of(user, flights)
         .order_by("role", "id")  # the manifest's order within a flight (Meta.ordering)
@@ -160,7 +160,13 @@ def manifests_of(user, flights) -> Manifests:
         )
         if role == ManifestRole.PASSENGER:
             shown_counts[flight_id] += 1
-    return Manifests(manifests, shown_counts, passengers, persons)
+    return Manifests(manifests, shown_counts, passengers, views)
+
+
+def _record_reads(user, read: str, views: list[PersonView]) -> None:
+    """One audit event per page naming every passenger shown, at the level the presenter already
+    worked out (asking the policy again cost a third of the page)."""
+    audit.record_reads(user, read, [(view.person, view.level, READ_FIELDS) for view in views])
 
 
 class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
@@ -189,9 +195,7 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         context = self._context(page)
-        record_page_reads(
-            request.user, "api_flight_list", context["manifests"].persons, READ_FIELDS
-        )
+        _record_reads(request.user, "api_flight_list", context["manifests"].views)
         return self.get_paginated_response(
             self.get_serializer(page, many=True, context=context).data
         )
@@ -200,7 +204,5 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
         flight = self.get_object()
         context = self._context([flight])
         data = self.get_serializer(flight, context=context).data
-        record_page_reads(
-            request.user, "api_flight_detail", context["manifests"].persons, READ_FIELDS
-        )
+        _record_reads(request.user, "api_flight_detail", context["manifests"].views)
         return conditional_response(request, data, etag_for(data))
