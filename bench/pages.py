@@ -52,6 +52,7 @@ the pages whose label matches.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -691,6 +692,10 @@ def main() -> int:
     configure(args.database, workdir)
 
     people = personas()
+    # As casework/wsgi.py does once a worker has loaded the app: what is loaded is frozen out of
+    # the garbage collector's full collections.
+    gc.collect()
+    gc.freeze()
     found = pick_records(people, args.review_pairs)
     targets, skipped = plan(people, found)
     if args.only:
