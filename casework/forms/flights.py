@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms.fields import DayAndTimeField, DayField, OneTimeForm
+from casework.forms.fields import DayAndTimeField, DayField, LongSelect, OneTimeForm
 from casework.models import FlightStatus, Person, RecipientKind
 from casework.models.flights import default_time_zone, known_time_zones
 from casework.presenters import WITHHELD, present_persons
@@ -31,6 +31,7 @@ class FlightFields(forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone where the flight is run"),
         choices=_time_zone_choices,
+        widget=LongSelect,
         initial=default_time_zone,
         help_text=_("Boarding and handover times are entered and shown in this zone."),
     )
