@@ -80,7 +80,7 @@ RATIO = 3.0
 RATIO_FLOOR_MS = 50.0
 PERSON_PAGE_QUERIES = 15
 API_PAGE_SIZE = 100
-STAFF_PERSONAS = ["caseworker", "supervisor", "intake", "dpo"]
+STAFF_PERSONAS = ["caseworker", "supervisor", "intake", "dpo", "admin"]
 
 # Pages measured as several personas, or with several query strings (label suffix → query).
 PERSONAS = {
@@ -93,6 +93,8 @@ PERSONAS = {
     "api-person-list": ["partner", "caseworker", "supervisor"],
     "api-report-list": ["partner", "caseworker"],
     "api-person-changes": ["partner"],
+    "api-report-changes": ["partner"],
+    "api-suggestion-list": ["partner"],
     "place_list": ["caseworker", "supervisor"],
     "place_detail": ["caseworker", "supervisor"],
 }
@@ -207,6 +209,11 @@ class Records:
     busiest_place: object = None
     proceeding: object = None
     surname: str = ""
+    placement: object = None
+    account: object = None  # a user of the organisation, as its administrator sees them
+    team: object = None
+    agreement: object = None
+    partner_account: object = None
     setup: dict = field(default_factory=dict)
 
 
@@ -322,6 +329,22 @@ def pick_records(people: dict[str, Persona], review_pairs: int) -> Records:
     )
     if found.suggestion is not None and found.suggestion.other_person_id:
         found.pair = (found.suggestion.person, found.suggestion.other_person)
+    # The organisation's administration (the administrator's pages) and a shared person's
+    # placement (the API).
+    from casework.models import Placement, SharingAgreement, Team, User
+
+    admin = people["admin"].user
+    found.placement = Placement.objects.filter(person=found.person).order_by("id").first()
+    found.account = (
+        User.objects.filter(organisation_id=admin.organisation_id, role="caseworker")
+        .order_by("id")
+        .first()
+    )
+    found.team = Team.objects.filter(organisation_id=admin.organisation_id).order_by("id").first()
+    found.agreement = (
+        SharingAgreement.objects.filter(owner_id=admin.organisation_id).order_by("id").first()
+    )
+    found.partner_account = User.objects.filter(role="partner").order_by("id").first()
     return found
 
 
@@ -424,6 +447,14 @@ def kwargs_for(name: str, found: Records) -> dict | None:
         "place_population_new": {"place_id": pid(found.busiest_place)},
         "place_alias_new": {"place_id": pid(found.busiest_place)},
         "person_proceeding_new": {"public_id": pid(found.person)},
+        "person_task_new": {"public_id": pid(found.person)},
+        "manifest_print": {"flight_id": pid(found.flight)},
+        "api-placement-detail": {"id": pid(found.placement)},
+        "org_user_edit": {"user_id": pid(found.account)},
+        "org_team_edit": {"team_id": pid(found.team)},
+        "org_agreement_edit": {"agreement_id": pid(found.agreement)},
+        "org_agreement_cases": {"agreement_id": pid(found.agreement)},
+        "org_token_new": {"user_id": pid(found.partner_account)},
         "person_proceeding_edit": {
             "public_id": pid(found.person),
             "proceeding_id": pid(found.proceeding),
