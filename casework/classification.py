@@ -359,6 +359,7 @@ FIELDS: dict[str, dict[str, Sens]] = {
         "outcome": S,
         "reason": S,
         "person": S,
+        "updated_at": S,
     },
     "MatchSuggestion": {
         **_COMMON,

@@ -273,11 +273,11 @@ class ListImportViewSet(mixins.ListModelMixin, ConditionalRetrieveMixin, ApiView
         url_path="rows",
         url_name="rows",
         pagination_class=RowNumberPagination,
-        filter_backends=[],
+        filter_backends=[UpdatedSinceFilter],
     )
     def rows(self, request, *args, **kwargs):
         list_import = super().get_object()
-        rows = (
+        rows = self.filter_queryset(
             ListImportRow.objects.visible_to(request.user)
             .filter(list_import=list_import)
             .annotate(suggested=Count("suggestions"))

@@ -112,6 +112,9 @@ class ListImportRow(models.Model):
         related_name="list_rows",
         verbose_name=_("person"),
     )
+    # When the row's outcome last moved (a review settling it, a merge carrying its person):
+    # what a partner following its list asks with `updated_since`.
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     objects = GatedQuerySet.as_manager()
 

@@ -541,7 +541,7 @@ def _settle_row(actor, suggestion: MatchSuggestion, decision: str) -> dict:
         row.outcome = RowOutcome.LINKED
         row.person = suggestion.person
         row.reason = "confirmed by a reviewer"
-        row.save(update_fields=["outcome", "person", "reason"])
+        row.save(update_fields=["outcome", "person", "reason", "updated_at"])
         list_moved_on(row)
         refresh_name_keys(suggestion.person)  # the row may name the person's mother or father
         closed = []

@@ -76,6 +76,13 @@ def _relationship_row(rel: Relationship) -> dict:
     }
 
 
+def _touched(model) -> dict:
+    """A carried record's `updated_at` moved with it, where it has one: a partner's
+    `updated_since` then sees the record now under another person."""
+    names = {f.name for f in model._meta.concrete_fields}
+    return {"updated_at": timezone.now()} if "updated_at" in names else {}
+
+
 def _move_relationships(survivor: Person, absorbed: Person) -> dict:
     moved_from, moved_to, dropped = [], [], []
     for side, other_side, moved in (
@@ -273,7 +280,7 @@ def persons_merge(*, actor, survivor: Person, absorbed: Person, reason: str) -> 
         PersonName.objects.filter(person=absorbed, is_primary=True).update(is_primary=False)
         for key, model, field in CARRIED:
             ids = list(model.objects.filter(**{field: absorbed}).values_list("pk", flat=True))
-            model.objects.filter(pk__in=ids).update(**{field: survivor})
+            model.objects.filter(pk__in=ids).update(**{field: survivor}, **_touched(model))
             moved[key] = ids
         moved.update(_move_relationships(survivor, absorbed))
         confirmed = []
@@ -349,7 +356,7 @@ def persons_unmerge(*, actor, merge: PersonMerge, reason: str) -> PersonMerge:
         moved = merge.moved
         for key, model, field in CARRIED:
             model.objects.filter(pk__in=moved.get(key, []), **{field: survivor}).update(
-                **{field: absorbed}
+                **{field: absorbed}, **_touched(model)
             )
         PersonName.objects.filter(pk__in=moved.get("primary_names", []), person=absorbed).update(
             is_primary=True

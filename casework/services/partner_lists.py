@@ -306,7 +306,7 @@ def partner_row_record(*, actor, row: ListImportRow) -> Person:
             )
         person = row_create_person(actor=actor, row=locked)
         locked.reason = NEW_CANDIDATE_RECORDED
-        locked.save(update_fields=["reason"])
+        locked.save(update_fields=["reason", "updated_at"])
         audit.record(
             actor,
             AuditAction.UPDATE,

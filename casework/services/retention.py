@@ -197,7 +197,9 @@ def _anonymise(person: Person) -> None:
     LegalProceeding._base_manager.filter(person=person).update(court="", sentence="", notes="")
     ManifestEntry._base_manager.filter(person=person).update(escort_name="", note="")
     # The imported row the person came from holds their names as the list gave them.
-    ListImportRow._base_manager.filter(person=person).update(data={}, record_id="")
+    ListImportRow._base_manager.filter(person=person).update(
+        data={}, record_id="", updated_at=timezone.now()
+    )
     MatchSuggestion._base_manager.filter(Q(person=person) | Q(other_person=person)).update(
         explanation={}, decision_reason=""
     )

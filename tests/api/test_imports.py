@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from casework.models import (
     AuditEvent,
@@ -323,3 +324,49 @@ def test_a_list_reviewed_since_shows_in_updated_since(world, api):
     later = client.get(URL, {"updated_since": moment.isoformat()}).json()["results"]
     assert [i["id"] for i in later] == [body["id"]]
     assert client.get(f"{URL}{body['id']}/")["ETag"] != since["ETag"]
+
+
+def test_a_lists_rows_take_updated_since_and_only_the_reviewed_row_comes_back(world, api):
+    hidden = _known(world, "Testova", "Zarema")
+    client = api(world.partner)
+    body = _send(
+        client,
+        _rows(
+            {"family_name": "Testova", "given_name": "Zarema", "birth_date": "2014-05-02"},
+            {"family_name": "Primerova", "given_name": "Kheda", "birth_date": "2016-01-01"},
+        ),
+    ).json()
+    assert len(_rows_of(client, body["id"])) == 2
+    moment = timezone.now()  # after the rows were written, before the review
+    suggestion_decide(
+        actor=world.supervisor,
+        suggestion=MatchSuggestion.objects.get(person=hidden),
+        decision="confirmed",
+        reason="Same names and birth date",
+    )
+    later = _rows_of(client, body["id"], updated_since=moment.isoformat())
+    assert [(r["row"], r["outcome"]) for r in later] == [(1, "matched")]
+    refused = client.get(f"{URL}{body['id']}/rows/", {"updated_since": "yesterday"})
+    assert refused.status_code == 400
+    assert "updated_since" in fields_of(refused)
+
+
+def test_a_merge_moves_the_updated_at_of_the_records_it_carries(world):
+    """A partner's updated_since sees a placement (or a list's row) now under the survivor."""
+    from casework.models import Placement
+    from casework.services.merge import persons_merge
+    from tests.factories import LocationFactory, PersonFactory
+
+    survivor = PersonFactory(organisation=world.north, team=world.team_a)
+    absorbed = PersonFactory(organisation=world.north, team=world.team_a)
+    placement = Placement.objects.create(
+        person=absorbed,
+        location=LocationFactory(),
+        start_date=dt.date(2024, 1, 1),
+        source="visit",
+        reliability="confirmed",
+    )
+    before = placement.updated_at
+    persons_merge(actor=world.supervisor, survivor=survivor, absorbed=absorbed, reason="Same girl")
+    placement.refresh_from_db()
+    assert placement.person == survivor and placement.updated_at > before
