@@ -9,7 +9,6 @@ first, with --template, to make the database):
 """
 
 import argparse
-import gc
 import statistics
 import sys
 import tempfile
@@ -29,9 +28,9 @@ def main() -> None:
     args = parser.parse_args()
     pages.configure(args.database, Path(tempfile.mkdtemp(prefix="casework-home-")))
     people = pages.personas()
-    gc.collect()
-    gc.freeze()  # as casework/wsgi.py does
     from django.core.cache import cache
+
+    import casework.wsgi  # noqa: F401 (loads the views and settles the collector, as a worker)
 
     for name in ("caseworker", "supervisor", "intake", "dpo"):
         client = people[name].client()

@@ -52,7 +52,6 @@ the pages whose label matches.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import re
@@ -723,10 +722,10 @@ def main() -> int:
     configure(args.database, workdir)
 
     people = personas()
-    # As casework/wsgi.py does once a worker has loaded the app: what is loaded is frozen out of
-    # the garbage collector's full collections.
-    gc.collect()
-    gc.freeze()
+    # As a production worker: casework/wsgi.py loads every view and settles the garbage
+    # collector (what is loaded frozen, young collections less often).
+    import casework.wsgi  # noqa: F401
+
     found = pick_records(people, args.review_pairs)
     targets, skipped = plan(people, found)
     if args.only:

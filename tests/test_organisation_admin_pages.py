@@ -389,3 +389,23 @@ def test_every_shareable_name_of_the_closed_list_is_offered_in_words():
     assert list(choices) == list(SHAREABLE_PERSON_FIELDS)
     for record in SHAREABLE_PERSON_RECORDS:
         assert str(choices[record]) != record
+
+
+def test_every_shared_person_is_reached_a_page_at_a_time(world, login):
+    """More shared persons than a page: the rest are on the next pages, none left out."""
+    from casework.models import SharedCase
+    from casework.views.listing import PAGE_SIZE
+    from tests.factories import PersonFactory
+
+    for i in range(PAGE_SIZE):
+        person = PersonFactory(
+            organisation=world.north, team=world.team_a, display_name=f"Sharedova {i:03}"
+        )
+        SharedCase.objects.create(agreement=world.agreement, person=person)
+    client = login(world.supervisor)
+    path = f"/organisation/agreements/{world.agreement.public_id}/cases/"
+    first = client.get(path).content.decode().split('id="shared-persons"')[1]
+    second = client.get(path, {"page": 2}).content.decode().split('id="shared-persons"')[1]
+    shown = {f"Sharedova {i:03}" for i in range(PAGE_SIZE) if f"Sharedova {i:03}" in first + second}
+    assert len(shown) == PAGE_SIZE
+    assert "page=2" in first

@@ -40,13 +40,17 @@ from casework.services.errors import ServiceError
 from casework.services.form_tokens import form_submit_once
 from casework.services.sharing import person_share
 from casework.views.decorators import gated_or_404, staff_view
-from casework.views.listing import query_without_page
+from casework.views.listing import (
+    COUNT_LIMIT,
+    PAGE_SIZE,
+    CappedCountPaginator,
+    query_without_page,
+)
 from casework.views.once import create_once, submitted_once
 from casework.views.person_picker import candidate_rows, search_candidates
 
 # What the list of persons shared under an agreement shows of each.
 SHARED_FIELDS = ["display_name", "birth_year", "status"]
-SHARED_SHOWN = 200
 
 
 def _agreement(request, agreement_id):
@@ -186,10 +190,15 @@ def agreement_cases(request, agreement_id):
         else:
             messages.success(request, _("The sharing was changed."))
             return redirect("org_agreement_cases", agreement_id=agreement.public_id)
-    shared = list(shared_persons(user, agreement)[:SHARED_SHOWN])
+    # Every shared person, a page at a time (`page` belongs to the candidates while a search runs:
+    # the shared list then shows its first page).
+    searching = bool(request.GET.get("q"))
+    shared_paginator = CappedCountPaginator(shared_persons(user, agreement), PAGE_SIZE, COUNT_LIMIT)
+    shared_page = shared_paginator.get_page(None if searching else request.GET.get("page"))
+    shared = list(shared_page.object_list)
     filterset, page, status = None, None, 200
     rows = []
-    if request.GET.get("q"):
+    if searching:
         filterset, page, status = search_candidates(request, shareable_persons(user, agreement))
         rows = candidate_rows(user, page.object_list, read="org_agreement_cases")
     if form.is_bound and form.errors:
@@ -201,6 +210,7 @@ def agreement_cases(request, agreement_id):
             "agreement": agreement,
             "form": form,
             "shared": present_persons(user, shared, SHARED_FIELDS, read="org_agreement_cases"),
+            "shared_page": None if searching else shared_page,
             "filterset": filterset,
             "page": page,
             "rows": rows,
