@@ -73,6 +73,33 @@ def production_env(
     return env
 
 
+def setup_in_process(database: str, workdir: Path, *, collect_static: bool = False) -> dict:
+    """Django set up in this process on `database` with the production settings (relaxed only for
+    the test client's plain HTTP), migrated: a template seeded before the newest migrations
+    (indexes) gets them now, else a no-op. Returns the environment it set."""
+    import sys
+
+    env = production_env(
+        f"postgres://postgres@127.0.0.1:5432/{database}",
+        allowed_hosts="testserver",
+        static_root=workdir / "static",
+        private_root=workdir / "private",
+        log_level="ERROR",
+    )
+    os.environ.clear()
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if collect_static:
+        call_command("collectstatic", interactive=False, verbosity=0)
+    call_command("migrate", interactive=False, verbosity=0)
+    return env
+
+
 # --- gunicorn -----------------------------------------------------------------------------------
 
 

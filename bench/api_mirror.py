@@ -22,7 +22,6 @@ The mirror writes what the API writes (one audit event per page); run it on a co
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
 import statistics
@@ -31,30 +30,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from _harness import loadavg, production_env, recreate_database
+from _harness import loadavg, recreate_database, setup_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_RATIO = 20.0
 BIG_TABLES = ("casework_person", "casework_personname", "casework_namekey", "casework_auditevent")
-
-
-def configure(database: str, workdir: Path) -> None:
-    env = production_env(
-        f"postgres://postgres@127.0.0.1:5432/{database}",
-        allowed_hosts="testserver",
-        static_root=workdir / "static",
-        private_root=workdir / "private",
-        log_level="ERROR",
-    )
-    os.environ.clear()
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 def partner_client(username: str):
@@ -218,7 +198,7 @@ def main() -> int:
     print(shlex.join([".venv/bin/python", "bench/api_mirror.py", *sys.argv[1:]]), flush=True)
     if args.template:
         recreate_database(args.database, args.template)
-    configure(args.database, Path(tempfile.mkdtemp(prefix="casework-mirror-")))
+    setup_in_process(args.database, Path(tempfile.mkdtemp(prefix="casework-mirror-")))
 
     from casework.api.persons import PersonViewSet
 

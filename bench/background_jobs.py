@@ -51,26 +51,6 @@ ROOT = _harness.ROOT
 EXPORTS = [("~10,000 rows", "status=returned"), ("~95,000 rows", "")]
 
 
-def configure(database: str, workdir: Path) -> dict:
-    env = _harness.production_env(
-        f"postgres://postgres@127.0.0.1:5432/{database}",
-        allowed_hosts="testserver",
-        static_root=workdir / "static",
-        private_root=workdir / "private",
-        log_level="ERROR",
-    )
-    os.environ.clear()
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    return env
-
-
 def _mib(n_bytes: float) -> str:
     return f"{n_bytes / 2**20:.0f} MiB"
 
@@ -191,7 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    env = configure(args.database, workdir)
+    env = _harness.setup_in_process(args.database, workdir)
 
     from django.db import connection
     from django.http import QueryDict

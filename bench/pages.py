@@ -68,8 +68,8 @@ from pathlib import Path
 from _harness import (
     loadavg,
     machine_ticks,
-    production_env,
     recreate_database,
+    setup_in_process,
     verified_session,
 )
 
@@ -131,24 +131,7 @@ SKIP = {
 
 def configure(database: str, workdir: Path) -> None:
     """The production settings, relaxed only for the test client's plain HTTP."""
-    env = production_env(
-        f"postgres://postgres@127.0.0.1:5432/{database}",
-        allowed_hosts="testserver",
-        static_root=workdir / "static",
-        private_root=workdir / "private",
-        log_level="ERROR",
-    )
-    os.environ.clear()
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0)
-    # A template seeded before the newest migrations (indexes) gets them now; else a no-op.
-    call_command("migrate", interactive=False, verbosity=0)
+    setup_in_process(database, workdir, collect_static=True)
 
 
 # --- personas and records -------------------------------------------------------------------------
