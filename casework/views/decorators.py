@@ -60,3 +60,8 @@ def gated_or_404(request, gated, public_id):
         attempted=getattr(match, "view_name", "") or "",
         detail={"method": request.method},
     )
+
+
+def form_status(form) -> int:
+    """A form page's status: 400 when a submitted form was refused, else 200."""
+    return 400 if form.is_bound and form.errors else 200

@@ -26,7 +26,7 @@ from casework.permissions import Action
 from casework.selectors import organisation_teams, organisation_users
 from casework.services import accounts, organisation_admin
 from casework.services.errors import ServiceError
-from casework.views.decorators import gated_or_404, staff_view
+from casework.views.decorators import form_status, gated_or_404, staff_view
 from casework.views.listing import page_of, query_without_page
 from casework.views.once import create_once, submitted_once
 
@@ -39,10 +39,6 @@ def _account(request, user_id):
 
 def _team(request, team_id):
     return gated_or_404(request, organisation_teams(request.user), team_id)
-
-
-def _form_status(form) -> int:
-    return 400 if form.is_bound and form.errors else 200
 
 
 # --- Accounts ----------------------------------------------------------------------------------
@@ -82,7 +78,7 @@ def user_new(request):
         request,
         "organisation/form.html",
         {"form": form, "title": _("New account"), "back": "org_user_list"},
-        status=_form_status(form),
+        status=form_status(form),
     )
 
 
@@ -113,7 +109,7 @@ def user_edit(request, user_id):
         else:
             messages.success(request, _("Account %(name)s saved.") % {"name": account.username})
             return redirect("org_user_edit", user_id=account.public_id)
-    return _account_page(request, account, form, status=_form_status(form))
+    return _account_page(request, account, form, status=form_status(form))
 
 
 def _account_action(request, user_id, act, done: str):
@@ -228,7 +224,7 @@ def team_new(request):
         request,
         "organisation/form.html",
         {"form": form, "title": _("New team"), "back": "org_team_list"},
-        status=_form_status(form),
+        status=form_status(form),
     )
 
 
@@ -262,7 +258,7 @@ def team_edit(request, team_id):
         else:
             messages.success(request, _("Team saved."))
             return redirect("org_team_edit", team_id=team.public_id)
-    return _team_page(request, team, form, status=_form_status(form))
+    return _team_page(request, team, form, status=form_status(form))
 
 
 @staff_view(action=Action.MANAGE_TEAMS)

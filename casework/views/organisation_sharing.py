@@ -39,7 +39,7 @@ from casework.services import accounts, agreements
 from casework.services.errors import ServiceError
 from casework.services.form_tokens import form_submit_once
 from casework.services.sharing import person_share
-from casework.views.decorators import gated_or_404, staff_view
+from casework.views.decorators import form_status, gated_or_404, staff_view
 from casework.views.listing import (
     COUNT_LIMIT,
     PAGE_SIZE,
@@ -55,10 +55,6 @@ SHARED_FIELDS = ["display_name", "birth_year", "status"]
 
 def _agreement(request, agreement_id):
     return gated_or_404(request, agreements_given(request.user), agreement_id)
-
-
-def _form_status(form) -> int:
-    return 400 if form.is_bound and form.errors else 200
 
 
 # --- Sharing agreements ------------------------------------------------------------------------
@@ -98,7 +94,7 @@ def agreement_new(request):
         request,
         "organisation/form.html",
         {"form": form, "title": _("New sharing agreement"), "back": "org_agreement_list"},
-        status=_form_status(form),
+        status=form_status(form),
     )
 
 
@@ -139,7 +135,7 @@ def agreement_edit(request, agreement_id):
         else:
             messages.success(request, _("Sharing agreement saved."))
             return redirect("org_agreement_edit", agreement_id=agreement.public_id)
-    return _agreement_page(request, agreement, form, status=_form_status(form))
+    return _agreement_page(request, agreement, form, status=form_status(form))
 
 
 @staff_view(action=Action.MANAGE_AGREEMENTS)
@@ -271,7 +267,7 @@ def token_new(request, user_id):
             "title": _("New token for %(name)s") % {"name": account.username},
             "back": "org_token_list",
         },
-        status=_form_status(form),
+        status=form_status(form),
     )
 
 

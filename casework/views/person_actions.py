@@ -35,7 +35,7 @@ from casework.services.persons import person_assign, person_change_status
 from casework.services.placements import placement_record
 from casework.services.relationships import relationship_link
 from casework.services.sharing import person_share
-from casework.views.decorators import staff_view
+from casework.views.decorators import form_status, staff_view
 from casework.views.listing import query_without_page
 from casework.views.once import create_once, submitted_once
 from casework.views.person_picker import candidate_rows, search_candidates
@@ -44,7 +44,7 @@ from casework.views.persons import visible_person
 
 def _action_page(request, person, form, title, submit, *, status=None):
     if status is None:
-        status = 400 if form.is_bound and form.errors else 200
+        status = form_status(form)
     return render(
         request,
         "persons/action.html",
@@ -272,7 +272,7 @@ def person_bulk(request):
         request,
         "persons/bulk.html",
         {"form": form, "chosen": chosen},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 

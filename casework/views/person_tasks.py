@@ -16,7 +16,7 @@ from casework.models import CaseTask
 from casework.permissions import Action, require
 from casework.services.errors import ServiceError
 from casework.services.tasks import task_add, task_mark_done, task_reopen
-from casework.views.decorators import gated_or_404, staff_view
+from casework.views.decorators import form_status, gated_or_404, staff_view
 from casework.views.once import create_once, submitted_once
 from casework.views.persons import visible_person
 
@@ -44,7 +44,7 @@ def task_new(request, public_id):
         request,
         "persons/action.html",
         {"person": person, "form": form, "title": _("Add a task"), "submit": _("Add")},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )
 
 

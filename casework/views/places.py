@@ -24,7 +24,7 @@ from casework.presenters import present_persons
 from casework.selectors import persons_now_at
 from casework.services import places as services
 from casework.services.errors import ServiceError
-from casework.views.decorators import gated_or_404, staff_view
+from casework.views.decorators import form_status, gated_or_404, staff_view
 from casework.views.listing import filtered, page_of, query_without_page
 from casework.views.once import create_once, submitted_once
 from casework.views.places_map import place_map, population_chart
@@ -98,7 +98,7 @@ def place_detail(request, place_id):
 
 
 def _form_page(request, template, form, *, place=None, title):
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(request, template, {"form": form, "place": place, "title": title}, status=status)
 
 

@@ -16,13 +16,13 @@ from casework.permissions import Action, require
 from casework.presenters import record_history_rows
 from casework.services import proceedings as services
 from casework.services.errors import ServiceError
-from casework.views.decorators import gated_or_404, staff_view
+from casework.views.decorators import form_status, gated_or_404, staff_view
 from casework.views.once import create_once, submitted_once
 from casework.views.persons import visible_person
 
 
 def _page(request, person, form, *, title, proceeding=None, history=()):
-    status = 400 if form.is_bound and form.errors else 200
+    status = form_status(form)
     return render(
         request,
         "casework/places/proceeding_form.html",
