@@ -7,6 +7,11 @@ page's own query: counting it would make a page's budget differ between the two 
 CHAIN_HEAD_READ = '"chain_hash" FROM "casework_auditevent"'
 
 
+def is_own(sql: str) -> bool:
+    """Whether a statement is the request's own, not the chain-head read."""
+    return CHAIN_HEAD_READ not in sql
+
+
 def own_queries(captured) -> list[dict]:
     """The captured queries (a CaptureQueriesContext) without the chain-head reads."""
-    return [q for q in captured if CHAIN_HEAD_READ not in q["sql"]]
+    return [q for q in captured if is_own(q["sql"])]

@@ -21,7 +21,7 @@ from casework.services.relationships import relationship_link
 from casework.services.tasks import task_add, task_mark_done
 from tests.conftest import verified_client
 from tests.factories import FlightFactory, PersonFactory, ReportFactory
-from tests.queries import CHAIN_HEAD_READ
+from tests.queries import is_own
 
 PERSON_PAGE_BUDGET = 15
 # The session, its user and device (the second factor), the job through its gate: the page and
@@ -47,7 +47,7 @@ def _queries(client, url) -> list[str]:
 def _own_queries(client, url) -> list[str]:
     """The page's own queries: without SQLite's read of the audit chain's head (tests/queries.py),
     which PostgreSQL's trigger does inside the INSERT of the page's read."""
-    return [sql for sql in _queries(client, url) if CHAIN_HEAD_READ not in sql]
+    return [sql for sql in _queries(client, url) if is_own(sql)]
 
 
 def _client(user, warm="/"):
