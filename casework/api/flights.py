@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from rest_framework import mixins, serializers
 
-from casework import audit
 from casework.api.base import ApiViewSet
 from casework.api.conditional import conditional_response, etag_for
 from casework.api.filters import UpdatedSinceFilter
 from casework.api.pagination import KeysetPagination
 from casework.api.persons import WITHHELD_JSON
+from casework.api.reads import record_view_reads
 from casework.models import (
     FLIGHT_DESCRIPTION,
     ManifestEntry,
@@ -163,12 +163,6 @@ def manifests_of(user, flights) -> Manifests:
     return Manifests(manifests, shown_counts, passengers, views)
 
 
-def _record_reads(user, read: str, views: list[PersonView]) -> None:
-    """One audit event per page naming every passenger shown, at the level the presenter already
-    worked out (asking the policy again cost a third of the page)."""
-    audit.record_reads(user, read, [(view.person, view.level, READ_FIELDS) for view in views])
-
-
 class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
     serializer_class = FlightSerializer
     pagination_class = KeysetPagination
@@ -195,7 +189,7 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         context = self._context(page)
-        _record_reads(request.user, "api_flight_list", context["manifests"].views)
+        record_view_reads(request.user, "api_flight_list", context["manifests"].views, READ_FIELDS)
         return self.get_paginated_response(
             self.get_serializer(page, many=True, context=context).data
         )
@@ -204,5 +198,7 @@ class FlightViewSet(mixins.ListModelMixin, ApiViewSet):
         flight = self.get_object()
         context = self._context([flight])
         data = self.get_serializer(flight, context=context).data
-        _record_reads(request.user, "api_flight_detail", context["manifests"].views)
+        record_view_reads(
+            request.user, "api_flight_detail", context["manifests"].views, READ_FIELDS
+        )
         return conditional_response(request, data, etag_for(data))
